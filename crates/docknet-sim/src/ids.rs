@@ -1,0 +1,40 @@
+//! Typed indices into the model's tables. Plain `Copy` handles, never references.
+
+use serde::{Deserialize, Serialize};
+
+macro_rules! id_type {
+    ($(#[$doc:meta])* $name:ident) => {
+        $(#[$doc])*
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+        #[serde(transparent)]
+        pub struct $name(pub u32);
+
+        impl $name {
+            pub fn index(self) -> usize {
+                self.0 as usize
+            }
+        }
+    };
+}
+
+id_type!(
+    /// A network namespace (a host, a container, a VM's namespace, an external peer).
+    NsId
+);
+id_type!(
+    /// An interface in some namespace.
+    IfaceId
+);
+id_type!(
+    /// A user-space socket (listener, client or relay end).
+    SocketId
+);
+id_type!(
+    /// A conntrack entry within one namespace's table.
+    ConnId
+);
+
+/// A packet's identity, stable through NAT and forwarding; replies and ARP get their own.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct PacketId(pub u64);

@@ -1,0 +1,1 @@
+//! Netfilter: iptables rules, tables and chain traversal.
