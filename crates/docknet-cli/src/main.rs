@@ -1,1 +1,82 @@
-fn main() {}
+//! `docknet`: the headless side of docknet for teachers, scripts and tests.
+
+mod commands;
+
+use clap::{Parser, Subcommand, ValueEnum};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+#[derive(Parser)]
+#[command(name = "docknet", version, about = "Simulate Docker networking on a model of the Linux kernel")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Clone, Copy, Debug, ValueEnum)]
+pub enum TraceFormat {
+    /// One JSON object per trace event (schema: docs/trace-format.md).
+    Jsonl,
+    /// What tcpdump -n -e would print (at one interface with --at, else everywhere).
+    Tcpdump,
+    /// The netfilter walk in the shape of `nft monitor trace`.
+    Nft,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run a scenario and print its trace.
+    Trace {
+        scenario: PathBuf,
+        #[arg(long, value_enum, default_value = "jsonl")]
+        format: TraceFormat,
+        /// Only captures at this interface (`ns:iface`), for the tcpdump format.
+        #[arg(long, value_name = "NS:IFACE")]
+        at: Option<String>,
+    },
+    /// Run a scenario and narrate each packet's path step by step.
+    Explain { scenario: PathBuf },
+    /// Print a namespace's state as `ip addr`, `ip route`, `iptables-save`, `conntrack -L`,
+    /// `ip neigh` or `bridge fdb` would, at the end of the run or at a given time.
+    Show {
+        scenario: PathBuf,
+        #[arg(long)]
+        ns: String,
+        /// addr | route | iptables-save | conntrack | neigh | fdb
+        view: String,
+        /// Simulated time, e.g. `1.5s`, `250ms`, `40us` or nanoseconds.
+        #[arg(long, value_name = "TIME")]
+        at_time: Option<String>,
+    },
+    /// Validate scenarios and print every problem with file:line:column.
+    Check {
+        #[arg(required = true)]
+        scenarios: Vec<PathBuf>,
+    },
+    /// Write the frames seen at one interface as a pcap file (Wireshark, tcpdump -r).
+    Pcap {
+        scenario: PathBuf,
+        #[arg(long, value_name = "NS:IFACE")]
+        at: String,
+        #[arg(short = 'o', long = "output")]
+        output: PathBuf,
+    },
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Trace { scenario, format, at } => commands::trace(&scenario, format, at.as_deref()),
+        Command::Explain { scenario } => commands::explain(&scenario),
+        Command::Show { scenario, ns, view, at_time } => commands::show(&scenario, &ns, &view, at_time.as_deref()),
+        Command::Check { scenarios } => commands::check(&scenarios),
+        Command::Pcap { scenario, at, output } => commands::pcap(&scenario, &at, &output),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(msg) => {
+            eprintln!("{msg}");
+            ExitCode::FAILURE
+        }
+    }
+}

@@ -2,7 +2,20 @@
 //! uses it (namespaces, veth, bridges, routing, ARP, netfilter, conntrack, NAT), the trace it
 //! emits, and the scenario format that drives it. No wall clock, no threads, no I/O.
 
+mod apps;
+pub mod build;
+pub mod conntrack;
+pub mod docker;
+pub mod engine;
+pub mod format;
 pub mod ids;
+pub mod model;
 pub mod netfilter;
+pub mod scenario;
+mod stack;
 pub mod time;
+pub mod trace;
 pub mod wire;
+
+pub use build::load;
+pub use engine::Sim;

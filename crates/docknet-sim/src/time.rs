@@ -62,6 +62,13 @@ impl Add<SimDuration> for SimTime {
     }
 }
 
+impl Add for SimDuration {
+    type Output = SimDuration;
+    fn add(self, d: SimDuration) -> SimDuration {
+        SimDuration(self.0.saturating_add(d.0))
+    }
+}
+
 impl AddAssign<SimDuration> for SimTime {
     fn add_assign(&mut self, d: SimDuration) {
         self.0 = self.0.saturating_add(d.0);

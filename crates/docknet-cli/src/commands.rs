@@ -1,0 +1,125 @@
+//! The subcommands. Each returns the text to print or an error message for stderr.
+
+use crate::TraceFormat;
+use docknet_sim::Sim;
+use docknet_sim::format::show::View;
+use docknet_sim::format::tcpdump::{CapturePoint, Tcpdump};
+use docknet_sim::format::{explain as explain_fmt, jsonl, nft, show as show_fmt};
+use docknet_sim::time::SimTime;
+use docknet_sim::trace::{Dir, TraceEvent};
+use std::io::Write;
+use std::path::Path;
+
+/// Read, validate and build a scenario; the error is the full diagnostic text.
+fn open(path: &Path) -> Result<Sim, String> {
+    let text = std::fs::read_to_string(path).map_err(|e| format!("{}: cannot read: {e}", path.display()))?;
+    docknet_sim::load(&path.display().to_string(), &text).map(|(_, sim)| sim).map_err(|e| e.to_string())
+}
+
+fn run(path: &Path) -> Result<Sim, String> {
+    let mut sim = open(path)?;
+    sim.run_to_end();
+    Ok(sim)
+}
+
+fn print(text: &str) -> Result<(), String> {
+    let mut out = std::io::stdout().lock();
+    out.write_all(text.as_bytes()).map_err(|e| format!("cannot write output: {e}"))
+}
+
+fn capture_point(sim: &Sim, at: &str) -> Result<CapturePoint, String> {
+    let p = CapturePoint::parse(at).ok_or_else(|| format!("`{at}` is not NS:IFACE (e.g. host:eth1)"))?;
+    let ns = sim.net.ns_by_name(&p.ns).ok_or_else(|| format!("no namespace `{}` in this scenario", p.ns))?;
+    sim.net.iface_by_name(ns, &p.iface).ok_or_else(|| format!("namespace `{}` has no interface `{}`", p.ns, p.iface))?;
+    Ok(p)
+}
+
+pub fn trace(path: &Path, format: TraceFormat, at: Option<&str>) -> Result<(), String> {
+    let sim = run(path)?;
+    let records = sim.trace();
+    match format {
+        TraceFormat::Jsonl => print(&jsonl::lines(records)),
+        TraceFormat::Tcpdump => {
+            let point = at.map(|a| capture_point(&sim, a)).transpose()?;
+            let mut text = Tcpdump::lines(records, point.as_ref()).join("\n");
+            text.push('\n');
+            print(&text)
+        }
+        TraceFormat::Nft => {
+            let mut text = nft::lines(records).join("\n");
+            text.push('\n');
+            print(&text)
+        }
+    }
+}
+
+pub fn explain(path: &Path) -> Result<(), String> {
+    let sim = run(path)?;
+    print(&explain_fmt::text(sim.trace()))
+}
+
+/// Parse `1.5s`, `250ms`, `40us`, `100ns` or a bare number of nanoseconds.
+pub fn parse_time(t: &str) -> Result<SimTime, String> {
+    let bad = || format!("`{t}` is not a time: write e.g. 1.5s, 250ms, 40us or 1000 (ns)");
+    let (num, scale) = if let Some(n) = t.strip_suffix("ms") {
+        (n, 1e6)
+    } else if let Some(n) = t.strip_suffix("us") {
+        (n, 1e3)
+    } else if let Some(n) = t.strip_suffix("ns") {
+        (n, 1.0)
+    } else if let Some(n) = t.strip_suffix('s') {
+        (n, 1e9)
+    } else {
+        (t, 1.0)
+    };
+    let v: f64 = num.trim().parse().map_err(|_| bad())?;
+    if !v.is_finite() || v < 0.0 {
+        return Err(bad());
+    }
+    Ok(SimTime((v * scale).round() as u64))
+}
+
+pub fn show(path: &Path, ns: &str, view: &str, at_time: Option<&str>) -> Result<(), String> {
+    let v = View::parse(view).ok_or_else(|| format!("unknown view `{view}`: use one of {}", View::NAMES.join(", ")))?;
+    let mut sim = open(path)?;
+    match at_time {
+        Some(t) => sim.step_until(parse_time(t)?),
+        None => sim.run_to_end(),
+    }
+    let id = sim.net.ns_by_name(ns).ok_or_else(|| {
+        let names: Vec<&str> = sim.net.namespaces.iter().map(|n| n.name.as_str()).collect();
+        format!("no namespace `{ns}`: this scenario has {}", names.join(", "))
+    })?;
+    print(&show_fmt::view(&sim.net, id, v, sim.now()))
+}
+
+pub fn check(paths: &[std::path::PathBuf]) -> Result<(), String> {
+    let mut failed = Vec::new();
+    for p in paths {
+        match open(p) {
+            Ok(_) => println!("{}: ok", p.display()),
+            Err(e) => failed.push(e),
+        }
+    }
+    if failed.is_empty() { Ok(()) } else { Err(failed.join("\n")) }
+}
+
+pub fn pcap(path: &Path, at: &str, output: &Path) -> Result<(), String> {
+    let sim = run(path)?;
+    let p = capture_point(&sim, at)?;
+    let frames: Vec<(SimTime, docknet_sim::wire::Frame)> = sim
+        .trace()
+        .iter()
+        .filter_map(|r| match &r.event {
+            TraceEvent::Capture { ns, iface, frame, dir } if *ns == p.ns && *iface == p.iface => {
+                let _ = dir == &Dir::In;
+                Some((r.t_ns, frame.clone()))
+            }
+            _ => None,
+        })
+        .collect();
+    let file = std::fs::File::create(output).map_err(|e| format!("{}: cannot create: {e}", output.display()))?;
+    docknet_sim::pcap::write_pcap(std::io::BufWriter::new(file), &frames).map_err(|e| e.to_string())?;
+    eprintln!("wrote {} frames to {}", frames.len(), output.display());
+    Ok(())
+}

@@ -1,0 +1,383 @@
+//! Connection tracking: tuples, states, timeouts and NAT bindings, per namespace.
+//!
+//! As in the kernel, an entry is created unconfirmed with the first packet, travels with it
+//! through the hooks (where NAT may rewrite its reply tuple) and is inserted into the table
+//! ("confirmed") only when the packet leaves POSTROUTING or INPUT.
+
+use crate::ids::ConnId;
+use crate::time::{SimDuration, SimTime};
+use crate::wire::{IpProto, Ipv4Packet, L4, TcpFlags};
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+use std::net::Ipv4Addr;
+
+/// A connection tuple. For ICMP, `sport`/`dport` hold the echo id and `icmp_type` the type.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Tuple {
+    pub proto: IpProto,
+    pub src: Ipv4Addr,
+    pub dst: Ipv4Addr,
+    pub sport: u16,
+    pub dport: u16,
+    pub icmp_type: u8,
+}
+
+impl Tuple {
+    /// The tuple of a packet, or None for ICMP errors (they relate to another entry).
+    pub fn of(p: &Ipv4Packet) -> Option<Tuple> {
+        let (sport, dport, icmp_type) = match &p.l4 {
+            L4::Tcp(t) => (t.sport, t.dport, 0),
+            L4::Udp(u) => (u.sport, u.dport, 0),
+            L4::Icmp(i) if i.is_error() => return None,
+            L4::Icmp(i) => {
+                let id = i.echo_id().unwrap_or(0);
+                (id, id, i.type_code().0)
+            }
+        };
+        Some(Tuple { proto: p.proto(), src: p.src, dst: p.dst, sport, dport, icmp_type })
+    }
+
+    /// The tuple a reply would carry (echo request 8 is answered by echo reply 0).
+    pub fn invert(&self) -> Tuple {
+        let icmp_type = match self.icmp_type {
+            8 => 0,
+            0 => 8,
+            t => t,
+        };
+        Tuple { src: self.dst, dst: self.src, sport: self.dport, dport: self.sport, icmp_type, ..*self }
+    }
+
+    /// `src=.. dst=.. sport=.. dport=..` (or `type= code= id=`) as conntrack prints it.
+    pub fn conntrack_text(&self) -> String {
+        match self.proto {
+            IpProto::Tcp | IpProto::Udp => {
+                format!("src={} dst={} sport={} dport={}", self.src, self.dst, self.sport, self.dport)
+            }
+            _ => format!("src={} dst={} type={} code=0 id={}", self.src, self.dst, self.icmp_type, self.sport),
+        }
+    }
+
+    /// `ip:port` of either end, for NAT trace records.
+    pub fn endpoint(addr: Ipv4Addr, port: u16, proto: IpProto) -> String {
+        match proto {
+            IpProto::Tcp | IpProto::Udp => format!("{addr}:{port}"),
+            _ => addr.to_string(),
+        }
+    }
+}
+
+/// Which way a packet travels relative to its connection.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum CtDir {
+    Original,
+    Reply,
+}
+
+/// TCP states as `conntrack -L` names them.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum TcpCtState {
+    SynSent,
+    SynRecv,
+    Established,
+    FinWait,
+    CloseWait,
+    LastAck,
+    TimeWait,
+    Close,
+}
+
+impl TcpCtState {
+    pub fn name(self) -> &'static str {
+        match self {
+            TcpCtState::SynSent => "SYN_SENT",
+            TcpCtState::SynRecv => "SYN_RECV",
+            TcpCtState::Established => "ESTABLISHED",
+            TcpCtState::FinWait => "FIN_WAIT",
+            TcpCtState::CloseWait => "CLOSE_WAIT",
+            TcpCtState::LastAck => "LAST_ACK",
+            TcpCtState::TimeWait => "TIME_WAIT",
+            TcpCtState::Close => "CLOSE",
+        }
+    }
+
+    /// Default `nf_conntrack_tcp_timeout_*` values.
+    pub fn timeout(self) -> SimDuration {
+        SimDuration::from_secs(match self {
+            TcpCtState::SynSent => 120,
+            TcpCtState::SynRecv => 60,
+            TcpCtState::Established => 432_000,
+            TcpCtState::FinWait => 120,
+            TcpCtState::CloseWait => 60,
+            TcpCtState::LastAck => 30,
+            TcpCtState::TimeWait => 120,
+            TcpCtState::Close => 10,
+        })
+    }
+
+    /// The next state for a segment with `flags` travelling in `dir` (a condensed form of
+    /// nf_conntrack_proto_tcp's state table for well-behaved peers).
+    pub fn next(self, dir: CtDir, flags: TcpFlags, fin_dir: Option<CtDir>) -> TcpCtState {
+        use TcpCtState::*;
+        if flags.has(TcpFlags::RST) {
+            return Close;
+        }
+        match self {
+            SynSent if dir == CtDir::Reply && flags.has(TcpFlags::SYN) && flags.has(TcpFlags::ACK) => SynRecv,
+            SynRecv if dir == CtDir::Original && flags.has(TcpFlags::ACK) && !flags.has(TcpFlags::SYN) => {
+                if flags.has(TcpFlags::FIN) { FinWait } else { Established }
+            }
+            Established if flags.has(TcpFlags::FIN) => FinWait,
+            FinWait | CloseWait if flags.has(TcpFlags::FIN) && Some(dir) != fin_dir => LastAck,
+            FinWait if flags.has(TcpFlags::ACK) && Some(dir) != fin_dir => CloseWait,
+            LastAck if flags.has(TcpFlags::ACK) && Some(dir) == fin_dir => TimeWait,
+            s => s,
+        }
+    }
+}
+
+/// Default UDP and ICMP timeouts (`nf_conntrack_udp_timeout`, `nf_conntrack_icmp_timeout`).
+pub const UDP_TIMEOUT: SimDuration = SimDuration(30_000_000_000);
+pub const ICMP_TIMEOUT: SimDuration = SimDuration(30_000_000_000);
+
+/// One conntrack entry.
+#[derive(Clone, Debug, PartialEq)]
+pub struct CtEntry {
+    pub orig: Tuple,
+    pub reply: Tuple,
+    pub tcp: Option<TcpCtState>,
+    /// Which direction sent the first FIN (to drive the closing states).
+    pub fin_dir: Option<CtDir>,
+    pub seen_reply: bool,
+    pub assured: bool,
+    /// NAT decided for the source (POSTROUTING/INPUT) and destination (PREROUTING/OUTPUT).
+    pub src_nat_done: bool,
+    pub dst_nat_done: bool,
+    /// The source rewrite came from MASQUERADE (for trace wording).
+    pub masquerade: bool,
+    pub expires: SimTime,
+    pub mark: u32,
+}
+
+impl CtEntry {
+    pub fn new(orig: Tuple, now: SimTime) -> CtEntry {
+        let tcp = (orig.proto == IpProto::Tcp).then_some(TcpCtState::SynSent);
+        let mut e = CtEntry {
+            orig,
+            reply: orig.invert(),
+            tcp,
+            fin_dir: None,
+            seen_reply: false,
+            assured: false,
+            src_nat_done: false,
+            dst_nat_done: false,
+            masquerade: false,
+            expires: now,
+            mark: 0,
+        };
+        e.expires = now + e.timeout();
+        e
+    }
+
+    pub fn timeout(&self) -> SimDuration {
+        match (self.tcp, self.orig.proto) {
+            (Some(s), _) => s.timeout(),
+            (None, IpProto::Udp) => UDP_TIMEOUT,
+            _ => ICMP_TIMEOUT,
+        }
+    }
+
+    /// The state word conntrack prints (only TCP has one).
+    pub fn state_name(&self) -> &'static str {
+        self.tcp.map(TcpCtState::name).unwrap_or("")
+    }
+
+    /// The destination was rewritten (DNAT): the reply comes from another address.
+    pub fn is_dnat(&self) -> bool {
+        self.reply.src != self.orig.dst || self.reply.sport != self.orig.dport
+    }
+
+    /// The source was rewritten (SNAT/MASQUERADE).
+    pub fn is_snat(&self) -> bool {
+        self.reply.dst != self.orig.src || self.reply.dport != self.orig.sport
+    }
+
+    /// Account a packet: TCP state machine, SEEN_REPLY, ASSURED and the timeout.
+    /// Returns true when the printed state changed.
+    pub fn on_packet(&mut self, dir: CtDir, flags: Option<TcpFlags>, now: SimTime) -> bool {
+        let before = (self.tcp, self.seen_reply, self.assured);
+        if dir == CtDir::Reply {
+            self.seen_reply = true;
+        }
+        if let (Some(state), Some(flags)) = (self.tcp, flags) {
+            if flags.has(TcpFlags::FIN) && self.fin_dir.is_none() {
+                self.fin_dir = Some(dir);
+            }
+            let next = state.next(dir, flags, self.fin_dir);
+            if next == TcpCtState::Established {
+                self.assured = true;
+            }
+            self.tcp = Some(next);
+        }
+        self.expires = now + self.timeout();
+        before != (self.tcp, self.seen_reply, self.assured)
+    }
+
+    /// The line `conntrack -L` prints at time `now`.
+    pub fn conntrack_line(&self, now: SimTime) -> String {
+        let secs = (self.expires - now).as_nanos() / 1_000_000_000;
+        let mut s = format!("{:<8} {} {} ", self.orig.proto.name(), self.orig.proto.number(), secs);
+        if let Some(t) = self.tcp {
+            let _ = write!(s, "{} ", t.name());
+        }
+        s.push_str(&self.orig.conntrack_text());
+        if !self.seen_reply {
+            s.push_str(" [UNREPLIED]");
+        }
+        s.push(' ');
+        s.push_str(&self.reply.conntrack_text());
+        if self.assured {
+            s.push_str(" [ASSURED]");
+        }
+        let _ = write!(s, " mark={} use=1", self.mark);
+        s
+    }
+}
+
+/// A packet's link to its conntrack entry while it crosses one namespace.
+#[derive(Clone, Debug, PartialEq)]
+pub enum CtRef {
+    /// In the table already.
+    Confirmed(ConnId, CtDir),
+    /// Created by this packet; inserted at confirm unless the packet is dropped first.
+    Unconfirmed(Box<CtEntry>),
+    /// An ICMP error quoting a packet of this connection.
+    Related(ConnId, CtDir),
+}
+
+/// A namespace's conntrack table. Iteration is in creation order, so output is stable.
+#[derive(Clone, Debug, Default)]
+pub struct Conntrack {
+    pub entries: BTreeMap<ConnId, CtEntry>,
+    index: BTreeMap<Tuple, (ConnId, CtDir)>,
+    next_id: u32,
+}
+
+impl Conntrack {
+    /// Find the live entry a tuple belongs to and the direction it travels.
+    pub fn lookup(&self, t: &Tuple, now: SimTime) -> Option<(ConnId, CtDir)> {
+        let (id, dir) = *self.index.get(t)?;
+        let e = self.entries.get(&id)?;
+        (e.expires > now).then_some((id, dir))
+    }
+
+    /// Is any live entry using `t` as its reply tuple (so a NAT choice would clash)?
+    pub fn reply_taken(&self, t: &Tuple, now: SimTime) -> bool {
+        self.lookup(t, now).is_some()
+    }
+
+    /// Insert a confirmed entry; returns its id.
+    pub fn confirm(&mut self, entry: CtEntry) -> ConnId {
+        let id = ConnId(self.next_id);
+        self.next_id += 1;
+        self.index.insert(entry.orig, (id, CtDir::Original));
+        self.index.insert(entry.reply, (id, CtDir::Reply));
+        self.entries.insert(id, entry);
+        id
+    }
+
+    pub fn get(&self, id: ConnId) -> Option<&CtEntry> {
+        self.entries.get(&id)
+    }
+
+    pub fn get_mut(&mut self, id: ConnId) -> Option<&mut CtEntry> {
+        self.entries.get_mut(&id)
+    }
+
+    /// Remove entries that expired before `now`, returning them (for DESTROY events).
+    pub fn expire(&mut self, now: SimTime) -> Vec<CtEntry> {
+        let dead: Vec<ConnId> = self.entries.iter().filter(|(_, e)| e.expires <= now).map(|(id, _)| *id).collect();
+        dead.into_iter().filter_map(|id| self.remove(id)).collect()
+    }
+
+    fn remove(&mut self, id: ConnId) -> Option<CtEntry> {
+        let e = self.entries.remove(&id)?;
+        self.index.remove(&e.orig);
+        self.index.remove(&e.reply);
+        Some(e)
+    }
+
+    /// `conntrack -L` at time `now` (live entries only).
+    pub fn list(&self, now: SimTime) -> String {
+        let mut out = String::new();
+        for e in self.entries.values().filter(|e| e.expires > now) {
+            out.push_str(&e.conntrack_line(now));
+            out.push('\n');
+        }
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn tcp_tuple() -> Tuple {
+        Tuple {
+            proto: IpProto::Tcp,
+            src: Ipv4Addr::new(10, 12, 91, 1),
+            dst: Ipv4Addr::new(10, 12, 91, 17),
+            sport: 40000,
+            dport: 8080,
+            icmp_type: 0,
+        }
+    }
+
+    #[test]
+    fn tcp_handshake_and_close_walk_the_states() {
+        let t0 = SimTime(0);
+        let mut e = CtEntry::new(tcp_tuple(), t0);
+        assert_eq!(e.tcp, Some(TcpCtState::SynSent));
+        let sa = TcpFlags::SYN.with(TcpFlags::ACK);
+        let fa = TcpFlags::FIN.with(TcpFlags::ACK);
+        e.on_packet(CtDir::Reply, Some(sa), t0);
+        assert_eq!(e.tcp, Some(TcpCtState::SynRecv));
+        e.on_packet(CtDir::Original, Some(TcpFlags::ACK), t0);
+        assert_eq!(e.tcp, Some(TcpCtState::Established));
+        assert!(e.assured);
+        e.on_packet(CtDir::Original, Some(fa), t0);
+        assert_eq!(e.tcp, Some(TcpCtState::FinWait));
+        e.on_packet(CtDir::Reply, Some(fa), t0);
+        assert_eq!(e.tcp, Some(TcpCtState::LastAck));
+        e.on_packet(CtDir::Original, Some(TcpFlags::ACK), t0);
+        assert_eq!(e.tcp, Some(TcpCtState::TimeWait));
+        assert_eq!(e.expires, t0 + SimDuration::from_secs(120));
+    }
+
+    #[test]
+    fn prints_like_conntrack_l() {
+        let mut e = CtEntry::new(tcp_tuple(), SimTime(0));
+        e.reply.src = Ipv4Addr::new(172, 17, 0, 2);
+        e.reply.sport = 80;
+        assert_eq!(
+            e.conntrack_line(SimTime(0)),
+            "tcp      6 120 SYN_SENT src=10.12.91.1 dst=10.12.91.17 sport=40000 dport=8080 [UNREPLIED] \
+             src=172.17.0.2 dst=10.12.91.1 sport=80 dport=40000 mark=0 use=1"
+        );
+        assert!(e.is_dnat());
+        assert!(!e.is_snat());
+    }
+
+    #[test]
+    fn lookup_finds_both_directions_and_expires() {
+        let mut ct = Conntrack::default();
+        let e = CtEntry::new(tcp_tuple(), SimTime(0));
+        let reply = e.reply;
+        let id = ct.confirm(e);
+        assert_eq!(ct.lookup(&tcp_tuple(), SimTime(1)), Some((id, CtDir::Original)));
+        assert_eq!(ct.lookup(&reply, SimTime(1)), Some((id, CtDir::Reply)));
+        let late = SimTime(0) + SimDuration::from_secs(121);
+        assert_eq!(ct.lookup(&tcp_tuple(), late), None);
+        assert_eq!(ct.expire(late).len(), 1);
+        assert!(ct.entries.is_empty());
+    }
+}

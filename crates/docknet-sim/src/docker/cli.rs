@@ -1,0 +1,1 @@
+//! `docker` command lines parsed into typed requests (work in progress).

@@ -1,0 +1,5 @@
+//! The Docker compiler: Docker-level scenarios (`docker run`, `docker network create`) turned
+//! into the kernel-level model exactly as a given Docker Engine would build it.
+
+pub mod cli;
+pub mod rules;

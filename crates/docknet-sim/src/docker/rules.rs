@@ -1,0 +1,1 @@
+//! The iptables rules each Docker Engine version installs (work in progress).

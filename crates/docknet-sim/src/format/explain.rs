@@ -1,0 +1,87 @@
+//! A narrated, numbered walk of each packet, for learners.
+
+use super::tcpdump::Tcpdump;
+use crate::trace::{BridgeAction, Dir, TraceEvent, TraceRecord};
+use std::collections::HashMap;
+
+/// The whole trace as a story: each packet gets a header when it first appears and its
+/// steps are numbered; process events appear where they happen.
+pub fn text(records: &[TraceRecord]) -> String {
+    let mut out = String::new();
+    let mut dump = Tcpdump::default();
+    let mut steps: HashMap<u64, usize> = HashMap::new();
+    let mut current: Option<u64> = None;
+    for r in records {
+        let Some(line) = describe(&r.event) else { continue };
+        match r.pkt {
+            Some(p) => {
+                if current != Some(p.0) {
+                    let first = !steps.contains_key(&p.0);
+                    let what = summary(&r.event, &mut dump).unwrap_or_default();
+                    let cont = if first { "" } else { " (continued)" };
+                    out.push_str(&format!("\nPacket #{}{cont} {what}\n", p.0));
+                    current = Some(p.0);
+                }
+                let n = steps.entry(p.0).or_insert(0);
+                *n += 1;
+                out.push_str(&format!("  {n:>2}. [{}] {line}\n", r.t_ns));
+            }
+            None => {
+                current = None;
+                out.push_str(&format!("\n  * [{}] {line}\n", r.t_ns));
+            }
+        }
+    }
+    out
+}
+
+fn summary(ev: &TraceEvent, dump: &mut Tcpdump) -> Option<String> {
+    match ev {
+        TraceEvent::Capture { frame, .. } => Some(match &frame.payload {
+            crate::wire::FramePayload::Ipv4(p) => format!("— {}", dump.ipv4(p)),
+            crate::wire::FramePayload::Arp(_) => format!("— {}", dump.frame(frame)),
+        }),
+        _ => None,
+    }
+}
+
+fn describe(ev: &TraceEvent) -> Option<String> {
+    Some(match ev {
+        TraceEvent::Capture { ns, iface, dir, .. } => match dir {
+            Dir::Out => format!("{ns}: leaves through {iface}"),
+            Dir::In => format!("{ns}: arrives on {iface}"),
+        },
+        TraceEvent::Link { .. } => return None,
+        TraceEvent::Bridge { ns, bridge, in_port, action } => match action {
+            BridgeAction::Forward { port } => format!("{ns}: bridge {bridge} knows the destination MAC: forwards from {in_port} to {port}"),
+            BridgeAction::Flood { ports } => format!("{ns}: bridge {bridge} floods the frame from {in_port} to {} (unknown or broadcast destination)", ports.join(", ")),
+            BridgeAction::Local => format!("{ns}: bridge {bridge} passes the frame up to its own IP stack"),
+            BridgeAction::Filtered => format!("{ns}: bridge {bridge} drops the frame: its destination is behind the port it came in on"),
+        },
+        TraceEvent::FdbLearn { ns, bridge, mac, port } => format!("{ns}: bridge {bridge} learns that {mac} is behind {port}"),
+        TraceEvent::Route { ns, dst, decision } => format!("{ns}: routing decision for {dst}: {decision}"),
+        TraceEvent::Hook { ns, table, hook, .. } => format!("{ns}: netfilter {table} {hook}"),
+        TraceEvent::Rule { table, chain, rule, rule_num, verdict, .. } => {
+            if rule.starts_with("policy") {
+                format!("{table} {chain}: no rule decided, {rule}")
+            } else if *rule_num == 0 {
+                format!("{table} {chain}: end of chain, back to the caller")
+            } else {
+                format!("{table} {chain}: rule `{rule}` matched -> {verdict}")
+            }
+        }
+        TraceEvent::Nat { ns, kind, before, after, field } => {
+            let kind = serde_json::to_value(kind).ok().and_then(|v| v.as_str().map(String::from)).unwrap_or_default();
+            format!("{ns}: {kind} rewrites the {field}: {before} -> {after}")
+        }
+        TraceEvent::Conntrack { ns, change, entry, .. } => format!("{ns}: conntrack [{}] {entry}", change.to_uppercase()),
+        TraceEvent::Neigh { ns, ip, mac, iface, state } => match state.as_str() {
+            "INCOMPLETE" => format!("{ns}: no MAC known for {ip} on {iface}: the packet waits while ARP asks"),
+            "FAILED" => format!("{ns}: ARP for {ip} on {iface} got no answer"),
+            _ => format!("{ns}: neighbour {ip} is at {mac} on {iface} ({state})"),
+        },
+        TraceEvent::Socket { ns, process, what } => format!("{ns}: {process}: {what}"),
+        TraceEvent::Log { ns, prefix, chain } => format!("{ns}: LOG in {chain}: kernel log line \"{prefix}...\""),
+        TraceEvent::Drop { ns, reason } => format!("{ns}: DROPPED: {reason}"),
+    })
+}

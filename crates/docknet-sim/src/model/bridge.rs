@@ -1,0 +1,55 @@
+//! A Linux bridge's forwarding database.
+
+use crate::ids::IfaceId;
+use crate::time::{SimDuration, SimTime};
+use crate::wire::MacAddr;
+use std::collections::BTreeMap;
+
+/// Default `ageing_time` of a Linux bridge: 300 s.
+pub const FDB_AGEING: SimDuration = SimDuration(300_000_000_000);
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct FdbEntry {
+    pub port: IfaceId,
+    pub updated: SimTime,
+}
+
+/// State of one bridge device: its ports and learned MACs.
+#[derive(Clone, Debug, Default)]
+pub struct BridgeState {
+    pub ports: Vec<IfaceId>,
+    pub fdb: BTreeMap<MacAddr, FdbEntry>,
+}
+
+impl BridgeState {
+    /// Learn `mac` behind `port`; true when the entry is new or moved.
+    pub fn learn(&mut self, mac: MacAddr, port: IfaceId, now: SimTime) -> bool {
+        if mac.is_multicast() {
+            return false;
+        }
+        let prev = self.fdb.insert(mac, FdbEntry { port, updated: now });
+        prev.is_none_or(|p| p.port != port)
+    }
+
+    /// The port behind which `mac` was seen, unless the entry has aged out.
+    pub fn lookup(&self, mac: MacAddr, now: SimTime) -> Option<IfaceId> {
+        self.fdb.get(&mac).filter(|e| now - e.updated < FDB_AGEING).map(|e| e.port)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn learns_moves_and_ages() {
+        let mut b = BridgeState::default();
+        let m = MacAddr([2, 0, 0, 0, 0, 1]);
+        assert!(b.learn(m, IfaceId(1), SimTime(0)));
+        assert!(!b.learn(m, IfaceId(1), SimTime(5)));
+        assert!(b.learn(m, IfaceId(2), SimTime(6)));
+        assert_eq!(b.lookup(m, SimTime(7)), Some(IfaceId(2)));
+        assert_eq!(b.lookup(m, SimTime(6) + FDB_AGEING), None);
+        assert!(!b.learn(MacAddr::BROADCAST, IfaceId(1), SimTime(0)));
+    }
+}

@@ -1,0 +1,217 @@
+//! Kernel state: namespaces, interfaces, links (a petgraph graph), routes, neighbours, bridges.
+
+pub mod bridge;
+pub mod neigh;
+pub mod route;
+
+use crate::conntrack::Conntrack;
+use crate::ids::{IfaceId, NsId};
+use crate::netfilter::{AddrType, Ruleset};
+use crate::scenario::NsRole;
+use crate::time::SimTime;
+use crate::wire::MacAddr;
+use bridge::BridgeState;
+use ipnet::Ipv4Net;
+use neigh::NeighTable;
+use petgraph::stable_graph::{NodeIndex, StableUnGraph};
+use route::RouteTable;
+use std::net::Ipv4Addr;
+
+/// What kind of device an interface is.
+#[derive(Clone, Debug)]
+pub enum IfaceKind {
+    Loopback,
+    /// One end of a veth pair.
+    Veth,
+    /// A physical NIC (a cable end).
+    Nic,
+    Bridge(BridgeState),
+}
+
+impl IfaceKind {
+    pub fn name(&self) -> &'static str {
+        match self {
+            IfaceKind::Loopback => "loopback",
+            IfaceKind::Veth => "veth",
+            IfaceKind::Nic => "ether",
+            IfaceKind::Bridge(_) => "bridge",
+        }
+    }
+}
+
+#[derive(Clone, Debug)]
+pub struct Interface {
+    pub id: IfaceId,
+    pub ns: NsId,
+    pub name: String,
+    pub kind: IfaceKind,
+    pub mac: MacAddr,
+    /// Addresses with prefix; the first is the primary.
+    pub addrs: Vec<Ipv4Net>,
+    /// The bridge this interface is enslaved to.
+    pub master: Option<IfaceId>,
+    pub hairpin: bool,
+    /// The node of this interface in the link graph.
+    pub node: NodeIndex,
+    /// When the transmitter is free again (frames queue behind each other).
+    pub tx_busy_until: SimTime,
+    pub mtu: u32,
+}
+
+impl Interface {
+    /// The primary address to use towards `peer`: one whose subnet contains it, else the first.
+    pub fn source_for(&self, peer: Ipv4Addr) -> Option<Ipv4Addr> {
+        self.addrs.iter().find(|a| a.contains(&peer)).or(self.addrs.first()).map(|a| a.addr())
+    }
+
+    pub fn is_bridge(&self) -> bool {
+        matches!(self.kind, IfaceKind::Bridge(_))
+    }
+}
+
+/// A cable or veth pair between two interfaces.
+#[derive(Clone, Copy, Debug)]
+pub struct Link {
+    pub latency_ns: u64,
+    pub bits_per_sec: u64,
+    pub veth: bool,
+}
+
+/// The sysctls the model honours.
+#[derive(Clone, Debug, Default)]
+pub struct Sysctls {
+    pub ip_forward: bool,
+    pub bridge_nf_call_iptables: bool,
+    /// Interfaces with `route_localnet=1` (`all` sets it everywhere).
+    pub route_localnet: Vec<String>,
+    pub route_localnet_all: bool,
+    /// `net.ipv4.ip_local_port_range`.
+    pub port_range: (u16, u16),
+}
+
+impl Sysctls {
+    pub fn new() -> Self {
+        Sysctls { port_range: (32768, 60999), ..Default::default() }
+    }
+
+    /// The sysctl names a scenario may set, with what each controls.
+    pub const KNOWN: &'static [&'static str] = &[
+        "net.ipv4.ip_forward",
+        "net.bridge.bridge-nf-call-iptables",
+        "net.ipv4.conf.all.route_localnet",
+        "net.ipv4.conf.<iface>.route_localnet",
+        "net.ipv4.ip_local_port_range.min",
+        "net.ipv4.ip_local_port_range.max",
+    ];
+}
+
+/// One network namespace.
+#[derive(Clone, Debug)]
+pub struct Namespace {
+    pub id: NsId,
+    pub name: String,
+    pub role: NsRole,
+    pub ifaces: Vec<IfaceId>,
+    pub routes: RouteTable,
+    pub neigh: NeighTable,
+    pub sysctl: Sysctls,
+    pub rules: Ruleset,
+    pub conntrack: Conntrack,
+    /// Whether conntrack is loaded here: the nat table or a state match needs it.
+    pub conntrack_on: bool,
+    /// The resolv.conf nameserver, if any.
+    pub nameserver: Option<Ipv4Addr>,
+    /// /etc/hosts entries (lowercase names).
+    pub hosts: std::collections::BTreeMap<String, Ipv4Addr>,
+    /// Next IP identification value (per namespace, simplified from per-destination).
+    pub next_ip_id: u16,
+}
+
+/// The whole kernel-level world: every namespace and interface, and the link graph.
+#[derive(Clone, Debug, Default)]
+pub struct Net {
+    pub namespaces: Vec<Namespace>,
+    pub ifaces: Vec<Interface>,
+    pub graph: StableUnGraph<IfaceId, Link>,
+}
+
+impl Net {
+    pub fn ns(&self, id: NsId) -> &Namespace {
+        &self.namespaces[id.index()]
+    }
+
+    pub fn ns_mut(&mut self, id: NsId) -> &mut Namespace {
+        &mut self.namespaces[id.index()]
+    }
+
+    pub fn iface(&self, id: IfaceId) -> &Interface {
+        &self.ifaces[id.index()]
+    }
+
+    pub fn iface_mut(&mut self, id: IfaceId) -> &mut Interface {
+        &mut self.ifaces[id.index()]
+    }
+
+    pub fn ns_by_name(&self, name: &str) -> Option<NsId> {
+        self.namespaces.iter().find(|n| n.name == name).map(|n| n.id)
+    }
+
+    pub fn iface_by_name(&self, ns: NsId, name: &str) -> Option<IfaceId> {
+        self.ns(ns).ifaces.iter().copied().find(|&i| self.iface(i).name == name)
+    }
+
+    /// `ns:iface` for messages.
+    pub fn iface_label(&self, id: IfaceId) -> String {
+        let i = self.iface(id);
+        format!("{}:{}", self.ns(i.ns).name, i.name)
+    }
+
+    /// The interface at the other end of this interface's link, with the link.
+    pub fn peer(&self, id: IfaceId) -> Option<(IfaceId, Link)> {
+        let node = self.iface(id).node;
+        let edge = self.graph.edges(node).next()?;
+        use petgraph::visit::EdgeRef;
+        let other = if edge.source() == node { edge.target() } else { edge.source() };
+        Some((self.graph[other], *edge.weight()))
+    }
+
+    /// The interface in `ns` that owns `ip`, if any.
+    pub fn local_iface_for(&self, ns: NsId, ip: Ipv4Addr) -> Option<IfaceId> {
+        self.ns(ns).ifaces.iter().copied().find(|&i| self.iface(i).addrs.iter().any(|a| a.addr() == ip))
+    }
+
+    /// Is `ip` one of the namespace's own addresses (the local table's `local` routes)?
+    pub fn is_local(&self, ns: NsId, ip: Ipv4Addr) -> bool {
+        ip.is_loopback() || self.local_iface_for(ns, ip).is_some()
+    }
+
+    /// The address type `-m addrtype` sees: LOCAL, BROADCAST, MULTICAST or UNICAST.
+    pub fn addr_type(&self, ns: NsId, ip: Ipv4Addr) -> AddrType {
+        if self.is_local(ns, ip) {
+            AddrType::Local
+        } else if ip.is_broadcast() || self.is_subnet_broadcast(ns, ip) {
+            AddrType::Broadcast
+        } else if ip.is_multicast() {
+            AddrType::Multicast
+        } else if ip.is_unspecified() {
+            AddrType::Unspec
+        } else {
+            AddrType::Unicast
+        }
+    }
+
+    fn is_subnet_broadcast(&self, ns: NsId, ip: Ipv4Addr) -> bool {
+        self.ns(ns)
+            .ifaces
+            .iter()
+            .flat_map(|&i| self.iface(i).addrs.iter())
+            .any(|a| a.prefix_len() < 31 && a.broadcast() == ip)
+    }
+
+    /// Is `route_localnet` on for this interface?
+    pub fn route_localnet(&self, iface: IfaceId) -> bool {
+        let i = self.iface(iface);
+        let s = &self.ns(i.ns).sysctl;
+        s.route_localnet_all || s.route_localnet.iter().any(|n| *n == i.name)
+    }
+}

@@ -1,0 +1,67 @@
+//! The neighbour (ARP) cache of a namespace, as `ip neigh` shows it.
+
+use crate::ids::IfaceId;
+use crate::time::{SimDuration, SimTime};
+use crate::ids::PacketId;
+use crate::wire::{Frame, MacAddr};
+use std::collections::BTreeMap;
+use std::net::Ipv4Addr;
+
+/// How long a confirmed entry stays REACHABLE before it reads STALE (base_reachable_time).
+pub const REACHABLE_TIME: SimDuration = SimDuration(30_000_000_000);
+/// Gap between ARP requests for an unresolved neighbour (retrans_time).
+pub const RETRANS_TIME: SimDuration = SimDuration(1_000_000_000);
+/// Requests sent before an entry becomes FAILED (mcast_solicit).
+pub const MAX_PROBES: u32 = 3;
+
+#[derive(Clone, Debug)]
+pub enum NeighState {
+    /// Resolving: frames wait here until the reply comes.
+    Incomplete { probes: u32, queue: Vec<(Frame, PacketId)> },
+    /// Resolved; `confirmed` is when the peer last proved itself (a reply).
+    Reachable { mac: MacAddr, confirmed: SimTime },
+    /// Learned from a request addressed to us: usable but never confirmed.
+    Stale { mac: MacAddr },
+    Failed,
+}
+
+#[derive(Clone, Debug)]
+pub struct NeighEntry {
+    pub iface: IfaceId,
+    pub state: NeighState,
+}
+
+impl NeighEntry {
+    pub fn mac(&self) -> Option<MacAddr> {
+        match self.state {
+            NeighState::Reachable { mac, .. } | NeighState::Stale { mac } => Some(mac),
+            _ => None,
+        }
+    }
+
+    /// The state word `ip neigh` prints at time `now`.
+    pub fn state_name(&self, now: SimTime) -> &'static str {
+        match &self.state {
+            NeighState::Incomplete { .. } => "INCOMPLETE",
+            NeighState::Reachable { confirmed, .. } if now - *confirmed < REACHABLE_TIME => "REACHABLE",
+            NeighState::Reachable { .. } | NeighState::Stale { .. } => "STALE",
+            NeighState::Failed => "FAILED",
+        }
+    }
+}
+
+/// Keyed by (interface, neighbour address), as the kernel's table is.
+#[derive(Clone, Debug, Default)]
+pub struct NeighTable {
+    pub entries: BTreeMap<(IfaceId, Ipv4Addr), NeighEntry>,
+}
+
+impl NeighTable {
+    pub fn get(&self, iface: IfaceId, ip: Ipv4Addr) -> Option<&NeighEntry> {
+        self.entries.get(&(iface, ip))
+    }
+
+    pub fn get_mut(&mut self, iface: IfaceId, ip: Ipv4Addr) -> Option<&mut NeighEntry> {
+        self.entries.get_mut(&(iface, ip))
+    }
+}

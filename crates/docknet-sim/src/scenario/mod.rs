@@ -1,0 +1,31 @@
+//! Scenario files: the kernel-level RON format, loading with diagnostics that name the file,
+//! line and column, and validation of everything the model would otherwise trip over.
+
+mod diag;
+mod types;
+
+pub use diag::{Diagnostic, ScenarioError, Source};
+pub use types::*;
+
+/// Parse a scenario from RON text. `file` is used only in diagnostics.
+pub fn parse(file: &str, text: &str) -> Result<Scenario, ScenarioError> {
+    let options = ron::Options::default().with_default_extension(ron::extensions::Extensions::IMPLICIT_SOME);
+    options.from_str::<Scenario>(text).map_err(|e| {
+        let src = Source::new(file, text);
+        ScenarioError::single(src.at_position(e.span.start.line, e.span.start.col, e.code.to_string(), ron_help(&e.code)))
+    })
+}
+
+/// A hint for the most common RON mistakes.
+fn ron_help(code: &ron::Error) -> String {
+    match code {
+        ron::Error::NoSuchStructField { expected, .. } => {
+            format!("this section accepts only: {}", expected.join(", "))
+        }
+        ron::Error::ExpectedString | ron::Error::ExpectedStringEnd => {
+            "strings are written in double quotes, e.g. \"10.0.0.1/24\"".into()
+        }
+        ron::Error::NoSuchEnumVariant { expected, .. } => format!("use one of: {}", expected.join(", ")),
+        _ => "check the RON syntax near this position (brackets, commas, quotes)".into(),
+    }
+}

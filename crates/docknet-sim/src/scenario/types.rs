@@ -1,0 +1,230 @@
+//! The kernel-level scenario: what a teacher (or the Docker compiler) writes in RON.
+//!
+//! It names namespaces with their interfaces, addresses, routes (in `ip route` syntax),
+//! sysctls and iptables rules (in `iptables-save` syntax), the links between interfaces, the
+//! processes listening or relaying, and the traffic to send.
+
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+/// A whole kernel-level scenario.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Scenario {
+    pub title: String,
+    /// A short text for learners: what to watch for.
+    pub description: String,
+    /// Seed for every random choice (ephemeral ports, MACs, ISNs).
+    pub seed: u64,
+    pub namespaces: Vec<NamespaceSpec>,
+    pub links: Vec<LinkSpec>,
+    pub traffic: Vec<TrafficSpec>,
+    /// Capture points `ns:iface` that lessons and the conformance harness observe.
+    pub observe: Vec<String>,
+}
+
+/// One network namespace: a host, a container, a VM's namespace or an external peer.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct NamespaceSpec {
+    pub name: String,
+    /// What the namespace stands for, shown by viewers (`Host`, `Container`, ...).
+    pub role: NsRole,
+    pub interfaces: Vec<IfaceSpec>,
+    /// Routes in `ip route` syntax: `default via 10.0.0.1`, `10.1.0.0/16 dev eth1`.
+    pub routes: Vec<String>,
+    /// Sysctls by their full name, e.g. `net.ipv4.ip_forward: 1`.
+    pub sysctls: BTreeMap<String, i64>,
+    /// Rules in `iptables-save` format (as `iptables-restore` reads them).
+    pub iptables: String,
+    pub processes: Vec<ProcessSpec>,
+    /// `nameserver` of the namespace's resolv.conf (e.g. `127.0.0.11`); none: names fail.
+    pub nameserver: Option<String>,
+    /// `/etc/hosts` entries: name -> address, consulted before DNS.
+    pub hosts: BTreeMap<String, String>,
+}
+
+/// What a namespace represents; only viewers and the Docker compiler care.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub enum NsRole {
+    #[default]
+    Host,
+    Container,
+    Vm,
+    Router,
+    External,
+}
+
+/// An interface inside a namespace. Its kind comes from the links that name it
+/// (a `Veth` link makes a veth, a `Wire` link a NIC) or is `Bridge`.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct IfaceSpec {
+    pub name: String,
+    pub bridge: bool,
+    /// The bridge this interface is a port of (`master br0`).
+    pub master: Option<String>,
+    /// A fixed MAC; otherwise one is drawn from the seed (locally administered).
+    pub mac: Option<String>,
+    /// Addresses with prefix, e.g. `10.0.0.1/24`; the first is the primary.
+    pub addrs: Vec<String>,
+    /// Hairpin mode on a bridge port (frames may leave by the port they came in on).
+    pub hairpin: bool,
+}
+
+/// A link between two interfaces, written `ns:iface`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub enum LinkSpec {
+    /// Both ends of one veth pair.
+    Veth {
+        a: String,
+        b: String,
+        #[serde(default)]
+        latency_us: Option<u64>,
+    },
+    /// A cable between two NICs (or a NIC and a switch port).
+    Wire {
+        a: String,
+        b: String,
+        #[serde(default)]
+        latency_us: Option<u64>,
+        /// Link speed; default 1000 Mbit/s.
+        #[serde(default)]
+        mbps: Option<u64>,
+    },
+}
+
+impl LinkSpec {
+    pub fn ends(&self) -> (&str, &str) {
+        match self {
+            LinkSpec::Veth { a, b, .. } | LinkSpec::Wire { a, b, .. } => (a, b),
+        }
+    }
+}
+
+/// Transport protocols a process or flow uses.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Proto {
+    Tcp,
+    Udp,
+}
+
+/// A user-space process with a socket.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub enum ProcessSpec {
+    /// A server: accepts on `port` (any address unless `addr` is set) and answers each
+    /// request with `reply` bytes (UDP: one datagram back per datagram received).
+    Listen {
+        proto: Proto,
+        port: u16,
+        #[serde(default)]
+        addr: Option<String>,
+        #[serde(default)]
+        reply: u32,
+        /// Name shown in traces (e.g. `nginx`, `docker-proxy`).
+        #[serde(default)]
+        name: Option<String>,
+    },
+    /// A TCP relay (docker-proxy, Docker Desktop's forwarder): accepts on `port` and, per
+    /// accepted connection, opens a second connection to `to` and copies bytes both ways.
+    Relay {
+        port: u16,
+        #[serde(default)]
+        addr: Option<String>,
+        to: String,
+        #[serde(default)]
+        name: Option<String>,
+    },
+    /// A DNS server answering A queries from `records` (name -> address); other names get
+    /// NXDOMAIN. Docker's embedded resolver is one of these on 127.0.0.11.
+    Dns {
+        #[serde(default = "default_dns_port")]
+        port: u16,
+        #[serde(default)]
+        addr: Option<String>,
+        records: BTreeMap<String, String>,
+        #[serde(default)]
+        name: Option<String>,
+    },
+}
+
+fn default_dns_port() -> u16 {
+    53
+}
+
+/// Traffic a namespace starts. `to` is `address:port` or `name:port`; a name is looked up in
+/// the namespace's hosts entries, then by a DNS query to its nameserver.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub enum TrafficSpec {
+    /// Connect, send `send` bytes, read the reply, close.
+    Tcp {
+        from: String,
+        to: String,
+        #[serde(default)]
+        sport: Option<u16>,
+        #[serde(default)]
+        at_ms: u64,
+        #[serde(default = "default_send")]
+        send: u32,
+    },
+    /// Send `count` datagrams of `send` bytes, one per `interval_ms`.
+    Udp {
+        from: String,
+        to: String,
+        #[serde(default)]
+        sport: Option<u16>,
+        #[serde(default)]
+        at_ms: u64,
+        #[serde(default = "default_send")]
+        send: u32,
+        #[serde(default = "default_count")]
+        count: u32,
+        #[serde(default = "default_interval")]
+        interval_ms: u64,
+    },
+    /// `ping -c count` with 56 bytes of payload.
+    Ping {
+        from: String,
+        to: String,
+        #[serde(default)]
+        at_ms: u64,
+        #[serde(default = "default_count")]
+        count: u32,
+        #[serde(default = "default_interval")]
+        interval_ms: u64,
+        #[serde(default)]
+        ttl: Option<u8>,
+    },
+}
+
+fn default_send() -> u32 {
+    64
+}
+fn default_count() -> u32 {
+    1
+}
+fn default_interval() -> u64 {
+    1000
+}
+
+impl TrafficSpec {
+    pub fn from(&self) -> &str {
+        match self {
+            TrafficSpec::Tcp { from, .. } | TrafficSpec::Udp { from, .. } | TrafficSpec::Ping { from, .. } => from,
+        }
+    }
+
+    pub fn to(&self) -> &str {
+        match self {
+            TrafficSpec::Tcp { to, .. } | TrafficSpec::Udp { to, .. } | TrafficSpec::Ping { to, .. } => to,
+        }
+    }
+
+    pub fn at_ms(&self) -> u64 {
+        match self {
+            TrafficSpec::Tcp { at_ms, .. } | TrafficSpec::Udp { at_ms, .. } | TrafficSpec::Ping { at_ms, .. } => {
+                *at_ms
+            }
+        }
+    }
+}

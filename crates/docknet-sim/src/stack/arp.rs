@@ -1,0 +1,159 @@
+//! ARP and the neighbour cache: the first packet to a new neighbour waits for a real
+//! request/reply exchange, as a capture shows.
+
+use crate::engine::{Event, Sim};
+use crate::ids::{IfaceId, PacketId};
+use crate::model::IfaceKind;
+use crate::model::neigh::{MAX_PROBES, NeighEntry, NeighState, RETRANS_TIME};
+use crate::trace::TraceEvent;
+use crate::wire::{ArpOp, ArpPacket, Frame, FramePayload, Ipv4Packet, MacAddr};
+use std::net::Ipv4Addr;
+
+impl Sim {
+    /// Send an IPv4 packet to `nexthop` out of `iface`, resolving its MAC first if needed.
+    pub(crate) fn neigh_output(&mut self, iface: IfaceId, nexthop: Ipv4Addr, ip: Ipv4Packet, pkt: PacketId) {
+        let i = self.net.iface(iface);
+        let src_mac = i.mac;
+        if matches!(i.kind, IfaceKind::Loopback) {
+            let frame = Frame { src: MacAddr::ZERO, dst: MacAddr::ZERO, payload: FramePayload::Ipv4(ip) };
+            self.transmit(iface, frame, pkt);
+            return;
+        }
+        if nexthop.is_broadcast() {
+            let frame = Frame { src: src_mac, dst: MacAddr::BROADCAST, payload: FramePayload::Ipv4(ip) };
+            self.transmit(iface, frame, pkt);
+            return;
+        }
+        let ns = i.ns;
+        let entry = self.net.ns_mut(ns).neigh.get_mut(iface, nexthop);
+        match entry.map(|e| &mut e.state) {
+            Some(NeighState::Reachable { mac, .. }) | Some(NeighState::Stale { mac }) => {
+                let frame = Frame { src: src_mac, dst: *mac, payload: FramePayload::Ipv4(ip) };
+                self.transmit(iface, frame, pkt);
+            }
+            Some(NeighState::Incomplete { queue, .. }) => {
+                queue.push((Frame { src: src_mac, dst: MacAddr::ZERO, payload: FramePayload::Ipv4(ip) }, pkt));
+            }
+            None | Some(NeighState::Failed) => {
+                let hint_src = ip.src;
+                let queue = vec![(Frame { src: src_mac, dst: MacAddr::ZERO, payload: FramePayload::Ipv4(ip) }, pkt)];
+                self.net
+                    .ns_mut(ns)
+                    .neigh
+                    .entries
+                    .insert((iface, nexthop), NeighEntry { iface, state: NeighState::Incomplete { probes: 1, queue } });
+                self.trace_neigh(iface, nexthop, MacAddr::ZERO, "INCOMPLETE", Some(pkt));
+                self.send_arp_request(iface, nexthop, Some(hint_src));
+                self.schedule_in(RETRANS_TIME, Event::ArpRetry { iface, ip: nexthop });
+            }
+        }
+    }
+
+    /// Broadcast `who-has target`. The sender address is the packet's source when it is one
+    /// of ours (arp_announce=0), else the interface's address for that subnet.
+    fn send_arp_request(&mut self, iface: IfaceId, target: Ipv4Addr, hint_src: Option<Ipv4Addr>) {
+        let i = self.net.iface(iface);
+        let sender_ip = hint_src
+            .filter(|s| self.net.is_local(i.ns, *s) && !s.is_loopback())
+            .or_else(|| i.source_for(target))
+            .unwrap_or(Ipv4Addr::UNSPECIFIED);
+        let arp = ArpPacket { op: ArpOp::Request, sender_mac: i.mac, sender_ip, target_mac: MacAddr::ZERO, target_ip: target };
+        let frame = Frame { src: i.mac, dst: MacAddr::BROADCAST, payload: FramePayload::Arp(arp) };
+        let pkt = self.new_packet_id();
+        self.transmit(iface, frame, pkt);
+    }
+
+    pub(crate) fn arp_retry(&mut self, iface: IfaceId, ip: Ipv4Addr) {
+        let ns = self.net.iface(iface).ns;
+        let Some(entry) = self.net.ns_mut(ns).neigh.get_mut(iface, ip) else { return };
+        let NeighState::Incomplete { probes, queue } = &mut entry.state else { return };
+        if *probes < MAX_PROBES {
+            *probes += 1;
+            self.send_arp_request(iface, ip, None);
+            self.schedule_in(RETRANS_TIME, Event::ArpRetry { iface, ip });
+            return;
+        }
+        let waiting: Vec<(Frame, PacketId)> = queue.drain(..).collect();
+        entry.state = NeighState::Failed;
+        self.trace_neigh(iface, ip, MacAddr::ZERO, "FAILED", None);
+        let label = self.net.iface_label(iface);
+        for (frame, pkt) in waiting {
+            self.drop_pkt(ns, pkt, format!("no ARP reply from {ip} on {label}: neighbour unreachable"));
+            // A router tells the sender (ICMP host unreachable); a local sender gets EHOSTUNREACH.
+            if let FramePayload::Ipv4(p) = frame.payload {
+                if !self.net.is_local(ns, p.src) {
+                    let skb = super::Skb::new(pkt, p, None);
+                    self.icmp_dest_unreachable(ns, &skb, crate::wire::IcmpMessage::HOST_UNREACHABLE);
+                }
+            }
+        }
+    }
+
+    pub(crate) fn arp_input(&mut self, iface: IfaceId, arp: ArpPacket, pkt: PacketId) {
+        let ns = self.net.iface(iface).ns;
+        match arp.op {
+            ArpOp::Request => {
+                // arp_ignore=0: answer for any local address, on any interface.
+                if !self.net.is_local(ns, arp.target_ip) || arp.target_ip.is_loopback() {
+                    let reason = format!("ARP who-has {}: not one of our addresses", arp.target_ip);
+                    self.drop_pkt(ns, pkt, reason);
+                    return;
+                }
+                self.learn_neigh(iface, arp.sender_ip, arp.sender_mac, false);
+                let mac = self.net.iface(iface).mac;
+                let reply = ArpPacket {
+                    op: ArpOp::Reply,
+                    sender_mac: mac,
+                    sender_ip: arp.target_ip,
+                    target_mac: arp.sender_mac,
+                    target_ip: arp.sender_ip,
+                };
+                let frame = Frame { src: mac, dst: arp.sender_mac, payload: FramePayload::Arp(reply) };
+                let id = self.new_packet_id();
+                self.transmit(iface, frame, id);
+            }
+            ArpOp::Reply => {
+                let known = self.net.ns(ns).neigh.get(iface, arp.sender_ip).is_some();
+                if !known {
+                    let reason = format!("unsolicited ARP reply for {} (arp_accept=0)", arp.sender_ip);
+                    self.drop_pkt(ns, pkt, reason);
+                    return;
+                }
+                self.learn_neigh(iface, arp.sender_ip, arp.sender_mac, true);
+            }
+        }
+    }
+
+    /// Record a neighbour: REACHABLE when confirmed by a reply, STALE when learned from a
+    /// request. Frames waiting for it leave now.
+    fn learn_neigh(&mut self, iface: IfaceId, ip: Ipv4Addr, mac: MacAddr, confirmed: bool) {
+        let ns = self.net.iface(iface).ns;
+        let now = self.now();
+        let table = &mut self.net.ns_mut(ns).neigh;
+        let old = table.entries.remove(&(iface, ip));
+        let state = if confirmed { NeighState::Reachable { mac, confirmed: now } } else { NeighState::Stale { mac } };
+        let keep_reachable = matches!(old.as_ref().map(|e| &e.state), Some(NeighState::Reachable { mac: m, .. }) if *m == mac);
+        let state = if keep_reachable && !confirmed { old.as_ref().map(|e| e.state.clone()).unwrap_or(state) } else { state };
+        let name = NeighEntry { iface, state: state.clone() }.state_name(now);
+        table.entries.insert((iface, ip), NeighEntry { iface, state });
+        self.trace_neigh(iface, ip, mac, name, None);
+        if let Some(NeighEntry { state: NeighState::Incomplete { queue, .. }, .. }) = old {
+            for (mut frame, pkt) in queue {
+                frame.dst = mac;
+                self.transmit(iface, frame, pkt);
+            }
+        }
+    }
+
+    fn trace_neigh(&mut self, iface: IfaceId, ip: Ipv4Addr, mac: MacAddr, state: &str, pkt: Option<PacketId>) {
+        let i = self.net.iface(iface);
+        let ev = TraceEvent::Neigh {
+            ns: self.ns_name(i.ns),
+            ip: ip.to_string(),
+            mac: mac.to_string(),
+            iface: i.name.clone(),
+            state: state.to_string(),
+        };
+        self.emit(pkt, ev);
+    }
+}

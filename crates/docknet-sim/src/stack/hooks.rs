@@ -1,0 +1,480 @@
+//! Netfilter hooks as the kernel orders them, with conntrack and NAT in between.
+//!
+//! PREROUTING: raw, conntrack, mangle, nat(DNAT). INPUT: mangle, filter, nat(SNAT), confirm.
+//! FORWARD: mangle, filter. OUTPUT: raw, conntrack, mangle, nat(DNAT), filter.
+//! POSTROUTING: mangle, nat(SNAT), confirm. The nat table sees only a connection's first
+//! packet; later packets and replies are rewritten from the conntrack entry.
+
+use super::Skb;
+use crate::conntrack::{CtDir, CtEntry, CtRef, Tuple};
+use crate::engine::Sim;
+use crate::ids::{IfaceId, NsId};
+use crate::netfilter::{CtState, Hook, MatchCtx, NatRange, Policy, StepAction, TableName, TraversalStep, Verdict};
+use crate::trace::{NatKind, TraceEvent};
+use crate::wire::{IcmpMessage, IpProto, Ipv4Packet, L4};
+
+/// Which end of the packet a NAT hook may rewrite.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Manip {
+    Src,
+    Dst,
+}
+
+fn tables_for(hook: Hook) -> &'static [TableName] {
+    use TableName::*;
+    match hook {
+        Hook::Prerouting => &[Raw, Mangle, Nat],
+        Hook::Input => &[Mangle, Filter, Nat],
+        Hook::Forward => &[Mangle, Filter],
+        Hook::Output => &[Raw, Mangle, Nat, Filter],
+        Hook::Postrouting => &[Mangle, Nat],
+    }
+}
+
+impl Sim {
+    pub(crate) fn prerouting(&mut self, ns: NsId, skb: &mut Skb) -> bool {
+        self.run_hook(ns, Hook::Prerouting, skb)
+    }
+
+    /// Run every table registered at `hook` in priority order. False when the packet died.
+    pub(crate) fn run_hook(&mut self, ns: NsId, hook: Hook, skb: &mut Skb) -> bool {
+        for &table in tables_for(hook) {
+            if table == TableName::Mangle && matches!(hook, Hook::Prerouting | Hook::Output) {
+                // conntrack (-200) runs between raw (-300) and mangle (-150).
+                self.ct_in(ns, skb);
+            }
+            if table == TableName::Nat {
+                if !self.nat_hook(ns, hook, skb) {
+                    return false;
+                }
+                continue;
+            }
+            if let Verdict::Drop | Verdict::Reject(_) = self.run_table(ns, hook, table, skb) {
+                return false;
+            }
+        }
+        true
+    }
+
+    /// Traverse one table at one hook, trace it, and act on DROP/REJECT.
+    fn run_table(&mut self, ns: NsId, hook: Hook, table: TableName, skb: &mut Skb) -> Verdict {
+        if self.net.ns(ns).rules.table(table).is_none() {
+            return Verdict::Accept;
+        }
+        let in_name = skb.in_iface.map(|i| self.net.iface(i).name.clone());
+        let out_name = skb.out_iface.map(|i| self.net.iface(i).name.clone());
+        let (sport, dport) = skb.ip.ports().map_or((None, None), |(s, d)| (Some(s), Some(d)));
+        let tcp_flags = match &skb.ip.l4 {
+            L4::Tcp(t) => Some(t.flags.0),
+            _ => None,
+        };
+        let icmp_type_code = match &skb.ip.l4 {
+            L4::Icmp(i) => Some(i.type_code()),
+            _ => None,
+        };
+        let mut ctx = MatchCtx {
+            src: skb.ip.src,
+            dst: skb.ip.dst,
+            proto: skb.ip.proto(),
+            sport,
+            dport,
+            tcp_flags,
+            icmp_type_code,
+            in_iface: in_name.as_deref(),
+            out_iface: out_name.as_deref(),
+            ctstate: self.ct_state(ns, skb),
+            mark: skb.mark,
+            src_type: self.net.addr_type(ns, skb.ip.src),
+            dst_type: self.net.addr_type(ns, skb.ip.dst),
+            len: skb.ip.total_len(),
+        };
+        let traversal = self.net.ns_mut(ns).rules.traverse(table, hook, &mut ctx);
+        skb.mark = ctx.mark;
+        let ns_name = self.ns_name(ns);
+        let (hook_s, table_s) = (hook.to_string(), table.to_string());
+        self.emit(
+            Some(skb.pkt),
+            TraceEvent::Hook { ns: ns_name.clone(), hook: hook_s.clone(), table: table_s.clone(), chain: hook_s.clone() },
+        );
+        let mut last_rule = None;
+        for step in traversal.steps {
+            let ev = match step {
+                TraversalStep::RuleMatched { chain, rule_num, rule, action } => {
+                    last_rule = Some((chain.clone(), rule.clone()));
+                    TraceEvent::Rule {
+                        ns: ns_name.clone(),
+                        hook: hook_s.clone(),
+                        table: table_s.clone(),
+                        chain,
+                        rule,
+                        rule_num,
+                        verdict: action_text(&action),
+                    }
+                }
+                TraversalStep::ChainEnd { chain } => TraceEvent::Rule {
+                    ns: ns_name.clone(),
+                    hook: hook_s.clone(),
+                    table: table_s.clone(),
+                    chain,
+                    rule: String::new(),
+                    rule_num: 0,
+                    verdict: "return".into(),
+                },
+                TraversalStep::Policy { chain, policy } => {
+                    let p = policy_text(policy);
+                    last_rule = Some((chain.clone(), format!("policy {p}")));
+                    TraceEvent::Rule {
+                        ns: ns_name.clone(),
+                        hook: hook_s.clone(),
+                        table: table_s.clone(),
+                        chain,
+                        rule: format!("policy {p}"),
+                        rule_num: 0,
+                        verdict: p.to_string(),
+                    }
+                }
+                TraversalStep::Log { chain, prefix } => TraceEvent::Log { ns: ns_name.clone(), prefix, chain },
+            };
+            self.emit(Some(skb.pkt), ev);
+        }
+        let verdict = traversal.verdict;
+        let (chain, rule) = last_rule.unwrap_or_default();
+        match &verdict {
+            Verdict::Drop => {
+                let how = if rule.starts_with("policy") { rule } else { format!("rule `{rule}`") };
+                self.drop_pkt(ns, skb.pkt, format!("dropped by {table} {chain} {how}"));
+            }
+            Verdict::Reject(with) => {
+                self.drop_pkt(ns, skb.pkt, format!("rejected by {table} {chain} rule `{rule}`"));
+                self.send_reject(ns, skb, *with);
+            }
+            _ => {}
+        }
+        verdict
+    }
+
+    /// The state `-m conntrack --ctstate` sees for this packet.
+    fn ct_state(&self, ns: NsId, skb: &Skb) -> CtState {
+        match &skb.ct {
+            None if self.net.ns(ns).conntrack_on => CtState::Invalid,
+            None => CtState::Untracked,
+            Some(CtRef::Unconfirmed(_)) => CtState::New,
+            Some(CtRef::Related(..)) => CtState::Related,
+            Some(CtRef::Confirmed(_, CtDir::Reply)) => CtState::Established,
+            Some(CtRef::Confirmed(id, CtDir::Original)) => match self.net.ns(ns).conntrack.get(*id) {
+                Some(e) if e.seen_reply => CtState::Established,
+                _ => CtState::New,
+            },
+        }
+    }
+
+    /// nf_conntrack_in: find or create the packet's entry and account the packet.
+    pub(crate) fn ct_in(&mut self, ns: NsId, skb: &mut Skb) {
+        if !self.net.ns(ns).conntrack_on || skb.ct.is_some() {
+            return;
+        }
+        let now = self.now();
+        for dead in self.net.ns_mut(ns).conntrack.expire(now) {
+            self.trace_ct(ns, None, "destroy", &dead);
+        }
+        if let L4::Icmp(IcmpMessage::DestUnreachable { original, .. } | IcmpMessage::TimeExceeded { original, .. }) =
+            &skb.ip.l4
+        {
+            let found = Tuple::of(original).and_then(|t| self.net.ns(ns).conntrack.lookup(&t.invert(), now));
+            skb.ct = found.map(|(id, dir)| CtRef::Related(id, dir));
+            return;
+        }
+        let Some(tuple) = Tuple::of(&skb.ip) else { return };
+        let flags = match &skb.ip.l4 {
+            L4::Tcp(t) => Some(t.flags),
+            _ => None,
+        };
+        let found = self.net.ns(ns).conntrack.lookup(&tuple, now);
+        match found {
+            Some((id, dir)) => {
+                skb.ct = Some(CtRef::Confirmed(id, dir));
+                let ct = &mut self.net.ns_mut(ns).conntrack;
+                let Some(entry) = ct.get_mut(id) else { return };
+                if entry.on_packet(dir, flags, now) {
+                    let entry = entry.clone();
+                    self.trace_ct(ns, Some(skb.pkt), "update", &entry);
+                }
+            }
+            None => {
+                if flags.is_some_and(|f| f.has(crate::wire::TcpFlags::RST)) {
+                    return; // an RST for no connection is INVALID and stays untracked
+                }
+                let mut entry = CtEntry::new(tuple, now);
+                if let (Some(f), Some(_)) = (flags, entry.tcp) {
+                    if !f.has(crate::wire::TcpFlags::SYN) {
+                        // nf_conntrack_tcp_loose: pick up a connection already in progress.
+                        entry.tcp = Some(crate::conntrack::TcpCtState::Established);
+                        entry.expires = now + entry.timeout();
+                    }
+                }
+                skb.ct = Some(CtRef::Unconfirmed(Box::new(entry)));
+            }
+        }
+    }
+
+    /// Insert a new entry into the table as the packet leaves the namespace's hooks.
+    pub(crate) fn ct_confirm(&mut self, ns: NsId, skb: &mut Skb) {
+        let Some(CtRef::Unconfirmed(entry)) = skb.ct.take() else { return };
+        let entry = *entry;
+        let id = self.net.ns_mut(ns).conntrack.confirm(entry.clone());
+        self.trace_ct(ns, Some(skb.pkt), "new", &entry);
+        skb.ct = Some(CtRef::Confirmed(id, CtDir::Original));
+    }
+
+    fn trace_ct(&mut self, ns: NsId, pkt: Option<crate::ids::PacketId>, change: &str, e: &CtEntry) {
+        let ev = TraceEvent::Conntrack {
+            ns: self.ns_name(ns),
+            change: change.to_string(),
+            entry: e.conntrack_line(self.now()),
+            state: e.state_name().to_string(),
+        };
+        self.emit(pkt, ev);
+    }
+
+    /// A nat hook: decide the binding for a new connection, then rewrite the packet from
+    /// the entry (first packet, later packets and replies alike).
+    fn nat_hook(&mut self, ns: NsId, hook: Hook, skb: &mut Skb) -> bool {
+        let manip = if matches!(hook, Hook::Prerouting | Hook::Output) { Manip::Dst } else { Manip::Src };
+        let needs_binding = match &skb.ct {
+            Some(CtRef::Unconfirmed(e)) => if manip == Manip::Dst { !e.dst_nat_done } else { !e.src_nat_done },
+            _ => false,
+        };
+        if needs_binding {
+            let verdict = self.run_table(ns, hook, TableName::Nat, skb);
+            if matches!(verdict, Verdict::Drop | Verdict::Reject(_)) {
+                return false;
+            }
+            if !self.bind_nat(ns, manip, verdict, skb) {
+                return false;
+            }
+        }
+        self.nat_rewrite(ns, manip, skb);
+        true
+    }
+
+    /// Record the rule's NAT choice in the entry's reply tuple (a null binding otherwise).
+    fn bind_nat(&mut self, ns: NsId, manip: Manip, verdict: Verdict, skb: &mut Skb) -> bool {
+        let now = self.now();
+        let out = skb.out_iface;
+        let nexthop = skb.nexthop;
+        let masq_src = out.zip(nexthop).and_then(|(o, n)| self.net.iface(o).source_for(n));
+        let Some(CtRef::Unconfirmed(entry)) = &mut skb.ct else { return true };
+        match manip {
+            Manip::Dst => entry.dst_nat_done = true,
+            Manip::Src => entry.src_nat_done = true,
+        }
+        match verdict {
+            Verdict::Dnat(NatRange { addr, ports }) => {
+                if let Some(a) = addr {
+                    entry.reply.src = a;
+                }
+                if let Some((lo, _)) = ports {
+                    entry.reply.sport = lo;
+                }
+            }
+            Verdict::Snat(range) => {
+                if let Some(a) = range.addr {
+                    entry.reply.dst = a;
+                }
+                let wanted = range.ports;
+                let entry = entry.clone();
+                let port = self.pick_nat_port(ns, &entry, wanted, now);
+                if let Some(CtRef::Unconfirmed(e)) = &mut skb.ct {
+                    e.reply.dport = port;
+                }
+            }
+            Verdict::Masquerade(ports) => {
+                let Some(src) = masq_src else {
+                    let dev = out.map(|o| self.net.iface_label(o)).unwrap_or_default();
+                    self.drop_pkt(ns, skb.pkt, format!("MASQUERADE: {dev} has no IPv4 address"));
+                    return false;
+                };
+                entry.reply.dst = src;
+                entry.masquerade = true;
+                let entry = entry.clone();
+                let port = self.pick_nat_port(ns, &entry, ports, now);
+                if let Some(CtRef::Unconfirmed(e)) = &mut skb.ct {
+                    e.reply.dport = port;
+                }
+            }
+            _ => {}
+        }
+        true
+    }
+
+    /// Keep the source port unless the reply tuple is taken (or a range excludes it); then
+    /// search the port's class (1-511, 600-1023, 1024-65535) from a seeded offset.
+    fn pick_nat_port(&mut self, ns: NsId, entry: &CtEntry, range: Option<(u16, u16)>, now: crate::time::SimTime) -> u16 {
+        let current = entry.reply.dport;
+        if !matches!(entry.orig.proto, IpProto::Tcp | IpProto::Udp) {
+            return current;
+        }
+        let (lo, hi) = range.unwrap_or(match current {
+            0..=511 => (1, 511),
+            512..=1023 => (600, 1023),
+            _ => (1024, 65535),
+        });
+        let taken = |sim: &Sim, port: u16| {
+            let mut t = entry.reply;
+            t.dport = port;
+            sim.net.ns(ns).conntrack.reply_taken(&t, now)
+        };
+        if (lo..=hi).contains(&current) && !taken(self, current) {
+            return current;
+        }
+        let span = u32::from(hi - lo) + 1;
+        let offset = self.random_u32() % span;
+        (0..span)
+            .map(|i| lo + ((offset + i) % span) as u16)
+            .find(|&p| !taken(self, p))
+            .unwrap_or(current)
+    }
+
+    /// Rewrite the packet from its entry: a packet travelling in direction `d` must end up
+    /// with the inverse of the other direction's tuple (nf_nat_manip_pkt).
+    fn nat_rewrite(&mut self, ns: NsId, manip: Manip, skb: &mut Skb) {
+        let (entry, dir, related) = match &skb.ct {
+            Some(CtRef::Unconfirmed(e)) => ((**e).clone(), CtDir::Original, false),
+            Some(CtRef::Confirmed(id, d)) => match self.net.ns(ns).conntrack.get(*id) {
+                Some(e) => (e.clone(), *d, false),
+                None => return,
+            },
+            Some(CtRef::Related(id, d)) => match self.net.ns(ns).conntrack.get(*id) {
+                Some(e) => (e.clone(), *d, true),
+                None => return,
+            },
+            None => return,
+        };
+        let other = if dir == CtDir::Original { entry.reply } else { entry.orig };
+        let target = other.invert();
+        let before = skb.ip.clone();
+        let ports = matches!(entry.orig.proto, IpProto::Tcp | IpProto::Udp);
+        match manip {
+            Manip::Dst => set_dst(&mut skb.ip, target.dst, ports.then_some(target.dport)),
+            Manip::Src => set_src(&mut skb.ip, target.src, ports.then_some(target.sport)),
+        }
+        if related {
+            // The quoted packet travelled the other way: fix its opposite end to match.
+            if let L4::Icmp(IcmpMessage::DestUnreachable { original, .. } | IcmpMessage::TimeExceeded { original, .. }) =
+                &mut skb.ip.l4
+            {
+                match manip {
+                    Manip::Dst => set_src(original, other.src, ports.then_some(other.sport)),
+                    Manip::Src => set_dst(original, other.dst, ports.then_some(other.dport)),
+                }
+            }
+        }
+        if before == skb.ip {
+            return;
+        }
+        let kind = match (manip, dir) {
+            (Manip::Dst, CtDir::Original) => NatKind::Dnat,
+            (Manip::Dst, CtDir::Reply) => NatKind::UnSnat,
+            (Manip::Src, CtDir::Original) if entry.masquerade => NatKind::Masquerade,
+            (Manip::Src, CtDir::Original) => NatKind::Snat,
+            (Manip::Src, CtDir::Reply) => NatKind::UnDnat,
+        };
+        let proto = entry.orig.proto;
+        let (b, a, field) = match manip {
+            Manip::Dst => (
+                Tuple::endpoint(before.dst, before.ports().map_or(0, |p| p.1), proto),
+                Tuple::endpoint(skb.ip.dst, skb.ip.ports().map_or(0, |p| p.1), proto),
+                "dst",
+            ),
+            Manip::Src => (
+                Tuple::endpoint(before.src, before.ports().map_or(0, |p| p.0), proto),
+                Tuple::endpoint(skb.ip.src, skb.ip.ports().map_or(0, |p| p.0), proto),
+                "src",
+            ),
+        };
+        let ev = TraceEvent::Nat { ns: self.ns_name(ns), kind, before: b, after: a, field: field.into() };
+        self.emit(Some(skb.pkt), ev);
+    }
+
+    /// br_netfilter: bridged IPv4 frames cross PREROUTING/FORWARD/POSTROUTING with the
+    /// bridge as both `-i` and `-o`. False when a rule dropped the frame.
+    pub(crate) fn bridge_netfilter(
+        &mut self,
+        bridge: IfaceId,
+        _in_port: IfaceId,
+        frame: &crate::wire::Frame,
+        pkt: crate::ids::PacketId,
+    ) -> bool {
+        let ns = self.net.iface(bridge).ns;
+        if !self.net.ns(ns).sysctl.bridge_nf_call_iptables {
+            return true;
+        }
+        let Some(ip) = frame.ipv4() else { return true };
+        let mut skb = Skb::new(pkt, ip.clone(), Some(bridge));
+        skb.out_iface = Some(bridge);
+        if !self.run_hook(ns, Hook::Prerouting, &mut skb) || !self.run_hook(ns, Hook::Forward, &mut skb) {
+            return false;
+        }
+        if !self.run_hook(ns, Hook::Postrouting, &mut skb) {
+            return false;
+        }
+        self.ct_confirm(ns, &mut skb);
+        true
+    }
+}
+
+fn set_dst(p: &mut Ipv4Packet, addr: std::net::Ipv4Addr, port: Option<u16>) {
+    p.dst = addr;
+    if let Some(port) = port {
+        match &mut p.l4 {
+            L4::Tcp(t) => t.dport = port,
+            L4::Udp(u) => u.dport = port,
+            L4::Icmp(_) => {}
+        }
+    }
+}
+
+fn set_src(p: &mut Ipv4Packet, addr: std::net::Ipv4Addr, port: Option<u16>) {
+    p.src = addr;
+    if let Some(port) = port {
+        match &mut p.l4 {
+            L4::Tcp(t) => t.sport = port,
+            L4::Udp(u) => u.sport = port,
+            L4::Icmp(_) => {}
+        }
+    }
+}
+
+fn policy_text(p: Policy) -> &'static str {
+    match p {
+        Policy::Accept => "ACCEPT",
+        Policy::Drop => "DROP",
+    }
+}
+
+/// The verdict word of a matched rule, as traces show it.
+fn action_text(a: &StepAction) -> String {
+    match a {
+        StepAction::Accept => "ACCEPT".into(),
+        StepAction::Drop => "DROP".into(),
+        StepAction::Reject(_) => "REJECT".into(),
+        StepAction::Return => "RETURN".into(),
+        StepAction::Jump(c) => format!("jump {c}"),
+        StepAction::Goto(c) => format!("goto {c}"),
+        StepAction::Dnat(r) => format!("DNAT to {}", nat_range_text(r)),
+        StepAction::Snat(r) => format!("SNAT to {}", nat_range_text(r)),
+        StepAction::Masquerade(_) => "MASQUERADE".into(),
+        StepAction::SetMark(m) => format!("MARK set {m:#x}"),
+        StepAction::Log => "LOG".into(),
+        StepAction::Continue => "continue".into(),
+    }
+}
+
+fn nat_range_text(r: &NatRange) -> String {
+    let addr = r.addr.map(|a| a.to_string()).unwrap_or_default();
+    match r.ports {
+        Some((lo, hi)) if lo == hi => format!("{addr}:{lo}"),
+        Some((lo, hi)) => format!("{addr}:{lo}-{hi}"),
+        None => addr,
+    }
+}

@@ -1,0 +1,201 @@
+//! The trace: every step the model takes, as records a viewer can replay without the model.
+//!
+//! Records are plain data (names, not ids) so the JSONL export, the CLI formats and the app
+//! all read the same thing.
+
+use crate::ids::PacketId;
+use crate::time::SimTime;
+use crate::wire::Frame;
+use serde::Serialize;
+
+/// One trace record: when it happened and what.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct TraceRecord {
+    pub t_ns: SimTime,
+    /// The packet this step concerns; stable through forwarding and NAT.
+    pub pkt: Option<PacketId>,
+    #[serde(flatten)]
+    pub event: TraceEvent,
+}
+
+/// Where a frame was seen by a capture (tcpdump's point of view).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Dir {
+    In,
+    Out,
+}
+
+/// What the bridge did with a frame.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case", tag = "action")]
+pub enum BridgeAction {
+    /// The destination MAC was in the FDB: sent out one port.
+    Forward { port: String },
+    /// Unknown unicast, broadcast or multicast: copied to every other port.
+    Flood { ports: Vec<String> },
+    /// Addressed to the bridge itself: passed up to its IP stack.
+    Local,
+    /// The FDB says the destination is behind the ingress port (and no hairpin): dropped.
+    Filtered,
+}
+
+/// Kinds of NAT rewrite.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub enum NatKind {
+    /// Destination rewritten by a DNAT rule (first packet) or its stored binding.
+    #[serde(rename = "DNAT")]
+    Dnat,
+    /// Source rewritten by SNAT.
+    #[serde(rename = "SNAT")]
+    Snat,
+    /// Source rewritten by MASQUERADE.
+    #[serde(rename = "MASQUERADE")]
+    Masquerade,
+    /// A reply's source restored (DNAT undone).
+    #[serde(rename = "un-DNAT")]
+    UnDnat,
+    /// A reply's destination restored (SNAT/MASQUERADE undone).
+    #[serde(rename = "un-SNAT")]
+    UnSnat,
+}
+
+/// One step of the model.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[serde(tag = "event", rename_all = "snake_case")]
+pub enum TraceEvent {
+    /// A frame seen at an interface, as tcpdump on it would see it.
+    Capture {
+        ns: String,
+        iface: String,
+        dir: Dir,
+        frame: Frame,
+    },
+    /// A frame crossing a link, with the four times a renderer needs.
+    Link {
+        from_ns: String,
+        from_iface: String,
+        to_ns: String,
+        to_iface: String,
+        tx_start: SimTime,
+        tx_end: SimTime,
+        rx_start: SimTime,
+        rx_end: SimTime,
+    },
+    /// A bridge forwarding decision.
+    Bridge {
+        ns: String,
+        bridge: String,
+        in_port: String,
+        #[serde(flatten)]
+        action: BridgeAction,
+    },
+    /// The bridge learned (or refreshed) where a MAC lives.
+    FdbLearn {
+        ns: String,
+        bridge: String,
+        mac: String,
+        port: String,
+    },
+    /// The routing decision for a packet.
+    Route {
+        ns: String,
+        dst: String,
+        /// `local`, or the chosen route in `ip route get` shape.
+        decision: String,
+    },
+    /// A packet entered a netfilter hook's table (chain = the builtin chain).
+    Hook {
+        ns: String,
+        hook: String,
+        table: String,
+        chain: String,
+    },
+    /// A rule matched (or a policy applied) with its verdict.
+    Rule {
+        ns: String,
+        hook: String,
+        table: String,
+        chain: String,
+        /// The rule in iptables-save text, or `policy ACCEPT`.
+        rule: String,
+        /// 1-based position in its chain; 0 for a policy.
+        rule_num: usize,
+        verdict: String,
+    },
+    /// A NAT rewrite.
+    Nat {
+        ns: String,
+        kind: NatKind,
+        before: String,
+        after: String,
+        /// `dst` or `src`: which end was rewritten.
+        field: String,
+    },
+    /// Conntrack: an entry was created (confirmed), changed state, or destroyed.
+    Conntrack {
+        ns: String,
+        change: String,
+        /// The entry as `conntrack -L` prints it.
+        entry: String,
+        state: String,
+    },
+    /// The neighbour cache changed (ARP resolved, entry created from a request, failed).
+    Neigh {
+        ns: String,
+        ip: String,
+        mac: String,
+        iface: String,
+        state: String,
+    },
+    /// A process's socket event (accepted, connected, data, closed, refused, ...).
+    Socket {
+        ns: String,
+        process: String,
+        what: String,
+    },
+    /// A LOG target fired (what the kernel log would show).
+    Log { ns: String, prefix: String, chain: String },
+    /// A packet was dropped.
+    Drop { ns: String, reason: String },
+}
+
+impl TraceEvent {
+    /// The snake_case name used in JSONL's `event` field.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            TraceEvent::Capture { .. } => "capture",
+            TraceEvent::Link { .. } => "link",
+            TraceEvent::Bridge { .. } => "bridge",
+            TraceEvent::FdbLearn { .. } => "fdb_learn",
+            TraceEvent::Route { .. } => "route",
+            TraceEvent::Hook { .. } => "hook",
+            TraceEvent::Rule { .. } => "rule",
+            TraceEvent::Nat { .. } => "nat",
+            TraceEvent::Conntrack { .. } => "conntrack",
+            TraceEvent::Neigh { .. } => "neigh",
+            TraceEvent::Socket { .. } => "socket",
+            TraceEvent::Log { .. } => "log",
+            TraceEvent::Drop { .. } => "drop",
+        }
+    }
+
+    /// The namespace the step happened in (for a link, the sending side).
+    pub fn ns(&self) -> &str {
+        match self {
+            TraceEvent::Link { from_ns, .. } => from_ns,
+            TraceEvent::Capture { ns, .. }
+            | TraceEvent::Bridge { ns, .. }
+            | TraceEvent::FdbLearn { ns, .. }
+            | TraceEvent::Route { ns, .. }
+            | TraceEvent::Hook { ns, .. }
+            | TraceEvent::Rule { ns, .. }
+            | TraceEvent::Nat { ns, .. }
+            | TraceEvent::Conntrack { ns, .. }
+            | TraceEvent::Neigh { ns, .. }
+            | TraceEvent::Socket { ns, .. }
+            | TraceEvent::Log { ns, .. }
+            | TraceEvent::Drop { ns, .. } => ns,
+        }
+    }
+}

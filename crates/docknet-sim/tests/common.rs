@@ -1,0 +1,48 @@
+//! Helpers shared by the integration tests.
+#![allow(dead_code)]
+
+use docknet_sim::Sim;
+use docknet_sim::format::jsonl;
+use serde_json::Value;
+use std::path::{Path, PathBuf};
+
+/// The repository's `scenarios/` directory.
+pub fn scenarios_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../scenarios")
+}
+
+/// Every `.ron` under `scenarios/<sub>`, sorted.
+pub fn scenario_files(sub: &str) -> Vec<PathBuf> {
+    let mut files: Vec<PathBuf> = std::fs::read_dir(scenarios_dir().join(sub))
+        .expect("scenarios directory exists")
+        .map(|e| e.expect("dir entry").path())
+        .filter(|p| p.extension().is_some_and(|e| e == "ron"))
+        .collect();
+    files.sort();
+    files
+}
+
+/// Load and run a scenario to the end.
+pub fn run_file(path: &Path) -> Sim {
+    let text = std::fs::read_to_string(path).expect("readable scenario");
+    let (_, mut sim) = docknet_sim::load(&path.display().to_string(), &text).unwrap_or_else(|e| panic!("{e}"));
+    sim.run_to_end();
+    sim
+}
+
+pub fn run_lesson(rel: &str) -> Sim {
+    run_file(&scenarios_dir().join(rel))
+}
+
+/// The trace as parsed JSONL objects.
+pub fn events(sim: &Sim) -> Vec<Value> {
+    sim.trace().iter().map(jsonl::record).collect()
+}
+
+/// Events of one kind whose string fields equal the given values.
+pub fn select<'a>(events: &'a [Value], event: &str, fields: &[(&str, &str)]) -> Vec<&'a Value> {
+    events
+        .iter()
+        .filter(|e| e["event"] == event && fields.iter().all(|(k, v)| e[*k].as_str() == Some(*v)))
+        .collect()
+}
