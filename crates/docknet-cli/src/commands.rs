@@ -12,8 +12,11 @@ use std::path::Path;
 
 /// Read, validate and build a scenario; the error is the full diagnostic text.
 fn open(path: &Path) -> Result<Sim, String> {
-    let text = std::fs::read_to_string(path).map_err(|e| format!("{}: cannot read: {e}", path.display()))?;
-    docknet_sim::load(&path.display().to_string(), &text).map(|(_, sim)| sim).map_err(|e| e.to_string())
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| format!("{}: cannot read: {e}", path.display()))?;
+    docknet_sim::load(&path.display().to_string(), &text)
+        .map(|(_, sim)| sim)
+        .map_err(|e| e.to_string())
 }
 
 fn run(path: &Path) -> Result<Sim, String> {
@@ -24,13 +27,20 @@ fn run(path: &Path) -> Result<Sim, String> {
 
 fn print(text: &str) -> Result<(), String> {
     let mut out = std::io::stdout().lock();
-    out.write_all(text.as_bytes()).map_err(|e| format!("cannot write output: {e}"))
+    out.write_all(text.as_bytes())
+        .map_err(|e| format!("cannot write output: {e}"))
 }
 
 fn capture_point(sim: &Sim, at: &str) -> Result<CapturePoint, String> {
-    let p = CapturePoint::parse(at).ok_or_else(|| format!("`{at}` is not NS:IFACE (e.g. host:eth1)"))?;
-    let ns = sim.net.ns_by_name(&p.ns).ok_or_else(|| format!("no namespace `{}` in this scenario", p.ns))?;
-    sim.net.iface_by_name(ns, &p.iface).ok_or_else(|| format!("namespace `{}` has no interface `{}`", p.ns, p.iface))?;
+    let p = CapturePoint::parse(at)
+        .ok_or_else(|| format!("`{at}` is not NS:IFACE (e.g. host:eth1)"))?;
+    let ns = sim
+        .net
+        .ns_by_name(&p.ns)
+        .ok_or_else(|| format!("no namespace `{}` in this scenario", p.ns))?;
+    sim.net
+        .iface_by_name(ns, &p.iface)
+        .ok_or_else(|| format!("namespace `{}` has no interface `{}`", p.ns, p.iface))?;
     Ok(p)
 }
 
@@ -80,7 +90,12 @@ pub fn parse_time(t: &str) -> Result<SimTime, String> {
 }
 
 pub fn show(path: &Path, ns: &str, view: &str, at_time: Option<&str>) -> Result<(), String> {
-    let v = View::parse(view).ok_or_else(|| format!("unknown view `{view}`: use one of {}", View::NAMES.join(", ")))?;
+    let v = View::parse(view).ok_or_else(|| {
+        format!(
+            "unknown view `{view}`: use one of {}",
+            View::NAMES.join(", ")
+        )
+    })?;
     let mut sim = open(path)?;
     match at_time {
         Some(t) => sim.step_until(parse_time(t)?),
@@ -88,7 +103,10 @@ pub fn show(path: &Path, ns: &str, view: &str, at_time: Option<&str>) -> Result<
     }
     let id = sim.net.ns_by_name(ns).ok_or_else(|| {
         let names: Vec<&str> = sim.net.namespaces.iter().map(|n| n.name.as_str()).collect();
-        format!("no namespace `{ns}`: this scenario has {}", names.join(", "))
+        format!(
+            "no namespace `{ns}`: this scenario has {}",
+            names.join(", ")
+        )
     })?;
     print(&show_fmt::view(&sim.net, id, v, sim.now()))
 }
@@ -101,7 +119,11 @@ pub fn check(paths: &[std::path::PathBuf]) -> Result<(), String> {
             Err(e) => failed.push(e),
         }
     }
-    if failed.is_empty() { Ok(()) } else { Err(failed.join("\n")) }
+    if failed.is_empty() {
+        Ok(())
+    } else {
+        Err(failed.join("\n"))
+    }
 }
 
 pub fn pcap(path: &Path, at: &str, output: &Path) -> Result<(), String> {
@@ -111,15 +133,22 @@ pub fn pcap(path: &Path, at: &str, output: &Path) -> Result<(), String> {
         .trace()
         .iter()
         .filter_map(|r| match &r.event {
-            TraceEvent::Capture { ns, iface, frame, dir } if *ns == p.ns && *iface == p.iface => {
+            TraceEvent::Capture {
+                ns,
+                iface,
+                frame,
+                dir,
+            } if *ns == p.ns && *iface == p.iface => {
                 let _ = dir == &Dir::In;
                 Some((r.t_ns, frame.clone()))
             }
             _ => None,
         })
         .collect();
-    let file = std::fs::File::create(output).map_err(|e| format!("{}: cannot create: {e}", output.display()))?;
-    docknet_sim::pcap::write_pcap(std::io::BufWriter::new(file), &frames).map_err(|e| e.to_string())?;
+    let file = std::fs::File::create(output)
+        .map_err(|e| format!("{}: cannot create: {e}", output.display()))?;
+    docknet_sim::pcap::write_pcap(std::io::BufWriter::new(file), &frames)
+        .map_err(|e| e.to_string())?;
     eprintln!("wrote {} frames to {}", frames.len(), output.display());
     Ok(())
 }

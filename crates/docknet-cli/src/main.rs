@@ -7,7 +7,11 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 #[derive(Parser)]
-#[command(name = "docknet", version, about = "Simulate Docker networking on a model of the Linux kernel")]
+#[command(
+    name = "docknet",
+    version,
+    about = "Simulate Docker networking on a model of the Linux kernel"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -66,11 +70,24 @@ enum Command {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
-        Command::Trace { scenario, format, at } => commands::trace(&scenario, format, at.as_deref()),
+        Command::Trace {
+            scenario,
+            format,
+            at,
+        } => commands::trace(&scenario, format, at.as_deref()),
         Command::Explain { scenario } => commands::explain(&scenario),
-        Command::Show { scenario, ns, view, at_time } => commands::show(&scenario, &ns, &view, at_time.as_deref()),
+        Command::Show {
+            scenario,
+            ns,
+            view,
+            at_time,
+        } => commands::show(&scenario, &ns, &view, at_time.as_deref()),
         Command::Check { scenarios } => commands::check(&scenarios),
-        Command::Pcap { scenario, at, output } => commands::pcap(&scenario, &at, &output),
+        Command::Pcap {
+            scenario,
+            at,
+            output,
+        } => commands::pcap(&scenario, &at, &output),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -4,16 +4,25 @@ use std::path::PathBuf;
 use std::process::{Command, Output};
 
 fn scenario(rel: &str) -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../scenarios").join(rel)
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../../scenarios")
+        .join(rel)
 }
 
 fn docknet(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_docknet")).args(args).output().expect("docknet runs")
+    Command::new(env!("CARGO_BIN_EXE_docknet"))
+        .args(args)
+        .output()
+        .expect("docknet runs")
 }
 
 fn stdout(args: &[&str]) -> String {
     let out = docknet(args);
-    assert!(out.status.success(), "docknet {args:?} failed: {}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "docknet {args:?} failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     String::from_utf8(out.stdout).expect("utf-8 output")
 }
 
@@ -37,9 +46,22 @@ fn jsonl_is_identical_across_processes_and_matches_the_library() {
 #[test]
 fn tcpdump_at_one_interface() {
     let p = scenario("kernel/dnat-port-forward.ron");
-    let out = stdout(&["trace", p.to_str().unwrap(), "--format", "tcpdump", "--at", "web:eth0"]);
-    assert!(out.contains("10.12.91.1.40000 > 172.17.0.2.80: Flags [S]"), "{out}");
-    assert!(!out.contains("10.12.91.17.8080"), "inside the container the DNAT already happened");
+    let out = stdout(&[
+        "trace",
+        p.to_str().unwrap(),
+        "--format",
+        "tcpdump",
+        "--at",
+        "web:eth0",
+    ]);
+    assert!(
+        out.contains("10.12.91.1.40000 > 172.17.0.2.80: Flags [S]"),
+        "{out}"
+    );
+    assert!(
+        !out.contains("10.12.91.17.8080"),
+        "inside the container the DNAT already happened"
+    );
 }
 
 #[test]
@@ -55,13 +77,22 @@ fn show_prints_kernel_state() {
     let p = scenario("kernel/router-masquerade.ron");
     let p = p.to_str().unwrap();
     let route = stdout(&["show", p, "--ns", "client", "route"]);
-    assert_eq!(route, "default via 192.168.1.1 dev eth0 \n192.168.1.0/24 dev eth0 proto kernel scope link src 192.168.1.10 \n");
+    assert_eq!(
+        route,
+        "default via 192.168.1.1 dev eth0 \n192.168.1.0/24 dev eth0 proto kernel scope link src 192.168.1.10 \n"
+    );
     let rules = stdout(&["show", p, "--ns", "r", "iptables-save"]);
-    assert!(rules.contains("-A POSTROUTING -s 192.168.1.0/24 -o eth1 -j MASQUERADE"), "{rules}");
+    assert!(
+        rules.contains("-A POSTROUTING -s 192.168.1.0/24 -o eth1 -j MASQUERADE"),
+        "{rules}"
+    );
     let early = stdout(&["show", p, "--ns", "r", "conntrack", "--at-time", "0"]);
     assert_eq!(early, "", "nothing tracked before the first packet");
     let addr = stdout(&["show", p, "--ns", "r", "addr"]);
-    assert!(addr.contains("inet 203.0.113.2/24 brd 203.0.113.255 scope global eth1"), "{addr}");
+    assert!(
+        addr.contains("inet 203.0.113.2/24 brd 203.0.113.255 scope global eth1"),
+        "{addr}"
+    );
 }
 
 #[test]
@@ -87,17 +118,43 @@ fn pcap_opens_in_tcpdump() {
     std::fs::create_dir_all(&dir).unwrap();
     let file = dir.join("b.pcap");
     let p = scenario("kernel/veth-pair.ron");
-    let out = docknet(&["pcap", p.to_str().unwrap(), "--at", "b:eth0", "-o", file.to_str().unwrap()]);
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let out = docknet(&[
+        "pcap",
+        p.to_str().unwrap(),
+        "--at",
+        "b:eth0",
+        "-o",
+        file.to_str().unwrap(),
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let bytes = std::fs::read(&file).unwrap();
-    assert_eq!(&bytes[..4], &[0xd4, 0xc3, 0xb2, 0xa1], "classic little-endian pcap magic");
-    match Command::new("tcpdump").args(["-n", "-r", file.to_str().unwrap()]).output() {
+    assert_eq!(
+        &bytes[..4],
+        &[0xd4, 0xc3, 0xb2, 0xa1],
+        "classic little-endian pcap magic"
+    );
+    match Command::new("tcpdump")
+        .args(["-n", "-r", file.to_str().unwrap()])
+        .output()
+    {
         Ok(o) if o.status.success() => {
             let text = String::from_utf8_lossy(&o.stdout);
-            assert!(text.contains("ARP, Request who-has 10.0.0.2 tell 10.0.0.1"), "{text}");
-            assert!(text.contains("10.0.0.1.40000 > 10.0.0.2.80: Flags [S]"), "{text}");
+            assert!(
+                text.contains("ARP, Request who-has 10.0.0.2 tell 10.0.0.1"),
+                "{text}"
+            );
+            assert!(
+                text.contains("10.0.0.1.40000 > 10.0.0.2.80: Flags [S]"),
+                "{text}"
+            );
         }
-        _ => eprintln!("SKIPPED: tcpdump is not installed; the pcap was only checked for its header"),
+        _ => {
+            eprintln!("SKIPPED: tcpdump is not installed; the pcap was only checked for its header")
+        }
     }
     std::fs::remove_dir_all(&dir).ok();
 }

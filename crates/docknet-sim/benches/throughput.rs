@@ -5,13 +5,19 @@
 
 use criterion::{BatchSize, Criterion, Throughput, criterion_group, criterion_main};
 use docknet_sim::Sim;
-use docknet_sim::scenario::{IfaceSpec, LinkSpec, NamespaceSpec, NsRole, ProcessSpec, Proto, Scenario, TrafficSpec};
+use docknet_sim::scenario::{
+    IfaceSpec, LinkSpec, NamespaceSpec, NsRole, ProcessSpec, Proto, Scenario, TrafficSpec,
+};
 use docknet_sim::trace::{Dir, TraceEvent};
 use std::collections::BTreeMap;
 use std::hint::black_box;
 
 fn iface(name: &str, addr: Option<String>) -> IfaceSpec {
-    IfaceSpec { name: name.into(), addrs: addr.into_iter().collect(), ..Default::default() }
+    IfaceSpec {
+        name: name.into(),
+        addrs: addr.into_iter().collect(),
+        ..Default::default()
+    }
 }
 
 /// A Docker-like host: `flows` laptop connections DNATed to a container, and as many
@@ -35,28 +41,61 @@ fn nat_host(flows: u32) -> Scenario {
         name: "web".into(),
         interfaces: vec![iface("eth0", Some("172.17.0.2/16".into()))],
         routes: vec!["default via 172.17.0.1".into()],
-        processes: vec![ProcessSpec::Listen { proto: Proto::Tcp, port: 80, addr: None, reply: 500, name: None }],
+        processes: vec![ProcessSpec::Listen {
+            proto: Proto::Tcp,
+            port: 80,
+            addr: None,
+            reply: 500,
+            name: None,
+        }],
         ..Default::default()
     };
     let laptop = NamespaceSpec {
         name: "laptop".into(),
         interfaces: vec![iface("eth0", Some("10.12.91.1/24".into()))],
-        processes: vec![ProcessSpec::Listen { proto: Proto::Tcp, port: 443, addr: None, reply: 300, name: None }],
+        processes: vec![ProcessSpec::Listen {
+            proto: Proto::Tcp,
+            port: 443,
+            addr: None,
+            reply: 300,
+            name: None,
+        }],
         ..Default::default()
     };
     let mut traffic = Vec::new();
     for i in 0..flows {
         let at_ms = u64::from(i);
-        traffic.push(TrafficSpec::Tcp { from: "laptop".into(), to: "10.12.91.17:8080".into(), sport: None, at_ms, send: 100 });
-        traffic.push(TrafficSpec::Tcp { from: "web".into(), to: "10.12.91.1:443".into(), sport: None, at_ms, send: 100 });
+        traffic.push(TrafficSpec::Tcp {
+            from: "laptop".into(),
+            to: "10.12.91.17:8080".into(),
+            sport: None,
+            at_ms,
+            send: 100,
+        });
+        traffic.push(TrafficSpec::Tcp {
+            from: "web".into(),
+            to: "10.12.91.1:443".into(),
+            sport: None,
+            at_ms,
+            send: 100,
+        });
     }
     Scenario {
         title: "bench: DNAT + MASQUERADE".into(),
         seed: 7,
         namespaces: vec![laptop, host, web],
         links: vec![
-            LinkSpec::Wire { a: "laptop:eth0".into(), b: "host:eth1".into(), latency_us: None, mbps: None },
-            LinkSpec::Veth { a: "host:veth0".into(), b: "web:eth0".into(), latency_us: None },
+            LinkSpec::Wire {
+                a: "laptop:eth0".into(),
+                b: "host:eth1".into(),
+                latency_us: None,
+                mbps: None,
+            },
+            LinkSpec::Veth {
+                a: "host:veth0".into(),
+                b: "web:eth0".into(),
+                latency_us: None,
+            },
         ],
         traffic,
         ..Default::default()
@@ -66,24 +105,48 @@ fn nat_host(flows: u32) -> Scenario {
 /// `bridges` bridges in one host namespace, `per_bridge` containers on each, and `flows` UDP
 /// request/reply flows between containers of the same bridge.
 fn generated(bridges: u32, per_bridge: u32, flows: u32) -> Scenario {
-    let mut host = NamespaceSpec { name: "host".into(), ..Default::default() };
+    let mut host = NamespaceSpec {
+        name: "host".into(),
+        ..Default::default()
+    };
     let mut namespaces = Vec::new();
     let mut links = Vec::new();
     for b in 0..bridges {
         let br = format!("br{b}");
-        host.interfaces.push(IfaceSpec { name: br.clone(), bridge: true, ..Default::default() });
+        host.interfaces.push(IfaceSpec {
+            name: br.clone(),
+            bridge: true,
+            ..Default::default()
+        });
         for c in 0..per_bridge {
             let port = format!("v{b}x{c}");
-            host.interfaces.push(IfaceSpec { name: port.clone(), master: Some(br.clone()), ..Default::default() });
+            host.interfaces.push(IfaceSpec {
+                name: port.clone(),
+                master: Some(br.clone()),
+                ..Default::default()
+            });
             let name = format!("c{b}x{c}");
             namespaces.push(NamespaceSpec {
                 name: name.clone(),
                 role: NsRole::Container,
-                interfaces: vec![iface("eth0", Some(format!("10.{b}.{}.{}/16", c / 250, c % 250 + 1)))],
-                processes: vec![ProcessSpec::Listen { proto: Proto::Udp, port: 53, addr: None, reply: 80, name: None }],
+                interfaces: vec![iface(
+                    "eth0",
+                    Some(format!("10.{b}.{}.{}/16", c / 250, c % 250 + 1)),
+                )],
+                processes: vec![ProcessSpec::Listen {
+                    proto: Proto::Udp,
+                    port: 53,
+                    addr: None,
+                    reply: 80,
+                    name: None,
+                }],
                 ..Default::default()
             });
-            links.push(LinkSpec::Veth { a: format!("host:{port}"), b: format!("{name}:eth0"), latency_us: None });
+            links.push(LinkSpec::Veth {
+                a: format!("host:{port}"),
+                b: format!("{name}:eth0"),
+                latency_us: None,
+            });
         }
     }
     namespaces.push(host);
@@ -103,7 +166,14 @@ fn generated(bridges: u32, per_bridge: u32, flows: u32) -> Scenario {
             }
         })
         .collect();
-    Scenario { title: "bench: generated".into(), seed: 11, namespaces, links, traffic, ..Default::default() }
+    Scenario {
+        title: "bench: generated".into(),
+        seed: 11,
+        namespaces,
+        links,
+        traffic,
+        ..Default::default()
+    }
 }
 
 fn built(sc: &Scenario) -> Sim {
@@ -123,7 +193,14 @@ fn bench(c: &mut Criterion) {
     g.throughput(Throughput::Elements(packets));
     g.sample_size(10);
     g.bench_function("packets", |b| {
-        b.iter_batched(|| nat.clone(), |mut s| black_box(s.run_to_end()), BatchSize::LargeInput)
+        b.iter_batched(
+            || nat.clone(),
+            |mut s| {
+                s.run_to_end();
+                black_box(s.events_done())
+            },
+            BatchSize::LargeInput,
+        )
     });
     g.finish();
 
@@ -135,7 +212,14 @@ fn bench(c: &mut Criterion) {
     g.throughput(Throughput::Elements(events));
     g.sample_size(10);
     g.bench_function("events", |b| {
-        b.iter_batched(|| big.clone(), |mut s| black_box(s.run_to_end()), BatchSize::LargeInput)
+        b.iter_batched(
+            || big.clone(),
+            |mut s| {
+                s.run_to_end();
+                black_box(s.events_done())
+            },
+            BatchSize::LargeInput,
+        )
     });
     g.finish();
 }

@@ -8,7 +8,9 @@ use crate::scenario::Proto;
 use crate::stack::Skb;
 use crate::time::SimDuration;
 use crate::trace::TraceEvent;
-use crate::wire::{DnsMessage, IcmpMessage, Ipv4Packet, L4, TcpFlags, TcpSegment, UdpDatagram, UdpPayload};
+use crate::wire::{
+    DnsMessage, IcmpMessage, Ipv4Packet, L4, TcpFlags, TcpSegment, UdpDatagram, UdpPayload,
+};
 use std::collections::HashMap;
 use std::net::Ipv4Addr;
 
@@ -31,15 +33,35 @@ pub(crate) enum Target {
 /// One flow the scenario starts.
 #[derive(Clone, Debug)]
 pub(crate) enum Flow {
-    Tcp { ns: NsId, to: Target, sport: Option<u16>, send: u32 },
-    Udp { ns: NsId, to: Target, sport: Option<u16>, send: u32, count: u32, interval: SimDuration },
-    Ping { ns: NsId, to: Target, count: u32, interval: SimDuration, ttl: u8 },
+    Tcp {
+        ns: NsId,
+        to: Target,
+        sport: Option<u16>,
+        send: u32,
+    },
+    Udp {
+        ns: NsId,
+        to: Target,
+        sport: Option<u16>,
+        send: u32,
+        count: u32,
+        interval: SimDuration,
+    },
+    Ping {
+        ns: NsId,
+        to: Target,
+        count: u32,
+        interval: SimDuration,
+        ttl: u8,
+    },
 }
 
 impl Flow {
     fn ns_and_target(&mut self) -> (NsId, &mut Target) {
         match self {
-            Flow::Tcp { ns, to, .. } | Flow::Udp { ns, to, .. } | Flow::Ping { ns, to, .. } => (*ns, to),
+            Flow::Tcp { ns, to, .. } | Flow::Udp { ns, to, .. } | Flow::Ping { ns, to, .. } => {
+                (*ns, to)
+            }
         }
     }
 }
@@ -89,15 +111,38 @@ pub(crate) struct TcpConn {
 
 #[derive(Clone, Debug)]
 pub(crate) enum SockKind {
-    TcpListen { reply: u32, relay_to: Option<(Ipv4Addr, u16)> },
+    TcpListen {
+        reply: u32,
+        relay_to: Option<(Ipv4Addr, u16)>,
+    },
     Tcp(TcpConn),
-    UdpListen { reply: u32 },
-    UdpClient { left: u32, send: u32, interval: SimDuration },
+    UdpListen {
+        reply: u32,
+    },
+    UdpClient {
+        left: u32,
+        send: u32,
+        interval: SimDuration,
+    },
     /// A DNS server answering A queries from its records.
-    DnsServer { records: std::collections::BTreeMap<String, Ipv4Addr> },
+    DnsServer {
+        records: std::collections::BTreeMap<String, Ipv4Addr>,
+    },
     /// A stub resolver looking up a name for flow `flow`.
-    DnsClient { flow: usize, name: String, id: u16, attempts: u32, done: bool },
-    Ping { id: u16, next_seq: u16, left: u32, interval: SimDuration, ttl: u8 },
+    DnsClient {
+        flow: usize,
+        name: String,
+        id: u16,
+        attempts: u32,
+        done: bool,
+    },
+    Ping {
+        id: u16,
+        next_seq: u16,
+        left: u32,
+        interval: SimDuration,
+        ttl: u8,
+    },
 }
 
 #[derive(Clone, Debug)]
@@ -130,7 +175,11 @@ impl Apps {
 
     /// Sockets bound to `port` in `ns`, oldest first.
     pub fn on_port(&self, ns: NsId, port: u16) -> impl Iterator<Item = (SocketId, &Sock)> {
-        self.by_port.get(&(ns, port)).into_iter().flatten().map(|&id| (id, &self.socks[id.index()]))
+        self.by_port
+            .get(&(ns, port))
+            .into_iter()
+            .flatten()
+            .map(|&id| (id, &self.socks[id.index()]))
     }
 }
 
@@ -148,9 +197,19 @@ pub(crate) enum AppEvent {
     IdleClose(SocketId),
     DelayedAck(SocketId),
     /// A UDP server answers `n` bytes to `to`.
-    UdpReply { sock: SocketId, to: (Ipv4Addr, u16), from: Ipv4Addr, n: u32 },
+    UdpReply {
+        sock: SocketId,
+        to: (Ipv4Addr, u16),
+        from: Ipv4Addr,
+        n: u32,
+    },
     /// A DNS server sends its answer.
-    DnsReply { sock: SocketId, to: (Ipv4Addr, u16), from: Ipv4Addr, answer: DnsMessage },
+    DnsReply {
+        sock: SocketId,
+        to: (Ipv4Addr, u16),
+        from: Ipv4Addr,
+        answer: DnsMessage,
+    },
     /// No DNS answer yet: retry or give up.
     DnsTimeout(SocketId, u32),
 }
@@ -169,10 +228,11 @@ impl Sim {
                 }
             }
             AppEvent::DelayedAck(s) => {
-                if let Some(c) = self.conn(s) {
-                    if c.acked != c.rcv_nxt && c.state != TcpState::Closed {
-                        self.tcp_send(s, TcpFlags::ACK, 0);
-                    }
+                if let Some(c) = self.conn(s)
+                    && c.acked != c.rcv_nxt
+                    && c.state != TcpState::Closed
+                {
+                    self.tcp_send(s, TcpFlags::ACK, 0);
                 }
             }
             AppEvent::UdpReply { sock, to, from, n } => {
@@ -180,7 +240,12 @@ impl Sim {
                 let ns = self.apps.socks[sock.index()].ns;
                 self.udp_send(ns, (from, port), to, UdpPayload::Data(n));
             }
-            AppEvent::DnsReply { sock, to, from, answer } => {
+            AppEvent::DnsReply {
+                sock,
+                to,
+                from,
+                answer,
+            } => {
                 let port = self.apps.socks[sock.index()].local.1;
                 let ns = self.apps.socks[sock.index()].ns;
                 self.udp_send(ns, (from, port), to, UdpPayload::Dns(answer));
@@ -191,7 +256,11 @@ impl Sim {
 
     fn sock_event(&mut self, s: SocketId, what: String) {
         let sock = &self.apps.socks[s.index()];
-        let ev = TraceEvent::Socket { ns: self.ns_name(sock.ns), process: sock.process.clone(), what };
+        let ev = TraceEvent::Socket {
+            ns: self.ns_name(sock.ns),
+            process: sock.process.clone(),
+            what,
+        };
         self.emit(None, ev);
     }
 
@@ -221,7 +290,9 @@ impl Sim {
     }
 
     fn start_flow(&mut self, i: usize) {
-        let Some(mut flow) = self.apps.flows.get(i).cloned() else { return };
+        let Some(mut flow) = self.apps.flows.get(i).cloned() else {
+            return;
+        };
         let (ns, target) = flow.ns_and_target();
         let to = match target.clone() {
             Target::Addr(ip, port) => (ip, port),
@@ -237,24 +308,73 @@ impl Sim {
             }
         };
         match flow {
-            Flow::Tcp { ns, sport, send, .. } => {
-                self.tcp_connect(ns, format!("client{}", i + 1), to, sport, Role::Client { send });
+            Flow::Tcp {
+                ns, sport, send, ..
+            } => {
+                self.tcp_connect(
+                    ns,
+                    format!("client{}", i + 1),
+                    to,
+                    sport,
+                    Role::Client { send },
+                );
             }
-            Flow::Udp { ns, sport, send, count, interval, .. } => {
+            Flow::Udp {
+                ns,
+                sport,
+                send,
+                count,
+                interval,
+                ..
+            } => {
                 let Some(src) = self.select_source(ns, to.0) else {
-                    self.local_error(ns, &udp_packet((Ipv4Addr::UNSPECIFIED, 0), to, UdpPayload::Data(send)), "no route");
+                    self.local_error(
+                        ns,
+                        &udp_packet((Ipv4Addr::UNSPECIFIED, 0), to, UdpPayload::Data(send)),
+                        "no route",
+                    );
                     return;
                 };
                 let port = sport.unwrap_or_else(|| self.ephemeral_port(ns));
-                let kind = SockKind::UdpClient { left: count, send, interval };
-                let s = self.apps.add(Sock { ns, process: format!("client{}", i + 1), local: (src, port), remote: Some(to), kind });
+                let kind = SockKind::UdpClient {
+                    left: count,
+                    send,
+                    interval,
+                };
+                let s = self.apps.add(Sock {
+                    ns,
+                    process: format!("client{}", i + 1),
+                    local: (src, port),
+                    remote: Some(to),
+                    kind,
+                });
                 self.send_next(s);
             }
-            Flow::Ping { ns, count, interval, ttl, .. } => {
+            Flow::Ping {
+                ns,
+                count,
+                interval,
+                ttl,
+                ..
+            } => {
                 let id = self.random_u32() as u16;
-                let src = self.select_source(ns, to.0).unwrap_or(Ipv4Addr::UNSPECIFIED);
-                let kind = SockKind::Ping { id, next_seq: 1, left: count, interval, ttl };
-                let s = self.apps.add(Sock { ns, process: format!("ping{}", i + 1), local: (src, id), remote: Some((to.0, 0)), kind });
+                let src = self
+                    .select_source(ns, to.0)
+                    .unwrap_or(Ipv4Addr::UNSPECIFIED);
+                let kind = SockKind::Ping {
+                    id,
+                    next_seq: 1,
+                    left: count,
+                    interval,
+                    ttl,
+                };
+                let s = self.apps.add(Sock {
+                    ns,
+                    process: format!("ping{}", i + 1),
+                    local: (src, id),
+                    remote: Some((to.0, 0)),
+                    kind,
+                });
                 self.send_next(s);
             }
         }
@@ -264,7 +384,11 @@ impl Sim {
         let sock = self.apps.socks[s.index()].clone();
         let Some(remote) = sock.remote else { return };
         match sock.kind {
-            SockKind::UdpClient { left, send, interval } if left > 0 => {
+            SockKind::UdpClient {
+                left,
+                send,
+                interval,
+            } if left > 0 => {
                 self.udp_send(sock.ns, sock.local, remote, UdpPayload::Data(send));
                 if let SockKind::UdpClient { left, .. } = &mut self.apps.socks[s.index()].kind {
                     *left -= 1;
@@ -273,10 +397,19 @@ impl Sim {
                     self.schedule_in(interval, Event::App(AppEvent::SendNext(s)));
                 }
             }
-            SockKind::Ping { id, next_seq, left, interval, ttl } if left > 0 => {
+            SockKind::Ping {
+                id,
+                next_seq,
+                left,
+                interval,
+                ttl,
+            } if left > 0 => {
                 let src = self.select_source(sock.ns, remote.0);
                 let Some(src) = src else {
-                    self.sock_event(s, format!("ping: connect: Network is unreachable ({})", remote.0));
+                    self.sock_event(
+                        s,
+                        format!("ping: connect: Network is unreachable ({})", remote.0),
+                    );
                     return;
                 };
                 let ip = Ipv4Packet {
@@ -285,9 +418,14 @@ impl Sim {
                     ttl,
                     ident: self.next_ip_id(sock.ns),
                     dont_frag: true,
-                    l4: L4::Icmp(IcmpMessage::EchoRequest { id, seq: next_seq, payload_len: 56 }),
+                    l4: L4::Icmp(IcmpMessage::EchoRequest {
+                        id,
+                        seq: next_seq,
+                        payload_len: 56,
+                    }),
                 };
-                if let SockKind::Ping { next_seq, left, .. } = &mut self.apps.socks[s.index()].kind {
+                if let SockKind::Ping { next_seq, left, .. } = &mut self.apps.socks[s.index()].kind
+                {
                     *next_seq += 1;
                     *left -= 1;
                 }
@@ -301,7 +439,13 @@ impl Sim {
         }
     }
 
-    fn udp_send(&mut self, ns: NsId, from: (Ipv4Addr, u16), to: (Ipv4Addr, u16), payload: UdpPayload) {
+    fn udp_send(
+        &mut self,
+        ns: NsId,
+        from: (Ipv4Addr, u16),
+        to: (Ipv4Addr, u16),
+        payload: UdpPayload,
+    ) {
         let mut ip = udp_packet(from, to, payload);
         ip.ident = self.next_ip_id(ns);
         let pkt = self.new_packet_id();
@@ -309,19 +453,47 @@ impl Sim {
     }
 
     /// Open a TCP connection: pick the source by route, send SYN, arm the retransmit timer.
-    pub(crate) fn tcp_connect(&mut self, ns: NsId, process: String, to: (Ipv4Addr, u16), sport: Option<u16>, role: Role) -> Option<SocketId> {
+    pub(crate) fn tcp_connect(
+        &mut self,
+        ns: NsId,
+        process: String,
+        to: (Ipv4Addr, u16),
+        sport: Option<u16>,
+        role: Role,
+    ) -> Option<SocketId> {
         let Some(src) = self.select_source(ns, to.0) else {
-            let ev = TraceEvent::Socket { ns: self.ns_name(ns), process, what: format!("connect to {}:{}: Network is unreachable", to.0, to.1) };
+            let ev = TraceEvent::Socket {
+                ns: self.ns_name(ns),
+                process,
+                what: format!("connect to {}:{}: Network is unreachable", to.0, to.1),
+            };
             self.emit(None, ev);
             return None;
         };
         let port = sport.unwrap_or_else(|| self.ephemeral_port(ns));
         let iss = self.random_u32();
-        let conn = TcpConn { state: TcpState::SynSent, snd_nxt: iss, iss, rcv_nxt: 0, acked: 0, role, pending: 0 };
-        let s = self.apps.add(Sock { ns, process, local: (src, port), remote: Some(to), kind: SockKind::Tcp(conn) });
+        let conn = TcpConn {
+            state: TcpState::SynSent,
+            snd_nxt: iss,
+            iss,
+            rcv_nxt: 0,
+            acked: 0,
+            role,
+            pending: 0,
+        };
+        let s = self.apps.add(Sock {
+            ns,
+            process,
+            local: (src, port),
+            remote: Some(to),
+            kind: SockKind::Tcp(conn),
+        });
         self.sock_event(s, format!("connect {src}:{port} -> {}:{}", to.0, to.1));
         self.tcp_send(s, TcpFlags::SYN, 0);
-        self.schedule_in(SimDuration::from_secs(1), Event::App(AppEvent::SynRetry(s, 1)));
+        self.schedule_in(
+            SimDuration::from_secs(1),
+            Event::App(AppEvent::SynRetry(s, 1)),
+        );
         Some(s)
     }
 
@@ -340,7 +512,10 @@ impl Sim {
         }
         self.sock_event(s, format!("SYN retransmission #{n}"));
         self.tcp_send(s, TcpFlags::SYN, 0);
-        self.schedule_in(SimDuration::from_secs(1 << n), Event::App(AppEvent::SynRetry(s, n + 1)));
+        self.schedule_in(
+            SimDuration::from_secs(1 << n),
+            Event::App(AppEvent::SynRetry(s, n + 1)),
+        );
     }
 
     fn set_state(&mut self, s: SocketId, st: TcpState) {
@@ -352,16 +527,39 @@ impl Sim {
     /// Emit a segment from connection `s` with its current sequence numbers.
     fn tcp_send(&mut self, s: SocketId, flags: TcpFlags, payload_len: u32) {
         let sock = &self.apps.socks[s.index()];
-        let (ns, local, Some(remote)) = (sock.ns, sock.local, sock.remote) else { return };
+        let (ns, local, Some(remote)) = (sock.ns, sock.local, sock.remote) else {
+            return;
+        };
         let Some(c) = self.conn_mut(s) else { return };
         let seq = c.snd_nxt;
-        let ack = if flags.has(TcpFlags::ACK) { c.rcv_nxt } else { 0 };
-        c.snd_nxt = c.snd_nxt.wrapping_add(payload_len + u32::from(flags.has(TcpFlags::SYN)) + u32::from(flags.has(TcpFlags::FIN)));
+        let ack = if flags.has(TcpFlags::ACK) {
+            c.rcv_nxt
+        } else {
+            0
+        };
+        c.snd_nxt = c.snd_nxt.wrapping_add(
+            payload_len + u32::from(flags.has(TcpFlags::SYN)) + u32::from(flags.has(TcpFlags::FIN)),
+        );
         if flags.has(TcpFlags::ACK) {
             c.acked = c.rcv_nxt;
         }
-        let seg = TcpSegment { sport: local.1, dport: remote.1, seq, ack, flags, window: 64240, payload_len };
-        let ip = Ipv4Packet { src: local.0, dst: remote.0, ttl: 64, ident: 0, dont_frag: true, l4: L4::Tcp(seg) };
+        let seg = TcpSegment {
+            sport: local.1,
+            dport: remote.1,
+            seq,
+            ack,
+            flags,
+            window: 64240,
+            payload_len,
+        };
+        let ip = Ipv4Packet {
+            src: local.0,
+            dst: remote.0,
+            ttl: 64,
+            ident: 0,
+            dont_frag: true,
+            l4: L4::Tcp(seg),
+        };
         let mut ip = ip;
         ip.ident = self.next_ip_id(ns);
         let pkt = self.new_packet_id();
@@ -369,14 +567,20 @@ impl Sim {
     }
 
     fn tcp_write(&mut self, s: SocketId, n: u32) {
-        if matches!(self.conn(s).map(|c| c.state), Some(TcpState::Established | TcpState::CloseWait)) && n > 0 {
+        if matches!(
+            self.conn(s).map(|c| c.state),
+            Some(TcpState::Established | TcpState::CloseWait)
+        ) && n > 0
+        {
             self.sock_event(s, format!("write {n} bytes"));
             self.tcp_send(s, TcpFlags::PSH.with(TcpFlags::ACK), n);
         }
     }
 
     fn tcp_close(&mut self, s: SocketId) {
-        let Some(state) = self.conn(s).map(|c| c.state) else { return };
+        let Some(state) = self.conn(s).map(|c| c.state) else {
+            return;
+        };
         let next = match state {
             TcpState::Established => TcpState::FinWait1,
             TcpState::CloseWait => TcpState::LastAck,
@@ -396,14 +600,24 @@ impl Sim {
         }
     }
 
-    fn find_conn(&self, ns: NsId, local: (Ipv4Addr, u16), remote: (Ipv4Addr, u16), tcp: bool) -> Option<SocketId> {
+    fn find_conn(
+        &self,
+        ns: NsId,
+        local: (Ipv4Addr, u16),
+        remote: (Ipv4Addr, u16),
+        tcp: bool,
+    ) -> Option<SocketId> {
         self.apps
             .on_port(ns, local.1)
             .find(|(_, s)| {
                 s.local == local
                     && s.remote == Some(remote)
                     && matches!(&s.kind, SockKind::Tcp(c) if c.state != TcpState::Closed) == tcp
-                    && (tcp || matches!(s.kind, SockKind::UdpClient { .. } | SockKind::DnsClient { .. }))
+                    && (tcp
+                        || matches!(
+                            s.kind,
+                            SockKind::UdpClient { .. } | SockKind::DnsClient { .. }
+                        ))
             })
             .map(|(id, _)| id)
     }
@@ -416,7 +630,10 @@ impl Sim {
                     && if tcp {
                         matches!(s.kind, SockKind::TcpListen { .. })
                     } else {
-                        matches!(s.kind, SockKind::UdpListen { .. } | SockKind::DnsServer { .. })
+                        matches!(
+                            s.kind,
+                            SockKind::UdpListen { .. } | SockKind::DnsServer { .. }
+                        )
                     }
             })
             .map(|(id, _)| id)
@@ -441,25 +658,53 @@ impl Sim {
     }
 
     /// SYN to a listener: a new connection in SYN_RECV answers SYN-ACK.
-    fn tcp_accept(&mut self, listener: SocketId, local: (Ipv4Addr, u16), remote: (Ipv4Addr, u16), seg: TcpSegment) {
+    fn tcp_accept(
+        &mut self,
+        listener: SocketId,
+        local: (Ipv4Addr, u16),
+        remote: (Ipv4Addr, u16),
+        seg: TcpSegment,
+    ) {
         let l = self.apps.socks[listener.index()].clone();
-        let SockKind::TcpListen { reply, relay_to } = l.kind else { return };
+        let SockKind::TcpListen { reply, relay_to } = l.kind else {
+            return;
+        };
         let role = match relay_to {
             Some(_) => Role::RelayFront { back: None },
             None => Role::Server { reply },
         };
         let iss = self.random_u32();
         let rcv = seg.seq.wrapping_add(1);
-        let conn = TcpConn { state: TcpState::SynRecv, snd_nxt: iss, iss, rcv_nxt: rcv, acked: 0, role, pending: 0 };
-        let s = self.apps.add(Sock { ns: l.ns, process: l.process.clone(), local, remote: Some(remote), kind: SockKind::Tcp(conn) });
+        let conn = TcpConn {
+            state: TcpState::SynRecv,
+            snd_nxt: iss,
+            iss,
+            rcv_nxt: rcv,
+            acked: 0,
+            role,
+            pending: 0,
+        };
+        let s = self.apps.add(Sock {
+            ns: l.ns,
+            process: l.process.clone(),
+            local,
+            remote: Some(remote),
+            kind: SockKind::Tcp(conn),
+        });
         self.tcp_send(s, TcpFlags::SYN.with(TcpFlags::ACK), 0);
     }
 
     fn tcp_input(&mut self, s: SocketId, seg: TcpSegment) {
-        let Some(c) = self.conn(s).cloned() else { return };
+        let Some(c) = self.conn(s).cloned() else {
+            return;
+        };
         if seg.flags.has(TcpFlags::RST) {
             self.set_state(s, TcpState::Closed);
-            let what = if c.state == TcpState::SynSent { "connect: Connection refused (RST)" } else { "connection reset by peer" };
+            let what = if c.state == TcpState::SynSent {
+                "connect: Connection refused (RST)"
+            } else {
+                "connection reset by peer"
+            };
             self.sock_event(s, what.into());
             if let Role::RelayBack { front } = c.role {
                 self.tcp_abort(front);
@@ -478,14 +723,21 @@ impl Sim {
             }
             TcpState::SynRecv if seg.flags.has(TcpFlags::ACK) => {
                 self.set_state(s, TcpState::Established);
-                let remote = self.apps.socks[s.index()].remote.unwrap_or((Ipv4Addr::UNSPECIFIED, 0));
-                self.sock_event(s, format!("accept connection from {}:{}", remote.0, remote.1));
+                let remote = self.apps.socks[s.index()]
+                    .remote
+                    .unwrap_or((Ipv4Addr::UNSPECIFIED, 0));
+                self.sock_event(
+                    s,
+                    format!("accept connection from {}:{}", remote.0, remote.1),
+                );
                 self.on_established(s, c.role.clone());
                 self.tcp_data(s, seg);
             }
-            TcpState::Established | TcpState::FinWait1 | TcpState::FinWait2 | TcpState::CloseWait | TcpState::LastAck => {
-                self.tcp_data(s, seg)
-            }
+            TcpState::Established
+            | TcpState::FinWait1
+            | TcpState::FinWait2
+            | TcpState::CloseWait
+            | TcpState::LastAck => self.tcp_data(s, seg),
             _ => {}
         }
     }
@@ -495,16 +747,35 @@ impl Sim {
         match role {
             Role::Client { send } => {
                 self.schedule_in(APP_DELAY, Event::App(AppEvent::Write(s, send)));
-                self.schedule_in(APP_DELAY + CLIENT_IDLE_CLOSE, Event::App(AppEvent::IdleClose(s)));
+                self.schedule_in(
+                    APP_DELAY + CLIENT_IDLE_CLOSE,
+                    Event::App(AppEvent::IdleClose(s)),
+                );
             }
             Role::RelayFront { .. } => {
                 let sock = self.apps.socks[s.index()].clone();
-                let listener = self
-                    .apps
-                    .on_port(sock.ns, sock.local.1)
-                    .find(|(_, l)| matches!(l.kind, SockKind::TcpListen { relay_to: Some(_), .. }));
-                let Some(SockKind::TcpListen { relay_to: Some(to), .. }) = listener.map(|(_, l)| l.kind.clone()) else { return };
-                let back = self.tcp_connect(sock.ns, sock.process.clone(), to, None, Role::RelayBack { front: s });
+                let listener = self.apps.on_port(sock.ns, sock.local.1).find(|(_, l)| {
+                    matches!(
+                        l.kind,
+                        SockKind::TcpListen {
+                            relay_to: Some(_),
+                            ..
+                        }
+                    )
+                });
+                let Some(SockKind::TcpListen {
+                    relay_to: Some(to), ..
+                }) = listener.map(|(_, l)| l.kind.clone())
+                else {
+                    return;
+                };
+                let back = self.tcp_connect(
+                    sock.ns,
+                    sock.process.clone(),
+                    to,
+                    None,
+                    Role::RelayBack { front: s },
+                );
                 if let Some(Role::RelayFront { back: b }) = self.conn_mut(s).map(|c| &mut c.role) {
                     *b = back;
                 }
@@ -524,7 +795,9 @@ impl Sim {
 
     /// ACK processing, data and FIN for an open connection.
     fn tcp_data(&mut self, s: SocketId, seg: TcpSegment) {
-        let Some(c) = self.conn(s).cloned() else { return };
+        let Some(c) = self.conn(s).cloned() else {
+            return;
+        };
         let our_fin_acked = seg.flags.has(TcpFlags::ACK) && seg.ack == c.snd_nxt;
         match c.state {
             TcpState::FinWait1 if our_fin_acked => self.set_state(s, TcpState::FinWait2),
@@ -565,7 +838,9 @@ impl Sim {
 
     fn on_data(&mut self, s: SocketId, role: Role, n: u32) {
         match role {
-            Role::Server { reply } if reply > 0 => self.schedule_in(APP_DELAY, Event::App(AppEvent::Write(s, reply))),
+            Role::Server { reply } if reply > 0 => {
+                self.schedule_in(APP_DELAY, Event::App(AppEvent::Write(s, reply)))
+            }
             Role::Client { .. } => self.schedule_in(APP_DELAY, Event::App(AppEvent::Close(s))),
             Role::RelayFront { back: Some(b) } => self.relay_pass(b, n),
             Role::RelayFront { back: None } => {}
@@ -580,7 +855,9 @@ impl Sim {
     /// A relay copies bytes to its other end (or keeps them until that end is connected).
     fn relay_pass(&mut self, to: SocketId, n: u32) {
         match self.conn(to).map(|c| c.state) {
-            Some(TcpState::Established) => self.schedule_in(APP_DELAY, Event::App(AppEvent::Write(to, n))),
+            Some(TcpState::Established) => {
+                self.schedule_in(APP_DELAY, Event::App(AppEvent::Write(to, n)))
+            }
             Some(TcpState::SynSent) => {
                 if let Some(c) = self.conn_mut(to) {
                     c.pending += n;
@@ -592,8 +869,12 @@ impl Sim {
 
     fn on_peer_closed(&mut self, s: SocketId, role: Role) {
         match role {
-            Role::RelayFront { back: Some(b) } => self.schedule_in(APP_DELAY, Event::App(AppEvent::Close(b))),
-            Role::RelayBack { front } => self.schedule_in(APP_DELAY, Event::App(AppEvent::Close(front))),
+            Role::RelayFront { back: Some(b) } => {
+                self.schedule_in(APP_DELAY, Event::App(AppEvent::Close(b)))
+            }
+            Role::RelayBack { front } => {
+                self.schedule_in(APP_DELAY, Event::App(AppEvent::Close(front)))
+            }
             _ => {}
         }
         self.schedule_in(APP_DELAY, Event::App(AppEvent::Close(s)));
@@ -614,8 +895,13 @@ impl Sim {
         let n = d.payload_len();
         if let Some(s) = self.find_conn(ns, local, remote, false) {
             match (&self.apps.socks[s.index()].kind, &d.payload) {
-                (SockKind::DnsClient { .. }, UdpPayload::Dns(m)) if m.is_response => self.dns_answer(s, m.clone()),
-                _ => self.sock_event(s, format!("received {n} bytes from {}:{}", remote.0, remote.1)),
+                (SockKind::DnsClient { .. }, UdpPayload::Dns(m)) if m.is_response => {
+                    self.dns_answer(s, m.clone())
+                }
+                _ => self.sock_event(
+                    s,
+                    format!("received {n} bytes from {}:{}", remote.0, remote.1),
+                ),
             }
             return;
         }
@@ -626,16 +912,27 @@ impl Sim {
                 }
             }
             Some(l) => {
-                self.sock_event(l, format!("received {n} bytes from {}:{}", remote.0, remote.1));
-                if let SockKind::UdpListen { reply } = self.apps.socks[l.index()].kind {
-                    if reply > 0 {
-                        let ev = AppEvent::UdpReply { sock: l, to: remote, from: local.0, n: reply };
-                        self.schedule_in(APP_DELAY, Event::App(ev));
-                    }
+                self.sock_event(
+                    l,
+                    format!("received {n} bytes from {}:{}", remote.0, remote.1),
+                );
+                if let SockKind::UdpListen { reply } = self.apps.socks[l.index()].kind
+                    && reply > 0
+                {
+                    let ev = AppEvent::UdpReply {
+                        sock: l,
+                        to: remote,
+                        from: local.0,
+                        n: reply,
+                    };
+                    self.schedule_in(APP_DELAY, Event::App(ev));
                 }
             }
             None => {
-                let reason = format!("no socket on udp {}:{} -> ICMP port unreachable", local.0, local.1);
+                let reason = format!(
+                    "no socket on udp {}:{} -> ICMP port unreachable",
+                    local.0, local.1
+                );
                 self.drop_pkt(ns, skb.pkt, reason);
                 self.icmp_dest_unreachable(ns, skb, IcmpMessage::PORT_UNREACHABLE);
             }
@@ -644,15 +941,33 @@ impl Sim {
 
     fn icmp_deliver(&mut self, ns: NsId, skb: &Skb, m: IcmpMessage) {
         match m {
-            IcmpMessage::EchoRequest { id, seq, payload_len } => self.icmp_echo_reply(ns, skb, id, seq, payload_len),
-            IcmpMessage::EchoReply { id, seq, payload_len } => {
-                let found = self.apps.on_port(ns, id).find(|(_, s)| matches!(s.kind, SockKind::Ping { .. })).map(|(i, _)| i);
+            IcmpMessage::EchoRequest {
+                id,
+                seq,
+                payload_len,
+            } => self.icmp_echo_reply(ns, skb, id, seq, payload_len),
+            IcmpMessage::EchoReply {
+                id,
+                seq,
+                payload_len,
+            } => {
+                let found = self
+                    .apps
+                    .on_port(ns, id)
+                    .find(|(_, s)| matches!(s.kind, SockKind::Ping { .. }))
+                    .map(|(i, _)| i);
                 if let Some(s) = found {
-                    let what = format!("{} bytes from {}: icmp_seq={seq} ttl={}", payload_len + 8, skb.ip.src, skb.ip.ttl);
+                    let what = format!(
+                        "{} bytes from {}: icmp_seq={seq} ttl={}",
+                        payload_len + 8,
+                        skb.ip.src,
+                        skb.ip.ttl
+                    );
                     self.sock_event(s, what);
                 }
             }
-            IcmpMessage::DestUnreachable { code, original } | IcmpMessage::TimeExceeded { code, original } => {
+            IcmpMessage::DestUnreachable { code, original }
+            | IcmpMessage::TimeExceeded { code, original } => {
                 let what = icmp_error_text(&skb.ip, code);
                 let local = (original.src, original.ports().map_or(0, |p| p.0));
                 let remote = (original.dst, original.ports().map_or(0, |p| p.1));
@@ -660,10 +975,13 @@ impl Sim {
                     L4::Icmp(i) => i.echo_id().unwrap_or(0),
                     _ => local.1,
                 };
-                let by_flow = self.apps.on_port(ns, port).find(|(_, s)| match &original.l4 {
-                    L4::Icmp(_) => matches!(s.kind, SockKind::Ping { .. }),
-                    _ => s.local == local && s.remote == Some(remote),
-                });
+                let by_flow = self
+                    .apps
+                    .on_port(ns, port)
+                    .find(|(_, s)| match &original.l4 {
+                        L4::Icmp(_) => matches!(s.kind, SockKind::Ping { .. }),
+                        _ => s.local == local && s.remote == Some(remote),
+                    });
                 if let Some((s, _)) = by_flow {
                     self.sock_event(s, what);
                 }
@@ -679,7 +997,11 @@ fn udp_packet(from: (Ipv4Addr, u16), to: (Ipv4Addr, u16), payload: UdpPayload) -
         ttl: 64,
         ident: 0,
         dont_frag: true,
-        l4: L4::Udp(UdpDatagram { sport: from.1, dport: to.1, payload }),
+        l4: L4::Udp(UdpDatagram {
+            sport: from.1,
+            dport: to.1,
+            payload,
+        }),
     }
 }
 
@@ -709,29 +1031,57 @@ impl Sim {
     fn dns_lookup(&mut self, flow: usize, ns: NsId, name: String) {
         let Some(server) = self.net.ns(ns).nameserver else {
             let what = format!("could not resolve host {name}: no nameserver and no hosts entry");
-            let ev = TraceEvent::Socket { ns: self.ns_name(ns), process: format!("client{}", flow + 1), what };
+            let ev = TraceEvent::Socket {
+                ns: self.ns_name(ns),
+                process: format!("client{}", flow + 1),
+                what,
+            };
             self.emit(None, ev);
             return;
         };
         let Some(src) = self.select_source(ns, server) else {
             let what = format!("could not resolve host {name}: no route to nameserver {server}");
-            let ev = TraceEvent::Socket { ns: self.ns_name(ns), process: format!("client{}", flow + 1), what };
+            let ev = TraceEvent::Socket {
+                ns: self.ns_name(ns),
+                process: format!("client{}", flow + 1),
+                what,
+            };
             self.emit(None, ev);
             return;
         };
         let port = self.ephemeral_port(ns);
         let id = self.random_u32() as u16;
-        let kind = SockKind::DnsClient { flow, name: name.clone(), id, attempts: 1, done: false };
+        let kind = SockKind::DnsClient {
+            flow,
+            name: name.clone(),
+            id,
+            attempts: 1,
+            done: false,
+        };
         let process = format!("client{}", flow + 1);
-        let s = self.apps.add(Sock { ns, process, local: (src, port), remote: Some((server, 53)), kind });
+        let s = self.apps.add(Sock {
+            ns,
+            process,
+            local: (src, port),
+            remote: Some((server, 53)),
+            kind,
+        });
         self.sock_event(s, format!("resolve {name}: query A? to {server}:53"));
         self.dns_query(s);
     }
 
     fn dns_query(&mut self, s: SocketId) {
         let sock = self.apps.socks[s.index()].clone();
-        let (SockKind::DnsClient { name, id, .. }, Some(remote)) = (&sock.kind, sock.remote) else { return };
-        let q = DnsMessage { id: *id, is_response: false, name: name.clone(), answers: Vec::new(), nxdomain: false };
+        let (SockKind::DnsClient { name, id, .. }, Some(remote)) = (&sock.kind, sock.remote) else {
+            return;
+        };
+        let q = DnsMessage {
+            id: *id,
+            is_response: false,
+            name: name.clone(),
+            answers: Vec::new(),
+            nxdomain: false,
+        };
         let attempt = match sock.kind {
             SockKind::DnsClient { attempts, .. } => attempts,
             _ => 1,
@@ -741,12 +1091,21 @@ impl Sim {
     }
 
     fn dns_timeout(&mut self, s: SocketId, attempt: u32) {
-        let SockKind::DnsClient { done: false, attempts, name, .. } = &mut self.apps.socks[s.index()].kind else { return };
+        let SockKind::DnsClient {
+            done: false,
+            attempts,
+            name,
+            ..
+        } = &mut self.apps.socks[s.index()].kind
+        else {
+            return;
+        };
         if *attempts != attempt {
             return;
         }
         if *attempts >= DNS_ATTEMPTS {
-            let what = format!("could not resolve host {name}: no answer from the nameserver (timed out)");
+            let what =
+                format!("could not resolve host {name}: no answer from the nameserver (timed out)");
             if let SockKind::DnsClient { done, .. } = &mut self.apps.socks[s.index()].kind {
                 *done = true;
             }
@@ -759,7 +1118,16 @@ impl Sim {
 
     /// The answer to our query: start the waiting flow at the address, or report NXDOMAIN.
     fn dns_answer(&mut self, s: SocketId, m: DnsMessage) {
-        let SockKind::DnsClient { flow, name, id, done: false, .. } = self.apps.socks[s.index()].kind.clone() else { return };
+        let SockKind::DnsClient {
+            flow,
+            name,
+            id,
+            done: false,
+            ..
+        } = self.apps.socks[s.index()].kind.clone()
+        else {
+            return;
+        };
         if m.id != id {
             return;
         }
@@ -771,7 +1139,9 @@ impl Sim {
             return;
         };
         self.sock_event(s, format!("resolved {name} -> {ip}"));
-        let Some(f) = self.apps.flows.get_mut(flow) else { return };
+        let Some(f) = self.apps.flows.get_mut(flow) else {
+            return;
+        };
         let (_, target) = f.ns_and_target();
         if let Target::Name(_, port) = *target {
             *target = Target::Addr(ip, port);
@@ -784,15 +1154,31 @@ impl Sim {
         if q.is_response {
             return;
         }
-        let SockKind::DnsServer { records } = &self.apps.socks[server.index()].kind else { return };
+        let SockKind::DnsServer { records } = &self.apps.socks[server.index()].kind else {
+            return;
+        };
         let key = q.name.trim_end_matches('.').to_ascii_lowercase();
         let answers: Vec<Ipv4Addr> = records.get(&key).copied().into_iter().collect();
-        let answer = DnsMessage { id: q.id, is_response: true, name: q.name.clone(), nxdomain: answers.is_empty(), answers };
+        let answer = DnsMessage {
+            id: q.id,
+            is_response: true,
+            name: q.name.clone(),
+            nxdomain: answers.is_empty(),
+            answers,
+        };
         let what = match answer.answers.first() {
             Some(ip) => format!("query A? {key} from {}:{}: answer {ip}", to.0, to.1),
             None => format!("query A? {key} from {}:{}: NXDOMAIN", to.0, to.1),
         };
         self.sock_event(server, what);
-        self.schedule_in(APP_DELAY, Event::App(AppEvent::DnsReply { sock: server, to, from, answer }));
+        self.schedule_in(
+            APP_DELAY,
+            Event::App(AppEvent::DnsReply {
+                sock: server,
+                to,
+                from,
+                answer,
+            }),
+        );
     }
 }

@@ -10,7 +10,8 @@ use crate::model::route::{Route, RouteType, parse_route};
 use crate::model::{IfaceKind, Interface, Link, Namespace, Net, Sysctls};
 use crate::netfilter::Ruleset;
 use crate::scenario::{
-    Diagnostic, LinkSpec, NamespaceSpec, ProcessSpec, Proto, Scenario, ScenarioError, Source, TrafficSpec,
+    Diagnostic, LinkSpec, NamespaceSpec, ProcessSpec, Proto, Scenario, ScenarioError, Source,
+    TrafficSpec,
 };
 use crate::time::{SimDuration, SimTime};
 use crate::wire::MacAddr;
@@ -27,11 +28,19 @@ pub const WIRE_MBPS: u64 = 1000;
 const VETH_BITS_PER_SEC: u64 = 10_000_000_000;
 
 /// Where a problem is in the file: the first `"value"` after the anchor's `"name"`, or a
-/// line/column inside an embedded text (an iptables block) that starts with `text`.
+/// line/column inside an embedded text (an iptables block, found verbatim in a raw string).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Loc {
-    Value { anchor: Option<String>, value: String },
-    Embedded { anchor: Option<String>, text: String, line: usize, column: usize },
+    Value {
+        anchor: Option<String>,
+        value: String,
+    },
+    Embedded {
+        anchor: Option<String>,
+        text: String,
+        line: usize,
+        column: usize,
+    },
 }
 
 /// One validation problem before it is placed in a file.
@@ -45,7 +54,10 @@ pub struct Problem {
 impl Problem {
     fn at(anchor: Option<&str>, value: &str, message: String, help: impl Into<String>) -> Problem {
         Problem {
-            loc: Loc::Value { anchor: anchor.map(str::to_string), value: value.to_string() },
+            loc: Loc::Value {
+                anchor: anchor.map(str::to_string),
+                value: value.to_string(),
+            },
             message,
             help: help.into(),
         }
@@ -54,16 +66,35 @@ impl Problem {
     /// Place the problem in the scenario's source text.
     pub fn locate(&self, src: &Source<'_>) -> Diagnostic {
         match &self.loc {
-            Loc::Value { anchor, value } => {
-                src.at_value(anchor.as_deref(), value, self.message.clone(), self.help.clone())
-            }
-            Loc::Embedded { anchor, text, line, column } => {
-                let from = anchor.as_deref().and_then(|a| src.find_quoted(a, 0)).unwrap_or(0);
+            Loc::Value { anchor, value } => src.at_value(
+                anchor.as_deref(),
+                value,
+                self.message.clone(),
+                self.help.clone(),
+            ),
+            Loc::Embedded {
+                anchor,
+                text,
+                line,
+                column,
+            } => {
+                let from = anchor
+                    .as_deref()
+                    .and_then(|a| src.find_quoted(a, 0))
+                    .unwrap_or(0);
                 let Some(start) = src.find(text, from) else {
-                    return src.at_value(anchor.as_deref(), "iptables", self.message.clone(), self.help.clone());
+                    return src.at_value(
+                        anchor.as_deref(),
+                        "iptables",
+                        self.message.clone(),
+                        self.help.clone(),
+                    );
                 };
-                let line_start: usize =
-                    text.split_inclusive('\n').take(line.saturating_sub(1)).map(str::len).sum();
+                let line_start: usize = text
+                    .split_inclusive('\n')
+                    .take(line.saturating_sub(1))
+                    .map(str::len)
+                    .sum();
                 let (l, c) = src.line_col(start + line_start);
                 let column = if *line == 1 { c + column - 1 } else { *column };
                 src.at_position(l, column, self.message.clone(), self.help.clone())
@@ -77,7 +108,9 @@ pub fn load(file: &str, text: &str) -> Result<(Scenario, Sim), ScenarioError> {
     let scenario = crate::scenario::parse(file, text)?;
     let sim = Sim::from_scenario(&scenario).map_err(|problems| {
         let src = Source::new(file, text);
-        ScenarioError { diagnostics: problems.iter().map(|p| p.locate(&src)).collect() }
+        ScenarioError {
+            diagnostics: problems.iter().map(|p| p.locate(&src)).collect(),
+        }
     })?;
     Ok((scenario, sim))
 }
@@ -85,7 +118,11 @@ pub fn load(file: &str, text: &str) -> Result<(Scenario, Sim), ScenarioError> {
 impl Sim {
     /// Build a simulation from a scenario, or every problem found in it.
     pub fn from_scenario(sc: &Scenario) -> Result<Sim, Vec<Problem>> {
-        let mut b = Builder { net: Net::default(), problems: Vec::new(), rng: ChaCha8Rng::seed_from_u64(sc.seed ^ 0x6d61_6373) };
+        let mut b = Builder {
+            net: Net::default(),
+            problems: Vec::new(),
+            rng: ChaCha8Rng::seed_from_u64(sc.seed ^ 0x6d61_6373),
+        };
         b.namespaces(sc);
         b.links(sc);
         b.masters(sc);
@@ -98,7 +135,10 @@ impl Sim {
         }
         let mut sim = Sim::new(b.net, apps, sc.seed);
         for (i, t) in sc.traffic.iter().enumerate() {
-            sim.schedule(SimTime::from_millis(t.at_ms()), Event::App(crate::apps::AppEvent::FlowStart(i)));
+            sim.schedule(
+                SimTime::from_millis(t.at_ms()),
+                Event::App(crate::apps::AppEvent::FlowStart(i)),
+            );
         }
         sim.seal();
         Ok(sim)
@@ -112,8 +152,15 @@ struct Builder {
 }
 
 impl Builder {
-    fn problem(&mut self, anchor: Option<&str>, value: &str, message: String, help: impl Into<String>) {
-        self.problems.push(Problem::at(anchor, value, message, help));
+    fn problem(
+        &mut self,
+        anchor: Option<&str>,
+        value: &str,
+        message: String,
+        help: impl Into<String>,
+    ) {
+        self.problems
+            .push(Problem::at(anchor, value, message, help));
     }
 
     fn random_mac(&mut self) -> MacAddr {
@@ -122,7 +169,14 @@ impl Builder {
         MacAddr(b)
     }
 
-    fn add_iface(&mut self, ns: NsId, name: &str, kind: IfaceKind, mac: MacAddr, addrs: Vec<Ipv4Net>) -> IfaceId {
+    fn add_iface(
+        &mut self,
+        ns: NsId,
+        name: &str,
+        kind: IfaceKind,
+        mac: MacAddr,
+        addrs: Vec<Ipv4Net>,
+    ) -> IfaceId {
         let id = IfaceId(self.net.ifaces.len() as u32);
         let node = self.net.graph.add_node(id);
         self.net.ifaces.push(Interface {
@@ -146,11 +200,21 @@ impl Builder {
         for spec in &sc.namespaces {
             let n = spec.name.as_str();
             if n.is_empty() || n.contains(':') || n.contains(char::is_whitespace) {
-                self.problem(Some(n), n, format!("namespace name `{n}` is not usable"), "use a short name without spaces or `:`, e.g. \"web\"");
+                self.problem(
+                    Some(n),
+                    n,
+                    format!("namespace name `{n}` is not usable"),
+                    "use a short name without spaces or `:`, e.g. \"web\"",
+                );
                 continue;
             }
             if self.net.ns_by_name(n).is_some() {
-                self.problem(Some(n), n, format!("namespace `{n}` is declared twice"), "give each namespace a unique name");
+                self.problem(
+                    Some(n),
+                    n,
+                    format!("namespace `{n}` is declared twice"),
+                    "give each namespace a unique name",
+                );
                 continue;
             }
             let id = NsId(self.net.namespaces.len() as u32);
@@ -184,16 +248,34 @@ impl Builder {
         if let Some(text) = &spec.nameserver {
             match text.parse::<Ipv4Addr>() {
                 Ok(ip) => self.net.ns_mut(ns).nameserver = Some(ip),
-                Err(_) => self.problem(Some(&spec.name), text, format!("nameserver `{text}` is not an IPv4 address"), "write e.g. \"127.0.0.11\""),
+                Err(_) => self.problem(
+                    Some(&spec.name),
+                    text,
+                    format!("nameserver `{text}` is not an IPv4 address"),
+                    "write e.g. \"127.0.0.11\"",
+                ),
             }
         }
         for (name, addr) in &spec.hosts {
             match (valid_hostname(name), addr.parse::<Ipv4Addr>()) {
                 (true, Ok(ip)) => {
-                    self.net.ns_mut(ns).hosts.insert(name.to_ascii_lowercase(), ip);
+                    self.net
+                        .ns_mut(ns)
+                        .hosts
+                        .insert(name.to_ascii_lowercase(), ip);
                 }
-                (false, _) => self.problem(Some(&spec.name), name, format!("`{name}` is not a host name"), "use letters, digits, `-` and `.`"),
-                (_, Err(_)) => self.problem(Some(&spec.name), addr, format!("hosts entry `{addr}` is not an IPv4 address"), "write e.g. \"192.168.65.254\""),
+                (false, _) => self.problem(
+                    Some(&spec.name),
+                    name,
+                    format!("`{name}` is not a host name"),
+                    "use letters, digits, `-` and `.`",
+                ),
+                (_, Err(_)) => self.problem(
+                    Some(&spec.name),
+                    addr,
+                    format!("hosts entry `{addr}` is not an IPv4 address"),
+                    "write e.g. \"192.168.65.254\"",
+                ),
             }
         }
     }
@@ -202,12 +284,8 @@ impl Builder {
         match Ruleset::parse(&spec.iptables) {
             Ok(r) => r,
             Err(e) => {
-                let first = spec.iptables.lines().find(|l| !l.trim().is_empty()).unwrap_or("");
-                let skip: usize = spec.iptables.lines().take_while(|l| l.trim().is_empty()).count();
-                let (line, column) = (e.line(), e.column());
-                let text = first.to_string();
                 self.problems.push(Problem {
-                    loc: Loc::Embedded { anchor: Some(spec.name.clone()), text, line: line.saturating_sub(skip).max(1), column },
+                    loc: Loc::Embedded { anchor: Some(spec.name.clone()), text: spec.iptables.clone(), line: e.line(), column: e.column() },
                     message: format!("iptables rules of `{}`: {e}", spec.name),
                     help: "rules use iptables-save syntax: `*table`, `:CHAIN POLICY [0:0]`, `-A CHAIN ...`, `COMMIT`".into(),
                 });
@@ -246,14 +324,27 @@ impl Builder {
     fn interfaces(&mut self, ns: NsId, spec: &NamespaceSpec) {
         for i in &spec.interfaces {
             if self.net.iface_by_name(ns, &i.name).is_some() {
-                self.problem(Some(&spec.name), &i.name, format!("interface `{}` is declared twice in `{}`", i.name, spec.name), "interface names are unique within a namespace");
+                self.problem(
+                    Some(&spec.name),
+                    &i.name,
+                    format!(
+                        "interface `{}` is declared twice in `{}`",
+                        i.name, spec.name
+                    ),
+                    "interface names are unique within a namespace",
+                );
                 continue;
             }
             let mac = match &i.mac {
                 Some(m) => match m.parse() {
                     Ok(m) => m,
                     Err(e) => {
-                        self.problem(Some(&spec.name), m, format!("{e}"), "write a MAC like 02:42:ac:11:00:02");
+                        self.problem(
+                            Some(&spec.name),
+                            m,
+                            format!("{e}"),
+                            "write a MAC like 02:42:ac:11:00:02",
+                        );
                         MacAddr::ZERO
                     }
                 },
@@ -262,18 +353,48 @@ impl Builder {
             let mut addrs = Vec::new();
             for a in &i.addrs {
                 match a.parse::<Ipv4Net>() {
-                    Ok(net) if net.prefix_len() < 31 && (net.addr() == net.network() || net.addr() == net.broadcast()) => {
-                        let what = if net.addr() == net.network() { "network" } else { "broadcast" };
-                        self.problem(Some(&spec.name), a, format!("`{a}` is the {what} address of its subnet {}", net.trunc()), format!("pick a host address inside {}, e.g. {}", net.trunc(), first_host(net)));
+                    Ok(net)
+                        if net.prefix_len() < 31
+                            && (net.addr() == net.network() || net.addr() == net.broadcast()) =>
+                    {
+                        let what = if net.addr() == net.network() {
+                            "network"
+                        } else {
+                            "broadcast"
+                        };
+                        self.problem(
+                            Some(&spec.name),
+                            a,
+                            format!("`{a}` is the {what} address of its subnet {}", net.trunc()),
+                            format!(
+                                "pick a host address inside {}, e.g. {}",
+                                net.trunc(),
+                                first_host(net)
+                            ),
+                        );
                     }
                     Ok(net) if addrs.iter().any(|x: &Ipv4Net| x.addr() == net.addr()) => {
-                        self.problem(Some(&spec.name), a, format!("address {} is given twice on `{}`", net.addr(), i.name), "remove the duplicate");
+                        self.problem(
+                            Some(&spec.name),
+                            a,
+                            format!("address {} is given twice on `{}`", net.addr(), i.name),
+                            "remove the duplicate",
+                        );
                     }
                     Ok(net) => addrs.push(net),
-                    Err(_) => self.problem(Some(&spec.name), a, format!("`{a}` is not an IPv4 address with prefix"), "write it like 10.0.0.1/24"),
+                    Err(_) => self.problem(
+                        Some(&spec.name),
+                        a,
+                        format!("`{a}` is not an IPv4 address with prefix"),
+                        "write it like 10.0.0.1/24",
+                    ),
                 }
             }
-            let kind = if i.bridge { IfaceKind::Bridge(Default::default()) } else { IfaceKind::Nic };
+            let kind = if i.bridge {
+                IfaceKind::Bridge(Default::default())
+            } else {
+                IfaceKind::Nic
+            };
             let id = self.add_iface(ns, &i.name, kind, mac, addrs);
             self.net.iface_mut(id).hairpin = i.hairpin;
         }
@@ -282,34 +403,67 @@ impl Builder {
     /// Resolve `ns:iface`, reporting what is missing.
     fn endpoint(&mut self, text: &str) -> Option<IfaceId> {
         let Some((ns, iface)) = text.split_once(':') else {
-            self.problem(None, text, format!("`{text}` is not `namespace:interface`"), "write both names, e.g. \"host:eth0\"");
+            self.problem(
+                None,
+                text,
+                format!("`{text}` is not `namespace:interface`"),
+                "write both names, e.g. \"host:eth0\"",
+            );
             return None;
         };
         let Some(n) = self.net.ns_by_name(ns) else {
-            self.problem(None, text, format!("unknown namespace `{ns}` in `{text}`"), self.ns_help());
+            self.problem(
+                None,
+                text,
+                format!("unknown namespace `{ns}` in `{text}`"),
+                self.ns_help(),
+            );
             return None;
         };
         let found = self.net.iface_by_name(n, iface);
         if found.is_none() {
-            let names: Vec<String> = self.net.ns(n).ifaces.iter().map(|&i| self.net.iface(i).name.clone()).collect();
-            self.problem(None, text, format!("namespace `{ns}` has no interface `{iface}`"), format!("declare it in `{ns}`'s interfaces (it has: {})", names.join(", ")));
+            let names: Vec<String> = self
+                .net
+                .ns(n)
+                .ifaces
+                .iter()
+                .map(|&i| self.net.iface(i).name.clone())
+                .collect();
+            self.problem(
+                None,
+                text,
+                format!("namespace `{ns}` has no interface `{iface}`"),
+                format!(
+                    "declare it in `{ns}`'s interfaces (it has: {})",
+                    names.join(", ")
+                ),
+            );
         }
         found
     }
 
     fn ns_help(&self) -> String {
-        let names: Vec<&str> = self.net.namespaces.iter().map(|n| n.name.as_str()).collect();
+        let names: Vec<&str> = self
+            .net
+            .namespaces
+            .iter()
+            .map(|n| n.name.as_str())
+            .collect();
         format!("declared namespaces: {}", names.join(", "))
     }
 
     fn links(&mut self, sc: &Scenario) {
         for l in &sc.links {
             let (a, b) = l.ends();
-            let (Some(ia), Some(ib)) = (self.endpoint(a), self.endpoint(b)) else { continue };
+            let (Some(ia), Some(ib)) = (self.endpoint(a), self.endpoint(b)) else {
+                continue;
+            };
             let mut ok = true;
             for (id, text) in [(ia, a), (ib, b)] {
                 let i = self.net.iface(id);
-                if self.net.graph.edges(i.node).next().is_some() || matches!(i.kind, IfaceKind::Loopback | IfaceKind::Bridge(_)) {
+                if self.net.graph.edges(i.node).next().is_some()
+                    || matches!(i.kind, IfaceKind::Loopback | IfaceKind::Bridge(_))
+                {
                     self.problem(None, text, format!("`{text}` cannot take this link (already linked, or a bridge/loopback)"), "each veth end or NIC joins exactly one link; attach veths to bridges with `master`");
                     ok = false;
                 }
@@ -321,9 +475,15 @@ impl Builder {
                 LinkSpec::Veth { latency_us, .. } => {
                     self.net.iface_mut(ia).kind = IfaceKind::Veth;
                     self.net.iface_mut(ib).kind = IfaceKind::Veth;
-                    Link { latency_ns: latency_us.unwrap_or(VETH_LATENCY_US) * 1000, bits_per_sec: VETH_BITS_PER_SEC, veth: true }
+                    Link {
+                        latency_ns: latency_us.unwrap_or(VETH_LATENCY_US) * 1000,
+                        bits_per_sec: VETH_BITS_PER_SEC,
+                        veth: true,
+                    }
                 }
-                LinkSpec::Wire { latency_us, mbps, .. } => Link {
+                LinkSpec::Wire {
+                    latency_us, mbps, ..
+                } => Link {
                     latency_ns: latency_us.unwrap_or(WIRE_LATENCY_US) * 1000,
                     bits_per_sec: mbps.unwrap_or(WIRE_MBPS).max(1) * 1_000_000,
                     veth: false,
@@ -336,10 +496,17 @@ impl Builder {
 
     fn masters(&mut self, sc: &Scenario) {
         for spec in &sc.namespaces {
-            let Some(ns) = self.net.ns_by_name(&spec.name) else { continue };
+            let Some(ns) = self.net.ns_by_name(&spec.name) else {
+                continue;
+            };
             for i in &spec.interfaces {
                 let Some(master) = &i.master else { continue };
-                let (Some(port), found) = (self.net.iface_by_name(ns, &i.name), self.net.iface_by_name(ns, master)) else { continue };
+                let (Some(port), found) = (
+                    self.net.iface_by_name(ns, &i.name),
+                    self.net.iface_by_name(ns, master),
+                ) else {
+                    continue;
+                };
                 match found {
                     Some(br) if self.net.iface(br).is_bridge() && br != port => {
                         self.net.iface_mut(port).master = Some(br);
@@ -347,7 +514,15 @@ impl Builder {
                             state.ports.push(port);
                         }
                     }
-                    _ => self.problem(Some(&spec.name), master, format!("`{}` names master `{master}`, which is not a bridge in `{}`", i.name, spec.name), "declare the bridge with `bridge: true` in the same namespace"),
+                    _ => self.problem(
+                        Some(&spec.name),
+                        master,
+                        format!(
+                            "`{}` names master `{master}`, which is not a bridge in `{}`",
+                            i.name, spec.name
+                        ),
+                        "declare the bridge with `bridge: true` in the same namespace",
+                    ),
                 }
             }
         }
@@ -362,7 +537,12 @@ impl Builder {
                 }
                 let here = self.net.ns(iface.ns).name.clone();
                 if let Some(other) = seen.insert(a.addr(), here.clone()) {
-                    self.problems.push(Problem::at(Some(&here), &a.to_string(), format!("duplicate address {}: also used in `{other}`", a.addr()), "every namespace needs its own address; pick a free one in the subnet"));
+                    self.problems.push(Problem::at(
+                        Some(&here),
+                        &a.to_string(),
+                        format!("duplicate address {}: also used in `{other}`", a.addr()),
+                        "every namespace needs its own address; pick a free one in the subnet",
+                    ));
                 }
             }
         }
@@ -380,19 +560,37 @@ impl Builder {
                     continue;
                 }
                 for a in iface.addrs.clone() {
-                    let r = Route { dst: a.trunc(), via: None, dev: Some(i), src: Some(a.addr()), kind: RouteType::Unicast, connected: true };
+                    let r = Route {
+                        dst: a.trunc(),
+                        via: None,
+                        dev: Some(i),
+                        src: Some(a.addr()),
+                        kind: RouteType::Unicast,
+                        connected: true,
+                    };
                     self.net.ns_mut(id).routes.add(r);
                 }
             }
         }
         for spec in &sc.namespaces {
-            let Some(ns) = self.net.ns_by_name(&spec.name) else { continue };
+            let Some(ns) = self.net.ns_by_name(&spec.name) else {
+                continue;
+            };
             for text in &spec.routes {
                 let r = match parse_route(text) {
                     Ok(r) => r,
                     Err(e) => {
-                        let value = if e.token.is_empty() { text.as_str() } else { e.token.as_str() };
-                        self.problem(Some(&spec.name), value, format!("route `{text}`: {e}"), "routes use `ip route` syntax, e.g. \"default via 10.0.0.1\"");
+                        let value = if e.token.is_empty() {
+                            text.as_str()
+                        } else {
+                            e.token.as_str()
+                        };
+                        self.problem(
+                            Some(&spec.name),
+                            value,
+                            format!("route `{text}`: {e}"),
+                            "routes use `ip route` syntax, e.g. \"default via 10.0.0.1\"",
+                        );
                         continue;
                     }
                 };
@@ -400,7 +598,12 @@ impl Builder {
                     Some(d) => match self.net.iface_by_name(ns, d) {
                         Some(i) => Some(i),
                         None => {
-                            self.problem(Some(&spec.name), text, format!("route `{text}`: no interface `{d}` in `{}`", spec.name), "name one of the namespace's interfaces");
+                            self.problem(
+                                Some(&spec.name),
+                                text,
+                                format!("route `{text}`: no interface `{d}` in `{}`", spec.name),
+                                "name one of the namespace's interfaces",
+                            );
                             continue;
                         }
                     },
@@ -408,7 +611,9 @@ impl Builder {
                 };
                 let dev = match (r.via, dev) {
                     (Some(gw), d) => {
-                        let connected = self.net.ns(ns).routes.routes.iter().find(|c| c.connected && c.dst.contains(&gw) && d.is_none_or(|d| c.dev == Some(d)));
+                        let connected = self.net.ns(ns).routes.routes.iter().find(|c| {
+                            c.connected && c.dst.contains(&gw) && d.is_none_or(|d| c.dev == Some(d))
+                        });
                         match connected {
                             Some(c) => c.dev,
                             None => {
@@ -419,7 +624,14 @@ impl Builder {
                     }
                     (None, d) => d,
                 };
-                let route = Route { dst: r.dst, via: r.via, dev, src: r.src, kind: r.kind, connected: false };
+                let route = Route {
+                    dst: r.dst,
+                    via: r.via,
+                    dev,
+                    src: r.src,
+                    kind: r.kind,
+                    connected: false,
+                };
                 self.net.ns_mut(ns).routes.add(route);
             }
         }
@@ -434,34 +646,100 @@ impl Builder {
     fn apps(&mut self, sc: &Scenario) -> Apps {
         let mut apps = Apps::default();
         for spec in &sc.namespaces {
-            let Some(ns) = self.net.ns_by_name(&spec.name) else { continue };
+            let Some(ns) = self.net.ns_by_name(&spec.name) else {
+                continue;
+            };
             for p in &spec.processes {
                 let (proto, port, addr, kind, name) = match p {
-                    ProcessSpec::Listen { proto, port, addr, reply, name } => {
-                        let kind = if proto.is_tcp() { SockKind::TcpListen { reply: *reply, relay_to: None } } else { SockKind::UdpListen { reply: *reply } };
-                        (*proto, *port, addr, kind, name.clone().unwrap_or_else(|| format!("{}/{port}", proto_name(*proto))))
+                    ProcessSpec::Listen {
+                        proto,
+                        port,
+                        addr,
+                        reply,
+                        name,
+                    } => {
+                        let kind = if proto.is_tcp() {
+                            SockKind::TcpListen {
+                                reply: *reply,
+                                relay_to: None,
+                            }
+                        } else {
+                            SockKind::UdpListen { reply: *reply }
+                        };
+                        (
+                            *proto,
+                            *port,
+                            addr,
+                            kind,
+                            name.clone()
+                                .unwrap_or_else(|| format!("{}/{port}", proto_name(*proto))),
+                        )
                     }
-                    ProcessSpec::Relay { port, addr, to, name } => {
+                    ProcessSpec::Relay {
+                        port,
+                        addr,
+                        to,
+                        name,
+                    } => {
                         let Some(Target::Addr(ip, p)) = self.target(&spec.name, to, true) else {
-                            if !to.is_empty() && to.split_once(':').is_some_and(|(h, _)| h.parse::<Ipv4Addr>().is_err()) {
-                                self.problem(Some(&spec.name), to, format!("relay target `{to}` must be an address"), "relays connect to `address:port`");
+                            if !to.is_empty()
+                                && to
+                                    .split_once(':')
+                                    .is_some_and(|(h, _)| h.parse::<Ipv4Addr>().is_err())
+                            {
+                                self.problem(
+                                    Some(&spec.name),
+                                    to,
+                                    format!("relay target `{to}` must be an address"),
+                                    "relays connect to `address:port`",
+                                );
                             }
                             continue;
                         };
-                        (Proto::Tcp, *port, addr, SockKind::TcpListen { reply: 0, relay_to: Some((ip, p)) }, name.clone().unwrap_or_else(|| format!("relay/{port}")))
+                        (
+                            Proto::Tcp,
+                            *port,
+                            addr,
+                            SockKind::TcpListen {
+                                reply: 0,
+                                relay_to: Some((ip, p)),
+                            },
+                            name.clone().unwrap_or_else(|| format!("relay/{port}")),
+                        )
                     }
-                    ProcessSpec::Dns { port, addr, records, name } => {
+                    ProcessSpec::Dns {
+                        port,
+                        addr,
+                        records,
+                        name,
+                    } => {
                         let mut table = BTreeMap::new();
                         for (host, ip) in records {
                             match (valid_hostname(host), ip.parse::<Ipv4Addr>()) {
                                 (true, Ok(ip)) => {
                                     table.insert(host.to_ascii_lowercase(), ip);
                                 }
-                                (false, _) => self.problem(Some(&spec.name), host, format!("`{host}` is not a host name"), "use letters, digits, `-` and `.`"),
-                                (_, Err(_)) => self.problem(Some(&spec.name), ip, format!("DNS record `{ip}` is not an IPv4 address"), "write e.g. \"172.18.0.2\""),
+                                (false, _) => self.problem(
+                                    Some(&spec.name),
+                                    host,
+                                    format!("`{host}` is not a host name"),
+                                    "use letters, digits, `-` and `.`",
+                                ),
+                                (_, Err(_)) => self.problem(
+                                    Some(&spec.name),
+                                    ip,
+                                    format!("DNS record `{ip}` is not an IPv4 address"),
+                                    "write e.g. \"172.18.0.2\"",
+                                ),
                             }
                         }
-                        (Proto::Udp, *port, addr, SockKind::DnsServer { records: table }, name.clone().unwrap_or_else(|| "dns".into()))
+                        (
+                            Proto::Udp,
+                            *port,
+                            addr,
+                            SockKind::DnsServer { records: table },
+                            name.clone().unwrap_or_else(|| "dns".into()),
+                        )
                     }
                 };
                 let bind = match addr {
@@ -473,30 +751,66 @@ impl Builder {
                             continue;
                         }
                         Err(_) => {
-                            self.problem(Some(&spec.name), a, format!("`{a}` is not an IPv4 address"), "write e.g. \"127.0.0.1\"");
+                            self.problem(
+                                Some(&spec.name),
+                                a,
+                                format!("`{a}` is not an IPv4 address"),
+                                "write e.g. \"127.0.0.1\"",
+                            );
                             continue;
                         }
                     },
                 };
                 let clash = apps.on_port(ns, port).any(|(_, s)| {
-                    matches!((&s.kind, proto), (SockKind::TcpListen { .. }, Proto::Tcp) | (SockKind::UdpListen { .. } | SockKind::DnsServer { .. }, Proto::Udp))
-                        && (s.local.0 == bind || s.local.0.is_unspecified() || bind.is_unspecified())
+                    matches!(
+                        (&s.kind, proto),
+                        (SockKind::TcpListen { .. }, Proto::Tcp)
+                            | (
+                                SockKind::UdpListen { .. } | SockKind::DnsServer { .. },
+                                Proto::Udp
+                            )
+                    ) && (s.local.0 == bind || s.local.0.is_unspecified() || bind.is_unspecified())
                 });
                 if clash {
                     self.problem(Some(&spec.name), &port.to_string(), format!("port {}/{port} is already in use in `{}`", proto_name(proto), spec.name), "a second listener on the same port fails with EADDRINUSE: pick another port");
                     continue;
                 }
-                apps.add(Sock { ns, process: name, local: (bind, port), remote: None, kind });
+                apps.add(Sock {
+                    ns,
+                    process: name,
+                    local: (bind, port),
+                    remote: None,
+                    kind,
+                });
             }
         }
         for t in &sc.traffic {
             let Some(ns) = self.net.ns_by_name(t.from()) else {
-                self.problem(None, t.from(), format!("traffic from unknown namespace `{}`", t.from()), self.ns_help());
+                self.problem(
+                    None,
+                    t.from(),
+                    format!("traffic from unknown namespace `{}`", t.from()),
+                    self.ns_help(),
+                );
                 continue;
             };
             let flow = match t {
-                TrafficSpec::Tcp { to, sport, send, .. } => self.target(t.from(), to, true).map(|to| Flow::Tcp { ns, to, sport: *sport, send: *send }),
-                TrafficSpec::Udp { to, sport, send, count, interval_ms, .. } => self.target(t.from(), to, true).map(|to| Flow::Udp {
+                TrafficSpec::Tcp {
+                    to, sport, send, ..
+                } => self.target(t.from(), to, true).map(|to| Flow::Tcp {
+                    ns,
+                    to,
+                    sport: *sport,
+                    send: *send,
+                }),
+                TrafficSpec::Udp {
+                    to,
+                    sport,
+                    send,
+                    count,
+                    interval_ms,
+                    ..
+                } => self.target(t.from(), to, true).map(|to| Flow::Udp {
                     ns,
                     to,
                     sport: *sport,
@@ -504,7 +818,13 @@ impl Builder {
                     count: *count,
                     interval: SimDuration::from_millis(*interval_ms),
                 }),
-                TrafficSpec::Ping { to, count, interval_ms, ttl, .. } => self.target(t.from(), to, false).map(|to| Flow::Ping {
+                TrafficSpec::Ping {
+                    to,
+                    count,
+                    interval_ms,
+                    ttl,
+                    ..
+                } => self.target(t.from(), to, false).map(|to| Flow::Ping {
                     ns,
                     to,
                     count: *count,
@@ -513,7 +833,13 @@ impl Builder {
                 }),
             };
             // Keep flow indices aligned with the scenario's traffic list.
-            let idle = Flow::Ping { ns, to: Target::Addr(Ipv4Addr::UNSPECIFIED, 0), count: 0, interval: SimDuration::ZERO, ttl: 64 };
+            let idle = Flow::Ping {
+                ns,
+                to: Target::Addr(Ipv4Addr::UNSPECIFIED, 0),
+                count: 0,
+                interval: SimDuration::ZERO,
+                ttl: 64,
+            };
             apps.flows.push(flow.unwrap_or(idle));
         }
         apps
@@ -525,7 +851,12 @@ impl Builder {
             match text.rsplit_once(':').map(|(h, p)| (h, p.parse::<u16>())) {
                 Some((h, Ok(p))) if p > 0 => (h, p),
                 _ => {
-                    self.problem(Some(anchor), text, format!("`{text}` is not `address:port` or `name:port`"), "write e.g. \"10.12.91.17:8080\" or \"db:5432\"");
+                    self.problem(
+                        Some(anchor),
+                        text,
+                        format!("`{text}` is not `address:port` or `name:port`"),
+                        "write e.g. \"10.12.91.17:8080\" or \"db:5432\"",
+                    );
                     return None;
                 }
             }
@@ -538,7 +869,12 @@ impl Builder {
         if valid_hostname(host) {
             return Some(Target::Name(host.to_ascii_lowercase(), port));
         }
-        self.problem(Some(anchor), text, format!("`{host}` is neither an IPv4 address nor a host name"), "write e.g. \"10.0.0.2\" or \"web\"");
+        self.problem(
+            Some(anchor),
+            text,
+            format!("`{host}` is neither an IPv4 address nor a host name"),
+            "write e.g. \"10.0.0.2\" or \"web\"",
+        );
         None
     }
 }
@@ -548,7 +884,12 @@ impl Builder {
 fn valid_hostname(name: &str) -> bool {
     !name.is_empty()
         && name.len() <= 253
-        && name.split('.').all(|l| !l.is_empty() && l.len() <= 63 && l.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_'))
+        && name.split('.').all(|l| {
+            !l.is_empty()
+                && l.len() <= 63
+                && l.chars()
+                    .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+        })
 }
 
 fn proto_name(p: Proto) -> &'static str {

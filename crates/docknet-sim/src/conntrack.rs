@@ -34,26 +34,46 @@ impl Tuple {
                 (id, id, i.type_code().0)
             }
         };
-        Some(Tuple { proto: p.proto(), src: p.src, dst: p.dst, sport, dport, icmp_type })
+        Some(Tuple {
+            proto: p.proto(),
+            src: p.src,
+            dst: p.dst,
+            sport,
+            dport,
+            icmp_type,
+        })
     }
 
     /// The tuple a reply would carry (echo request 8 is answered by echo reply 0).
     pub fn invert(&self) -> Tuple {
-        let icmp_type = match self.icmp_type {
-            8 => 0,
-            0 => 8,
-            t => t,
+        let icmp_type = match (self.proto, self.icmp_type) {
+            (IpProto::Icmp, 8) => 0,
+            (IpProto::Icmp, 0) => 8,
+            (_, t) => t,
         };
-        Tuple { src: self.dst, dst: self.src, sport: self.dport, dport: self.sport, icmp_type, ..*self }
+        Tuple {
+            src: self.dst,
+            dst: self.src,
+            sport: self.dport,
+            dport: self.sport,
+            icmp_type,
+            ..*self
+        }
     }
 
     /// `src=.. dst=.. sport=.. dport=..` (or `type= code= id=`) as conntrack prints it.
     pub fn conntrack_text(&self) -> String {
         match self.proto {
             IpProto::Tcp | IpProto::Udp => {
-                format!("src={} dst={} sport={} dport={}", self.src, self.dst, self.sport, self.dport)
+                format!(
+                    "src={} dst={} sport={} dport={}",
+                    self.src, self.dst, self.sport, self.dport
+                )
             }
-            _ => format!("src={} dst={} type={} code=0 id={}", self.src, self.dst, self.icmp_type, self.sport),
+            _ => format!(
+                "src={} dst={} type={} code=0 id={}",
+                self.src, self.dst, self.icmp_type, self.sport
+            ),
         }
     }
 
@@ -122,9 +142,21 @@ impl TcpCtState {
             return Close;
         }
         match self {
-            SynSent if dir == CtDir::Reply && flags.has(TcpFlags::SYN) && flags.has(TcpFlags::ACK) => SynRecv,
-            SynRecv if dir == CtDir::Original && flags.has(TcpFlags::ACK) && !flags.has(TcpFlags::SYN) => {
-                if flags.has(TcpFlags::FIN) { FinWait } else { Established }
+            SynSent
+                if dir == CtDir::Reply && flags.has(TcpFlags::SYN) && flags.has(TcpFlags::ACK) =>
+            {
+                SynRecv
+            }
+            SynRecv
+                if dir == CtDir::Original
+                    && flags.has(TcpFlags::ACK)
+                    && !flags.has(TcpFlags::SYN) =>
+            {
+                if flags.has(TcpFlags::FIN) {
+                    FinWait
+                } else {
+                    Established
+                }
             }
             Established if flags.has(TcpFlags::FIN) => FinWait,
             FinWait | CloseWait if flags.has(TcpFlags::FIN) && Some(dir) != fin_dir => LastAck,
@@ -225,7 +257,12 @@ impl CtEntry {
     /// The line `conntrack -L` prints at time `now`.
     pub fn conntrack_line(&self, now: SimTime) -> String {
         let secs = (self.expires - now).as_nanos() / 1_000_000_000;
-        let mut s = format!("{:<8} {} {} ", self.orig.proto.name(), self.orig.proto.number(), secs);
+        let mut s = format!(
+            "{:<8} {} {} ",
+            self.orig.proto.name(),
+            self.orig.proto.number(),
+            secs
+        );
         if let Some(t) = self.tcp {
             let _ = write!(s, "{} ", t.name());
         }
@@ -295,7 +332,12 @@ impl Conntrack {
 
     /// Remove entries that expired before `now`, returning them (for DESTROY events).
     pub fn expire(&mut self, now: SimTime) -> Vec<CtEntry> {
-        let dead: Vec<ConnId> = self.entries.iter().filter(|(_, e)| e.expires <= now).map(|(id, _)| *id).collect();
+        let dead: Vec<ConnId> = self
+            .entries
+            .iter()
+            .filter(|(_, e)| e.expires <= now)
+            .map(|(id, _)| *id)
+            .collect();
         dead.into_iter().filter_map(|id| self.remove(id)).collect()
     }
 
@@ -368,12 +410,31 @@ mod tests {
     }
 
     #[test]
+    fn invert_swaps_ends_and_echo_types_only_for_icmp() {
+        let t = tcp_tuple();
+        assert_eq!(t.invert().invert(), t);
+        assert_eq!(t.invert().icmp_type, 0);
+        let echo = Tuple {
+            proto: IpProto::Icmp,
+            sport: 7,
+            dport: 7,
+            icmp_type: 8,
+            ..t
+        };
+        assert_eq!(echo.invert().icmp_type, 0);
+        assert_eq!(echo.invert().src, t.dst);
+    }
+
+    #[test]
     fn lookup_finds_both_directions_and_expires() {
         let mut ct = Conntrack::default();
         let e = CtEntry::new(tcp_tuple(), SimTime(0));
         let reply = e.reply;
         let id = ct.confirm(e);
-        assert_eq!(ct.lookup(&tcp_tuple(), SimTime(1)), Some((id, CtDir::Original)));
+        assert_eq!(
+            ct.lookup(&tcp_tuple(), SimTime(1)),
+            Some((id, CtDir::Original))
+        );
         assert_eq!(ct.lookup(&reply, SimTime(1)), Some((id, CtDir::Reply)));
         let late = SimTime(0) + SimDuration::from_secs(121);
         assert_eq!(ct.lookup(&tcp_tuple(), late), None);

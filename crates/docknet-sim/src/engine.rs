@@ -22,7 +22,11 @@ use std::net::Ipv4Addr;
 #[derive(Clone, Debug)]
 pub(crate) enum Event {
     /// A frame has fully arrived at an interface.
-    Arrive { iface: IfaceId, frame: Frame, pkt: PacketId },
+    Arrive {
+        iface: IfaceId,
+        frame: Frame,
+        pkt: PacketId,
+    },
     /// An application-level event (flow start, timer, wake-up after reading).
     App(AppEvent),
     /// Time to re-send an ARP request (or give up) for an unresolved neighbour.
@@ -147,11 +151,11 @@ impl Sim {
     /// Rebuild the state right after `events` events had been processed (by replay from
     /// the initial state). Rewinding to a later point than now simply steps forward.
     pub fn rewind_to(&mut self, events: usize) {
-        if events < self.events_done {
-            if let Some(initial) = self.initial.take() {
-                *self = (*initial).clone();
-                self.initial = Some(initial);
-            }
+        if events < self.events_done
+            && let Some(initial) = self.initial.take()
+        {
+            *self = (*initial).clone();
+            self.initial = Some(initial);
         }
         while self.events_done < events && !self.queue.is_empty() {
             self.step();
@@ -177,7 +181,11 @@ impl Sim {
     }
 
     pub(crate) fn emit(&mut self, pkt: Option<PacketId>, event: TraceEvent) {
-        self.trace.push(TraceRecord { t_ns: self.now, pkt, event });
+        self.trace.push(TraceRecord {
+            t_ns: self.now,
+            pkt,
+            event,
+        });
     }
 
     pub(crate) fn new_packet_id(&mut self) -> PacketId {
@@ -212,12 +220,33 @@ mod tests {
     #[test]
     fn queue_orders_by_time_then_insertion() {
         let mut heap = BinaryHeap::new();
-        let ev = || Event::ArpRetry { iface: IfaceId(0), ip: Ipv4Addr::LOCALHOST };
-        heap.push(Queued { at: SimTime(5), seq: 0, event: ev() });
-        heap.push(Queued { at: SimTime(1), seq: 1, event: ev() });
-        heap.push(Queued { at: SimTime(5), seq: 2, event: ev() });
-        heap.push(Queued { at: SimTime(1), seq: 3, event: ev() });
-        let order: Vec<(u64, u64)> = std::iter::from_fn(|| heap.pop()).map(|q| (q.at.0, q.seq)).collect();
+        let ev = || Event::ArpRetry {
+            iface: IfaceId(0),
+            ip: Ipv4Addr::LOCALHOST,
+        };
+        heap.push(Queued {
+            at: SimTime(5),
+            seq: 0,
+            event: ev(),
+        });
+        heap.push(Queued {
+            at: SimTime(1),
+            seq: 1,
+            event: ev(),
+        });
+        heap.push(Queued {
+            at: SimTime(5),
+            seq: 2,
+            event: ev(),
+        });
+        heap.push(Queued {
+            at: SimTime(1),
+            seq: 3,
+            event: ev(),
+        });
+        let order: Vec<(u64, u64)> = std::iter::from_fn(|| heap.pop())
+            .map(|q| (q.at.0, q.seq))
+            .collect();
         assert_eq!(order, vec![(1, 1), (1, 3), (5, 0), (5, 2)]);
     }
 }

@@ -110,6 +110,11 @@ pub enum TraceEvent {
         hook: String,
         table: String,
         chain: String,
+        /// Input and output interfaces as rules see them (empty when not set at this hook).
+        iif: String,
+        oif: String,
+        /// The packet as the table sees it, e.g. `ip saddr 10.0.0.1 ip daddr 10.0.0.2 ip ttl 63 tcp sport 40000 tcp dport 80 tcp flags [S]`.
+        packet: String,
     },
     /// A rule matched (or a policy applied) with its verdict.
     Rule {
@@ -155,7 +160,11 @@ pub enum TraceEvent {
         what: String,
     },
     /// A LOG target fired (what the kernel log would show).
-    Log { ns: String, prefix: String, chain: String },
+    Log {
+        ns: String,
+        prefix: String,
+        chain: String,
+    },
     /// A packet was dropped.
     Drop { ns: String, reason: String },
 }

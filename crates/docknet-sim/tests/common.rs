@@ -25,7 +25,8 @@ pub fn scenario_files(sub: &str) -> Vec<PathBuf> {
 /// Load and run a scenario to the end.
 pub fn run_file(path: &Path) -> Sim {
     let text = std::fs::read_to_string(path).expect("readable scenario");
-    let (_, mut sim) = docknet_sim::load(&path.display().to_string(), &text).unwrap_or_else(|e| panic!("{e}"));
+    let (_, mut sim) =
+        docknet_sim::load(&path.display().to_string(), &text).unwrap_or_else(|e| panic!("{e}"));
     sim.run_to_end();
     sim
 }

@@ -23,7 +23,11 @@ fn rewind_reproduces_the_state_reached_going_forward() {
     let mut checkpoints = Vec::new();
     while !sim.is_finished() {
         sim.step();
-        checkpoints.push((sim.events_done(), sim.trace().len(), jsonl::lines(sim.trace())));
+        checkpoints.push((
+            sim.events_done(),
+            sim.trace().len(),
+            jsonl::lines(sim.trace()),
+        ));
     }
     let total = sim.events_done();
     assert!(total > 20);
@@ -32,7 +36,11 @@ fn rewind_reproduces_the_state_reached_going_forward() {
         let (events, len, ref text) = checkpoints[k - 1];
         assert_eq!(sim.events_done(), events);
         assert_eq!(sim.trace().len(), len);
-        assert_eq!(&jsonl::lines(sim.trace()), text, "state after rewinding to event {k}");
+        assert_eq!(
+            &jsonl::lines(sim.trace()),
+            text,
+            "state after rewinding to event {k}"
+        );
     }
     sim.rewind_to(total);
     assert!(sim.is_finished());
@@ -47,7 +55,11 @@ fn a_different_seed_changes_random_choices_only() {
     let (_, mut b) = docknet_sim::load("b.ron", &other).unwrap();
     a.run_to_end();
     b.run_to_end();
-    assert_eq!(a.trace().len(), b.trace().len(), "same path, same number of steps");
+    assert_eq!(
+        a.trace().len(),
+        b.trace().len(),
+        "same path, same number of steps"
+    );
     let dump = |s: &docknet_sim::Sim| Tcpdump::lines(s.trace(), None);
     assert_ne!(dump(&a), dump(&b), "ISNs and ping ids differ");
 }

@@ -61,19 +61,39 @@ fn unknown_fields_list_what_is_accepted() {
 
 #[test]
 fn every_problem_is_reported_at_once() {
-    let text = scenario("[\"default via 192.168.9.1\"]", "\"\"", "10.0.0.1/24", "c:eth0", "nowhere");
+    let text = scenario(
+        "[\"default via 192.168.9.1\"]",
+        "\"\"",
+        "10.0.0.1/24",
+        "c:eth0",
+        "nowhere",
+    );
     let e = errors(&text);
     let msgs: Vec<String> = e.diagnostics.iter().map(|d| d.to_string()).collect();
     let all = msgs.join("\n");
     assert!(all.contains("unknown namespace `c` in `c:eth0`"), "{all}");
     assert!(all.contains("duplicate address 10.0.0.1"), "{all}");
-    assert!(all.contains("gateway 192.168.9.1 is not on any directly connected subnet"), "{all}");
-    assert!(all.contains("traffic from unknown namespace `nowhere`"), "{all}");
+    assert!(
+        all.contains("gateway 192.168.9.1 is not on any directly connected subnet"),
+        "{all}"
+    );
+    assert!(
+        all.contains("traffic from unknown namespace `nowhere`"),
+        "{all}"
+    );
     // Positions point at the offending values.
-    let gw = e.diagnostics.iter().find(|d| d.message.contains("gateway")).unwrap();
-    assert_eq!((gw.line, gw.column), (6, 22));
-    let link = e.diagnostics.iter().find(|d| d.message.contains("c:eth0")).unwrap();
-    assert_eq!(link.line, 13);
+    let gw = e
+        .diagnostics
+        .iter()
+        .find(|d| d.message.contains("gateway"))
+        .unwrap();
+    assert_eq!((gw.line, gw.column), (6, 23));
+    let link = e
+        .diagnostics
+        .iter()
+        .find(|d| d.message.contains("c:eth0"))
+        .unwrap();
+    assert_eq!(link.line, 14);
 }
 
 #[test]
@@ -106,8 +126,14 @@ fn jump_to_a_missing_chain() {
 
 #[test]
 fn bad_route_syntax_names_the_token() {
-    let e = errors(&scenario("[\"10.1.0.0/16 vai 10.0.0.9\"]", "\"\"", "10.0.0.2/24", "b:eth0", "a"));
+    let e = errors(&scenario(
+        "[\"10.1.0.0/16 vai 10.0.0.9\"]",
+        "\"\"",
+        "10.0.0.2/24",
+        "b:eth0",
+        "a",
+    ));
     let d = &e.diagnostics[0];
     assert!(d.message.contains("unknown route keyword `vai`"), "{d}");
-    assert_eq!((d.line, d.column), (6, 21));
+    assert_eq!((d.line, d.column), (6, 35));
 }

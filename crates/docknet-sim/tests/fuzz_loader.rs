@@ -5,7 +5,10 @@ mod common;
 use proptest::prelude::*;
 
 fn corpus() -> Vec<String> {
-    common::scenario_files("kernel").iter().map(|p| std::fs::read_to_string(p).unwrap()).collect()
+    common::scenario_files("kernel")
+        .iter()
+        .map(|p| std::fs::read_to_string(p).unwrap())
+        .collect()
 }
 
 fn check_no_panic(text: &str) {

@@ -13,6 +13,9 @@ fn kernel_lessons() {
         let name = f.file_stem().unwrap().to_string_lossy().to_string();
         let sim = run_file(&f);
         insta::assert_snapshot!(format!("{name}.explain"), explain::text(sim.trace()));
-        insta::assert_snapshot!(format!("{name}.tcpdump"), Tcpdump::lines(sim.trace(), None).join("\n"));
+        insta::assert_snapshot!(
+            format!("{name}.tcpdump"),
+            Tcpdump::lines(sim.trace(), None).join("\n")
+        );
     }
 }

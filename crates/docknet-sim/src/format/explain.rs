@@ -8,16 +8,27 @@ use std::collections::HashMap;
 /// steps are numbered; process events appear where they happen.
 pub fn text(records: &[TraceRecord]) -> String {
     let mut out = String::new();
-    let mut dump = Tcpdump::default();
+    // Each packet is introduced by how it looks where it is first captured.
+    let mut first_seen: HashMap<u64, &TraceEvent> = HashMap::new();
+    for r in records {
+        if let (Some(p), TraceEvent::Capture { .. }) = (r.pkt, &r.event) {
+            first_seen.entry(p.0).or_insert(&r.event);
+        }
+    }
     let mut steps: HashMap<u64, usize> = HashMap::new();
     let mut current: Option<u64> = None;
     for r in records {
-        let Some(line) = describe(&r.event) else { continue };
+        let Some(line) = describe(&r.event) else {
+            continue;
+        };
         match r.pkt {
             Some(p) => {
                 if current != Some(p.0) {
                     let first = !steps.contains_key(&p.0);
-                    let what = summary(&r.event, &mut dump).unwrap_or_default();
+                    let what = first_seen
+                        .get(&p.0)
+                        .and_then(|e| summary(e))
+                        .unwrap_or_default();
                     let cont = if first { "" } else { " (continued)" };
                     out.push_str(&format!("\nPacket #{}{cont} {what}\n", p.0));
                     current = Some(p.0);
@@ -35,7 +46,9 @@ pub fn text(records: &[TraceRecord]) -> String {
     out
 }
 
-fn summary(ev: &TraceEvent, dump: &mut Tcpdump) -> Option<String> {
+/// The packet in tcpdump's words (absolute sequence numbers, as `tcpdump -S`).
+fn summary(ev: &TraceEvent) -> Option<String> {
+    let mut dump = Tcpdump::default();
     match ev {
         TraceEvent::Capture { frame, .. } => Some(match &frame.payload {
             crate::wire::FramePayload::Ipv4(p) => format!("— {}", dump.ipv4(p)),
@@ -52,16 +65,46 @@ fn describe(ev: &TraceEvent) -> Option<String> {
             Dir::In => format!("{ns}: arrives on {iface}"),
         },
         TraceEvent::Link { .. } => return None,
-        TraceEvent::Bridge { ns, bridge, in_port, action } => match action {
-            BridgeAction::Forward { port } => format!("{ns}: bridge {bridge} knows the destination MAC: forwards from {in_port} to {port}"),
-            BridgeAction::Flood { ports } => format!("{ns}: bridge {bridge} floods the frame from {in_port} to {} (unknown or broadcast destination)", ports.join(", ")),
-            BridgeAction::Local => format!("{ns}: bridge {bridge} passes the frame up to its own IP stack"),
-            BridgeAction::Filtered => format!("{ns}: bridge {bridge} drops the frame: its destination is behind the port it came in on"),
+        TraceEvent::Bridge {
+            ns,
+            bridge,
+            in_port,
+            action,
+        } => match action {
+            BridgeAction::Forward { port } => format!(
+                "{ns}: bridge {bridge} knows the destination MAC: forwards from {in_port} to {port}"
+            ),
+            BridgeAction::Flood { ports } => format!(
+                "{ns}: bridge {bridge} floods the frame from {in_port} to {} (unknown or broadcast destination)",
+                ports.join(", ")
+            ),
+            BridgeAction::Local => {
+                format!("{ns}: bridge {bridge} passes the frame up to its own IP stack")
+            }
+            BridgeAction::Filtered => format!(
+                "{ns}: bridge {bridge} drops the frame: its destination is behind the port it came in on"
+            ),
         },
-        TraceEvent::FdbLearn { ns, bridge, mac, port } => format!("{ns}: bridge {bridge} learns that {mac} is behind {port}"),
-        TraceEvent::Route { ns, dst, decision } => format!("{ns}: routing decision for {dst}: {decision}"),
-        TraceEvent::Hook { ns, table, hook, .. } => format!("{ns}: netfilter {table} {hook}"),
-        TraceEvent::Rule { table, chain, rule, rule_num, verdict, .. } => {
+        TraceEvent::FdbLearn {
+            ns,
+            bridge,
+            mac,
+            port,
+        } => format!("{ns}: bridge {bridge} learns that {mac} is behind {port}"),
+        TraceEvent::Route { ns, dst, decision } => {
+            format!("{ns}: routing decision for {dst}: {decision}")
+        }
+        TraceEvent::Hook {
+            ns, table, hook, ..
+        } => format!("{ns}: netfilter {table} {hook}"),
+        TraceEvent::Rule {
+            table,
+            chain,
+            rule,
+            rule_num,
+            verdict,
+            ..
+        } => {
             if rule.starts_with("policy") {
                 format!("{table} {chain}: no rule decided, {rule}")
             } else if *rule_num == 0 {
@@ -70,18 +113,39 @@ fn describe(ev: &TraceEvent) -> Option<String> {
                 format!("{table} {chain}: rule `{rule}` matched -> {verdict}")
             }
         }
-        TraceEvent::Nat { ns, kind, before, after, field } => {
-            let kind = serde_json::to_value(kind).ok().and_then(|v| v.as_str().map(String::from)).unwrap_or_default();
+        TraceEvent::Nat {
+            ns,
+            kind,
+            before,
+            after,
+            field,
+        } => {
+            let kind = serde_json::to_value(kind)
+                .ok()
+                .and_then(|v| v.as_str().map(String::from))
+                .unwrap_or_default();
             format!("{ns}: {kind} rewrites the {field}: {before} -> {after}")
         }
-        TraceEvent::Conntrack { ns, change, entry, .. } => format!("{ns}: conntrack [{}] {entry}", change.to_uppercase()),
-        TraceEvent::Neigh { ns, ip, mac, iface, state } => match state.as_str() {
-            "INCOMPLETE" => format!("{ns}: no MAC known for {ip} on {iface}: the packet waits while ARP asks"),
+        TraceEvent::Conntrack {
+            ns, change, entry, ..
+        } => format!("{ns}: conntrack [{}] {entry}", change.to_uppercase()),
+        TraceEvent::Neigh {
+            ns,
+            ip,
+            mac,
+            iface,
+            state,
+        } => match state.as_str() {
+            "INCOMPLETE" => {
+                format!("{ns}: no MAC known for {ip} on {iface}: the packet waits while ARP asks")
+            }
             "FAILED" => format!("{ns}: ARP for {ip} on {iface} got no answer"),
             _ => format!("{ns}: neighbour {ip} is at {mac} on {iface} ({state})"),
         },
         TraceEvent::Socket { ns, process, what } => format!("{ns}: {process}: {what}"),
-        TraceEvent::Log { ns, prefix, chain } => format!("{ns}: LOG in {chain}: kernel log line \"{prefix}...\""),
+        TraceEvent::Log { ns, prefix, chain } => {
+            format!("{ns}: LOG in {chain}: kernel log line \"{prefix}...\"")
+        }
         TraceEvent::Drop { ns, reason } => format!("{ns}: DROPPED: {reason}"),
     })
 }

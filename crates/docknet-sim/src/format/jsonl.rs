@@ -11,7 +11,12 @@ pub fn record(r: &TraceRecord) -> Value {
     o.insert("event".into(), json!(r.event.kind()));
     o.insert("pkt".into(), r.pkt.map_or(Value::Null, |p| json!(p.0)));
     match &r.event {
-        TraceEvent::Capture { ns, iface, dir, frame } => {
+        TraceEvent::Capture {
+            ns,
+            iface,
+            dir,
+            frame,
+        } => {
             o.insert("ns".into(), json!(ns));
             o.insert("iface".into(), json!(iface));
             o.insert("dir".into(), json!(dir));
@@ -30,7 +35,9 @@ pub fn record(r: &TraceRecord) -> Value {
                     o.insert("dst".into(), json!(p.dst.to_string()));
                     o.insert("ttl".into(), json!(p.ttl));
                     o.insert("len".into(), json!(p.total_len()));
-                    let (sport, dport) = p.ports().map_or((Value::Null, Value::Null), |(s, d)| (json!(s), json!(d)));
+                    let (sport, dport) = p
+                        .ports()
+                        .map_or((Value::Null, Value::Null), |(s, d)| (json!(s), json!(d)));
                     o.insert("sport".into(), sport);
                     o.insert("dport".into(), dport);
                     let flags = match &p.l4 {

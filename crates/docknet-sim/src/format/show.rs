@@ -19,7 +19,14 @@ pub enum View {
 }
 
 impl View {
-    pub const NAMES: &'static [&'static str] = &["addr", "route", "iptables-save", "conntrack", "neigh", "fdb"];
+    pub const NAMES: &'static [&'static str] = &[
+        "addr",
+        "route",
+        "iptables-save",
+        "conntrack",
+        "neigh",
+        "fdb",
+    ];
 
     pub fn parse(s: &str) -> Option<View> {
         Some(match s {
@@ -48,7 +55,11 @@ pub fn view(net: &Net, ns: NsId, v: View, now: SimTime) -> String {
 /// Interface index within its namespace (lo is 1), as `ip link` numbers them.
 fn ifindex(net: &Net, id: IfaceId) -> usize {
     let i = net.iface(id);
-    net.ns(i.ns).ifaces.iter().position(|&x| x == id).map_or(0, |p| p + 1)
+    net.ns(i.ns)
+        .ifaces
+        .iter()
+        .position(|&x| x == id)
+        .map_or(0, |p| p + 1)
 }
 
 pub fn addr(net: &Net, ns: NsId) -> String {
@@ -64,19 +75,37 @@ pub fn addr(net: &Net, ns: NsId) -> String {
             (IfaceKind::Veth, Some((p, _))) => format!("@if{}", ifindex(net, p)),
             _ => String::new(),
         };
-        let master = i.master.map(|m| format!(" master {}", net.iface(m).name)).unwrap_or_default();
-        let _ = writeln!(s, "{idx}: {}{peer}: <{flags}> mtu {mtu} qdisc noqueue{master} state {state} group default qlen 1000", i.name);
+        let master = i
+            .master
+            .map(|m| format!(" master {}", net.iface(m).name))
+            .unwrap_or_default();
+        let _ = writeln!(
+            s,
+            "{idx}: {}{peer}: <{flags}> mtu {mtu} qdisc noqueue{master} state {state} group default qlen 1000",
+            i.name
+        );
         match i.kind {
             IfaceKind::Loopback => {
-                let _ = writeln!(s, "    link/loopback 00:00:00:00:00:00 brd 00:00:00:00:00:00");
+                let _ = writeln!(
+                    s,
+                    "    link/loopback 00:00:00:00:00:00 brd 00:00:00:00:00:00"
+                );
             }
             _ => {
                 let _ = writeln!(s, "    link/ether {} brd ff:ff:ff:ff:ff:ff", i.mac);
             }
         }
         for a in &i.addrs {
-            let scope = if a.addr().is_loopback() { "host" } else { "global" };
-            let brd = if a.prefix_len() < 31 && !a.addr().is_loopback() { format!(" brd {}", a.broadcast()) } else { String::new() };
+            let scope = if a.addr().is_loopback() {
+                "host"
+            } else {
+                "global"
+            };
+            let brd = if a.prefix_len() < 31 && !a.addr().is_loopback() {
+                format!(" brd {}", a.broadcast())
+            } else {
+                String::new()
+            };
             let _ = writeln!(s, "    inet {a}{brd} scope {scope} {}", i.name);
             let _ = writeln!(s, "       valid_lft forever preferred_lft forever");
         }
@@ -87,10 +116,20 @@ pub fn addr(net: &Net, ns: NsId) -> String {
 pub fn route(net: &Net, ns: NsId) -> String {
     let mut routes: Vec<_> = net.ns(ns).routes.routes.iter().collect();
     // `ip route` lists the default route first, then by prefix.
-    routes.sort_by_key(|r| (r.dst.prefix_len() != 0, u32::from(r.dst.network()), r.dst.prefix_len()));
+    routes.sort_by_key(|r| {
+        (
+            r.dst.prefix_len() != 0,
+            u32::from(r.dst.network()),
+            r.dst.prefix_len(),
+        )
+    });
     let mut s = String::new();
     for r in routes {
-        let dst = if r.dst.prefix_len() == 0 { "default".to_string() } else { r.dst.to_string() };
+        let dst = if r.dst.prefix_len() == 0 {
+            "default".to_string()
+        } else {
+            r.dst.to_string()
+        };
         let kind = match r.kind {
             RouteType::Unicast => "",
             RouteType::Blackhole => "blackhole ",
@@ -137,14 +176,29 @@ pub fn fdb(net: &Net, ns: NsId, now: SimTime) -> String {
     let mut s = String::new();
     for &id in &net.ns(ns).ifaces {
         let br = net.iface(id);
-        let IfaceKind::Bridge(state) = &br.kind else { continue };
+        let IfaceKind::Bridge(state) = &br.kind else {
+            continue;
+        };
         for (mac, e) in &state.fdb {
-            if state.lookup(*mac, now).is_some() && !state.ports.iter().any(|&p| net.iface(p).mac == *mac) {
-                let _ = writeln!(s, "{mac} dev {} master {} ", net.iface(e.port).name, br.name);
+            if state.lookup(*mac, now).is_some()
+                && !state.ports.iter().any(|&p| net.iface(p).mac == *mac)
+            {
+                let _ = writeln!(
+                    s,
+                    "{mac} dev {} master {} ",
+                    net.iface(e.port).name,
+                    br.name
+                );
             }
         }
         for &p in &state.ports {
-            let _ = writeln!(s, "{} dev {} master {} permanent", net.iface(p).mac, net.iface(p).name, br.name);
+            let _ = writeln!(
+                s,
+                "{} dev {} master {} permanent",
+                net.iface(p).mac,
+                net.iface(p).name,
+                br.name
+            );
         }
     }
     s

@@ -1,7 +1,9 @@
 //! Captures as `tcpdump -n -e` prints them, with tcpdump's relative TCP sequence numbers.
 
 use crate::trace::{Dir, TraceEvent, TraceRecord};
-use crate::wire::{ArpOp, Frame, FramePayload, IcmpMessage, Ipv4Packet, L4, TcpSegment, UdpPayload};
+use crate::wire::{
+    ArpOp, Frame, FramePayload, IcmpMessage, Ipv4Packet, L4, TcpSegment, UdpPayload,
+};
 use std::collections::HashMap;
 use std::net::Ipv4Addr;
 
@@ -16,7 +18,10 @@ impl CapturePoint {
     /// Parse `ns:iface`.
     pub fn parse(text: &str) -> Option<CapturePoint> {
         let (ns, iface) = text.split_once(':')?;
-        Some(CapturePoint { ns: ns.into(), iface: iface.into() })
+        Some(CapturePoint {
+            ns: ns.into(),
+            iface: iface.into(),
+        })
     }
 }
 
@@ -32,11 +37,22 @@ impl Tcpdump {
         let mut fmt = Tcpdump::default();
         let mut out = Vec::new();
         for r in records {
-            let TraceEvent::Capture { ns, iface, dir, frame } = &r.event else { continue };
+            let TraceEvent::Capture {
+                ns,
+                iface,
+                dir,
+                frame,
+            } = &r.event
+            else {
+                continue;
+            };
             let prefix = match at {
                 Some(p) if p.ns == *ns && p.iface == *iface => String::new(),
                 Some(_) => continue,
-                None => format!("{ns}:{iface} {} ", if *dir == Dir::In { "In " } else { "Out" }),
+                None => format!(
+                    "{ns}:{iface} {} ",
+                    if *dir == Dir::In { "In " } else { "Out" }
+                ),
             };
             out.push(format!("{} {prefix}{}", r.t_ns, fmt.frame(frame)));
         }
@@ -49,26 +65,56 @@ impl Tcpdump {
             FramePayload::Arp(a) => ("ARP (0x0806)", 28, arp_text(a)),
             FramePayload::Ipv4(p) => ("IPv4 (0x0800)", p.total_len(), self.ipv4(p)),
         };
-        format!("{} > {}, ethertype {etype}, length {}: {body}", f.src, f.dst, 14 + payload_len)
+        format!(
+            "{} > {}, ethertype {etype}, length {}: {body}",
+            f.src,
+            f.dst,
+            14 + payload_len
+        )
     }
 
     /// The IPv4 part, as tcpdump prints it without `-e` (after `IP `).
     pub fn ipv4(&mut self, p: &Ipv4Packet) -> String {
         match &p.l4 {
-            L4::Tcp(t) => format!("{}.{} > {}.{}: {}", p.src, t.sport, p.dst, t.dport, self.tcp(p, t)),
+            L4::Tcp(t) => format!(
+                "{}.{} > {}.{}: {}",
+                p.src,
+                t.sport,
+                p.dst,
+                t.dport,
+                self.tcp(p, t)
+            ),
             L4::Udp(u) => {
                 let body = match &u.payload {
                     UdpPayload::Data(n) => format!("UDP, length {n}"),
                     UdpPayload::Dns(m) if m.is_response => {
-                        let answers: Vec<String> = m.answers.iter().map(|a| format!("A {a}")).collect();
+                        let answers: Vec<String> =
+                            m.answers.iter().map(|a| format!("A {a}")).collect();
                         let rcode = if m.nxdomain { " NXDomain" } else { "" };
-                        format!("{}{rcode} {}/0/0 {} ({})", m.id, m.answers.len(), answers.join(", "), m.wire_len())
+                        format!(
+                            "{}{rcode} {}/0/0 {} ({})",
+                            m.id,
+                            m.answers.len(),
+                            answers.join(", "),
+                            m.wire_len()
+                        )
                     }
-                    UdpPayload::Dns(m) => format!("{}+ A? {}. ({})", m.id, m.name.trim_end_matches('.'), m.wire_len()),
+                    UdpPayload::Dns(m) => format!(
+                        "{}+ A? {}. ({})",
+                        m.id,
+                        m.name.trim_end_matches('.'),
+                        m.wire_len()
+                    ),
                 };
                 format!("{}.{} > {}.{}: {body}", p.src, u.sport, p.dst, u.dport)
             }
-            L4::Icmp(i) => format!("{} > {}: ICMP {}, length {}", p.src, p.dst, icmp_text(i), i.len()),
+            L4::Icmp(i) => format!(
+                "{} > {}: ICMP {}, length {}",
+                p.src,
+                p.dst,
+                icmp_text(i),
+                i.len()
+            ),
         }
     }
 
@@ -80,17 +126,29 @@ impl Tcpdump {
         if syn {
             self.isn.insert(fwd, t.seq);
         }
-        let base = if syn { None } else { self.isn.get(&fwd).copied() };
+        let base = if syn {
+            None
+        } else {
+            self.isn.get(&fwd).copied()
+        };
         let rel = |x: u32, b: Option<u32>| b.map_or(x, |b| x.wrapping_sub(b));
         if t.payload_len > 0 {
             let start = rel(t.seq, base);
             s += &format!(", seq {start}:{}", start.wrapping_add(t.payload_len));
-        } else if syn || t.flags.has(crate::wire::TcpFlags::FIN) || t.flags.has(crate::wire::TcpFlags::RST) || base.is_none() {
+        } else if syn
+            || t.flags.has(crate::wire::TcpFlags::FIN)
+            || t.flags.has(crate::wire::TcpFlags::RST)
+            || base.is_none()
+        {
             s += &format!(", seq {}", rel(t.seq, base));
         }
         if t.flags.has(crate::wire::TcpFlags::ACK) {
             // Like tcpdump, numbers stay absolute on SYNs; relative once both ISNs are known.
-            let ack_base = if syn { None } else { self.isn.get(&rev).copied() };
+            let ack_base = if syn {
+                None
+            } else {
+                self.isn.get(&rev).copied()
+            };
             s += &format!(", ack {}", rel(t.ack, ack_base));
         }
         s + &format!(", win {}, length {}", t.window, t.payload_len)
@@ -99,7 +157,10 @@ impl Tcpdump {
 
 fn arp_text(a: &crate::wire::ArpPacket) -> String {
     match a.op {
-        ArpOp::Request => format!("Request who-has {} tell {}, length 28", a.target_ip, a.sender_ip),
+        ArpOp::Request => format!(
+            "Request who-has {} tell {}, length 28",
+            a.target_ip, a.sender_ip
+        ),
         ArpOp::Reply => format!("Reply {} is-at {}, length 28", a.sender_ip, a.sender_mac),
     }
 }
@@ -112,14 +173,25 @@ fn icmp_text(i: &IcmpMessage) -> String {
         IcmpMessage::DestUnreachable { code, original } => match code {
             0 => format!("net {} unreachable", original.dst),
             1 => format!("host {} unreachable", original.dst),
-            2 => format!("{} protocol {} unreachable", original.dst, original.proto().number()),
+            2 => format!(
+                "{} protocol {} unreachable",
+                original.dst,
+                original.proto().number()
+            ),
             3 => {
                 let port = original.ports().map_or(0, |p| p.1);
-                format!("{} {} port {port} unreachable", original.dst, original.proto().name())
+                format!(
+                    "{} {} port {port} unreachable",
+                    original.dst,
+                    original.proto().name()
+                )
             }
             9 => format!("net {} unreachable - admin prohibited", original.dst),
             10 => format!("host {} unreachable - admin prohibited", original.dst),
-            13 => format!("host {} unreachable - admin prohibited filter", original.dst),
+            13 => format!(
+                "host {} unreachable - admin prohibited filter",
+                original.dst
+            ),
             c => format!("{} unreachable - code {c}", original.dst),
         },
     }

@@ -33,7 +33,10 @@ impl BridgeState {
 
     /// The port behind which `mac` was seen, unless the entry has aged out.
     pub fn lookup(&self, mac: MacAddr, now: SimTime) -> Option<IfaceId> {
-        self.fdb.get(&mac).filter(|e| now - e.updated < FDB_AGEING).map(|e| e.port)
+        self.fdb
+            .get(&mac)
+            .filter(|e| now - e.updated < FDB_AGEING)
+            .map(|e| e.port)
     }
 }
 

@@ -61,7 +61,11 @@ pub struct Interface {
 impl Interface {
     /// The primary address to use towards `peer`: one whose subnet contains it, else the first.
     pub fn source_for(&self, peer: Ipv4Addr) -> Option<Ipv4Addr> {
-        self.addrs.iter().find(|a| a.contains(&peer)).or(self.addrs.first()).map(|a| a.addr())
+        self.addrs
+            .iter()
+            .find(|a| a.contains(&peer))
+            .or(self.addrs.first())
+            .map(|a| a.addr())
     }
 
     pub fn is_bridge(&self) -> bool {
@@ -91,7 +95,10 @@ pub struct Sysctls {
 
 impl Sysctls {
     pub fn new() -> Self {
-        Sysctls { port_range: (32768, 60999), ..Default::default() }
+        Sysctls {
+            port_range: (32768, 60999),
+            ..Default::default()
+        }
     }
 
     /// The sysctl names a scenario may set, with what each controls.
@@ -153,11 +160,18 @@ impl Net {
     }
 
     pub fn ns_by_name(&self, name: &str) -> Option<NsId> {
-        self.namespaces.iter().find(|n| n.name == name).map(|n| n.id)
+        self.namespaces
+            .iter()
+            .find(|n| n.name == name)
+            .map(|n| n.id)
     }
 
     pub fn iface_by_name(&self, ns: NsId, name: &str) -> Option<IfaceId> {
-        self.ns(ns).ifaces.iter().copied().find(|&i| self.iface(i).name == name)
+        self.ns(ns)
+            .ifaces
+            .iter()
+            .copied()
+            .find(|&i| self.iface(i).name == name)
     }
 
     /// `ns:iface` for messages.
@@ -171,13 +185,21 @@ impl Net {
         let node = self.iface(id).node;
         let edge = self.graph.edges(node).next()?;
         use petgraph::visit::EdgeRef;
-        let other = if edge.source() == node { edge.target() } else { edge.source() };
+        let other = if edge.source() == node {
+            edge.target()
+        } else {
+            edge.source()
+        };
         Some((self.graph[other], *edge.weight()))
     }
 
     /// The interface in `ns` that owns `ip`, if any.
     pub fn local_iface_for(&self, ns: NsId, ip: Ipv4Addr) -> Option<IfaceId> {
-        self.ns(ns).ifaces.iter().copied().find(|&i| self.iface(i).addrs.iter().any(|a| a.addr() == ip))
+        self.ns(ns)
+            .ifaces
+            .iter()
+            .copied()
+            .find(|&i| self.iface(i).addrs.iter().any(|a| a.addr() == ip))
     }
 
     /// Is `ip` one of the namespace's own addresses (the local table's `local` routes)?
@@ -212,6 +234,6 @@ impl Net {
     pub fn route_localnet(&self, iface: IfaceId) -> bool {
         let i = self.iface(iface);
         let s = &self.ns(i.ns).sysctl;
-        s.route_localnet_all || s.route_localnet.iter().any(|n| *n == i.name)
+        s.route_localnet_all || s.route_localnet.contains(&i.name)
     }
 }

@@ -1,8 +1,8 @@
 //! The neighbour (ARP) cache of a namespace, as `ip neigh` shows it.
 
 use crate::ids::IfaceId;
-use crate::time::{SimDuration, SimTime};
 use crate::ids::PacketId;
+use crate::time::{SimDuration, SimTime};
 use crate::wire::{Frame, MacAddr};
 use std::collections::BTreeMap;
 use std::net::Ipv4Addr;
@@ -17,11 +17,19 @@ pub const MAX_PROBES: u32 = 3;
 #[derive(Clone, Debug)]
 pub enum NeighState {
     /// Resolving: frames wait here until the reply comes.
-    Incomplete { probes: u32, queue: Vec<(Frame, PacketId)> },
+    Incomplete {
+        probes: u32,
+        queue: Vec<(Frame, PacketId)>,
+    },
     /// Resolved; `confirmed` is when the peer last proved itself (a reply).
-    Reachable { mac: MacAddr, confirmed: SimTime },
+    Reachable {
+        mac: MacAddr,
+        confirmed: SimTime,
+    },
     /// Learned from a request addressed to us: usable but never confirmed.
-    Stale { mac: MacAddr },
+    Stale {
+        mac: MacAddr,
+    },
     Failed,
 }
 
@@ -43,7 +51,9 @@ impl NeighEntry {
     pub fn state_name(&self, now: SimTime) -> &'static str {
         match &self.state {
             NeighState::Incomplete { .. } => "INCOMPLETE",
-            NeighState::Reachable { confirmed, .. } if now - *confirmed < REACHABLE_TIME => "REACHABLE",
+            NeighState::Reachable { confirmed, .. } if now - *confirmed < REACHABLE_TIME => {
+                "REACHABLE"
+            }
             NeighState::Reachable { .. } | NeighState::Stale { .. } => "STALE",
             NeighState::Failed => "FAILED",
         }

@@ -48,14 +48,19 @@ pub struct RouteParseError {
 }
 
 fn err(token: &str, message: impl Into<String>) -> RouteParseError {
-    RouteParseError { token: token.to_string(), message: message.into() }
+    RouteParseError {
+        token: token.to_string(),
+        message: message.into(),
+    }
 }
 
 /// Parse `default via 10.0.0.1 [dev eth0] [src X]`, `10.1.0.0/16 dev eth1`, `blackhole 10.9.0.0/16`.
 pub fn parse_route(text: &str) -> Result<RouteText, RouteParseError> {
     let mut words = text.split_whitespace().peekable();
     let mut kind = RouteType::Unicast;
-    let first = words.next().ok_or_else(|| err("", "empty route: write e.g. `default via 10.0.0.1`"))?;
+    let first = words
+        .next()
+        .ok_or_else(|| err("", "empty route: write e.g. `default via 10.0.0.1`"))?;
     let dst_word = match first {
         "blackhole" | "unreachable" | "prohibit" => {
             kind = match first {
@@ -63,21 +68,37 @@ pub fn parse_route(text: &str) -> Result<RouteText, RouteParseError> {
                 "unreachable" => RouteType::Unreachable,
                 _ => RouteType::Prohibit,
             };
-            words.next().ok_or_else(|| err(first, format!("`{first}` needs a prefix, e.g. `{first} 10.9.0.0/16`")))?
+            words.next().ok_or_else(|| {
+                err(
+                    first,
+                    format!("`{first}` needs a prefix, e.g. `{first} 10.9.0.0/16`"),
+                )
+            })?
         }
         w => w,
     };
     let dst = parse_prefix(dst_word)?;
-    let mut route = RouteText { dst, via: None, dev: None, src: None, kind };
+    let mut route = RouteText {
+        dst,
+        via: None,
+        dev: None,
+        src: None,
+        kind,
+    };
     while let Some(key) = words.next() {
-        let value = words.next().ok_or_else(|| err(key, format!("`{key}` needs a value")))?;
+        let value = words
+            .next()
+            .ok_or_else(|| err(key, format!("`{key}` needs a value")))?;
         match key {
             "via" => route.via = Some(parse_addr(value)?),
             "dev" => route.dev = Some(value.to_string()),
             "src" => route.src = Some(parse_addr(value)?),
             "proto" | "scope" | "metric" => {}
             other => {
-                return Err(err(other, format!("unknown route keyword `{other}`: use via, dev or src")));
+                return Err(err(
+                    other,
+                    format!("unknown route keyword `{other}`: use via, dev or src"),
+                ));
             }
         }
     }
@@ -88,7 +109,8 @@ pub fn parse_route(text: &str) -> Result<RouteText, RouteParseError> {
 }
 
 fn parse_addr(w: &str) -> Result<Ipv4Addr, RouteParseError> {
-    w.parse().map_err(|_| err(w, format!("`{w}` is not an IPv4 address")))
+    w.parse()
+        .map_err(|_| err(w, format!("`{w}` is not an IPv4 address")))
 }
 
 fn parse_prefix(w: &str) -> Result<Ipv4Net, RouteParseError> {
@@ -96,12 +118,16 @@ fn parse_prefix(w: &str) -> Result<Ipv4Net, RouteParseError> {
         return Ok(Ipv4Net::default());
     }
     let net = if w.contains('/') {
-        w.parse::<Ipv4Net>().map_err(|_| err(w, format!("`{w}` is not a prefix like 10.1.0.0/16")))?
+        w.parse::<Ipv4Net>()
+            .map_err(|_| err(w, format!("`{w}` is not a prefix like 10.1.0.0/16")))?
     } else {
         Ipv4Net::new(parse_addr(w)?, 32).map_err(|_| err(w, "bad prefix"))?
     };
     if net.trunc() != net {
-        return Err(err(w, format!("`{w}` has host bits set: did you mean {}?", net.trunc())));
+        return Err(err(
+            w,
+            format!("`{w}` has host bits set: did you mean {}?", net.trunc()),
+        ));
     }
     Ok(net)
 }
@@ -134,7 +160,14 @@ mod tests {
     use super::*;
 
     fn r(dst: &str, dev: u32) -> Route {
-        Route { dst: dst.parse().unwrap(), via: None, dev: Some(IfaceId(dev)), src: None, kind: RouteType::Unicast, connected: false }
+        Route {
+            dst: dst.parse().unwrap(),
+            via: None,
+            dev: Some(IfaceId(dev)),
+            src: None,
+            kind: RouteType::Unicast,
+            connected: false,
+        }
     }
 
     #[test]
@@ -143,10 +176,23 @@ mod tests {
         t.add(r("0.0.0.0/0", 1));
         t.add(r("10.0.0.0/8", 2));
         t.add(r("10.1.0.0/16", 3));
-        assert_eq!(t.lookup("10.1.2.3".parse().unwrap()).unwrap().dev, Some(IfaceId(3)));
-        assert_eq!(t.lookup("10.2.2.3".parse().unwrap()).unwrap().dev, Some(IfaceId(2)));
-        assert_eq!(t.lookup("8.8.8.8".parse().unwrap()).unwrap().dev, Some(IfaceId(1)));
-        assert!(RouteTable::default().lookup("8.8.8.8".parse().unwrap()).is_none());
+        assert_eq!(
+            t.lookup("10.1.2.3".parse().unwrap()).unwrap().dev,
+            Some(IfaceId(3))
+        );
+        assert_eq!(
+            t.lookup("10.2.2.3".parse().unwrap()).unwrap().dev,
+            Some(IfaceId(2))
+        );
+        assert_eq!(
+            t.lookup("8.8.8.8".parse().unwrap()).unwrap().dev,
+            Some(IfaceId(1))
+        );
+        assert!(
+            RouteTable::default()
+                .lookup("8.8.8.8".parse().unwrap())
+                .is_none()
+        );
     }
 
     #[test]
@@ -156,9 +202,18 @@ mod tests {
         assert_eq!(d.via, Some("10.0.0.1".parse().unwrap()));
         let c = parse_route("10.1.0.0/16 dev eth1 src 10.1.0.5").unwrap();
         assert_eq!(c.dev.as_deref(), Some("eth1"));
-        assert_eq!(parse_route("blackhole 10.9.0.0/16").unwrap().kind, RouteType::Blackhole);
-        assert_eq!(parse_route("10.1.0.0/16 vai 1.2.3.4").unwrap_err().token, "vai");
-        assert_eq!(parse_route("10.1.0.1/16 dev eth0").unwrap_err().token, "10.1.0.1/16");
+        assert_eq!(
+            parse_route("blackhole 10.9.0.0/16").unwrap().kind,
+            RouteType::Blackhole
+        );
+        assert_eq!(
+            parse_route("10.1.0.0/16 vai 1.2.3.4").unwrap_err().token,
+            "vai"
+        );
+        assert_eq!(
+            parse_route("10.1.0.1/16 dev eth0").unwrap_err().token,
+            "10.1.0.1/16"
+        );
         assert!(parse_route("10.1.0.0/16").is_err());
         assert!(parse_route("").is_err());
     }

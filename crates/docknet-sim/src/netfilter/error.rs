@@ -52,7 +52,11 @@ impl fmt::Display for ErrorSite {
         if self.column == 0 {
             write!(f, "line {}: {}", self.line, self.message)
         } else {
-            write!(f, "line {}, column {}: {}", self.line, self.column, self.message)
+            write!(
+                f,
+                "line {}, column {}: {}",
+                self.line, self.column, self.message
+            )
         }
     }
 }
@@ -108,12 +112,20 @@ impl NetfilterError {
 
 /// Shorthand constructors used by the parsers.
 pub(crate) fn site(column: usize, token: &str, message: impl Into<String>) -> ErrorSite {
-    ErrorSite { line: 1, column, token: token.to_string(), message: message.into() }
+    ErrorSite {
+        line: 1,
+        column,
+        token: token.to_string(),
+        message: message.into(),
+    }
 }
 
 /// The closest candidate to `word` (edit distance at most 2, or a prefix relation), for
 /// "did you mean" hints.
-pub(crate) fn suggest<'a>(word: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
+pub(crate) fn suggest<'a>(
+    word: &str,
+    candidates: impl IntoIterator<Item = &'a str>,
+) -> Option<&'a str> {
     let mut best: Option<(usize, &str)> = None;
     for c in candidates {
         let d = edit_distance(&word.to_ascii_lowercase(), &c.to_ascii_lowercase());
@@ -126,7 +138,10 @@ pub(crate) fn suggest<'a>(word: &str, candidates: impl IntoIterator<Item = &'a s
 }
 
 /// ` did you mean `x`?` or empty.
-pub(crate) fn did_you_mean<'a>(word: &str, candidates: impl IntoIterator<Item = &'a str>) -> String {
+pub(crate) fn did_you_mean<'a>(
+    word: &str,
+    candidates: impl IntoIterator<Item = &'a str>,
+) -> String {
     match suggest(word, candidates) {
         Some(s) => format!(": did you mean `{s}`?"),
         None => String::new(),
@@ -154,7 +169,10 @@ mod tests {
 
     #[test]
     fn suggestions() {
-        assert_eq!(suggest("--dprot", ["--dport", "--sport", "--tcp-flags"]), Some("--dport"));
+        assert_eq!(
+            suggest("--dprot", ["--dport", "--sport", "--tcp-flags"]),
+            Some("--dport")
+        );
         assert_eq!(suggest("DOCKR", ["DOCKER", "INPUT"]), Some("DOCKER"));
         assert_eq!(suggest("--zzzzzz", ["--dport"]), None);
     }

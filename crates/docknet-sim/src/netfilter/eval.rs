@@ -3,7 +3,10 @@
 //! current frame, implicit RETURN at the end of user chains, the policy at the end of (or on
 //! RETURN from) the builtin chain.
 
-use super::rule::{AddrMatch, AddrType, CtState, IfaceMatch, Match, MultiportDir, NatRange, PortMatch, RejectWith, Rule, TableName, Hook, Target};
+use super::rule::{
+    AddrMatch, AddrType, CtState, Hook, IfaceMatch, Match, MultiportDir, NatRange, PortMatch,
+    RejectWith, Rule, TableName, Target,
+};
 use super::ruleset::{Ruleset, rule_line};
 use super::table::Policy;
 use crate::wire::IpProto;
@@ -63,7 +66,12 @@ pub struct Traversal {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum TraversalStep {
     /// A rule matched (`rule_num` is 1-based, `rule` is its `-A CHAIN spec` text).
-    RuleMatched { chain: String, rule_num: usize, rule: String, action: StepAction },
+    RuleMatched {
+        chain: String,
+        rule_num: usize,
+        rule: String,
+        action: StepAction,
+    },
     /// Fell off the end of a user chain (implicit return).
     ChainEnd { chain: String },
     /// Fell off the end of (or returned from) a builtin chain: its policy applies.
@@ -133,20 +141,29 @@ fn port_matches(m: &Option<PortMatch>, p: Option<u16>) -> bool {
 
 fn match_matches(m: &Match, ctx: &MatchCtx) -> bool {
     match m {
-        Match::Tcp { sport, dport, flags } => {
+        Match::Tcp {
+            sport,
+            dport,
+            flags,
+        } => {
             ctx.proto == IpProto::Tcp
                 && port_matches(sport, ctx.sport)
                 && port_matches(dport, ctx.dport)
-                && flags.is_none_or(|f| ((ctx.tcp_flags.unwrap_or(0) & f.mask) == f.comp) != f.negated)
+                && flags
+                    .is_none_or(|f| ((ctx.tcp_flags.unwrap_or(0) & f.mask) == f.comp) != f.negated)
         }
         Match::Udp { sport, dport } => {
-            ctx.proto == IpProto::Udp && port_matches(sport, ctx.sport) && port_matches(dport, ctx.dport)
+            ctx.proto == IpProto::Udp
+                && port_matches(sport, ctx.sport)
+                && port_matches(dport, ctx.dport)
         }
         Match::Icmp { icmp_type } => {
             ctx.proto == IpProto::Icmp
                 && icmp_type.is_none_or(|t| {
                     let hit = t.icmp_type == 255
-                        || ctx.icmp_type_code.is_some_and(|(ty, code)| ty == t.icmp_type && t.code.is_none_or(|c| c == code));
+                        || ctx.icmp_type_code.is_some_and(|(ty, code)| {
+                            ty == t.icmp_type && t.code.is_none_or(|c| c == code)
+                        });
                     hit != t.negated
                 })
         }
@@ -157,9 +174,17 @@ fn match_matches(m: &Match, ctx: &MatchCtx) -> bool {
         Match::Conntrack { states, negated } | Match::State { states, negated } => {
             states.contains(ctx.ctstate) != *negated
         }
-        Match::Mark { value, mask, negated } => ((ctx.mark & mask) == *value) != *negated,
+        Match::Mark {
+            value,
+            mask,
+            negated,
+        } => ((ctx.mark & mask) == *value) != *negated,
         Match::Comment(_) => true,
-        Match::Multiport { dir, ports, negated } => {
+        Match::Multiport {
+            dir,
+            ports,
+            negated,
+        } => {
             let hit = |p: Option<u16>| p.is_some_and(|p| ports.iter().any(|r| r.contains(p)));
             let any = match dir {
                 MultiportDir::Source => hit(ctx.sport),
@@ -177,7 +202,9 @@ pub fn rule_matches(rule: &Rule, ctx: &MatchCtx) -> bool {
         && addr_matches(&rule.dst, ctx.dst)
         && iface_matches(&rule.in_iface, ctx.in_iface)
         && iface_matches(&rule.out_iface, ctx.out_iface)
-        && rule.proto.is_none_or(|p| (p.proto == ctx.proto) != p.negated)
+        && rule
+            .proto
+            .is_none_or(|p| (p.proto == ctx.proto) != p.negated)
         && rule.matches.iter().all(|m| match_matches(m, ctx))
 }
 
@@ -195,11 +222,19 @@ impl Ruleset {
 }
 
 fn abort(steps: &mut Vec<TraversalStep>, chain: &str, why: String) -> Verdict {
-    steps.push(TraversalStep::Log { chain: chain.to_string(), prefix: format!("docknet: {why}; packet dropped") });
+    steps.push(TraversalStep::Log {
+        chain: chain.to_string(),
+        prefix: format!("docknet: {why}; packet dropped"),
+    });
     Verdict::Drop
 }
 
-fn run(t: &mut super::table::Table, hook: Hook, ctx: &mut MatchCtx, steps: &mut Vec<TraversalStep>) -> Verdict {
+fn run(
+    t: &mut super::table::Table,
+    hook: Hook,
+    ctx: &mut MatchCtx,
+    steps: &mut Vec<TraversalStep>,
+) -> Verdict {
     let base = hook.as_str().to_string();
     // Return addresses: (chain, index of the next rule).
     let mut stack: Vec<(String, usize)> = Vec::new();
@@ -224,7 +259,11 @@ fn run(t: &mut super::table::Table, hook: Hook, ctx: &mut MatchCtx, steps: &mut 
         };
         visits += 1;
         if visits > MAX_RULE_VISITS {
-            return abort(steps, &cur, format!("more than {MAX_RULE_VISITS} rules evaluated (goto loop?)"));
+            return abort(
+                steps,
+                &cur,
+                format!("more than {MAX_RULE_VISITS} rules evaluated (goto loop?)"),
+            );
         }
         idx += 1;
         if !rule_matches(&entry.rule, ctx) {
@@ -234,7 +273,12 @@ fn run(t: &mut super::table::Table, hook: Hook, ctx: &mut MatchCtx, steps: &mut 
         let text = rule_line(&cur, &entry.rule);
         let target = entry.rule.target.clone();
         let mut matched = |action: StepAction| {
-            steps.push(TraversalStep::RuleMatched { chain: cur.clone(), rule_num: idx, rule: text.clone(), action });
+            steps.push(TraversalStep::RuleMatched {
+                chain: cur.clone(),
+                rule_num: idx,
+                rule: text.clone(),
+                action,
+            });
         };
         match target {
             Target::Accept => {
@@ -267,7 +311,10 @@ fn run(t: &mut super::table::Table, hook: Hook, ctx: &mut MatchCtx, steps: &mut 
             }
             Target::Log { prefix, .. } => {
                 matched(StepAction::Log);
-                steps.push(TraversalStep::Log { chain: cur.clone(), prefix: prefix.unwrap_or_default() });
+                steps.push(TraversalStep::Log {
+                    chain: cur.clone(),
+                    prefix: prefix.unwrap_or_default(),
+                });
             }
             Target::None => matched(StepAction::Continue),
             Target::Return => {
@@ -280,7 +327,11 @@ fn run(t: &mut super::table::Table, hook: Hook, ctx: &mut MatchCtx, steps: &mut 
             Target::Jump(c) => {
                 matched(StepAction::Jump(c.clone()));
                 if stack.len() >= MAX_JUMP_DEPTH {
-                    return abort(steps, &cur, format!("jump depth limit {MAX_JUMP_DEPTH} exceeded (loop?)"));
+                    return abort(
+                        steps,
+                        &cur,
+                        format!("jump depth limit {MAX_JUMP_DEPTH} exceeded (loop?)"),
+                    );
                 }
                 stack.push((std::mem::replace(&mut cur, c), idx));
                 idx = 0;
@@ -293,11 +344,21 @@ fn run(t: &mut super::table::Table, hook: Hook, ctx: &mut MatchCtx, steps: &mut 
     }
 }
 
-fn policy(t: &mut super::table::Table, base: &str, ctx: &MatchCtx, steps: &mut Vec<TraversalStep>) -> Verdict {
-    let Some(chain) = t.chain_mut(base) else { return Verdict::Accept };
+fn policy(
+    t: &mut super::table::Table,
+    base: &str,
+    ctx: &MatchCtx,
+    steps: &mut Vec<TraversalStep>,
+) -> Verdict {
+    let Some(chain) = t.chain_mut(base) else {
+        return Verdict::Accept;
+    };
     let p = chain.policy().unwrap_or(Policy::Accept);
     chain.policy_counters_mut().add(ctx.len);
-    steps.push(TraversalStep::Policy { chain: base.to_string(), policy: p });
+    steps.push(TraversalStep::Policy {
+        chain: base.to_string(),
+        policy: p,
+    });
     match p {
         Policy::Accept => Verdict::Accept,
         Policy::Drop => Verdict::Drop,

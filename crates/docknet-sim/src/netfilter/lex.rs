@@ -39,7 +39,10 @@ pub(crate) fn tokenize(line: &str) -> Result<Vec<Token>, NetfilterError> {
             start.get_or_insert(col);
         } else if c.is_whitespace() {
             if let Some(s) = start.take() {
-                out.push(Token { text: std::mem::take(&mut cur), col: s });
+                out.push(Token {
+                    text: std::mem::take(&mut cur),
+                    col: s,
+                });
             }
         } else {
             start.get_or_insert(col);
@@ -64,14 +67,24 @@ mod tests {
     use super::*;
 
     fn texts(s: &str) -> Vec<String> {
-        tokenize(s).unwrap_or_default().into_iter().map(|t| t.text).collect()
+        tokenize(s)
+            .unwrap_or_default()
+            .into_iter()
+            .map(|t| t.text)
+            .collect()
     }
 
     #[test]
     fn quotes_and_escapes() {
-        assert_eq!(texts(r#"-m comment --comment "hello world" -j X"#), ["-m", "comment", "--comment", "hello world", "-j", "X"]);
+        assert_eq!(
+            texts(r#"-m comment --comment "hello world" -j X"#),
+            ["-m", "comment", "--comment", "hello world", "-j", "X"]
+        );
         assert_eq!(texts(r#"--comment "" x"#), ["--comment", "", "x"]);
-        assert_eq!(texts(r#"--log-prefix "say \"hi\" ""#), ["--log-prefix", "say \"hi\" "]);
+        assert_eq!(
+            texts(r#"--log-prefix "say \"hi\" ""#),
+            ["--log-prefix", "say \"hi\" "]
+        );
         assert_eq!(texts(r#"a"b c"d"#), ["ab cd"]);
         let t = tokenize("  -A  INPUT").unwrap_or_default();
         assert_eq!((t[0].col, t[1].col), (3, 7));

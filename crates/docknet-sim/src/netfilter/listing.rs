@@ -11,17 +11,29 @@ use std::fmt::Write as _;
 /// layout (`%5llu `), else the chain header's (`%llu `).
 fn num(n: u64, padded: bool) -> String {
     if n <= 99_999 {
-        return if padded { format!("{n:>5} ") } else { format!("{n} ") };
+        return if padded {
+            format!("{n:>5} ")
+        } else {
+            format!("{n} ")
+        };
     }
     let mut v = n;
     for unit in ['K', 'M', 'G'] {
-        v = (v + 500) / 1000;
+        v = v.saturating_add(500) / 1000;
         if v <= 9999 {
-            return if padded { format!("{v:>4}{unit} ") } else { format!("{v}{unit} ") };
+            return if padded {
+                format!("{v:>4}{unit} ")
+            } else {
+                format!("{v}{unit} ")
+            };
         }
     }
-    v = (v + 500) / 1000;
-    if padded { format!("{v:>4}T ") } else { format!("{v}T ") }
+    v = v.saturating_add(500) / 1000;
+    if padded {
+        format!("{v:>4}T ")
+    } else {
+        format!("{v}T ")
+    }
 }
 
 const HEADER: &str =
@@ -64,7 +76,12 @@ fn list_chain(out: &mut String, t: &Table, c: &Chain) {
             );
         }
         None => {
-            let _ = writeln!(out, "Chain {} ({} references)", c.name(), t.references(c.name()));
+            let _ = writeln!(
+                out,
+                "Chain {} ({} references)",
+                c.name(),
+                t.references(c.name())
+            );
         }
     }
     out.push_str(HEADER);
@@ -97,7 +114,12 @@ fn rule_columns(r: &Rule) -> String {
     let mut s = format!("{:<9} ", r.target.name());
     match r.proto {
         Some(p) => {
-            let _ = write!(s, "{}{:<5}", if p.negated { "!" } else { " " }, p.proto.number());
+            let _ = write!(
+                s,
+                "{}{:<5}",
+                if p.negated { "!" } else { " " },
+                p.proto.number()
+            );
         }
         None => s.push_str(" 0    "),
     }
@@ -133,14 +155,26 @@ fn ports(name: &str, p: &Option<PortMatch>) -> String {
 /// A match as `iptables -L -n` prints it (each part with a leading space).
 fn match_text(m: &Match) -> String {
     match m {
-        Match::Tcp { sport, dport, flags } => {
+        Match::Tcp {
+            sport,
+            dport,
+            flags,
+        } => {
             let mut s = format!(" tcp{}{}", ports("spt", sport), ports("dpt", dport));
             if let Some(f) = flags {
-                let _ = write!(s, " flags:{}0x{:02X}/0x{:02X}", if f.negated { "!" } else { "" }, f.mask, f.comp);
+                let _ = write!(
+                    s,
+                    " flags:{}0x{:02X}/0x{:02X}",
+                    if f.negated { "!" } else { "" },
+                    f.mask,
+                    f.comp
+                );
             }
             s
         }
-        Match::Udp { sport, dport } => format!(" udp{}{}", ports("spt", sport), ports("dpt", dport)),
+        Match::Udp { sport, dport } => {
+            format!(" udp{}{}", ports("spt", sport), ports("dpt", dport))
+        }
         Match::Icmp { icmp_type } => {
             let mut s = " icmp".to_string();
             if let Some(t) = icmp_type {
@@ -154,7 +188,12 @@ fn match_text(m: &Match) -> String {
             }
             s
         }
-        Match::AddrType { src, dst, limit_iface_in, limit_iface_out } => {
+        Match::AddrType {
+            src,
+            dst,
+            limit_iface_in,
+            limit_iface_out,
+        } => {
             let mut s = " ADDRTYPE match".to_string();
             for (name, v) in [("src-type", src), ("dst-type", dst)] {
                 if let Some((types, n)) = v {
@@ -169,9 +208,17 @@ fn match_text(m: &Match) -> String {
             }
             s
         }
-        Match::Conntrack { states, negated } => format!("{} ctstate {states}", if *negated { " !" } else { "" }),
-        Match::State { states, negated } => format!("{} state {states}", if *negated { " !" } else { "" }),
-        Match::Mark { value, mask, negated } => {
+        Match::Conntrack { states, negated } => {
+            format!("{} ctstate {states}", if *negated { " !" } else { "" })
+        }
+        Match::State { states, negated } => {
+            format!("{} state {states}", if *negated { " !" } else { "" })
+        }
+        Match::Mark {
+            value,
+            mask,
+            negated,
+        } => {
             let mut s = format!(" mark match{} {value:#x}", if *negated { " !" } else { "" });
             if *mask != u32::MAX {
                 let _ = write!(s, "/{mask:#x}");
@@ -179,14 +226,22 @@ fn match_text(m: &Match) -> String {
             s
         }
         Match::Comment(c) => format!(" /* {c} */"),
-        Match::Multiport { dir, ports, negated } => {
+        Match::Multiport {
+            dir,
+            ports,
+            negated,
+        } => {
             let d = match dir {
                 MultiportDir::Source => "sports",
                 MultiportDir::Destination => "dports",
                 MultiportDir::Either => "ports",
             };
             let list: Vec<String> = ports.iter().map(ToString::to_string).collect();
-            format!(" multiport {d} {}{}", if *negated { " !" } else { "" }, list.join(","))
+            format!(
+                " multiport {d} {}{}",
+                if *negated { " !" } else { "" },
+                list.join(",")
+            )
         }
     }
 }
@@ -215,7 +270,10 @@ fn target_text(t: &Target) -> String {
             }
         }
         Target::Log { prefix, level } => {
-            let mut s = format!(" LOG flags 0 level {}", level.unwrap_or(super::rule::LOG_DEFAULT_LEVEL));
+            let mut s = format!(
+                " LOG flags 0 level {}",
+                level.unwrap_or(super::rule::LOG_DEFAULT_LEVEL)
+            );
             if let Some(p) = prefix {
                 let _ = write!(s, " prefix \"{p}\"");
             }
@@ -237,5 +295,6 @@ mod tests {
         assert_eq!(num(98_765_432, true), "  99M ");
         assert_eq!(num(10_000_000, false), "10M ");
         assert_eq!(num(u64::MAX, true), "18446744T ");
+        assert_eq!(num(1_000_000_000_000_000, false), "1000T ");
     }
 }

@@ -23,7 +23,12 @@ pub enum TableName {
 impl TableName {
     /// The order iptables-save (nf_tables backend) prints tables in, whatever the order
     /// they were created in: mangle, raw, filter, nat.
-    pub const SAVE_ORDER: [TableName; 4] = [TableName::Mangle, TableName::Raw, TableName::Filter, TableName::Nat];
+    pub const SAVE_ORDER: [TableName; 4] = [
+        TableName::Mangle,
+        TableName::Raw,
+        TableName::Filter,
+        TableName::Nat,
+    ];
 
     pub fn as_str(self) -> &'static str {
         match self {
@@ -60,7 +65,9 @@ impl FromStr for TableName {
             "mangle" => Ok(TableName::Mangle),
             "nat" => Ok(TableName::Nat),
             "filter" => Ok(TableName::Filter),
-            _ => Err(format!("unknown table `{s}`: use raw, mangle, nat or filter")),
+            _ => Err(format!(
+                "unknown table `{s}`: use raw, mangle, nat or filter"
+            )),
         }
     }
 }
@@ -76,7 +83,13 @@ pub enum Hook {
 }
 
 impl Hook {
-    pub const ALL: [Hook; 5] = [Hook::Prerouting, Hook::Input, Hook::Forward, Hook::Output, Hook::Postrouting];
+    pub const ALL: [Hook; 5] = [
+        Hook::Prerouting,
+        Hook::Input,
+        Hook::Forward,
+        Hook::Output,
+        Hook::Postrouting,
+    ];
 
     pub fn as_str(self) -> &'static str {
         match self {
@@ -111,8 +124,13 @@ pub enum CtState {
 
 impl CtState {
     /// The order iptables prints state lists in.
-    pub const PRINT_ORDER: [CtState; 5] =
-        [CtState::Invalid, CtState::New, CtState::Related, CtState::Established, CtState::Untracked];
+    pub const PRINT_ORDER: [CtState; 5] = [
+        CtState::Invalid,
+        CtState::New,
+        CtState::Related,
+        CtState::Established,
+        CtState::Untracked,
+    ];
 
     pub fn name(self) -> &'static str {
         match self {
@@ -147,7 +165,11 @@ impl CtStates {
 
 impl fmt::Display for CtStates {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let names: Vec<&str> = CtState::PRINT_ORDER.iter().filter(|s| self.contains(**s)).map(|s| s.name()).collect();
+        let names: Vec<&str> = CtState::PRINT_ORDER
+            .iter()
+            .filter(|s| self.contains(**s))
+            .map(|s| s.name())
+            .collect();
         f.write_str(&names.join(","))
     }
 }
@@ -213,7 +235,11 @@ impl AddrTypes {
 
 impl fmt::Display for AddrTypes {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let names: Vec<&str> = AddrType::ALL.iter().filter(|t| self.contains(**t)).map(|t| t.name()).collect();
+        let names: Vec<&str> = AddrType::ALL
+            .iter()
+            .filter(|t| self.contains(**t))
+            .map(|t| t.name())
+            .collect();
         f.write_str(&names.join(","))
     }
 }
@@ -255,7 +281,11 @@ impl PortRange {
 impl fmt::Display for PortRange {
     /// `80` or `1000:2000`, as `--dport` and `--dports` print them.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        if self.lo == self.hi { write!(f, "{}", self.lo) } else { write!(f, "{}:{}", self.lo, self.hi) }
+        if self.lo == self.hi {
+            write!(f, "{}", self.lo)
+        } else {
+            write!(f, "{}:{}", self.lo, self.hi)
+        }
     }
 }
 
@@ -293,15 +323,43 @@ pub enum MultiportDir {
 /// One `-m module ...` block of a rule. Modules keep the order they were given in.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub enum Match {
-    Tcp { sport: Option<PortMatch>, dport: Option<PortMatch>, flags: Option<TcpFlagsMatch> },
-    Udp { sport: Option<PortMatch>, dport: Option<PortMatch> },
-    Icmp { icmp_type: Option<IcmpTypeMatch> },
-    AddrType { src: Option<(AddrTypes, bool)>, dst: Option<(AddrTypes, bool)>, limit_iface_in: bool, limit_iface_out: bool },
-    Conntrack { states: CtStates, negated: bool },
-    State { states: CtStates, negated: bool },
-    Mark { value: u32, mask: u32, negated: bool },
+    Tcp {
+        sport: Option<PortMatch>,
+        dport: Option<PortMatch>,
+        flags: Option<TcpFlagsMatch>,
+    },
+    Udp {
+        sport: Option<PortMatch>,
+        dport: Option<PortMatch>,
+    },
+    Icmp {
+        icmp_type: Option<IcmpTypeMatch>,
+    },
+    AddrType {
+        src: Option<(AddrTypes, bool)>,
+        dst: Option<(AddrTypes, bool)>,
+        limit_iface_in: bool,
+        limit_iface_out: bool,
+    },
+    Conntrack {
+        states: CtStates,
+        negated: bool,
+    },
+    State {
+        states: CtStates,
+        negated: bool,
+    },
+    Mark {
+        value: u32,
+        mask: u32,
+        negated: bool,
+    },
     Comment(String),
-    Multiport { dir: MultiportDir, ports: Vec<PortRange>, negated: bool },
+    Multiport {
+        dir: MultiportDir,
+        ports: Vec<PortRange>,
+        negated: bool,
+    },
 }
 
 impl Match {
@@ -400,7 +458,11 @@ pub(crate) struct PortSpan(pub (u16, u16));
 impl fmt::Display for PortSpan {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let (lo, hi) = self.0;
-        if lo == hi { write!(f, "{lo}") } else { write!(f, "{lo}-{hi}") }
+        if lo == hi {
+            write!(f, "{lo}")
+        } else {
+            write!(f, "{lo}-{hi}")
+        }
     }
 }
 
@@ -413,18 +475,32 @@ pub enum Target {
     Accept,
     Drop,
     Return,
-    Reject { with: RejectWith },
+    Reject {
+        with: RejectWith,
+    },
     /// `-j CHAIN`: call a user chain.
     Jump(String),
     /// `-g CHAIN`: continue in a user chain; its end returns to our caller.
     Goto(String),
-    Dnat { to: NatRange },
-    Snat { to: NatRange },
-    Masquerade { to_ports: Option<(u16, u16)> },
+    Dnat {
+        to: NatRange,
+    },
+    Snat {
+        to: NatRange,
+    },
+    Masquerade {
+        to_ports: Option<(u16, u16)>,
+    },
     /// `mark = (mark & !mask) ^ value` (every MARK option is stored in this xmark form).
-    Mark { value: u32, mask: u32 },
+    Mark {
+        value: u32,
+        mask: u32,
+    },
     /// `level` is `None` for the default level 4.
-    Log { prefix: Option<String>, level: Option<u8> },
+    Log {
+        prefix: Option<String>,
+        level: Option<u8>,
+    },
     /// No `-j`: the rule only counts.
     None,
 }
@@ -470,7 +546,15 @@ pub struct Rule {
 
 impl Default for Rule {
     fn default() -> Self {
-        Rule { src: None, dst: None, in_iface: None, out_iface: None, proto: None, matches: Vec::new(), target: Target::None }
+        Rule {
+            src: None,
+            dst: None,
+            in_iface: None,
+            out_iface: None,
+            proto: None,
+            matches: Vec::new(),
+            target: Target::None,
+        }
     }
 }
 
@@ -501,7 +585,10 @@ const PROTO_NAMES: &[(u8, &str)] = &[
 /// The name iptables-save prints for a protocol (`tcp`, `gre`, or the number).
 pub fn proto_name(p: IpProto) -> String {
     let n = p.number();
-    PROTO_NAMES.iter().find(|(num, _)| *num == n).map_or_else(|| n.to_string(), |(_, name)| (*name).to_string())
+    PROTO_NAMES
+        .iter()
+        .find(|(num, _)| *num == n)
+        .map_or_else(|| n.to_string(), |(_, name)| (*name).to_string())
 }
 
 /// Parses a protocol name or number; `Ok(None)` for `all`/`0`.
@@ -516,13 +603,19 @@ pub(crate) fn parse_proto(s: &str) -> Option<Option<IpProto>> {
     if lower == "mobility-header" {
         return Some(Some(IpProto::Other(135)));
     }
-    PROTO_NAMES.iter().find(|(_, name)| *name == lower).map(|(n, _)| Some(IpProto::from_number(*n)))
+    PROTO_NAMES
+        .iter()
+        .find(|(_, name)| *name == lower)
+        .map(|(n, _)| Some(IpProto::from_number(*n)))
 }
 
 /// Quotes a string the way xtables_save_string does: bare when it is non-empty and only
 /// `[A-Za-z0-9_-]`, else in double quotes with `"`, `\` and `'` backslash-escaped.
 pub(crate) fn save_string(s: &str) -> String {
-    if !s.is_empty() && s.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-') {
+    if !s.is_empty()
+        && s.chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
+    {
         return s.to_string();
     }
     let mut out = String::from("\"");
@@ -538,9 +631,24 @@ pub(crate) fn save_string(s: &str) -> String {
 
 /// `FIN,SYN,RST,ACK` as iptables prints a TCP flag mask (`NONE` for 0).
 pub(crate) fn tcp_flag_list(flags: u8) -> String {
-    const NAMES: [(u8, &str); 6] = [(0x01, "FIN"), (0x02, "SYN"), (0x04, "RST"), (0x08, "PSH"), (0x10, "ACK"), (0x20, "URG")];
-    let names: Vec<&str> = NAMES.iter().filter(|(b, _)| flags & b != 0).map(|(_, n)| *n).collect();
-    if names.is_empty() { "NONE".into() } else { names.join(",") }
+    const NAMES: [(u8, &str); 6] = [
+        (0x01, "FIN"),
+        (0x02, "SYN"),
+        (0x04, "RST"),
+        (0x08, "PSH"),
+        (0x10, "ACK"),
+        (0x20, "URG"),
+    ];
+    let names: Vec<&str> = NAMES
+        .iter()
+        .filter(|(b, _)| flags & b != 0)
+        .map(|(_, n)| *n)
+        .collect();
+    if names.is_empty() {
+        "NONE".into()
+    } else {
+        names.join(",")
+    }
 }
 
 fn neg(n: bool) -> &'static str {
@@ -560,7 +668,11 @@ impl fmt::Display for Match {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let mut s = format!("-m {}", self.module());
         match self {
-            Match::Tcp { sport, dport, flags } => {
+            Match::Tcp {
+                sport,
+                dport,
+                flags,
+            } => {
                 write_ports(&mut s, sport, dport);
                 if let Some(fl) = flags {
                     let _ = write!(
@@ -586,7 +698,12 @@ impl fmt::Display for Match {
                     }
                 }
             }
-            Match::AddrType { src, dst, limit_iface_in, limit_iface_out } => {
+            Match::AddrType {
+                src,
+                dst,
+                limit_iface_in,
+                limit_iface_out,
+            } => {
                 for (opt, v) in [("--src-type", src), ("--dst-type", dst)] {
                     if let Some((types, n)) = v {
                         let _ = write!(s, " {}{opt} {types}", neg(*n));
@@ -605,7 +722,11 @@ impl fmt::Display for Match {
             Match::State { states, negated } => {
                 let _ = write!(s, " {}--state {states}", neg(*negated));
             }
-            Match::Mark { value, mask, negated } => {
+            Match::Mark {
+                value,
+                mask,
+                negated,
+            } => {
                 let _ = write!(s, " {}--mark {value:#x}", neg(*negated));
                 if *mask != u32::MAX {
                     let _ = write!(s, "/{mask:#x}");
@@ -614,7 +735,11 @@ impl fmt::Display for Match {
             Match::Comment(c) => {
                 let _ = write!(s, " --comment {}", save_string(c));
             }
-            Match::Multiport { dir, ports, negated } => {
+            Match::Multiport {
+                dir,
+                ports,
+                negated,
+            } => {
                 let opt = match dir {
                     MultiportDir::Source => "--sports",
                     MultiportDir::Destination => "--dports",

@@ -16,7 +16,10 @@ pub struct Ruleset {
 }
 
 fn slot(t: TableName) -> usize {
-    TableName::SAVE_ORDER.iter().position(|x| *x == t).unwrap_or(0)
+    TableName::SAVE_ORDER
+        .iter()
+        .position(|x| *x == t)
+        .unwrap_or(0)
 }
 
 impl Ruleset {
@@ -36,7 +39,10 @@ impl Ruleset {
                 line: last_line.max(1),
                 column: 0,
                 token: String::new(),
-                message: format!("missing COMMIT for table {}: end the table with a `COMMIT` line", t.name()),
+                message: format!(
+                    "missing COMMIT for table {}: end the table with a `COMMIT` line",
+                    t.name()
+                ),
             }));
         }
         Ok(rs)
@@ -83,7 +89,14 @@ impl Ruleset {
                 match c.policy() {
                     Some(p) => {
                         let pc = c.policy_counters();
-                        let _ = writeln!(out, ":{} {} [{}:{}]", c.name(), p.as_str(), pc.packets, pc.bytes);
+                        let _ = writeln!(
+                            out,
+                            ":{} {} [{}:{}]",
+                            c.name(),
+                            p.as_str(),
+                            pc.packets,
+                            pc.bytes
+                        );
                     }
                     None => {
                         let _ = writeln!(out, ":{} - [0:0]", c.name());
@@ -107,7 +120,11 @@ impl Ruleset {
 /// `-A CHAIN spec`, as iptables-save prints a rule.
 pub fn rule_line(chain: &str, rule: &Rule) -> String {
     let spec = rule.to_string();
-    if spec.is_empty() { format!("-A {chain}") } else { format!("-A {chain} {spec}") }
+    if spec.is_empty() {
+        format!("-A {chain}")
+    } else {
+        format!("-A {chain} {spec}")
+    }
 }
 
 fn syntax(t: &Token, msg: impl Into<String>) -> NetfilterError {
@@ -117,11 +134,25 @@ fn syntax(t: &Token, msg: impl Into<String>) -> NetfilterError {
 /// `[packets:bytes]`.
 fn parse_counters(t: &Token) -> Result<Counters, NetfilterError> {
     let bad = || {
-        NetfilterError::InvalidValue(site(t.col, &t.text, format!("bad counters `{}`: write them as [packets:bytes], e.g. [0:0]", t.text)))
+        NetfilterError::InvalidValue(site(
+            t.col,
+            &t.text,
+            format!(
+                "bad counters `{}`: write them as [packets:bytes], e.g. [0:0]",
+                t.text
+            ),
+        ))
     };
-    let inner = t.text.strip_prefix('[').and_then(|s| s.strip_suffix(']')).ok_or_else(bad)?;
+    let inner = t
+        .text
+        .strip_prefix('[')
+        .and_then(|s| s.strip_suffix(']'))
+        .ok_or_else(bad)?;
     let (p, b) = inner.split_once(':').ok_or_else(bad)?;
-    Ok(Counters { packets: p.parse().map_err(|_| bad())?, bytes: b.parse().map_err(|_| bad())? })
+    Ok(Counters {
+        packets: p.parse().map_err(|_| bad())?,
+        bytes: b.parse().map_err(|_| bad())?,
+    })
 }
 
 fn parse_line(rs: &mut Ruleset, open: &mut Option<Table>, raw: &str) -> Result<(), NetfilterError> {
@@ -130,16 +161,24 @@ fn parse_line(rs: &mut Ruleset, open: &mut Option<Table>, raw: &str) -> Result<(
         return Ok(());
     }
     let toks = tokenize(raw)?;
-    let Some(first) = toks.first() else { return Ok(()) };
+    let Some(first) = toks.first() else {
+        return Ok(());
+    };
     if let Some(name) = first.text.strip_prefix('*') {
         if let Some(t) = open {
             return Err(NetfilterError::MissingCommit(site(
                 first.col,
                 &first.text,
-                format!("missing COMMIT for table {}: add `COMMIT` before `{}`", t.name(), first.text),
+                format!(
+                    "missing COMMIT for table {}: add `COMMIT` before `{}`",
+                    t.name(),
+                    first.text
+                ),
             )));
         }
-        let t = name.parse::<TableName>().map_err(|m| NetfilterError::UnknownTable(site(first.col, &first.text, m)))?;
+        let t = name
+            .parse::<TableName>()
+            .map_err(|m| NetfilterError::UnknownTable(site(first.col, &first.text, m)))?;
         if let Some(extra) = toks.get(1) {
             return Err(syntax(extra, "unexpected text after the table name"));
         }
@@ -147,7 +186,13 @@ fn parse_line(rs: &mut Ruleset, open: &mut Option<Table>, raw: &str) -> Result<(
         return Ok(());
     }
     let Some(table) = open.as_mut() else {
-        return Err(syntax(first, format!("`{}` outside a table: start the table with a line like `*filter`", first.text)));
+        return Err(syntax(
+            first,
+            format!(
+                "`{}` outside a table: start the table with a line like `*filter`",
+                first.text
+            ),
+        ));
     };
     if first.text == "COMMIT" {
         if let Some(extra) = toks.get(1) {
@@ -168,12 +213,23 @@ fn parse_line(rs: &mut Ruleset, open: &mut Option<Table>, raw: &str) -> Result<(
         rest = &toks[1..];
     }
     let Some(cmd) = rest.first() else {
-        return Err(syntax(first, "counters must be followed by a rule: `[0:0] -A CHAIN ...`"));
+        return Err(syntax(
+            first,
+            "counters must be followed by a rule: `[0:0] -A CHAIN ...`",
+        ));
     };
     if cmd.text != "-A" && cmd.text != "--append" {
-        return Err(syntax(cmd, format!("unexpected `{}`: rule lines start with `-A CHAIN`", cmd.text)));
+        return Err(syntax(
+            cmd,
+            format!(
+                "unexpected `{}`: rule lines start with `-A CHAIN`",
+                cmd.text
+            ),
+        ));
     }
-    let chain_tok = rest.get(1).ok_or_else(|| syntax(cmd, "`-A` needs a chain name"))?;
+    let chain_tok = rest
+        .get(1)
+        .ok_or_else(|| syntax(cmd, "`-A` needs a chain name"))?;
     append_parsed(table, chain_tok, &rest[2..], counters)
 }
 
@@ -184,9 +240,21 @@ fn declare_chain(table: &mut Table, toks: &[Token]) -> Result<(), NetfilterError
         return Err(syntax(first, "missing chain name after `:`"));
     }
     if name.chars().count() > 28 {
-        return Err(NetfilterError::InvalidValue(site(first.col, &first.text, "chain names are at most 28 characters")));
+        return Err(NetfilterError::InvalidValue(site(
+            first.col,
+            &first.text,
+            "chain names are at most 28 characters",
+        )));
     }
-    let pol = toks.get(1).ok_or_else(|| syntax(first, format!("missing policy: write `{} ACCEPT [0:0]` or `{} - [0:0]`", first.text, first.text)))?;
+    let pol = toks.get(1).ok_or_else(|| {
+        syntax(
+            first,
+            format!(
+                "missing policy: write `{} ACCEPT [0:0]` or `{} - [0:0]`",
+                first.text, first.text
+            ),
+        )
+    })?;
     let counters = toks.get(2).map(parse_counters).transpose()?;
     if let Some(extra) = toks.get(3) {
         return Err(syntax(extra, "unexpected text after the chain counters"));
@@ -198,11 +266,17 @@ fn declare_chain(table: &mut Table, toks: &[Token]) -> Result<(), NetfilterError
                 return Err(NetfilterError::NotAllowed(site(
                     first.col,
                     &first.text,
-                    format!("`{name}` is a builtin chain name: give it a policy (`:{name} ACCEPT [0:0]`) or rename the user chain"),
+                    format!(
+                        "`{name}` is a builtin chain name: give it a policy (`:{name} ACCEPT [0:0]`) or rename the user chain"
+                    ),
                 )));
             }
             if !table.add_user_chain(name) {
-                return Err(NetfilterError::NotAllowed(site(first.col, &first.text, format!("chain `{name}` is declared twice"))));
+                return Err(NetfilterError::NotAllowed(site(
+                    first.col,
+                    &first.text,
+                    format!("chain `{name}` is declared twice"),
+                )));
             }
         }
         "ACCEPT" | "DROP" => {
@@ -216,7 +290,11 @@ fn declare_chain(table: &mut Table, toks: &[Token]) -> Result<(), NetfilterError
                     ),
                 )));
             }
-            let p = if pol.text == "ACCEPT" { Policy::Accept } else { Policy::Drop };
+            let p = if pol.text == "ACCEPT" {
+                Policy::Accept
+            } else {
+                Policy::Drop
+            };
             if let Some(c) = table.chain_mut(name) {
                 c.set_policy(p, counters);
             }
@@ -225,7 +303,10 @@ fn declare_chain(table: &mut Table, toks: &[Token]) -> Result<(), NetfilterError
             return Err(NetfilterError::InvalidValue(site(
                 pol.col,
                 &pol.text,
-                format!("unknown policy `{}`: use ACCEPT or DROP (or `-` for a user chain)", pol.text),
+                format!(
+                    "unknown policy `{}`: use ACCEPT or DROP (or `-` for a user chain)",
+                    pol.text
+                ),
             )));
         }
     }
@@ -233,20 +314,39 @@ fn declare_chain(table: &mut Table, toks: &[Token]) -> Result<(), NetfilterError
 }
 
 /// Error for a chain that does not exist, with a "did you mean".
-pub(crate) fn missing_chain(table: &Table, at: &Token, name: &str, as_target: bool) -> NetfilterError {
+pub(crate) fn missing_chain(
+    table: &Table,
+    at: &Token,
+    name: &str,
+    as_target: bool,
+) -> NetfilterError {
     let names: Vec<String> = table.chains().map(|c| c.name().to_string()).collect();
     let hint = did_you_mean(name, names.iter().map(String::as_str));
-    let fix = if as_target { "or fix the -j target" } else { "or fix the chain name" };
-    let msg = if hint.is_empty() {
-        format!("chain `{name}` does not exist in table {}: declare it with `:{name} - [0:0]` {fix}", table.name())
+    let fix = if as_target {
+        "or fix the -j target"
     } else {
-        format!("chain `{name}` does not exist in table {}{hint} (or declare it with `:{name} - [0:0]`)", table.name())
+        "or fix the chain name"
+    };
+    let msg = if hint.is_empty() {
+        format!(
+            "chain `{name}` does not exist in table {}: declare it with `:{name} - [0:0]` {fix}",
+            table.name()
+        )
+    } else {
+        format!(
+            "chain `{name}` does not exist in table {}{hint} (or declare it with `:{name} - [0:0]`)",
+            table.name()
+        )
     };
     NetfilterError::UnknownChain(site(at.col, &at.text, msg))
 }
 
 /// Parses `spec` and checks it for `chain` (see [`check_rule`]).
-pub(crate) fn parse_checked(table: &Table, chain_tok: &Token, spec: &[Token]) -> Result<ParsedSpec, NetfilterError> {
+pub(crate) fn parse_checked(
+    table: &Table,
+    chain_tok: &Token,
+    spec: &[Token],
+) -> Result<ParsedSpec, NetfilterError> {
     let chain = chain_tok.text.as_str();
     if !table.has_chain(chain) {
         return Err(missing_chain(table, chain_tok, chain, false));
@@ -256,7 +356,11 @@ pub(crate) fn parse_checked(table: &Table, chain_tok: &Token, spec: &[Token]) ->
     Ok(parsed)
 }
 
-pub(crate) fn check_parsed(table: &Table, chain_tok: &Token, parsed: &ParsedSpec) -> Result<(), NetfilterError> {
+pub(crate) fn check_parsed(
+    table: &Table,
+    chain_tok: &Token,
+    parsed: &ParsedSpec,
+) -> Result<(), NetfilterError> {
     if let Err((part, err)) = check_rule(table, &chain_tok.text, &parsed.rule) {
         let pos = &parsed.pos;
         let at = match part {
@@ -274,10 +378,18 @@ pub(crate) fn check_parsed(table: &Table, chain_tok: &Token, parsed: &ParsedSpec
     Ok(())
 }
 
-fn append_parsed(table: &mut Table, chain_tok: &Token, spec: &[Token], counters: Counters) -> Result<(), NetfilterError> {
+fn append_parsed(
+    table: &mut Table,
+    chain_tok: &Token,
+    spec: &[Token],
+    counters: Counters,
+) -> Result<(), NetfilterError> {
     let parsed = parse_checked(table, chain_tok, spec)?;
     if let Some(c) = table.chain_mut(&chain_tok.text) {
-        c.rules.push(RuleEntry { rule: parsed.rule, counters });
+        c.rules.push(RuleEntry {
+            rule: parsed.rule,
+            counters,
+        });
     }
     Ok(())
 }

@@ -32,24 +32,48 @@ pub(crate) struct ParsedSpec {
     pub table: Option<(TableName, Token)>,
 }
 
-const MODULES: [&str; 9] = ["tcp", "udp", "icmp", "addrtype", "conntrack", "state", "mark", "comment", "multiport"];
+const MODULES: [&str; 9] = [
+    "tcp",
+    "udp",
+    "icmp",
+    "addrtype",
+    "conntrack",
+    "state",
+    "mark",
+    "comment",
+    "multiport",
+];
 
 /// Options each match module accepts (long aliases included).
 fn module_options(m: &Match) -> &'static [&'static str] {
     match m {
-        Match::Tcp { .. } => {
-            &["--sport", "--source-port", "--dport", "--destination-port", "--tcp-flags", "--syn"]
-        }
+        Match::Tcp { .. } => &[
+            "--sport",
+            "--source-port",
+            "--dport",
+            "--destination-port",
+            "--tcp-flags",
+            "--syn",
+        ],
         Match::Udp { .. } => &["--sport", "--source-port", "--dport", "--destination-port"],
         Match::Icmp { .. } => &["--icmp-type"],
-        Match::AddrType { .. } => &["--src-type", "--dst-type", "--limit-iface-in", "--limit-iface-out"],
+        Match::AddrType { .. } => &[
+            "--src-type",
+            "--dst-type",
+            "--limit-iface-in",
+            "--limit-iface-out",
+        ],
         Match::Conntrack { .. } => &["--ctstate"],
         Match::State { .. } => &["--state"],
         Match::Mark { .. } => &["--mark"],
         Match::Comment(_) => &["--comment"],
-        Match::Multiport { .. } => {
-            &["--sports", "--source-ports", "--dports", "--destination-ports", "--ports"]
-        }
+        Match::Multiport { .. } => &[
+            "--sports",
+            "--source-ports",
+            "--dports",
+            "--destination-ports",
+            "--ports",
+        ],
     }
 }
 
@@ -59,7 +83,13 @@ fn target_options(t: &Target) -> &'static [&'static str] {
         Target::Dnat { .. } => &["--to-destination", "--to"],
         Target::Snat { .. } => &["--to-source", "--to"],
         Target::Masquerade { .. } => &["--to-ports"],
-        Target::Mark { .. } => &["--set-xmark", "--set-mark", "--and-mark", "--or-mark", "--xor-mark"],
+        Target::Mark { .. } => &[
+            "--set-xmark",
+            "--set-mark",
+            "--and-mark",
+            "--or-mark",
+            "--xor-mark",
+        ],
         Target::Log { .. } => &["--log-prefix", "--log-level"],
         _ => &[],
     }
@@ -90,15 +120,41 @@ const GENERIC_OPTIONS: [&str; 20] = [
 
 fn new_match(name: &str) -> Option<Match> {
     Some(match name {
-        "tcp" => Match::Tcp { sport: None, dport: None, flags: None },
-        "udp" => Match::Udp { sport: None, dport: None },
+        "tcp" => Match::Tcp {
+            sport: None,
+            dport: None,
+            flags: None,
+        },
+        "udp" => Match::Udp {
+            sport: None,
+            dport: None,
+        },
         "icmp" => Match::Icmp { icmp_type: None },
-        "addrtype" => Match::AddrType { src: None, dst: None, limit_iface_in: false, limit_iface_out: false },
-        "conntrack" => Match::Conntrack { states: CtStates::default(), negated: false },
-        "state" => Match::State { states: CtStates::default(), negated: false },
-        "mark" => Match::Mark { value: 0, mask: u32::MAX, negated: false },
+        "addrtype" => Match::AddrType {
+            src: None,
+            dst: None,
+            limit_iface_in: false,
+            limit_iface_out: false,
+        },
+        "conntrack" => Match::Conntrack {
+            states: CtStates::default(),
+            negated: false,
+        },
+        "state" => Match::State {
+            states: CtStates::default(),
+            negated: false,
+        },
+        "mark" => Match::Mark {
+            value: 0,
+            mask: u32::MAX,
+            negated: false,
+        },
         "comment" => Match::Comment(String::new()),
-        "multiport" => Match::Multiport { dir: MultiportDir::Destination, ports: Vec::new(), negated: false },
+        "multiport" => Match::Multiport {
+            dir: MultiportDir::Destination,
+            ports: Vec::new(),
+            negated: false,
+        },
         _ => return None,
     })
 }
@@ -111,18 +167,43 @@ fn new_target(name: &str, goto: bool) -> Target {
         "ACCEPT" => Target::Accept,
         "DROP" => Target::Drop,
         "RETURN" => Target::Return,
-        "REJECT" => Target::Reject { with: RejectWith::IcmpPortUnreachable },
-        "DNAT" => Target::Dnat { to: NatRange { addr: None, ports: None } },
-        "SNAT" => Target::Snat { to: NatRange { addr: None, ports: None } },
+        "REJECT" => Target::Reject {
+            with: RejectWith::IcmpPortUnreachable,
+        },
+        "DNAT" => Target::Dnat {
+            to: NatRange {
+                addr: None,
+                ports: None,
+            },
+        },
+        "SNAT" => Target::Snat {
+            to: NatRange {
+                addr: None,
+                ports: None,
+            },
+        },
         "MASQUERADE" => Target::Masquerade { to_ports: None },
         "MARK" => Target::Mark { value: 0, mask: 0 },
-        "LOG" => Target::Log { prefix: None, level: None },
+        "LOG" => Target::Log {
+            prefix: None,
+            level: None,
+        },
         other => Target::Jump(other.to_string()),
     }
 }
 
 /// Names that are targets, not chains.
-pub(crate) const TARGET_NAMES: [&str; 9] = ["ACCEPT", "DROP", "RETURN", "REJECT", "DNAT", "SNAT", "MASQUERADE", "MARK", "LOG"];
+pub(crate) const TARGET_NAMES: [&str; 9] = [
+    "ACCEPT",
+    "DROP",
+    "RETURN",
+    "REJECT",
+    "DNAT",
+    "SNAT",
+    "MASQUERADE",
+    "MARK",
+    "LOG",
+];
 
 fn syntax(t: &Token, msg: impl Into<String>) -> NetfilterError {
     NetfilterError::Syntax(site(t.col, &t.text, msg))
@@ -152,7 +233,11 @@ pub(crate) fn parse_spec(toks: &[Token], allow_table: bool) -> Result<ParsedSpec
     let mut p = Parser {
         toks,
         i: 0,
-        out: ParsedSpec { rule: Rule::default(), pos: RulePositions::default(), table: None },
+        out: ParsedSpec {
+            rule: Rule::default(),
+            pos: RulePositions::default(),
+            table: None,
+        },
         seen: Vec::new(),
         target_seen: Vec::new(),
         allow_table,
@@ -167,7 +252,10 @@ pub(crate) fn parse_spec(toks: &[Token], allow_table: bool) -> Result<ParsedSpec
 impl<'t> Parser<'t> {
     /// The value after option token `opt`.
     fn value(&mut self, opt: &Token) -> Result<&'t Token, NetfilterError> {
-        let v = self.toks.get(self.i).ok_or_else(|| syntax(opt, format!("option `{}` needs a value", opt.text)))?;
+        let v = self
+            .toks
+            .get(self.i)
+            .ok_or_else(|| syntax(opt, format!("option `{}` needs a value", opt.text)))?;
         self.i += 1;
         Ok(v)
     }
@@ -178,7 +266,12 @@ impl<'t> Parser<'t> {
         self.i += 1;
         let mut negated = false;
         if tok.text == "!" {
-            let next = toks.get(self.i).ok_or_else(|| syntax(tok, "`!` must be followed by an option, e.g. `! -i docker0`"))?;
+            let next = toks.get(self.i).ok_or_else(|| {
+                syntax(
+                    tok,
+                    "`!` must be followed by an option, e.g. `! -i docker0`",
+                )
+            })?;
             if next.text == "!" {
                 return Err(syntax(next, "double negation: write a single `!`"));
             }
@@ -189,7 +282,10 @@ impl<'t> Parser<'t> {
         if !tok.text.starts_with('-') || tok.text == "-" {
             return Err(syntax(
                 tok,
-                format!("unexpected `{}`: expected an option like -p, -m or -j (quote values that contain spaces)", tok.text),
+                format!(
+                    "unexpected `{}`: expected an option like -p, -m or -j (quote values that contain spaces)",
+                    tok.text
+                ),
             ));
         }
         match tok.text.as_str() {
@@ -202,7 +298,13 @@ impl<'t> Parser<'t> {
                     &mut self.out.rule.dst
                 };
                 if slot.is_some() {
-                    return Err(syntax(tok, format!("`{}` given twice: a rule has one source and one destination", tok.text)));
+                    return Err(syntax(
+                        tok,
+                        format!(
+                            "`{}` given twice: a rule has one source and one destination",
+                            tok.text
+                        ),
+                    ));
                 }
                 // `-s 0.0.0.0/0` matches everything; iptables-save drops it.
                 if net.prefix_len() > 0 || negated {
@@ -230,11 +332,22 @@ impl<'t> Parser<'t> {
                     return Err(syntax(tok, "`-p` given twice"));
                 }
                 let proto = parse_proto(&v.text).ok_or_else(|| {
-                    invalid(v, format!("unknown protocol `{}`: use tcp, udp, icmp, all or a number 0-255", v.text))
+                    invalid(
+                        v,
+                        format!(
+                            "unknown protocol `{}`: use tcp, udp, icmp, all or a number 0-255",
+                            v.text
+                        ),
+                    )
                 })?;
                 match proto {
                     Some(proto) => self.out.rule.proto = Some(ProtoMatch { proto, negated }),
-                    None if negated => return Err(not_allowed(v, "`! -p all` matches nothing: remove the rule or the `!`")),
+                    None if negated => {
+                        return Err(not_allowed(
+                            v,
+                            "`! -p all` matches nothing: remove the rule or the `!`",
+                        ));
+                    }
                     None => {}
                 }
             }
@@ -258,21 +371,36 @@ impl<'t> Parser<'t> {
                 self.no_neg(negated, tok)?;
                 let v = self.value(tok)?;
                 if self.out.pos.target.is_some() {
-                    return Err(syntax(tok, "a rule has one target: remove the second -j/-g"));
+                    return Err(syntax(
+                        tok,
+                        "a rule has one target: remove the second -j/-g",
+                    ));
                 }
                 let goto = tok.text.starts_with("-g") || tok.text == "--goto";
                 if v.text.is_empty() || v.text.starts_with('-') {
-                    return Err(syntax(v, format!("`{}` needs a target or chain name", tok.text)));
+                    return Err(syntax(
+                        v,
+                        format!("`{}` needs a target or chain name", tok.text),
+                    ));
                 }
                 if goto && TARGET_NAMES.contains(&v.text.as_str()) {
-                    return Err(not_allowed(v, format!("`-g` needs a user chain, not `{}`: use `-j {}`", v.text, v.text)));
+                    return Err(not_allowed(
+                        v,
+                        format!(
+                            "`-g` needs a user chain, not `{}`: use `-j {}`",
+                            v.text, v.text
+                        ),
+                    ));
                 }
                 self.out.rule.target = new_target(&v.text, goto);
                 self.out.pos.target = Some(v.clone());
             }
             "-t" | "--table" if self.allow_table => {
                 let v = self.value(tok)?;
-                let t = v.text.parse::<TableName>().map_err(|m| NetfilterError::UnknownTable(site(v.col, &v.text, m)))?;
+                let t = v
+                    .text
+                    .parse::<TableName>()
+                    .map_err(|m| NetfilterError::UnknownTable(site(v.col, &v.text, m)))?;
                 self.out.table = Some((t, v.clone()));
             }
             _ => self.module_or_target_option(tok, negated)?,
@@ -282,7 +410,10 @@ impl<'t> Parser<'t> {
 
     fn no_neg(&self, negated: bool, tok: &Token) -> Result<(), NetfilterError> {
         if negated {
-            return Err(not_allowed(tok, format!("`!` cannot be used before `{}`", tok.text)));
+            return Err(not_allowed(
+                tok,
+                format!("`!` cannot be used before `{}`", tok.text),
+            ));
         }
         Ok(())
     }
@@ -293,20 +424,41 @@ impl<'t> Parser<'t> {
         self.seen.push(Vec::new());
     }
 
-    fn module_or_target_option(&mut self, tok: &'t Token, negated: bool) -> Result<(), NetfilterError> {
+    fn module_or_target_option(
+        &mut self,
+        tok: &'t Token,
+        negated: bool,
+    ) -> Result<(), NetfilterError> {
         let name = tok.text.as_str();
-        if let Some(opt) = target_options(&self.out.rule.target).iter().find(|o| **o == name) {
+        if let Some(opt) = target_options(&self.out.rule.target)
+            .iter()
+            .find(|o| **o == name)
+        {
             self.no_neg(negated, tok)?;
             return self.target_option(opt, tok);
         }
-        let idx = self.out.rule.matches.iter().rposition(|m| module_options(m).contains(&name));
+        let idx = self
+            .out
+            .rule
+            .matches
+            .iter()
+            .rposition(|m| module_options(m).contains(&name));
         let idx = match idx {
             Some(i) => i,
             None => {
                 let implicit = match self.out.rule.proto {
-                    Some(ProtoMatch { proto: IpProto::Tcp, negated: false }) => "tcp",
-                    Some(ProtoMatch { proto: IpProto::Udp, negated: false }) => "udp",
-                    Some(ProtoMatch { proto: IpProto::Icmp, negated: false }) => "icmp",
+                    Some(ProtoMatch {
+                        proto: IpProto::Tcp,
+                        negated: false,
+                    }) => "tcp",
+                    Some(ProtoMatch {
+                        proto: IpProto::Udp,
+                        negated: false,
+                    }) => "udp",
+                    Some(ProtoMatch {
+                        proto: IpProto::Icmp,
+                        negated: false,
+                    }) => "icmp",
                     _ => "",
                 };
                 match new_match(implicit) {
@@ -318,7 +470,11 @@ impl<'t> Parser<'t> {
                 }
             }
         };
-        let opt = module_options(&self.out.rule.matches[idx]).iter().copied().find(|o| *o == name).unwrap_or("");
+        let opt = module_options(&self.out.rule.matches[idx])
+            .iter()
+            .copied()
+            .find(|o| *o == name)
+            .unwrap_or("");
         let canonical = match opt {
             "--source-port" => "--sport",
             "--destination-port" => "--dport",
@@ -328,7 +484,13 @@ impl<'t> Parser<'t> {
             o => o,
         };
         if self.seen[idx].contains(&canonical) {
-            return Err(syntax(tok, format!("`{name}` given twice for one `-m {}`", self.out.rule.matches[idx].module())));
+            return Err(syntax(
+                tok,
+                format!(
+                    "`{name}` given twice for one `-m {}`",
+                    self.out.rule.matches[idx].module()
+                ),
+            ));
         }
         self.seen[idx].push(canonical);
         self.match_option(idx, opt, tok, negated)
@@ -341,45 +503,99 @@ impl<'t> Parser<'t> {
             known.extend_from_slice(module_options(m));
         }
         known.extend_from_slice(target_options(&self.out.rule.target));
+        if let Some(m) = self
+            .out
+            .rule
+            .proto
+            .filter(|p| !p.negated)
+            .and_then(|p| new_match(&p.proto.name()))
+        {
+            known.extend_from_slice(module_options(&m));
+        }
         let hint = did_you_mean(name, known.iter().copied());
         if !hint.is_empty() {
             return unknown(tok, format!("unknown option `{name}`{hint}"));
         }
         // Which module would have known it?
         for module in MODULES {
-            if let Some(m) = new_match(module) {
-                if module_options(&m).contains(&name) {
-                    let how = if matches!(module, "tcp" | "udp" | "icmp") {
-                        format!("`-p {module}` (or `-p {module} -m {module}`)")
-                    } else {
-                        format!("`-m {module}`")
-                    };
-                    return unknown(tok, format!("option `{name}` belongs to the {module} match: put {how} before it"));
-                }
+            if let Some(m) = new_match(module)
+                && module_options(&m).contains(&name)
+            {
+                let how = if matches!(module, "tcp" | "udp" | "icmp") {
+                    format!("`-p {module}` (or `-p {module} -m {module}`)")
+                } else {
+                    format!("`-m {module}`")
+                };
+                return unknown(
+                    tok,
+                    format!("option `{name}` belongs to the {module} match: put {how} before it"),
+                );
             }
+        }
+        let all = MODULES
+            .iter()
+            .filter_map(|m| new_match(m))
+            .flat_map(|m| module_options(&m).iter().copied());
+        let hint = did_you_mean(name, all);
+        if !hint.is_empty() {
+            return unknown(
+                tok,
+                format!("unknown option `{name}`{hint} (load its module with -m first)"),
+            );
         }
         for t in TARGET_NAMES {
             if target_options(&new_target(t, false)).contains(&name) {
-                return unknown(tok, format!("option `{name}` belongs to the {t} target: put `-j {t}` before it"));
+                return unknown(
+                    tok,
+                    format!("option `{name}` belongs to the {t} target: put `-j {t}` before it"),
+                );
             }
         }
-        unknown(tok, format!("unknown option `{name}`: docknet does not model it (see `iptables -h` for what it means)"))
+        unknown(
+            tok,
+            format!(
+                "unknown option `{name}`: docknet does not model it (see `iptables -h` for what it means)"
+            ),
+        )
     }
 
-    fn match_option(&mut self, idx: usize, opt: &str, tok: &'t Token, negated: bool) -> Result<(), NetfilterError> {
+    fn match_option(
+        &mut self,
+        idx: usize,
+        opt: &str,
+        tok: &'t Token,
+        negated: bool,
+    ) -> Result<(), NetfilterError> {
         let takes_no_value = matches!(opt, "--syn" | "--limit-iface-in" | "--limit-iface-out");
-        let v = if takes_no_value { tok } else { self.value(tok)? };
+        let v = if takes_no_value {
+            tok
+        } else {
+            self.value(tok)?
+        };
         let bad = |m: String| invalid(v, m);
         let m = &mut self.out.rule.matches[idx];
         match (m, opt) {
             (Match::Tcp { sport, .. } | Match::Udp { sport, .. }, "--sport" | "--source-port") => {
-                *sport = Some(PortMatch { range: parse_port_range(&v.text).map_err(bad)?, negated });
+                *sport = Some(PortMatch {
+                    range: parse_port_range(&v.text).map_err(bad)?,
+                    negated,
+                });
             }
-            (Match::Tcp { dport, .. } | Match::Udp { dport, .. }, "--dport" | "--destination-port") => {
-                *dport = Some(PortMatch { range: parse_port_range(&v.text).map_err(bad)?, negated });
+            (
+                Match::Tcp { dport, .. } | Match::Udp { dport, .. },
+                "--dport" | "--destination-port",
+            ) => {
+                *dport = Some(PortMatch {
+                    range: parse_port_range(&v.text).map_err(bad)?,
+                    negated,
+                });
             }
             (Match::Tcp { flags, .. }, "--syn") => {
-                *flags = Some(TcpFlagsMatch { mask: 0x17, comp: 0x02, negated });
+                *flags = Some(TcpFlagsMatch {
+                    mask: 0x17,
+                    comp: 0x02,
+                    negated,
+                });
             }
             (Match::Tcp { flags, .. }, "--tcp-flags") => {
                 let mask = parse_tcp_flags(&v.text).map_err(bad)?;
@@ -388,13 +604,29 @@ impl<'t> Parser<'t> {
                 })?;
                 self.i += 1;
                 let comp = parse_tcp_flags(&c.text).map_err(|m| invalid(c, m))?;
-                *flags = Some(TcpFlagsMatch { mask, comp, negated });
+                *flags = Some(TcpFlagsMatch {
+                    mask,
+                    comp,
+                    negated,
+                });
             }
             (Match::Icmp { icmp_type }, _) => {
                 let (t, code) = parse_icmp_type(&v.text).map_err(bad)?;
-                *icmp_type = Some(IcmpTypeMatch { icmp_type: t, code, negated });
+                *icmp_type = Some(IcmpTypeMatch {
+                    icmp_type: t,
+                    code,
+                    negated,
+                });
             }
-            (Match::AddrType { src, dst, limit_iface_in, limit_iface_out }, o) => match o {
+            (
+                Match::AddrType {
+                    src,
+                    dst,
+                    limit_iface_in,
+                    limit_iface_out,
+                },
+                o,
+            ) => match o {
                 "--src-type" => *src = Some((parse_addr_types(&v.text).map_err(bad)?, negated)),
                 "--dst-type" => *dst = Some((parse_addr_types(&v.text).map_err(bad)?, negated)),
                 _ => {
@@ -407,7 +639,10 @@ impl<'t> Parser<'t> {
                         *limit_iface_out = true;
                     }
                     if *limit_iface_in && *limit_iface_out {
-                        return Err(not_allowed(tok, "`--limit-iface-in` and `--limit-iface-out` cannot be combined"));
+                        return Err(not_allowed(
+                            tok,
+                            "`--limit-iface-in` and `--limit-iface-out` cannot be combined",
+                        ));
                     }
                 }
             },
@@ -415,7 +650,14 @@ impl<'t> Parser<'t> {
                 *states = parse_states(&v.text).map_err(bad)?;
                 *n = negated;
             }
-            (Match::Mark { value, mask, negated: n }, _) => {
+            (
+                Match::Mark {
+                    value,
+                    mask,
+                    negated: n,
+                },
+                _,
+            ) => {
                 (*value, *mask) = parse_mark(&v.text).map_err(bad)?;
                 *n = negated;
             }
@@ -428,9 +670,19 @@ impl<'t> Parser<'t> {
                 }
                 *c = v.text.clone();
             }
-            (Match::Multiport { dir, ports, negated: n }, o) => {
+            (
+                Match::Multiport {
+                    dir,
+                    ports,
+                    negated: n,
+                },
+                o,
+            ) => {
                 if !ports.is_empty() {
-                    return Err(syntax(tok, "a `-m multiport` takes one of --sports, --dports or --ports"));
+                    return Err(syntax(
+                        tok,
+                        "a `-m multiport` takes one of --sports, --dports or --ports",
+                    ));
                 }
                 *dir = match o {
                     "--sports" | "--source-ports" => MultiportDir::Source,
@@ -453,15 +705,22 @@ impl<'t> Parser<'t> {
             o => o,
         };
         if self.target_seen.contains(&canonical) {
-            return Err(syntax(tok, format!("`{opt}` given twice (or combined with an equivalent option)")));
+            return Err(syntax(
+                tok,
+                format!("`{opt}` given twice (or combined with an equivalent option)"),
+            ));
         }
         self.target_seen.push(canonical);
         let v = self.value(tok)?;
         let bad = |m: String| invalid(v, m);
         match (&mut self.out.rule.target, opt) {
             (Target::Reject { with }, _) => *with = parse_reject_with(&v.text).map_err(bad)?,
-            (Target::Dnat { to } | Target::Snat { to }, _) => *to = parse_nat_range(&v.text).map_err(bad)?,
-            (Target::Masquerade { to_ports }, _) => *to_ports = Some(parse_port_span(&v.text).map_err(bad)?),
+            (Target::Dnat { to } | Target::Snat { to }, _) => {
+                *to = parse_nat_range(&v.text).map_err(bad)?
+            }
+            (Target::Masquerade { to_ports }, _) => {
+                *to_ports = Some(parse_port_span(&v.text).map_err(bad)?)
+            }
             (Target::Mark { value, mask }, o) => {
                 let (val, m) = parse_mark(&v.text).map_err(bad)?;
                 (*value, *mask) = match o {
@@ -472,9 +731,12 @@ impl<'t> Parser<'t> {
                     _ => (val, 0),
                 };
             }
-            (Target::Log { prefix, level }, "--log-prefix") => {
+            (Target::Log { prefix, .. }, "--log-prefix") => {
                 if v.text.chars().count() > 29 {
-                    return Err(invalid(v, "log prefix is longer than 29 characters: shorten it"));
+                    return Err(invalid(
+                        v,
+                        "log prefix is longer than 29 characters: shorten it",
+                    ));
                 }
                 *prefix = (!v.text.is_empty()).then(|| v.text.clone());
             }
@@ -491,26 +753,42 @@ impl<'t> Parser<'t> {
     fn finish(&self) -> Result<(), NetfilterError> {
         let rule = &self.out.rule;
         let proto = rule.proto.filter(|p| !p.negated).map(|p| p.proto);
-        for ((m, at), seen) in rule.matches.iter().zip(&self.out.pos.matches).zip(&self.seen) {
+        for ((m, at), seen) in rule
+            .matches
+            .iter()
+            .zip(&self.out.pos.matches)
+            .zip(&self.seen)
+        {
             let need_proto = match m {
                 Match::Tcp { .. } => Some(IpProto::Tcp),
                 Match::Udp { .. } => Some(IpProto::Udp),
                 Match::Icmp { .. } => Some(IpProto::Icmp),
                 _ => None,
             };
-            if let Some(need) = need_proto {
-                if proto != Some(need) {
-                    let n = need.name();
-                    return Err(not_allowed(at, format!("the {n} match only works on {n} packets: add `-p {n}` to the rule")));
-                }
+            if let Some(need) = need_proto
+                && proto != Some(need)
+            {
+                let n = need.name();
+                return Err(not_allowed(
+                    at,
+                    format!("the {n} match only works on {n} packets: add `-p {n}` to the rule"),
+                ));
             }
-            if let Match::Multiport { .. } = m {
-                if !matches!(proto, Some(IpProto::Tcp | IpProto::Udp | IpProto::Other(33 | 132 | 136))) {
-                    return Err(not_allowed(at, "multiport needs `-p tcp` or `-p udp` (or sctp, dccp, udplite)"));
-                }
+            if let Match::Multiport { .. } = m
+                && !matches!(
+                    proto,
+                    Some(IpProto::Tcp | IpProto::Udp | IpProto::Other(33 | 132 | 136))
+                )
+            {
+                return Err(not_allowed(
+                    at,
+                    "multiport needs `-p tcp` or `-p udp` (or sctp, dccp, udplite)",
+                ));
             }
             let required: &[&str] = match m {
-                Match::AddrType { .. } if !seen.contains(&"--src-type") && !seen.contains(&"--dst-type") => {
+                Match::AddrType { .. }
+                    if !seen.contains(&"--src-type") && !seen.contains(&"--dst-type") =>
+                {
                     &["--src-type or --dst-type"]
                 }
                 Match::Conntrack { .. } if seen.is_empty() => &["--ctstate"],
@@ -524,25 +802,42 @@ impl<'t> Parser<'t> {
                 return Err(syntax(at, format!("`-m {}` needs {r}", m.module())));
             }
         }
-        let Some(at) = &self.out.pos.target else { return Ok(()) };
-        let ports_ok = matches!(proto, Some(IpProto::Tcp | IpProto::Udp | IpProto::Other(33 | 132 | 136)));
+        let Some(at) = &self.out.pos.target else {
+            return Ok(());
+        };
+        let ports_ok = matches!(
+            proto,
+            Some(IpProto::Tcp | IpProto::Udp | IpProto::Other(33 | 132 | 136))
+        );
         match &rule.target {
             Target::Dnat { .. } | Target::Snat { .. } if self.target_seen.is_empty() => {
-                let opt = if matches!(rule.target, Target::Dnat { .. }) { "--to-destination" } else { "--to-source" };
-                Err(syntax(at, format!("{} needs {opt}, e.g. `{opt} 172.17.0.2:80`", at.text)))
+                let opt = if matches!(rule.target, Target::Dnat { .. }) {
+                    "--to-destination"
+                } else {
+                    "--to-source"
+                };
+                Err(syntax(
+                    at,
+                    format!("{} needs {opt}, e.g. `{opt} 172.17.0.2:80`", at.text),
+                ))
             }
-            Target::Dnat { to } | Target::Snat { to } if to.ports.is_some() && !ports_ok => {
-                Err(not_allowed(at, "a NAT port needs `-p tcp` or `-p udp` in the rule"))
-            }
-            Target::Masquerade { to_ports: Some(_) } if !ports_ok => {
-                Err(not_allowed(at, "`--to-ports` needs `-p tcp` or `-p udp` in the rule"))
-            }
-            Target::Mark { .. } if self.target_seen.is_empty() => {
-                Err(syntax(at, "MARK needs --set-xmark, --set-mark, --and-mark, --or-mark or --xor-mark"))
-            }
-            Target::Reject { with: RejectWith::TcpReset } if proto != Some(IpProto::Tcp) => {
-                Err(not_allowed(at, "`--reject-with tcp-reset` only works with `-p tcp`"))
-            }
+            Target::Dnat { to } | Target::Snat { to } if to.ports.is_some() && !ports_ok => Err(
+                not_allowed(at, "a NAT port needs `-p tcp` or `-p udp` in the rule"),
+            ),
+            Target::Masquerade { to_ports: Some(_) } if !ports_ok => Err(not_allowed(
+                at,
+                "`--to-ports` needs `-p tcp` or `-p udp` in the rule",
+            )),
+            Target::Mark { .. } if self.target_seen.is_empty() => Err(syntax(
+                at,
+                "MARK needs --set-xmark, --set-mark, --and-mark, --or-mark or --xor-mark",
+            )),
+            Target::Reject {
+                with: RejectWith::TcpReset,
+            } if proto != Some(IpProto::Tcp) => Err(not_allowed(
+                at,
+                "`--reject-with tcp-reset` only works with `-p tcp`",
+            )),
             _ => Ok(()),
         }
     }

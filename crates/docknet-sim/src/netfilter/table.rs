@@ -52,7 +52,12 @@ pub struct Chain {
 
 impl Chain {
     fn new(name: &str, policy: Option<Policy>) -> Chain {
-        Chain { name: name.to_string(), policy, policy_counters: Counters::default(), rules: Vec::new() }
+        Chain {
+            name: name.to_string(),
+            policy,
+            policy_counters: Counters::default(),
+            rules: Vec::new(),
+        }
     }
 
     pub fn name(&self) -> &str {
@@ -102,8 +107,16 @@ pub struct Table {
 impl Table {
     /// A table with its builtin chains, all with policy ACCEPT, and no rules.
     pub fn new(name: TableName) -> Table {
-        let builtin = name.builtin_hooks().iter().map(|h| Chain::new(h.as_str(), Some(Policy::Accept))).collect();
-        Table { name, builtin, user: BTreeMap::new() }
+        let builtin = name
+            .builtin_hooks()
+            .iter()
+            .map(|h| Chain::new(h.as_str(), Some(Policy::Accept)))
+            .collect();
+        Table {
+            name,
+            builtin,
+            user: BTreeMap::new(),
+        }
     }
 
     pub fn name(&self) -> TableName {
@@ -116,7 +129,10 @@ impl Table {
     }
 
     pub fn chain(&self, name: &str) -> Option<&Chain> {
-        self.builtin.iter().find(|c| c.name == name).or_else(|| self.user.get(name))
+        self.builtin
+            .iter()
+            .find(|c| c.name == name)
+            .or_else(|| self.user.get(name))
     }
 
     pub fn chain_mut(&mut self, name: &str) -> Option<&mut Chain> {
@@ -154,7 +170,10 @@ impl Table {
 
     /// How many rules jump or go to `chain` (the "references" of `iptables -L`).
     pub fn references(&self, chain: &str) -> usize {
-        self.chains().flat_map(|c| &c.rules).filter(|e| e.rule.target.chain() == Some(chain)).count()
+        self.chains()
+            .flat_map(|c| &c.rules)
+            .filter(|e| e.rule.target.chain() == Some(chain))
+            .count()
     }
 
     /// Whether `to` is reachable from `from` through jumps and gotos (including from == to).
@@ -169,7 +188,12 @@ impl Table {
                 continue;
             }
             if let Some(chain) = self.chain(&c) {
-                stack.extend(chain.rules.iter().filter_map(|e| e.rule.target.chain().map(str::to_string)));
+                stack.extend(
+                    chain
+                        .rules
+                        .iter()
+                        .filter_map(|e| e.rule.target.chain().map(str::to_string)),
+                );
             }
             seen.push(c);
         }
@@ -188,7 +212,11 @@ pub(crate) enum RulePart {
 
 /// Checks a rule for chain `chain` of `table` the way iptables/the kernel would: the target
 /// chain exists and creates no loop, targets and `-i`/`-o` fit the table and builtin chain.
-pub(crate) fn check_rule(table: &Table, chain: &str, rule: &Rule) -> Result<(), (RulePart, CheckError)> {
+pub(crate) fn check_rule(
+    table: &Table,
+    chain: &str,
+    rule: &Rule,
+) -> Result<(), (RulePart, CheckError)> {
     use CheckError::*;
     let hook = Hook::from_name(chain).filter(|_| table.chain(chain).is_some_and(Chain::is_builtin));
     let t = table.name();
@@ -197,24 +225,48 @@ pub(crate) fn check_rule(table: &Table, chain: &str, rule: &Rule) -> Result<(), 
             return Err((RulePart::Target, MissingChain(target.to_string())));
         }
         if table.chain(target).is_some_and(Chain::is_builtin) {
-            return Err((RulePart::Target, Refused(format!("cannot jump to builtin chain `{target}`: only user chains can be called"))));
+            return Err((
+                RulePart::Target,
+                Refused(format!(
+                    "cannot jump to builtin chain `{target}`: only user chains can be called"
+                )),
+            ));
         }
         if table.reaches(target, chain) {
-            return Err((RulePart::Target, Refused(format!("jumping to `{target}` would create a loop back to `{chain}`: iptables refuses loops"))));
+            return Err((
+                RulePart::Target,
+                Refused(format!(
+                    "jumping to `{target}` would create a loop back to `{chain}`: iptables refuses loops"
+                )),
+            ));
         }
     }
     let only = |hooks: &[Hook], what: &str| -> Result<(), (RulePart, CheckError)> {
         match hook {
             Some(h) if !hooks.contains(&h) => {
                 let names: Vec<&str> = hooks.iter().map(|h| h.as_str()).collect();
-                Err((RulePart::Target, Refused(format!("{what} is only valid in {} (or in user chains called from them), not in {h}", names.join("/")))))
+                Err((
+                    RulePart::Target,
+                    Refused(format!(
+                        "{what} is only valid in {} (or in user chains called from them), not in {h}",
+                        names.join("/")
+                    )),
+                ))
             }
             _ => Ok(()),
         }
     };
     match &rule.target {
-        Target::Dnat { .. } | Target::Snat { .. } | Target::Masquerade { .. } if t != TableName::Nat => {
-            return Err((RulePart::Target, Refused(format!("{} is only valid in the nat table: use `-t nat`", rule.target.name()))));
+        Target::Dnat { .. } | Target::Snat { .. } | Target::Masquerade { .. }
+            if t != TableName::Nat =>
+        {
+            return Err((
+                RulePart::Target,
+                Refused(format!(
+                    "{} is only valid in the nat table: use `-t nat`",
+                    rule.target.name()
+                )),
+            ));
         }
         Target::Dnat { .. } => only(&[Hook::Prerouting, Hook::Output], "DNAT")?,
         Target::Snat { .. } => only(&[Hook::Postrouting, Hook::Input], "SNAT")?,
@@ -224,18 +276,39 @@ pub(crate) fn check_rule(table: &Table, chain: &str, rule: &Rule) -> Result<(), 
     }
     if let Some(h) = hook {
         if rule.in_iface.is_some() && matches!(h, Hook::Output | Hook::Postrouting) {
-            return Err((RulePart::InIface, Refused(format!("can't use -i with {h}: locally generated packets have no input interface"))));
+            return Err((
+                RulePart::InIface,
+                Refused(format!(
+                    "can't use -i with {h}: locally generated packets have no input interface"
+                )),
+            ));
         }
         if rule.out_iface.is_some() && matches!(h, Hook::Prerouting | Hook::Input) {
-            return Err((RulePart::OutIface, Refused(format!("can't use -o with {h}: the output interface is not known yet"))));
+            return Err((
+                RulePart::OutIface,
+                Refused(format!(
+                    "can't use -o with {h}: the output interface is not known yet"
+                )),
+            ));
         }
         for (i, m) in rule.matches.iter().enumerate() {
-            if let Match::AddrType { limit_iface_in, limit_iface_out, .. } = m {
+            if let Match::AddrType {
+                limit_iface_in,
+                limit_iface_out,
+                ..
+            } = m
+            {
                 if *limit_iface_in && matches!(h, Hook::Output | Hook::Postrouting) {
-                    return Err((RulePart::Match(i), Refused(format!("--limit-iface-in cannot be used in {h}"))));
+                    return Err((
+                        RulePart::Match(i),
+                        Refused(format!("--limit-iface-in cannot be used in {h}")),
+                    ));
                 }
                 if *limit_iface_out && matches!(h, Hook::Prerouting | Hook::Input) {
-                    return Err((RulePart::Match(i), Refused(format!("--limit-iface-out cannot be used in {h}"))));
+                    return Err((
+                        RulePart::Match(i),
+                        Refused(format!("--limit-iface-out cannot be used in {h}")),
+                    ));
                 }
             }
         }

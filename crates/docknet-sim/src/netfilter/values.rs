@@ -28,23 +28,33 @@ pub(crate) fn parse_net(s: &str) -> Result<Ipv4Net, String> {
             } else if let Ok(mask) = m.parse::<Ipv4Addr>() {
                 let bits = u32::from(mask);
                 if bits.leading_ones() + bits.trailing_zeros() != 32 {
-                    return Err(format!("netmask `{m}` is not contiguous: use a prefix length like /24"));
+                    return Err(format!(
+                        "netmask `{m}` is not contiguous: use a prefix length like /24"
+                    ));
                 }
                 bits.leading_ones() as u8
             } else {
-                return Err(format!("`{m}` is not a prefix length or netmask: use e.g. /24 or /255.255.255.0"));
+                return Err(format!(
+                    "`{m}` is not a prefix length or netmask: use e.g. /24 or /255.255.255.0"
+                ));
             }
         }
     };
-    Ipv4Net::new(addr, len).map(|n| n.trunc()).map_err(|_| format!("invalid network `{s}`"))
+    Ipv4Net::new(addr, len)
+        .map(|n| n.trunc())
+        .map_err(|_| format!("invalid network `{s}`"))
 }
 
 pub(crate) fn parse_iface(s: &str) -> Result<String, String> {
     if s.is_empty() {
-        return Err("empty interface name: give a name like eth0, or eth+ for every eth interface".into());
+        return Err(
+            "empty interface name: give a name like eth0, or eth+ for every eth interface".into(),
+        );
     }
     if s.chars().count() > IFNAMSIZ_MAX {
-        return Err(format!("interface name `{s}` is longer than {IFNAMSIZ_MAX} characters"));
+        return Err(format!(
+            "interface name `{s}` is longer than {IFNAMSIZ_MAX} characters"
+        ));
     }
     if s.chars().any(|c| c.is_whitespace() || c == '/' || c == ':') {
         return Err(format!("`{s}` is not a valid interface name"));
@@ -67,7 +77,10 @@ pub(crate) fn parse_u32_any_base(s: &str) -> Option<u32> {
 pub(crate) fn parse_mark(s: &str) -> Result<(u32, u32), String> {
     let bad = || format!("`{s}` is not a mark: write value[/mask], e.g. 0x1 or 0x1/0xff");
     match s.split_once('/') {
-        Some((v, m)) => Ok((parse_u32_any_base(v).ok_or_else(bad)?, parse_u32_any_base(m).ok_or_else(bad)?)),
+        Some((v, m)) => Ok((
+            parse_u32_any_base(v).ok_or_else(bad)?,
+            parse_u32_any_base(m).ok_or_else(bad)?,
+        )),
         None => Ok((parse_u32_any_base(s).ok_or_else(bad)?, u32::MAX)),
     }
 }
@@ -105,7 +118,11 @@ pub(crate) fn parse_port_range(s: &str) -> Result<PortRange, String> {
         }
         Some((a, b)) => {
             let lo = if a.is_empty() { 0 } else { parse_port(a)? };
-            let hi = if b.is_empty() { u16::MAX } else { parse_port(b)? };
+            let hi = if b.is_empty() {
+                u16::MAX
+            } else {
+                parse_port(b)?
+            };
             (lo, hi)
         }
     };
@@ -125,7 +142,9 @@ pub(crate) fn parse_port_list(s: &str) -> Result<Vec<PortRange>, String> {
         out.push(r);
     }
     if slots > 15 {
-        return Err(format!("too many ports in `{s}`: multiport takes at most 15 (a range counts as 2)"));
+        return Err(format!(
+            "too many ports in `{s}`: multiport takes at most 15 (a range counts as 2)"
+        ));
     }
     Ok(out)
 }
@@ -151,16 +170,23 @@ pub(crate) fn parse_nat_range(s: &str) -> Result<NatRange, String> {
         Some((a, p)) => (a, Some(p)),
         None => (s, None),
     };
-    let addr = if addr.is_empty() {
-        None
-    } else if addr.contains('-') {
-        return Err(format!("address ranges like `{addr}` are not supported by docknet: give one address"));
-    } else {
-        Some(addr.parse::<Ipv4Addr>().map_err(|_| format!("`{addr}` is not an IPv4 address: write e.g. 172.17.0.2:80"))?)
-    };
+    let addr =
+        if addr.is_empty() {
+            None
+        } else if addr.contains('-') {
+            return Err(format!(
+                "address ranges like `{addr}` are not supported by docknet: give one address"
+            ));
+        } else {
+            Some(addr.parse::<Ipv4Addr>().map_err(|_| {
+                format!("`{addr}` is not an IPv4 address: write e.g. 172.17.0.2:80")
+            })?)
+        };
     let ports = ports.map(parse_port_span).transpose()?;
     if addr.is_none() && ports.is_none() {
-        return Err(format!("`{s}` gives neither an address nor a port: write e.g. 172.17.0.2:80 or :53"));
+        return Err(format!(
+            "`{s}` gives neither an address nor a port: write e.g. 172.17.0.2:80 or :53"
+        ));
     }
     Ok(NatRange { addr, ports })
 }
@@ -180,10 +206,13 @@ pub(crate) fn parse_states(s: &str) -> Result<CtStates, String> {
 pub(crate) fn parse_addr_types(s: &str) -> Result<AddrTypes, String> {
     let mut set = AddrTypes::default();
     for part in s.split(',') {
-        let t = AddrType::ALL.into_iter().find(|t| t.name().eq_ignore_ascii_case(part)).ok_or_else(|| {
-            let names: Vec<&str> = AddrType::ALL.iter().map(|t| t.name()).collect();
-            format!("unknown address type `{part}`: use {}", names.join(", "))
-        })?;
+        let t = AddrType::ALL
+            .into_iter()
+            .find(|t| t.name().eq_ignore_ascii_case(part))
+            .ok_or_else(|| {
+                let names: Vec<&str> = AddrType::ALL.iter().map(|t| t.name()).collect();
+                format!("unknown address type `{part}`: use {}", names.join(", "))
+            })?;
         set.insert(t);
     }
     Ok(set)
@@ -202,7 +231,11 @@ pub(crate) fn parse_tcp_flags(s: &str) -> Result<u8, String> {
             "URG" => 0x20,
             "ALL" => 0x3f,
             "NONE" => 0,
-            _ => return Err(format!("unknown TCP flag `{part}`: use FIN, SYN, RST, PSH, ACK, URG, ALL or NONE")),
+            _ => {
+                return Err(format!(
+                    "unknown TCP flag `{part}`: use FIN, SYN, RST, PSH, ACK, URG, ALL or NONE"
+                ));
+            }
         };
     }
     Ok(v)
@@ -254,21 +287,37 @@ const ICMP_TYPES: &[(&str, u8, Option<u8>)] = &[
 
 /// `echo-request`, `8`, `3/4` or `any` (type 255).
 pub(crate) fn parse_icmp_type(s: &str) -> Result<(u8, Option<u8>), String> {
-    if let Some((_, t, c)) = ICMP_TYPES.iter().find(|(n, _, _)| n.eq_ignore_ascii_case(s)) {
+    if let Some((_, t, c)) = ICMP_TYPES
+        .iter()
+        .find(|(n, _, _)| n.eq_ignore_ascii_case(s))
+    {
         return Ok((*t, *c));
     }
-    let bad = || format!("unknown ICMP type `{s}`: use a name like echo-request, a number like 8, or type/code like 3/4");
+    let bad = || {
+        format!(
+            "unknown ICMP type `{s}`: use a name like echo-request, a number like 8, or type/code like 3/4"
+        )
+    };
     match s.split_once('/') {
-        Some((t, c)) => Ok((t.parse().map_err(|_| bad())?, Some(c.parse().map_err(|_| bad())?))),
+        Some((t, c)) => Ok((
+            t.parse().map_err(|_| bad())?,
+            Some(c.parse().map_err(|_| bad())?),
+        )),
         None => Ok((s.parse().map_err(|_| bad())?, None)),
     }
 }
 
 pub(crate) fn parse_reject_with(s: &str) -> Result<RejectWith, String> {
-    RejectWith::ALL.into_iter().find(|r| r.name() == s || r.alias() == s).ok_or_else(|| {
-        let names: Vec<&str> = RejectWith::ALL.iter().map(|r| r.name()).collect();
-        format!("unknown --reject-with `{s}`: use one of {}", names.join(", "))
-    })
+    RejectWith::ALL
+        .into_iter()
+        .find(|r| r.name() == s || r.alias() == s)
+        .ok_or_else(|| {
+            let names: Vec<&str> = RejectWith::ALL.iter().map(|r| r.name()).collect();
+            format!(
+                "unknown --reject-with `{s}`: use one of {}",
+                names.join(", ")
+            )
+        })
 }
 
 /// `0`..`7` or a syslog level name.
@@ -286,10 +335,10 @@ pub(crate) fn parse_log_level(s: &str) -> Result<u8, String> {
         ("info", 6),
         ("debug", 7),
     ];
-    if let Ok(n) = s.parse::<u8>() {
-        if n <= 7 {
-            return Ok(n);
-        }
+    if let Ok(n) = s.parse::<u8>()
+        && n <= 7
+    {
+        return Ok(n);
     }
     NAMES
         .iter()
@@ -304,9 +353,18 @@ mod tests {
 
     #[test]
     fn nets() {
-        assert_eq!(parse_net("10.1.2.3/8").map(|n| n.to_string()), Ok("10.0.0.0/8".into()));
-        assert_eq!(parse_net("10.0.0.1").map(|n| n.to_string()), Ok("10.0.0.1/32".into()));
-        assert_eq!(parse_net("10.0.0.0/255.255.0.0").map(|n| n.to_string()), Ok("10.0.0.0/16".into()));
+        assert_eq!(
+            parse_net("10.1.2.3/8").map(|n| n.to_string()),
+            Ok("10.0.0.0/8".into())
+        );
+        assert_eq!(
+            parse_net("10.0.0.1").map(|n| n.to_string()),
+            Ok("10.0.0.1/32".into())
+        );
+        assert_eq!(
+            parse_net("10.0.0.0/255.255.0.0").map(|n| n.to_string()),
+            Ok("10.0.0.0/16".into())
+        );
         assert!(parse_net("10.0.0.0/255.0.255.0").is_err());
         assert!(parse_net("10.0.0.0/33").is_err());
         assert!(parse_net("example.com").is_err());
@@ -315,12 +373,24 @@ mod tests {
     #[test]
     fn ports_and_marks() {
         assert_eq!(parse_port_range(":1000"), Ok(PortRange { lo: 0, hi: 1000 }));
-        assert_eq!(parse_port_range("1000:"), Ok(PortRange { lo: 1000, hi: 65535 }));
+        assert_eq!(
+            parse_port_range("1000:"),
+            Ok(PortRange {
+                lo: 1000,
+                hi: 65535
+            })
+        );
         assert!(parse_port_range("2:1").is_err());
         assert!(parse_port_range("70000").is_err());
         assert_eq!(parse_mark("0x10/0xff"), Ok((16, 255)));
         assert_eq!(parse_mark("010"), Ok((8, u32::MAX)));
-        assert_eq!(parse_nat_range(":53"), Ok(NatRange { addr: None, ports: Some((53, 53)) }));
+        assert_eq!(
+            parse_nat_range(":53"),
+            Ok(NatRange {
+                addr: None,
+                ports: Some((53, 53))
+            })
+        );
         assert!(parse_nat_range("").is_err());
         assert!(parse_port_list("1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16").is_err());
     }

@@ -14,7 +14,11 @@ pub struct Diagnostic {
 
 impl fmt::Display for Diagnostic {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}:{}:{}: error: {}", self.file, self.line, self.column, self.message)?;
+        write!(
+            f,
+            "{}:{}:{}: error: {}",
+            self.file, self.line, self.column, self.message
+        )?;
         if !self.help.is_empty() {
             write!(f, "\n  help: {}", self.help)?;
         }
@@ -30,7 +34,9 @@ pub struct ScenarioError {
 
 impl ScenarioError {
     pub fn single(d: Diagnostic) -> Self {
-        ScenarioError { diagnostics: vec![d] }
+        ScenarioError {
+            diagnostics: vec![d],
+        }
     }
 }
 
@@ -58,8 +64,20 @@ impl<'a> Source<'a> {
         Source { file, text }
     }
 
-    pub fn at_position(&self, line: usize, column: usize, message: String, help: String) -> Diagnostic {
-        Diagnostic { file: self.file.to_string(), line: line.max(1), column: column.max(1), message, help }
+    pub fn at_position(
+        &self,
+        line: usize,
+        column: usize,
+        message: String,
+        help: String,
+    ) -> Diagnostic {
+        Diagnostic {
+            file: self.file.to_string(),
+            line: line.max(1),
+            column: column.max(1),
+            message,
+            help,
+        }
     }
 
     /// 1-based line and column of a byte offset.
@@ -86,7 +104,13 @@ impl<'a> Source<'a> {
 
     /// A diagnostic at the first `"value"` after the anchor (e.g. the namespace's name),
     /// falling back to the anchor itself, then to the top of the file.
-    pub fn at_value(&self, anchor: Option<&str>, value: &str, message: String, help: String) -> Diagnostic {
+    pub fn at_value(
+        &self,
+        anchor: Option<&str>,
+        value: &str,
+        message: String,
+        help: String,
+    ) -> Diagnostic {
         let start = anchor.and_then(|a| self.find_quoted(a, 0)).unwrap_or(0);
         let at = self
             .find_quoted(value, start)

@@ -9,10 +9,16 @@ pub use types::*;
 
 /// Parse a scenario from RON text. `file` is used only in diagnostics.
 pub fn parse(file: &str, text: &str) -> Result<Scenario, ScenarioError> {
-    let options = ron::Options::default().with_default_extension(ron::extensions::Extensions::IMPLICIT_SOME);
+    let options =
+        ron::Options::default().with_default_extension(ron::extensions::Extensions::IMPLICIT_SOME);
     options.from_str::<Scenario>(text).map_err(|e| {
         let src = Source::new(file, text);
-        ScenarioError::single(src.at_position(e.span.start.line, e.span.start.col, e.code.to_string(), ron_help(&e.code)))
+        ScenarioError::single(src.at_position(
+            e.span.start.line,
+            e.span.start.col,
+            e.code.to_string(),
+            ron_help(&e.code),
+        ))
     })
 }
 
@@ -25,7 +31,9 @@ fn ron_help(code: &ron::Error) -> String {
         ron::Error::ExpectedString | ron::Error::ExpectedStringEnd => {
             "strings are written in double quotes, e.g. \"10.0.0.1/24\"".into()
         }
-        ron::Error::NoSuchEnumVariant { expected, .. } => format!("use one of: {}", expected.join(", ")),
+        ron::Error::NoSuchEnumVariant { expected, .. } => {
+            format!("use one of: {}", expected.join(", "))
+        }
         _ => "check the RON syntax near this position (brackets, commas, quotes)".into(),
     }
 }

@@ -210,21 +210,25 @@ fn default_interval() -> u64 {
 impl TrafficSpec {
     pub fn from(&self) -> &str {
         match self {
-            TrafficSpec::Tcp { from, .. } | TrafficSpec::Udp { from, .. } | TrafficSpec::Ping { from, .. } => from,
+            TrafficSpec::Tcp { from, .. }
+            | TrafficSpec::Udp { from, .. }
+            | TrafficSpec::Ping { from, .. } => from,
         }
     }
 
     pub fn to(&self) -> &str {
         match self {
-            TrafficSpec::Tcp { to, .. } | TrafficSpec::Udp { to, .. } | TrafficSpec::Ping { to, .. } => to,
+            TrafficSpec::Tcp { to, .. }
+            | TrafficSpec::Udp { to, .. }
+            | TrafficSpec::Ping { to, .. } => to,
         }
     }
 
     pub fn at_ms(&self) -> u64 {
         match self {
-            TrafficSpec::Tcp { at_ms, .. } | TrafficSpec::Udp { at_ms, .. } | TrafficSpec::Ping { at_ms, .. } => {
-                *at_ms
-            }
+            TrafficSpec::Tcp { at_ms, .. }
+            | TrafficSpec::Udp { at_ms, .. }
+            | TrafficSpec::Ping { at_ms, .. } => *at_ms,
         }
     }
 }

@@ -11,16 +11,30 @@ use std::net::Ipv4Addr;
 
 impl Sim {
     /// Send an IPv4 packet to `nexthop` out of `iface`, resolving its MAC first if needed.
-    pub(crate) fn neigh_output(&mut self, iface: IfaceId, nexthop: Ipv4Addr, ip: Ipv4Packet, pkt: PacketId) {
+    pub(crate) fn neigh_output(
+        &mut self,
+        iface: IfaceId,
+        nexthop: Ipv4Addr,
+        ip: Ipv4Packet,
+        pkt: PacketId,
+    ) {
         let i = self.net.iface(iface);
         let src_mac = i.mac;
         if matches!(i.kind, IfaceKind::Loopback) {
-            let frame = Frame { src: MacAddr::ZERO, dst: MacAddr::ZERO, payload: FramePayload::Ipv4(ip) };
+            let frame = Frame {
+                src: MacAddr::ZERO,
+                dst: MacAddr::ZERO,
+                payload: FramePayload::Ipv4(ip),
+            };
             self.transmit(iface, frame, pkt);
             return;
         }
         if nexthop.is_broadcast() {
-            let frame = Frame { src: src_mac, dst: MacAddr::BROADCAST, payload: FramePayload::Ipv4(ip) };
+            let frame = Frame {
+                src: src_mac,
+                dst: MacAddr::BROADCAST,
+                payload: FramePayload::Ipv4(ip),
+            };
             self.transmit(iface, frame, pkt);
             return;
         }
@@ -28,20 +42,40 @@ impl Sim {
         let entry = self.net.ns_mut(ns).neigh.get_mut(iface, nexthop);
         match entry.map(|e| &mut e.state) {
             Some(NeighState::Reachable { mac, .. }) | Some(NeighState::Stale { mac }) => {
-                let frame = Frame { src: src_mac, dst: *mac, payload: FramePayload::Ipv4(ip) };
+                let frame = Frame {
+                    src: src_mac,
+                    dst: *mac,
+                    payload: FramePayload::Ipv4(ip),
+                };
                 self.transmit(iface, frame, pkt);
             }
             Some(NeighState::Incomplete { queue, .. }) => {
-                queue.push((Frame { src: src_mac, dst: MacAddr::ZERO, payload: FramePayload::Ipv4(ip) }, pkt));
+                queue.push((
+                    Frame {
+                        src: src_mac,
+                        dst: MacAddr::ZERO,
+                        payload: FramePayload::Ipv4(ip),
+                    },
+                    pkt,
+                ));
             }
             None | Some(NeighState::Failed) => {
                 let hint_src = ip.src;
-                let queue = vec![(Frame { src: src_mac, dst: MacAddr::ZERO, payload: FramePayload::Ipv4(ip) }, pkt)];
-                self.net
-                    .ns_mut(ns)
-                    .neigh
-                    .entries
-                    .insert((iface, nexthop), NeighEntry { iface, state: NeighState::Incomplete { probes: 1, queue } });
+                let queue = vec![(
+                    Frame {
+                        src: src_mac,
+                        dst: MacAddr::ZERO,
+                        payload: FramePayload::Ipv4(ip),
+                    },
+                    pkt,
+                )];
+                self.net.ns_mut(ns).neigh.entries.insert(
+                    (iface, nexthop),
+                    NeighEntry {
+                        iface,
+                        state: NeighState::Incomplete { probes: 1, queue },
+                    },
+                );
                 self.trace_neigh(iface, nexthop, MacAddr::ZERO, "INCOMPLETE", Some(pkt));
                 self.send_arp_request(iface, nexthop, Some(hint_src));
                 self.schedule_in(RETRANS_TIME, Event::ArpRetry { iface, ip: nexthop });
@@ -57,34 +91,52 @@ impl Sim {
             .filter(|s| self.net.is_local(i.ns, *s) && !s.is_loopback())
             .or_else(|| i.source_for(target))
             .unwrap_or(Ipv4Addr::UNSPECIFIED);
-        let arp = ArpPacket { op: ArpOp::Request, sender_mac: i.mac, sender_ip, target_mac: MacAddr::ZERO, target_ip: target };
-        let frame = Frame { src: i.mac, dst: MacAddr::BROADCAST, payload: FramePayload::Arp(arp) };
+        let arp = ArpPacket {
+            op: ArpOp::Request,
+            sender_mac: i.mac,
+            sender_ip,
+            target_mac: MacAddr::ZERO,
+            target_ip: target,
+        };
+        let frame = Frame {
+            src: i.mac,
+            dst: MacAddr::BROADCAST,
+            payload: FramePayload::Arp(arp),
+        };
         let pkt = self.new_packet_id();
         self.transmit(iface, frame, pkt);
     }
 
     pub(crate) fn arp_retry(&mut self, iface: IfaceId, ip: Ipv4Addr) {
         let ns = self.net.iface(iface).ns;
-        let Some(entry) = self.net.ns_mut(ns).neigh.get_mut(iface, ip) else { return };
-        let NeighState::Incomplete { probes, queue } = &mut entry.state else { return };
+        let Some(entry) = self.net.ns_mut(ns).neigh.get_mut(iface, ip) else {
+            return;
+        };
+        let NeighState::Incomplete { probes, queue } = &mut entry.state else {
+            return;
+        };
         if *probes < MAX_PROBES {
             *probes += 1;
             self.send_arp_request(iface, ip, None);
             self.schedule_in(RETRANS_TIME, Event::ArpRetry { iface, ip });
             return;
         }
-        let waiting: Vec<(Frame, PacketId)> = queue.drain(..).collect();
+        let waiting: Vec<(Frame, PacketId)> = std::mem::take(queue);
         entry.state = NeighState::Failed;
         self.trace_neigh(iface, ip, MacAddr::ZERO, "FAILED", None);
         let label = self.net.iface_label(iface);
         for (frame, pkt) in waiting {
-            self.drop_pkt(ns, pkt, format!("no ARP reply from {ip} on {label}: neighbour unreachable"));
+            self.drop_pkt(
+                ns,
+                pkt,
+                format!("no ARP reply from {ip} on {label}: neighbour unreachable"),
+            );
             // A router tells the sender (ICMP host unreachable); a local sender gets EHOSTUNREACH.
-            if let FramePayload::Ipv4(p) = frame.payload {
-                if !self.net.is_local(ns, p.src) {
-                    let skb = super::Skb::new(pkt, p, None);
-                    self.icmp_dest_unreachable(ns, &skb, crate::wire::IcmpMessage::HOST_UNREACHABLE);
-                }
+            if let FramePayload::Ipv4(p) = frame.payload
+                && !self.net.is_local(ns, p.src)
+            {
+                let skb = super::Skb::new(pkt, p, None);
+                self.icmp_dest_unreachable(ns, &skb, crate::wire::IcmpMessage::HOST_UNREACHABLE);
             }
         }
     }
@@ -108,14 +160,19 @@ impl Sim {
                     target_mac: arp.sender_mac,
                     target_ip: arp.sender_ip,
                 };
-                let frame = Frame { src: mac, dst: arp.sender_mac, payload: FramePayload::Arp(reply) };
+                let frame = Frame {
+                    src: mac,
+                    dst: arp.sender_mac,
+                    payload: FramePayload::Arp(reply),
+                };
                 let id = self.new_packet_id();
                 self.transmit(iface, frame, id);
             }
             ArpOp::Reply => {
                 let known = self.net.ns(ns).neigh.get(iface, arp.sender_ip).is_some();
                 if !known {
-                    let reason = format!("unsolicited ARP reply for {} (arp_accept=0)", arp.sender_ip);
+                    let reason =
+                        format!("unsolicited ARP reply for {} (arp_accept=0)", arp.sender_ip);
                     self.drop_pkt(ns, pkt, reason);
                     return;
                 }
@@ -131,13 +188,34 @@ impl Sim {
         let now = self.now();
         let table = &mut self.net.ns_mut(ns).neigh;
         let old = table.entries.remove(&(iface, ip));
-        let state = if confirmed { NeighState::Reachable { mac, confirmed: now } } else { NeighState::Stale { mac } };
+        let state = if confirmed {
+            NeighState::Reachable {
+                mac,
+                confirmed: now,
+            }
+        } else {
+            NeighState::Stale { mac }
+        };
         let keep_reachable = matches!(old.as_ref().map(|e| &e.state), Some(NeighState::Reachable { mac: m, .. }) if *m == mac);
-        let state = if keep_reachable && !confirmed { old.as_ref().map(|e| e.state.clone()).unwrap_or(state) } else { state };
-        let name = NeighEntry { iface, state: state.clone() }.state_name(now);
-        table.entries.insert((iface, ip), NeighEntry { iface, state });
+        let state = if keep_reachable && !confirmed {
+            old.as_ref().map(|e| e.state.clone()).unwrap_or(state)
+        } else {
+            state
+        };
+        let name = NeighEntry {
+            iface,
+            state: state.clone(),
+        }
+        .state_name(now);
+        table
+            .entries
+            .insert((iface, ip), NeighEntry { iface, state });
         self.trace_neigh(iface, ip, mac, name, None);
-        if let Some(NeighEntry { state: NeighState::Incomplete { queue, .. }, .. }) = old {
+        if let Some(NeighEntry {
+            state: NeighState::Incomplete { queue, .. },
+            ..
+        }) = old
+        {
             for (mut frame, pkt) in queue {
                 frame.dst = mac;
                 self.transmit(iface, frame, pkt);
@@ -145,7 +223,14 @@ impl Sim {
         }
     }
 
-    fn trace_neigh(&mut self, iface: IfaceId, ip: Ipv4Addr, mac: MacAddr, state: &str, pkt: Option<PacketId>) {
+    fn trace_neigh(
+        &mut self,
+        iface: IfaceId,
+        ip: Ipv4Addr,
+        mac: MacAddr,
+        state: &str,
+        pkt: Option<PacketId>,
+    ) {
         let i = self.net.iface(iface);
         let ev = TraceEvent::Neigh {
             ns: self.ns_name(i.ns),

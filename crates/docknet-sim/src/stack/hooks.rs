@@ -9,7 +9,9 @@ use super::Skb;
 use crate::conntrack::{CtDir, CtEntry, CtRef, Tuple};
 use crate::engine::Sim;
 use crate::ids::{IfaceId, NsId};
-use crate::netfilter::{CtState, Hook, MatchCtx, NatRange, Policy, StepAction, TableName, TraversalStep, Verdict};
+use crate::netfilter::{
+    CtState, Hook, MatchCtx, NatRange, Policy, StepAction, TableName, TraversalStep, Verdict,
+};
 use crate::trace::{NatKind, TraceEvent};
 use crate::wire::{IcmpMessage, IpProto, Ipv4Packet, L4};
 
@@ -63,7 +65,10 @@ impl Sim {
         }
         let in_name = skb.in_iface.map(|i| self.net.iface(i).name.clone());
         let out_name = skb.out_iface.map(|i| self.net.iface(i).name.clone());
-        let (sport, dport) = skb.ip.ports().map_or((None, None), |(s, d)| (Some(s), Some(d)));
+        let (sport, dport) = skb
+            .ip
+            .ports()
+            .map_or((None, None), |(s, d)| (Some(s), Some(d)));
         let tcp_flags = match &skb.ip.l4 {
             L4::Tcp(t) => Some(t.flags.0),
             _ => None,
@@ -92,14 +97,25 @@ impl Sim {
         skb.mark = ctx.mark;
         let ns_name = self.ns_name(ns);
         let (hook_s, table_s) = (hook.to_string(), table.to_string());
-        self.emit(
-            Some(skb.pkt),
-            TraceEvent::Hook { ns: ns_name.clone(), hook: hook_s.clone(), table: table_s.clone(), chain: hook_s.clone() },
-        );
+        let hook_ev = TraceEvent::Hook {
+            ns: ns_name.clone(),
+            hook: hook_s.clone(),
+            table: table_s.clone(),
+            chain: hook_s.clone(),
+            iif: in_name.clone().unwrap_or_default(),
+            oif: out_name.clone().unwrap_or_default(),
+            packet: nft_packet(&skb.ip),
+        };
+        self.emit(Some(skb.pkt), hook_ev);
         let mut last_rule = None;
         for step in traversal.steps {
             let ev = match step {
-                TraversalStep::RuleMatched { chain, rule_num, rule, action } => {
+                TraversalStep::RuleMatched {
+                    chain,
+                    rule_num,
+                    rule,
+                    action,
+                } => {
                     last_rule = Some((chain.clone(), rule.clone()));
                     TraceEvent::Rule {
                         ns: ns_name.clone(),
@@ -133,7 +149,11 @@ impl Sim {
                         verdict: p.to_string(),
                     }
                 }
-                TraversalStep::Log { chain, prefix } => TraceEvent::Log { ns: ns_name.clone(), prefix, chain },
+                TraversalStep::Log { chain, prefix } => TraceEvent::Log {
+                    ns: ns_name.clone(),
+                    prefix,
+                    chain,
+                },
             };
             self.emit(Some(skb.pkt), ev);
         }
@@ -141,11 +161,19 @@ impl Sim {
         let (chain, rule) = last_rule.unwrap_or_default();
         match &verdict {
             Verdict::Drop => {
-                let how = if rule.starts_with("policy") { rule } else { format!("rule `{rule}`") };
+                let how = if rule.starts_with("policy") {
+                    rule
+                } else {
+                    format!("rule `{rule}`")
+                };
                 self.drop_pkt(ns, skb.pkt, format!("dropped by {table} {chain} {how}"));
             }
             Verdict::Reject(with) => {
-                self.drop_pkt(ns, skb.pkt, format!("rejected by {table} {chain} rule `{rule}`"));
+                self.drop_pkt(
+                    ns,
+                    skb.pkt,
+                    format!("rejected by {table} {chain} rule `{rule}`"),
+                );
                 self.send_reject(ns, skb, *with);
             }
             _ => {}
@@ -161,7 +189,8 @@ impl Sim {
             Some(CtRef::Unconfirmed(_)) => CtState::New,
             Some(CtRef::Related(..)) => CtState::Related,
             Some(CtRef::Confirmed(_, CtDir::Reply)) => CtState::Established,
-            Some(CtRef::Confirmed(id, CtDir::Original)) => match self.net.ns(ns).conntrack.get(*id) {
+            Some(CtRef::Confirmed(id, CtDir::Original)) => match self.net.ns(ns).conntrack.get(*id)
+            {
                 Some(e) if e.seen_reply => CtState::Established,
                 _ => CtState::New,
             },
@@ -177,14 +206,19 @@ impl Sim {
         for dead in self.net.ns_mut(ns).conntrack.expire(now) {
             self.trace_ct(ns, None, "destroy", &dead);
         }
-        if let L4::Icmp(IcmpMessage::DestUnreachable { original, .. } | IcmpMessage::TimeExceeded { original, .. }) =
-            &skb.ip.l4
+        if let L4::Icmp(
+            IcmpMessage::DestUnreachable { original, .. }
+            | IcmpMessage::TimeExceeded { original, .. },
+        ) = &skb.ip.l4
         {
-            let found = Tuple::of(original).and_then(|t| self.net.ns(ns).conntrack.lookup(&t.invert(), now));
+            let found = Tuple::of(original)
+                .and_then(|t| self.net.ns(ns).conntrack.lookup(&t.invert(), now));
             skb.ct = found.map(|(id, dir)| CtRef::Related(id, dir));
             return;
         }
-        let Some(tuple) = Tuple::of(&skb.ip) else { return };
+        let Some(tuple) = Tuple::of(&skb.ip) else {
+            return;
+        };
         let flags = match &skb.ip.l4 {
             L4::Tcp(t) => Some(t.flags),
             _ => None,
@@ -205,12 +239,12 @@ impl Sim {
                     return; // an RST for no connection is INVALID and stays untracked
                 }
                 let mut entry = CtEntry::new(tuple, now);
-                if let (Some(f), Some(_)) = (flags, entry.tcp) {
-                    if !f.has(crate::wire::TcpFlags::SYN) {
-                        // nf_conntrack_tcp_loose: pick up a connection already in progress.
-                        entry.tcp = Some(crate::conntrack::TcpCtState::Established);
-                        entry.expires = now + entry.timeout();
-                    }
+                if let (Some(f), Some(_)) = (flags, entry.tcp)
+                    && !f.has(crate::wire::TcpFlags::SYN)
+                {
+                    // nf_conntrack_tcp_loose: pick up a connection already in progress.
+                    entry.tcp = Some(crate::conntrack::TcpCtState::Established);
+                    entry.expires = now + entry.timeout();
                 }
                 skb.ct = Some(CtRef::Unconfirmed(Box::new(entry)));
             }
@@ -219,8 +253,10 @@ impl Sim {
 
     /// Insert a new entry into the table as the packet leaves the namespace's hooks.
     pub(crate) fn ct_confirm(&mut self, ns: NsId, skb: &mut Skb) {
-        let Some(CtRef::Unconfirmed(entry)) = skb.ct.take() else { return };
-        let entry = *entry;
+        let Some(CtRef::Unconfirmed(entry)) = &skb.ct else {
+            return;
+        };
+        let entry = (**entry).clone();
         let id = self.net.ns_mut(ns).conntrack.confirm(entry.clone());
         self.trace_ct(ns, Some(skb.pkt), "new", &entry);
         skb.ct = Some(CtRef::Confirmed(id, CtDir::Original));
@@ -239,9 +275,19 @@ impl Sim {
     /// A nat hook: decide the binding for a new connection, then rewrite the packet from
     /// the entry (first packet, later packets and replies alike).
     fn nat_hook(&mut self, ns: NsId, hook: Hook, skb: &mut Skb) -> bool {
-        let manip = if matches!(hook, Hook::Prerouting | Hook::Output) { Manip::Dst } else { Manip::Src };
+        let manip = if matches!(hook, Hook::Prerouting | Hook::Output) {
+            Manip::Dst
+        } else {
+            Manip::Src
+        };
         let needs_binding = match &skb.ct {
-            Some(CtRef::Unconfirmed(e)) => if manip == Manip::Dst { !e.dst_nat_done } else { !e.src_nat_done },
+            Some(CtRef::Unconfirmed(e)) => {
+                if manip == Manip::Dst {
+                    !e.dst_nat_done
+                } else {
+                    !e.src_nat_done
+                }
+            }
             _ => false,
         };
         if needs_binding {
@@ -262,8 +308,12 @@ impl Sim {
         let now = self.now();
         let out = skb.out_iface;
         let nexthop = skb.nexthop;
-        let masq_src = out.zip(nexthop).and_then(|(o, n)| self.net.iface(o).source_for(n));
-        let Some(CtRef::Unconfirmed(entry)) = &mut skb.ct else { return true };
+        let masq_src = out
+            .zip(nexthop)
+            .and_then(|(o, n)| self.net.iface(o).source_for(n));
+        let Some(CtRef::Unconfirmed(entry)) = &mut skb.ct else {
+            return true;
+        };
         match manip {
             Manip::Dst => entry.dst_nat_done = true,
             Manip::Src => entry.src_nat_done = true,
@@ -291,7 +341,11 @@ impl Sim {
             Verdict::Masquerade(ports) => {
                 let Some(src) = masq_src else {
                     let dev = out.map(|o| self.net.iface_label(o)).unwrap_or_default();
-                    self.drop_pkt(ns, skb.pkt, format!("MASQUERADE: {dev} has no IPv4 address"));
+                    self.drop_pkt(
+                        ns,
+                        skb.pkt,
+                        format!("MASQUERADE: {dev} has no IPv4 address"),
+                    );
                     return false;
                 };
                 entry.reply.dst = src;
@@ -309,7 +363,13 @@ impl Sim {
 
     /// Keep the source port unless the reply tuple is taken (or a range excludes it); then
     /// search the port's class (1-511, 600-1023, 1024-65535) from a seeded offset.
-    fn pick_nat_port(&mut self, ns: NsId, entry: &CtEntry, range: Option<(u16, u16)>, now: crate::time::SimTime) -> u16 {
+    fn pick_nat_port(
+        &mut self,
+        ns: NsId,
+        entry: &CtEntry,
+        range: Option<(u16, u16)>,
+        now: crate::time::SimTime,
+    ) -> u16 {
         let current = entry.reply.dport;
         if !matches!(entry.orig.proto, IpProto::Tcp | IpProto::Udp) {
             return current;
@@ -350,7 +410,11 @@ impl Sim {
             },
             None => return,
         };
-        let other = if dir == CtDir::Original { entry.reply } else { entry.orig };
+        let other = if dir == CtDir::Original {
+            entry.reply
+        } else {
+            entry.orig
+        };
         let target = other.invert();
         let before = skb.ip.clone();
         let ports = matches!(entry.orig.proto, IpProto::Tcp | IpProto::Udp);
@@ -360,8 +424,10 @@ impl Sim {
         }
         if related {
             // The quoted packet travelled the other way: fix its opposite end to match.
-            if let L4::Icmp(IcmpMessage::DestUnreachable { original, .. } | IcmpMessage::TimeExceeded { original, .. }) =
-                &mut skb.ip.l4
+            if let L4::Icmp(
+                IcmpMessage::DestUnreachable { original, .. }
+                | IcmpMessage::TimeExceeded { original, .. },
+            ) = &mut skb.ip.l4
             {
                 match manip {
                     Manip::Dst => set_src(original, other.src, ports.then_some(other.sport)),
@@ -392,7 +458,13 @@ impl Sim {
                 "src",
             ),
         };
-        let ev = TraceEvent::Nat { ns: self.ns_name(ns), kind, before: b, after: a, field: field.into() };
+        let ev = TraceEvent::Nat {
+            ns: self.ns_name(ns),
+            kind,
+            before: b,
+            after: a,
+            field: field.into(),
+        };
         self.emit(Some(skb.pkt), ev);
     }
 
@@ -412,7 +484,9 @@ impl Sim {
         let Some(ip) = frame.ipv4() else { return true };
         let mut skb = Skb::new(pkt, ip.clone(), Some(bridge));
         skb.out_iface = Some(bridge);
-        if !self.run_hook(ns, Hook::Prerouting, &mut skb) || !self.run_hook(ns, Hook::Forward, &mut skb) {
+        if !self.run_hook(ns, Hook::Prerouting, &mut skb)
+            || !self.run_hook(ns, Hook::Forward, &mut skb)
+        {
             return false;
         }
         if !self.run_hook(ns, Hook::Postrouting, &mut skb) {
@@ -442,6 +516,51 @@ fn set_src(p: &mut Ipv4Packet, addr: std::net::Ipv4Addr, port: Option<u16>) {
             L4::Udp(u) => u.sport = port,
             L4::Icmp(_) => {}
         }
+    }
+}
+
+/// A packet in the words `nft monitor trace` uses.
+fn nft_packet(p: &Ipv4Packet) -> String {
+    let l4 = match &p.l4 {
+        L4::Tcp(t) => format!(
+            " tcp sport {} tcp dport {} tcp flags == {}",
+            t.sport,
+            t.dport,
+            nft_tcp_flags(t.flags)
+        ),
+        L4::Udp(u) => format!(" udp sport {} udp dport {}", u.sport, u.dport),
+        L4::Icmp(i) => format!(
+            " icmp type {} icmp code {}",
+            i.type_code().0,
+            i.type_code().1
+        ),
+    };
+    format!(
+        "ip saddr {} ip daddr {} ip ttl {} ip protocol {}{l4}",
+        p.src,
+        p.dst,
+        p.ttl,
+        p.proto().name()
+    )
+}
+
+fn nft_tcp_flags(f: crate::wire::TcpFlags) -> String {
+    use crate::wire::TcpFlags as F;
+    let names: Vec<&str> = [
+        (F::FIN, "fin"),
+        (F::SYN, "syn"),
+        (F::RST, "rst"),
+        (F::PSH, "psh"),
+        (F::ACK, "ack"),
+    ]
+    .iter()
+    .filter(|(b, _)| f.has(*b))
+    .map(|(_, n)| *n)
+    .collect();
+    if names.len() == 1 {
+        names[0].to_string()
+    } else {
+        format!("({})", names.join(" | "))
     }
 }
 

@@ -12,18 +12,27 @@ impl Sim {
     /// Destination unreachable back to the sender of `skb` (never about an ICMP error, a
     /// broadcast, or a packet from nowhere).
     pub(crate) fn icmp_dest_unreachable(&mut self, ns: NsId, skb: &Skb, code: u8) {
-        let msg = IcmpMessage::DestUnreachable { code, original: Box::new(skb.ip.clone()) };
+        let msg = IcmpMessage::DestUnreachable {
+            code,
+            original: Box::new(skb.ip.clone()),
+        };
         self.send_icmp_error(ns, skb, msg);
     }
 
     pub(crate) fn icmp_time_exceeded(&mut self, ns: NsId, skb: &Skb) {
-        let msg = IcmpMessage::TimeExceeded { code: 0, original: Box::new(skb.ip.clone()) };
+        let msg = IcmpMessage::TimeExceeded {
+            code: 0,
+            original: Box::new(skb.ip.clone()),
+        };
         self.send_icmp_error(ns, skb, msg);
     }
 
     fn send_icmp_error(&mut self, ns: NsId, skb: &Skb, msg: IcmpMessage) {
         let about = &skb.ip;
-        if matches!(&about.l4, L4::Icmp(m) if m.is_error()) || about.src.is_unspecified() || about.dst.is_broadcast() {
+        if matches!(&about.l4, L4::Icmp(m) if m.is_error())
+            || about.src.is_unspecified()
+            || about.dst.is_broadcast()
+        {
             return;
         }
         // The source is the address the offender reached us on (local delivery), else the
@@ -31,10 +40,20 @@ impl Sim {
         let src = if self.net.is_local(ns, about.dst) {
             Some(about.dst)
         } else {
-            skb.in_iface.and_then(|i| self.net.iface(i).source_for(about.src))
+            skb.in_iface
+                .and_then(|i| self.net.iface(i).source_for(about.src))
         };
-        let Some(src) = src.or_else(|| self.select_source(ns, about.src)) else { return };
-        let ip = Ipv4Packet { src, dst: about.src, ttl: 64, ident: self.next_ip_id(ns), dont_frag: false, l4: L4::Icmp(msg) };
+        let Some(src) = src.or_else(|| self.select_source(ns, about.src)) else {
+            return;
+        };
+        let ip = Ipv4Packet {
+            src,
+            dst: about.src,
+            ttl: 64,
+            ident: self.next_ip_id(ns),
+            dont_frag: false,
+            l4: L4::Icmp(msg),
+        };
         let pkt = self.new_packet_id();
         self.ip_local_out(ns, ip, pkt);
     }
@@ -66,27 +85,59 @@ impl Sim {
         if t.flags.has(TcpFlags::RST) {
             return;
         }
-        let seg_len = t.payload_len + u32::from(t.flags.has(TcpFlags::SYN)) + u32::from(t.flags.has(TcpFlags::FIN));
+        let seg_len = t.payload_len
+            + u32::from(t.flags.has(TcpFlags::SYN))
+            + u32::from(t.flags.has(TcpFlags::FIN));
         let (seq, ack, flags) = if t.flags.has(TcpFlags::ACK) {
             (t.ack, 0, TcpFlags::RST)
         } else {
-            (0, t.seq.wrapping_add(seg_len), TcpFlags::RST.with(TcpFlags::ACK))
+            (
+                0,
+                t.seq.wrapping_add(seg_len),
+                TcpFlags::RST.with(TcpFlags::ACK),
+            )
         };
-        let rst = TcpSegment { sport: t.dport, dport: t.sport, seq, ack, flags, window: 0, payload_len: 0 };
-        let ip = Ipv4Packet { src, dst, ttl: 64, ident: 0, dont_frag: true, l4: L4::Tcp(rst) };
+        let rst = TcpSegment {
+            sport: t.dport,
+            dport: t.sport,
+            seq,
+            ack,
+            flags,
+            window: 0,
+            payload_len: 0,
+        };
+        let ip = Ipv4Packet {
+            src,
+            dst,
+            ttl: 64,
+            ident: 0,
+            dont_frag: true,
+            l4: L4::Tcp(rst),
+        };
         let pkt = self.new_packet_id();
         self.ip_local_out(ns, ip, pkt);
     }
 
     /// The kernel answers echo requests to any local address.
-    pub(crate) fn icmp_echo_reply(&mut self, ns: NsId, skb: &Skb, id: u16, seq: u16, payload_len: u32) {
+    pub(crate) fn icmp_echo_reply(
+        &mut self,
+        ns: NsId,
+        skb: &Skb,
+        id: u16,
+        seq: u16,
+        payload_len: u32,
+    ) {
         let ip = Ipv4Packet {
             src: skb.ip.dst,
             dst: skb.ip.src,
             ttl: 64,
             ident: self.next_ip_id(ns),
             dont_frag: false,
-            l4: L4::Icmp(IcmpMessage::EchoReply { id, seq, payload_len }),
+            l4: L4::Icmp(IcmpMessage::EchoReply {
+                id,
+                seq,
+                payload_len,
+            }),
         };
         let pkt = self.new_packet_id();
         self.ip_local_out(ns, ip, pkt);
@@ -95,7 +146,11 @@ impl Sim {
     /// A local send failed before leaving (no route): tell the sending process.
     pub(crate) fn local_error(&mut self, ns: NsId, ip: &Ipv4Packet, text: &str) {
         let what = format!("send to {} failed: {text}", ip.dst);
-        let ev = TraceEvent::Socket { ns: self.ns_name(ns), process: "kernel".into(), what };
+        let ev = TraceEvent::Socket {
+            ns: self.ns_name(ns),
+            process: "kernel".into(),
+            what,
+        };
         self.emit(None, ev);
     }
 }

@@ -15,9 +15,16 @@ use std::net::Ipv4Addr;
 #[derive(Clone, Debug)]
 pub(crate) enum RouteDecision {
     Local,
-    Out { iface: IfaceId, nexthop: Ipv4Addr, src: Option<Ipv4Addr> },
+    Out {
+        iface: IfaceId,
+        nexthop: Ipv4Addr,
+        src: Option<Ipv4Addr>,
+    },
     /// A blackhole/unreachable/prohibit route or no route at all.
-    Fail { kind: Option<RouteType>, text: String },
+    Fail {
+        kind: Option<RouteType>,
+        text: String,
+    },
 }
 
 impl Sim {
@@ -27,11 +34,25 @@ impl Sim {
             return RouteDecision::Local;
         }
         match self.net.ns(ns).routes.lookup(dst) {
-            Some(Route { kind: RouteType::Unicast, dev: Some(dev), via, src, .. }) => {
-                RouteDecision::Out { iface: *dev, nexthop: via.unwrap_or(dst), src: *src }
-            }
-            Some(r) => RouteDecision::Fail { kind: Some(r.kind), text: format!("{:?} route {}", r.kind, r.dst).to_lowercase() },
-            None => RouteDecision::Fail { kind: None, text: format!("no route to {dst}") },
+            Some(Route {
+                kind: RouteType::Unicast,
+                dev: Some(dev),
+                via,
+                src,
+                ..
+            }) => RouteDecision::Out {
+                iface: *dev,
+                nexthop: via.unwrap_or(dst),
+                src: *src,
+            },
+            Some(r) => RouteDecision::Fail {
+                kind: Some(r.kind),
+                text: format!("{:?} route {}", r.kind, r.dst).to_lowercase(),
+            },
+            None => RouteDecision::Fail {
+                kind: None,
+                text: format!("no route to {dst}"),
+            },
         }
     }
 
@@ -41,11 +62,19 @@ impl Sim {
             RouteDecision::Local => "local".to_string(),
             RouteDecision::Out { iface, nexthop, .. } => {
                 let dev = &self.net.iface(*iface).name;
-                if *nexthop == dst { format!("{dst} dev {dev}") } else { format!("{dst} via {nexthop} dev {dev}") }
+                if *nexthop == dst {
+                    format!("{dst} dev {dev}")
+                } else {
+                    format!("{dst} via {nexthop} dev {dev}")
+                }
             }
             RouteDecision::Fail { text, .. } => text.clone(),
         };
-        let ev = TraceEvent::Route { ns: self.ns_name(ns), dst: dst.to_string(), decision };
+        let ev = TraceEvent::Route {
+            ns: self.ns_name(ns),
+            dst: dst.to_string(),
+            decision,
+        };
         self.emit(Some(pkt), ev);
     }
 
@@ -54,7 +83,11 @@ impl Sim {
         let ns = self.net.iface(iface).ns;
         let from_lo = matches!(self.net.iface(iface).kind, IfaceKind::Loopback);
         if !from_lo && ip.src.is_loopback() {
-            let reason = format!("martian source {} arriving on {}", ip.src, self.net.iface(iface).name);
+            let reason = format!(
+                "martian source {} arriving on {}",
+                ip.src,
+                self.net.iface(iface).name
+            );
             self.drop_pkt(ns, pkt, reason);
             return;
         }
@@ -80,11 +113,21 @@ impl Sim {
             }
             _ if !self.net.ns(ns).sysctl.ip_forward => {
                 let name = self.ns_name(ns);
-                let reason = format!("{dst} is not a local address and {name} has ip_forward=0 (not a router)");
+                let reason = format!(
+                    "{dst} is not a local address and {name} has ip_forward=0 (not a router)"
+                );
                 self.drop_pkt(ns, pkt, reason);
             }
             RouteDecision::Fail { kind, text } => {
-                self.trace_route(ns, pkt, dst, &RouteDecision::Fail { kind, text: text.clone() });
+                self.trace_route(
+                    ns,
+                    pkt,
+                    dst,
+                    &RouteDecision::Fail {
+                        kind,
+                        text: text.clone(),
+                    },
+                );
                 self.drop_pkt(ns, pkt, text);
                 let code = match kind {
                     None | Some(RouteType::Unicast) => Some(IcmpMessage::NET_UNREACHABLE),
@@ -96,8 +139,21 @@ impl Sim {
                     self.icmp_dest_unreachable(ns, &skb, code);
                 }
             }
-            RouteDecision::Out { iface: out, nexthop, .. } => {
-                self.trace_route(ns, pkt, dst, &RouteDecision::Out { iface: out, nexthop, src: None });
+            RouteDecision::Out {
+                iface: out,
+                nexthop,
+                ..
+            } => {
+                self.trace_route(
+                    ns,
+                    pkt,
+                    dst,
+                    &RouteDecision::Out {
+                        iface: out,
+                        nexthop,
+                        src: None,
+                    },
+                );
                 self.ip_forward(ns, skb, out, nexthop);
             }
         }
@@ -138,7 +194,11 @@ impl Sim {
         let mut skb = Skb::new(pkt, ip, None);
         match decision {
             RouteDecision::Fail { text, .. } => {
-                self.drop_pkt(ns, pkt, format!("{text} (the sending socket gets ENETUNREACH)"));
+                self.drop_pkt(
+                    ns,
+                    pkt,
+                    format!("{text} (the sending socket gets ENETUNREACH)"),
+                );
                 self.local_error(ns, &skb.ip, &text);
                 return;
             }
@@ -188,7 +248,12 @@ impl Sim {
     }
 
     pub(crate) fn loopback(&self, ns: NsId) -> Option<IfaceId> {
-        self.net.ns(ns).ifaces.iter().copied().find(|&i| matches!(self.net.iface(i).kind, IfaceKind::Loopback))
+        self.net
+            .ns(ns)
+            .ifaces
+            .iter()
+            .copied()
+            .find(|&i| matches!(self.net.iface(i).kind, IfaceKind::Loopback))
     }
 
     /// The source address a local socket uses towards `dst` (route `src`, else the
@@ -196,7 +261,11 @@ impl Sim {
     pub(crate) fn select_source(&self, ns: NsId, dst: Ipv4Addr) -> Option<Ipv4Addr> {
         match self.route_lookup(ns, dst) {
             RouteDecision::Local => Some(dst),
-            RouteDecision::Out { iface, nexthop, src } => src.or_else(|| self.net.iface(iface).source_for(nexthop)),
+            RouteDecision::Out {
+                iface,
+                nexthop,
+                src,
+            } => src.or_else(|| self.net.iface(iface).source_for(nexthop)),
             RouteDecision::Fail { .. } => None,
         }
     }

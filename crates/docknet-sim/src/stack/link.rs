@@ -25,7 +25,10 @@ impl Sim {
 
     fn send_on_link(&mut self, iface: IfaceId, frame: Frame, pkt: PacketId) {
         let Some((peer, link)) = self.net.peer(iface) else {
-            let reason = format!("{} has no carrier (no cable or veth peer)", self.net.iface_label(iface));
+            let reason = format!(
+                "{} has no carrier (no cable or veth peer)",
+                self.net.iface_label(iface)
+            );
             let ns = self.net.iface(iface).ns;
             self.drop_pkt(ns, pkt, reason);
             return;
@@ -49,7 +52,14 @@ impl Sim {
             rx_end,
         };
         self.emit(Some(pkt), ev);
-        self.schedule(rx_end, Event::Arrive { iface: peer, frame, pkt });
+        self.schedule(
+            rx_end,
+            Event::Arrive {
+                iface: peer,
+                frame,
+                pkt,
+            },
+        );
     }
 
     /// Record what tcpdump on `iface` would see.
@@ -81,9 +91,13 @@ impl Sim {
     /// the kernel does with PACKET_OTHERHOST.
     fn l2_input(&mut self, iface: IfaceId, frame: Frame, pkt: PacketId) {
         let i = self.net.iface(iface);
-        let for_us = frame.dst == i.mac || frame.dst.is_multicast() || matches!(i.kind, IfaceKind::Loopback);
+        let for_us =
+            frame.dst == i.mac || frame.dst.is_multicast() || matches!(i.kind, IfaceKind::Loopback);
         if !for_us {
-            let reason = format!("frame for {} is not for {} ({}): ignored", frame.dst, i.name, i.mac);
+            let reason = format!(
+                "frame for {} is not for {} ({}): ignored",
+                frame.dst, i.name, i.mac
+            );
             self.drop_pkt(i.ns, pkt, reason);
             return;
         }
@@ -112,12 +126,22 @@ impl Sim {
 
     /// The bridge's forwarding decision for a frame from `in_port` (None: from the bridge's
     /// own IP stack).
-    fn bridge_forward(&mut self, bridge: IfaceId, in_port: Option<IfaceId>, frame: Frame, pkt: PacketId) {
+    fn bridge_forward(
+        &mut self,
+        bridge: IfaceId,
+        in_port: Option<IfaceId>,
+        frame: Frame,
+        pkt: PacketId,
+    ) {
         let now = self.now();
         let br = self.net.iface(bridge);
-        let IfaceKind::Bridge(state) = &br.kind else { return };
+        let IfaceKind::Bridge(state) = &br.kind else {
+            return;
+        };
         let to_local = in_port.is_some() && (frame.dst == br.mac || frame.dst.is_multicast());
-        let known = (!frame.dst.is_multicast()).then(|| state.lookup(frame.dst, now)).flatten();
+        let known = (!frame.dst.is_multicast())
+            .then(|| state.lookup(frame.dst, now))
+            .flatten();
         let ports: Vec<IfaceId> = match known {
             Some(p) if Some(p) == in_port && !self.net.iface(p).hairpin => Vec::new(),
             Some(p) => vec![p],
@@ -134,11 +158,20 @@ impl Sim {
         } else if known.is_some() && ports.is_empty() {
             BridgeAction::Filtered
         } else if known.is_some() {
-            BridgeAction::Forward { port: self.net.iface(ports[0]).name.clone() }
+            BridgeAction::Forward {
+                port: self.net.iface(ports[0]).name.clone(),
+            }
         } else {
-            BridgeAction::Flood { ports: ports.iter().map(|&p| self.net.iface(p).name.clone()).collect() }
+            BridgeAction::Flood {
+                ports: ports
+                    .iter()
+                    .map(|&p| self.net.iface(p).name.clone())
+                    .collect(),
+            }
         };
-        let in_name = in_port.map(|p| self.net.iface(p).name.clone()).unwrap_or_else(|| br.name.clone());
+        let in_name = in_port
+            .map(|p| self.net.iface(p).name.clone())
+            .unwrap_or_else(|| br.name.clone());
         let ev = TraceEvent::Bridge {
             ns: self.ns_name(br.ns),
             bridge: br.name.clone(),
@@ -146,10 +179,11 @@ impl Sim {
             action,
         };
         self.emit(Some(pkt), ev);
-        if let (Some(in_port), false) = (in_port, ports.is_empty()) {
-            if !self.bridge_netfilter(bridge, in_port, &frame, pkt) {
-                return;
-            }
+        if let Some(in_port) = in_port
+            && !ports.is_empty()
+            && !self.bridge_netfilter(bridge, in_port, &frame, pkt)
+        {
+            return;
         }
         for p in ports {
             self.transmit(p, frame.clone(), pkt);

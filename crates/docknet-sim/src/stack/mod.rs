@@ -27,7 +27,15 @@ pub(crate) struct Skb {
 
 impl Skb {
     pub fn new(pkt: PacketId, ip: Ipv4Packet, in_iface: Option<IfaceId>) -> Skb {
-        Skb { pkt, ip, in_iface, out_iface: None, nexthop: None, ct: None, mark: 0 }
+        Skb {
+            pkt,
+            ip,
+            in_iface,
+            out_iface: None,
+            nexthop: None,
+            ct: None,
+            mark: 0,
+        }
     }
 }
 
