@@ -52,7 +52,12 @@ pub struct Problem {
 }
 
 impl Problem {
-    fn at(anchor: Option<&str>, value: &str, message: String, help: impl Into<String>) -> Problem {
+    pub fn at(
+        anchor: Option<&str>,
+        value: &str,
+        message: String,
+        help: impl Into<String>,
+    ) -> Problem {
         Problem {
             loc: Loc::Value {
                 anchor: anchor.map(str::to_string),
@@ -104,14 +109,22 @@ impl Problem {
 }
 
 /// Parse, validate and build: the one call the CLI and the app use to open a file.
+/// Docker-level files (`DockerScenario(...)`) are compiled to the kernel level first; the
+/// returned scenario is the kernel-level one the simulation runs.
 pub fn load(file: &str, text: &str) -> Result<(Scenario, Sim), ScenarioError> {
-    let scenario = crate::scenario::parse(file, text)?;
-    let sim = Sim::from_scenario(&scenario).map_err(|problems| {
+    let located = |problems: Vec<Problem>| {
         let src = Source::new(file, text);
         ScenarioError {
             diagnostics: problems.iter().map(|p| p.locate(&src)).collect(),
         }
-    })?;
+    };
+    let scenario = if crate::scenario::is_docker_level(text) {
+        let docker: crate::docker::DockerScenario = crate::scenario::parse_ron(file, text)?;
+        crate::docker::compile(&docker).map_err(located)?.scenario
+    } else {
+        crate::scenario::parse(file, text)?
+    };
+    let sim = Sim::from_scenario(&scenario).map_err(located)?;
     Ok((scenario, sim))
 }
 

@@ -2,4 +2,9 @@
 //! into the kernel-level model exactly as a given Docker Engine would build it.
 
 pub mod cli;
+pub mod compile;
 pub mod rules;
+pub mod scenario;
+
+pub use compile::{Compiled, compile};
+pub use scenario::DockerScenario;

@@ -9,9 +9,25 @@ pub use types::*;
 
 /// Parse a scenario from RON text. `file` is used only in diagnostics.
 pub fn parse(file: &str, text: &str) -> Result<Scenario, ScenarioError> {
+    parse_ron(file, text)
+}
+
+/// Is this a Docker-level file (`DockerScenario(...)`) rather than a kernel-level one?
+pub fn is_docker_level(text: &str) -> bool {
+    text.lines()
+        .map(str::trim)
+        .find(|l| !l.is_empty() && !l.starts_with("//"))
+        .is_some_and(|l| l.starts_with("DockerScenario"))
+}
+
+/// Parse any scenario-shaped RON type, with diagnostics located in the file.
+pub fn parse_ron<T: serde::de::DeserializeOwned>(
+    file: &str,
+    text: &str,
+) -> Result<T, ScenarioError> {
     let options =
         ron::Options::default().with_default_extension(ron::extensions::Extensions::IMPLICIT_SOME);
-    options.from_str::<Scenario>(text).map_err(|e| {
+    options.from_str::<T>(text).map_err(|e| {
         let src = Source::new(file, text);
         ScenarioError::single(src.at_position(
             e.span.start.line,

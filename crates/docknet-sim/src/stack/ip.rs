@@ -260,6 +260,8 @@ impl Sim {
     /// outgoing interface's address for the next hop; the destination itself if local).
     pub(crate) fn select_source(&self, ns: NsId, dst: Ipv4Addr) -> Option<Ipv4Addr> {
         match self.route_lookup(ns, dst) {
+            // `local 127.0.0.0/8 dev lo src 127.0.0.1`; other local routes use the address itself.
+            RouteDecision::Local if dst.is_loopback() => Some(Ipv4Addr::LOCALHOST),
             RouteDecision::Local => Some(dst),
             RouteDecision::Out {
                 iface,

@@ -1,0 +1,1212 @@
+//! Docker-level scenario -> kernel-level scenario, as Docker Engine would build it:
+//! networks from the address pools, lowest-free IPs, `br-<id>` and `veth<hex>` names, MACs by
+//! engine version, the rules and sysctls of that version, docker-proxy relays, the embedded
+//! DNS on user-defined networks, and Docker Desktop's VM with its user-space forwarders.
+
+use super::cli::{
+    self, DaemonOptions, DockerCommand, NetworkMode, PortBinding, PortProto, RunSpec,
+};
+use super::rules::{self, BridgeNetwork, EngineVersion, HostRulesInput, PublishedPort};
+use super::scenario::{ContainerSpec, DockerScenario, NetworkSpec, Platform};
+use crate::build::{Loc, Problem};
+use crate::scenario::{IfaceSpec, LinkSpec, NamespaceSpec, NsRole, ProcessSpec, Proto, Scenario};
+use crate::wire::MacAddr;
+use ipnet::Ipv4Net;
+use rand::{Rng, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+use std::collections::{BTreeMap, BTreeSet};
+use std::net::Ipv4Addr;
+
+/// The compiled scenario and where each Docker-level name lives in it.
+#[derive(Clone, Debug)]
+pub struct Compiled {
+    pub scenario: Scenario,
+    /// Container, peer and host names -> the namespace that runs their processes.
+    pub namespaces: BTreeMap<String, String>,
+}
+
+/// Docker Desktop's fixed addresses (192.168.65.0/24).
+const DESKTOP_VM: Ipv4Addr = Ipv4Addr::new(192, 168, 65, 3);
+const DESKTOP_GATEWAY: Ipv4Addr = Ipv4Addr::new(192, 168, 65, 1);
+const DESKTOP_DNS: Ipv4Addr = Ipv4Addr::new(192, 168, 65, 7);
+const DESKTOP_HOST_OLD: Ipv4Addr = Ipv4Addr::new(192, 168, 65, 2);
+const DESKTOP_HOST: Ipv4Addr = Ipv4Addr::new(192, 168, 65, 254);
+
+/// The first port `-P` and `-p 80` take (ip_local_port_range's start).
+const EPHEMERAL_START: u16 = 32768;
+
+struct Network {
+    name: String,
+    bridge: String,
+    subnet: Ipv4Net,
+    gateway: Ipv4Addr,
+    internal: bool,
+    icc: bool,
+    default_bridge: bool,
+    mac: MacAddr,
+    used: BTreeSet<Ipv4Addr>,
+}
+
+struct Endpoint {
+    net: usize,
+    ip: Ipv4Addr,
+    mac: MacAddr,
+    veth: String,
+    aliases: Vec<String>,
+}
+
+enum Mode {
+    Own,
+    Host,
+    Isolated,
+    Shared(String),
+}
+
+struct Container {
+    name: String,
+    id: String,
+    mode: Mode,
+    endpoints: Vec<Endpoint>,
+    ports: Vec<PublishedPort>,
+    services: Vec<ProcessSpec>,
+    add_hosts: Vec<(String, Ipv4Addr)>,
+}
+
+struct Compiler<'a> {
+    sc: &'a DockerScenario,
+    engine: EngineVersion,
+    daemon: DaemonOptions,
+    rng: ChaCha8Rng,
+    networks: Vec<Network>,
+    containers: Vec<Container>,
+    next_port: BTreeMap<PortProto, u16>,
+    problems: Vec<Problem>,
+    /// Desktop: the Mac/PC namespace name; None on Linux.
+    desktop_host: Option<&'static str>,
+    host_names: Vec<String>,
+}
+
+/// Compile a Docker-level scenario, or return every problem found.
+pub fn compile(sc: &DockerScenario) -> Result<Compiled, Vec<Problem>> {
+    let mut c = Compiler::new(sc);
+    c.create_default_bridge();
+    for n in &sc.networks {
+        c.structured_network(n);
+    }
+    for ct in &sc.containers {
+        c.structured_container(ct);
+    }
+    for line in &sc.commands {
+        c.command(line);
+    }
+    let out = c.emit();
+    if c.problems.is_empty() {
+        Ok(out)
+    } else {
+        Err(c.problems)
+    }
+}
+
+impl<'a> Compiler<'a> {
+    fn new(sc: &'a DockerScenario) -> Self {
+        let mut problems = Vec::new();
+        let (engine_text, desktop_host, host_names) = match &sc.platform {
+            Platform::Linux { engine } => (engine.clone(), None, Vec::new()),
+            Platform::DesktopMac { release, .. } => {
+                ("28.5".into(), Some("mac"), desktop_names(release, "mac"))
+            }
+            Platform::DesktopWindows { release, .. } => (
+                "28.5".into(),
+                Some("windows"),
+                desktop_names(release.as_deref().unwrap_or("current"), "win"),
+            ),
+        };
+        let engine = engine_text.parse::<EngineVersion>().unwrap_or_else(|e| {
+            problems.push(Problem::at(
+                None,
+                &engine_text,
+                format!("engine version `{engine_text}`: {e}"),
+                "write e.g. \"27.5\" or \"28.5\"",
+            ));
+            EngineVersion {
+                major: 28,
+                minor: 5,
+            }
+        });
+        let daemon = cli::parse_daemon_args(&sc.daemon).unwrap_or_else(|e| {
+            problems.push(embedded(
+                &sc.daemon,
+                e.column,
+                format!("daemon options: {}", e.message),
+                e.help.clone(),
+            ));
+            DaemonOptions::default()
+        });
+        Compiler {
+            sc,
+            engine,
+            daemon,
+            rng: ChaCha8Rng::seed_from_u64(sc.seed ^ 0x646f_636b),
+            networks: Vec::new(),
+            containers: Vec::new(),
+            next_port: BTreeMap::new(),
+            problems,
+            desktop_host,
+            host_names,
+        }
+    }
+
+    fn engine_ns(&self) -> &'static str {
+        if self.desktop_host.is_some() {
+            "vm"
+        } else {
+            "host"
+        }
+    }
+
+    fn hex(&mut self, n: usize) -> String {
+        (0..n)
+            .map(|_| char::from_digit(self.rng.random_range(0..16u32), 16).unwrap_or('0'))
+            .collect()
+    }
+
+    fn random_mac(&mut self) -> MacAddr {
+        let mut b: [u8; 6] = self.rng.random();
+        b[0] = (b[0] & 0xfe) | 0x02;
+        MacAddr(b)
+    }
+
+    /// 02:42 + the IPv4 address before 28.0; random (locally administered) from 28.0.
+    fn container_mac(&mut self, ip: Ipv4Addr) -> MacAddr {
+        if self.engine.major < 28 {
+            let o = ip.octets();
+            MacAddr([0x02, 0x42, o[0], o[1], o[2], o[3]])
+        } else {
+            self.random_mac()
+        }
+    }
+
+    fn bridge_mac(&mut self) -> MacAddr {
+        if self.engine.major < 28 {
+            let r: [u8; 4] = self.rng.random();
+            MacAddr([0x02, 0x42, r[0], r[1], r[2], r[3]])
+        } else {
+            self.random_mac()
+        }
+    }
+
+    fn host_subnets(&self) -> Vec<Ipv4Net> {
+        let mut v: Vec<Ipv4Net> = self
+            .sc
+            .host
+            .nics
+            .iter()
+            .filter_map(|n| n.addr.parse::<Ipv4Net>().ok())
+            .map(|n| n.trunc())
+            .collect();
+        if self.desktop_host.is_some() {
+            v.push(Ipv4Net::new(Ipv4Addr::new(192, 168, 65, 0), 24).expect("valid"));
+        }
+        v
+    }
+
+    fn overlaps(&self, subnet: Ipv4Net) -> Option<String> {
+        if let Some(n) = self
+            .networks
+            .iter()
+            .find(|n| n.subnet.contains(&subnet.network()) || subnet.contains(&n.subnet.network()))
+        {
+            return Some(format!("network `{}` ({})", n.name, n.subnet));
+        }
+        self.host_subnets()
+            .into_iter()
+            .find(|h| h.contains(&subnet.network()) || subnet.contains(&h.network()))
+            .map(|h| format!("the host's own subnet {h}"))
+    }
+
+    /// The next free local pool: 172.17-31/16, then 192.168.0.0/16 in /20s.
+    fn next_pool(&self) -> Option<Ipv4Net> {
+        let sixteens =
+            (17..=31).map(|b| Ipv4Net::new(Ipv4Addr::new(172, b, 0, 0), 16).expect("valid"));
+        let twenties =
+            (0..16).map(|i| Ipv4Net::new(Ipv4Addr::new(192, 168, i * 16, 0), 20).expect("valid"));
+        sixteens
+            .chain(twenties)
+            .find(|p| self.overlaps(*p).is_none())
+    }
+
+    fn add_network(
+        &mut self,
+        name: &str,
+        bridge: Option<String>,
+        subnet: Ipv4Net,
+        internal: bool,
+        icc: bool,
+        default_bridge: bool,
+    ) {
+        let gateway = Ipv4Addr::from(u32::from(subnet.network()) + 1);
+        let bridge = bridge.unwrap_or_else(|| format!("br-{}", self.hex(12)));
+        let mac = self.bridge_mac();
+        let used = BTreeSet::from([gateway]);
+        self.networks.push(Network {
+            name: name.into(),
+            bridge,
+            subnet,
+            gateway,
+            internal,
+            icc,
+            default_bridge,
+            mac,
+            used,
+        });
+    }
+
+    fn create_default_bridge(&mut self) {
+        let subnet = self
+            .daemon
+            .bip
+            .map(|b| b.trunc())
+            .unwrap_or_else(|| Ipv4Net::new(Ipv4Addr::new(172, 17, 0, 0), 16).expect("valid"));
+        let icc = self.daemon.icc;
+        self.add_network("bridge", Some("docker0".into()), subnet, false, icc, true);
+    }
+
+    fn structured_network(&mut self, n: &NetworkSpec) {
+        let mut line = String::from("docker network create");
+        if let Some(s) = &n.subnet {
+            line += &format!(" --subnet {s}");
+        }
+        if n.internal {
+            line += " --internal";
+        }
+        if n.icc == Some(false) {
+            line += " -o com.docker.network.bridge.enable_icc=false";
+        }
+        line += &format!(" {}", n.name);
+        self.command_at(&line, Some(&n.name));
+    }
+
+    fn structured_container(&mut self, c: &ContainerSpec) {
+        let mut line = format!("docker run -d --name {}", c.name);
+        if let Some(n) = &c.network {
+            line += &format!(" --network {n}");
+        }
+        for p in &c.publish {
+            line += &format!(" -p {p}");
+        }
+        if c.publish_all {
+            line += " -P";
+        }
+        for a in &c.aliases {
+            line += &format!(" --network-alias {a}");
+        }
+        line += &format!(
+            " {}",
+            if c.image.is_empty() {
+                "busybox"
+            } else {
+                &c.image
+            }
+        );
+        self.command_at(&line, Some(&c.name));
+        if let (Some(services), Some(ct)) = (&c.services, self.containers.last_mut()) {
+            ct.services = services.clone();
+        }
+        for n in &c.connect {
+            self.command_at(
+                &format!("docker network connect {n} {}", c.name),
+                Some(&c.name),
+            );
+        }
+    }
+
+    fn command(&mut self, line: &str) {
+        self.command_at(line, None);
+    }
+
+    /// Run one command; errors point at the offending token (or at the structured item).
+    fn command_at(&mut self, line: &str, item: Option<&str>) {
+        let cmd = match cli::parse_command(line) {
+            Ok(c) => c,
+            Err(e) => {
+                let p = match item {
+                    Some(name) => {
+                        Problem::at(Some(name), &e.token, e.message.clone(), e.help.clone())
+                    }
+                    None => embedded(line, e.column, e.message.clone(), e.help.clone()),
+                };
+                self.problems.push(p);
+                return;
+            }
+        };
+        let anchor = item.unwrap_or(line);
+        match cmd {
+            DockerCommand::NetworkCreate(n) => self.network_create(anchor, n),
+            DockerCommand::Run(r) => self.run(anchor, r),
+            DockerCommand::NetworkConnect(c) => {
+                let Some(ct) = self.containers.iter().position(|x| x.name == c.container) else {
+                    self.fail(
+                        anchor,
+                        &c.container,
+                        format!("No such container: {}", c.container),
+                        "start it with `docker run --name` first",
+                    );
+                    return;
+                };
+                self.connect(anchor, ct, &c.network, c.aliases, c.ip);
+            }
+            DockerCommand::NetworkDisconnect { network, container } => {
+                let net = self.networks.iter().position(|n| n.name == network);
+                let ct = self.containers.iter_mut().find(|x| x.name == container);
+                match (net, ct) {
+                    (Some(n), Some(ct)) => ct.endpoints.retain(|e| e.net != n),
+                    _ => self.fail(
+                        anchor,
+                        &network,
+                        format!("cannot disconnect `{container}` from `{network}`"),
+                        "both must exist",
+                    ),
+                }
+            }
+        }
+    }
+
+    fn fail(&mut self, anchor: &str, value: &str, message: String, help: &str) {
+        let anchor_is_value = anchor.contains(' ');
+        let p = if anchor_is_value {
+            let col = anchor.find(value).map_or(1, |i| i + 1);
+            embedded(anchor, col, message, help.to_string())
+        } else {
+            Problem::at(Some(anchor), value, message, help.to_string())
+        };
+        self.problems.push(p);
+    }
+
+    fn network_create(&mut self, anchor: &str, n: cli::NetworkCreate) {
+        if self.networks.iter().any(|x| x.name == n.name) {
+            self.fail(
+                anchor,
+                &n.name,
+                format!("network with name {} already exists", n.name),
+                "pick another name",
+            );
+            return;
+        }
+        let subnet = match n.subnet {
+            Some(s) => {
+                if let Some(other) = self.overlaps(s.trunc()) {
+                    self.fail(anchor, &s.to_string(), format!("invalid pool request: Pool overlaps with other one on this address space ({other})"), "choose a subnet that no other network or host interface uses");
+                    return;
+                }
+                s.trunc()
+            }
+            None => match self.next_pool() {
+                Some(p) => p,
+                None => {
+                    self.fail(
+                        anchor,
+                        &n.name,
+                        "could not find an available, non-overlapping IPv4 address pool".into(),
+                        "remove a network or give --subnet",
+                    );
+                    return;
+                }
+            },
+        };
+        self.add_network(
+            &n.name,
+            n.bridge_name.clone(),
+            subnet,
+            n.internal,
+            n.icc,
+            false,
+        );
+    }
+
+    fn run(&mut self, anchor: &str, r: RunSpec) {
+        let name = r
+            .name
+            .clone()
+            .unwrap_or_else(|| format!("ctr{}", self.containers.len() + 1));
+        if self.containers.iter().any(|c| c.name == name) {
+            self.fail(
+                anchor,
+                &name,
+                format!("Conflict. The container name \"/{name}\" is already in use"),
+                "give each container its own --name",
+            );
+            return;
+        }
+        let id = self.hex(64);
+        let mut services: Vec<ProcessSpec> = cli::image_ports(&r.image)
+            .into_iter()
+            .map(|(port, proto)| ProcessSpec::Listen {
+                proto: kernel_proto(proto),
+                port,
+                addr: None,
+                reply: 200,
+                name: Some(image_name(&r.image)),
+            })
+            .collect();
+        let mode = match &r.network {
+            NetworkMode::Host => Mode::Host,
+            NetworkMode::None => Mode::Isolated,
+            NetworkMode::Container(x) => {
+                if !self.containers.iter().any(|c| c.name == *x) {
+                    self.fail(
+                        anchor,
+                        x,
+                        format!("No such container: {x} (named by --network container:{x})"),
+                        "start that container first, or fix the name",
+                    );
+                    return;
+                }
+                Mode::Shared(x.clone())
+            }
+            NetworkMode::Bridge | NetworkMode::Named(_) => Mode::Own,
+        };
+        if matches!(mode, Mode::Host | Mode::Shared(_)) && !r.publish.is_empty() {
+            // Docker ignores -p in these modes (with a warning); nothing to publish.
+            services.retain(|_| true);
+        }
+        self.containers.push(Container {
+            name: name.clone(),
+            id,
+            mode,
+            endpoints: Vec::new(),
+            ports: Vec::new(),
+            services,
+            add_hosts: r.add_hosts.clone(),
+        });
+        let ct = self.containers.len() - 1;
+        let net = match &r.network {
+            NetworkMode::Bridge => Some("bridge".to_string()),
+            NetworkMode::Named(n) => Some(n.clone()),
+            _ => None,
+        };
+        if let Some(net) = net {
+            if !self.connect(anchor, ct, &net, r.aliases.clone(), r.ip) {
+                self.containers.pop();
+                return;
+            }
+            self.publish(anchor, ct, &r);
+        }
+    }
+
+    /// Attach container `ct` to network `name`: lowest free address, MAC, veth.
+    fn connect(
+        &mut self,
+        anchor: &str,
+        ct: usize,
+        name: &str,
+        aliases: Vec<String>,
+        ip: Option<Ipv4Addr>,
+    ) -> bool {
+        let Some(net) = self.networks.iter().position(|n| n.name == name) else {
+            let known: Vec<&str> = self.networks.iter().map(|n| n.name.as_str()).collect();
+            self.fail(
+                anchor,
+                name,
+                format!("network {name} not found"),
+                &format!(
+                    "create it first with `docker network create {name}` (known: {})",
+                    known.join(", ")
+                ),
+            );
+            return false;
+        };
+        if self.containers[ct].endpoints.iter().any(|e| e.net == net) {
+            self.fail(
+                anchor,
+                name,
+                format!(
+                    "container {} is already attached to network {name}",
+                    self.containers[ct].name
+                ),
+                "connect each network once",
+            );
+            return false;
+        }
+        let n = &self.networks[net];
+        let addr = match ip {
+            Some(ip) if !n.subnet.contains(&ip) || n.used.contains(&ip) => {
+                let msg = format!(
+                    "Address {ip} is not available in network {name} ({})",
+                    n.subnet
+                );
+                self.fail(
+                    anchor,
+                    &ip.to_string(),
+                    msg,
+                    "pick a free address inside the network's subnet",
+                );
+                return false;
+            }
+            Some(ip) => Some(ip),
+            None => n.subnet.hosts().find(|a| !n.used.contains(a)),
+        };
+        let Some(addr) = addr else {
+            self.fail(
+                anchor,
+                name,
+                format!("no available IPv4 addresses on network {name}"),
+                "use a larger --subnet",
+            );
+            return false;
+        };
+        self.networks[net].used.insert(addr);
+        let mac = self.container_mac(addr);
+        let veth = format!("veth{}", self.hex(7));
+        self.containers[ct].endpoints.push(Endpoint {
+            net,
+            ip: addr,
+            mac,
+            veth,
+            aliases,
+        });
+        true
+    }
+
+    fn publish(&mut self, anchor: &str, ct: usize, r: &RunSpec) {
+        let mut bindings: Vec<PortBinding> = r.publish.clone();
+        if r.publish_all {
+            let exposed = cli::image_ports(&r.image)
+                .into_iter()
+                .chain(r.expose.iter().copied());
+            for (port, proto) in exposed {
+                if !bindings
+                    .iter()
+                    .any(|b| b.container_port == port && b.proto == proto)
+                {
+                    bindings.push(PortBinding {
+                        host_ip: None,
+                        host_port: None,
+                        container_port: port,
+                        proto,
+                    });
+                }
+            }
+        }
+        let Some(ep_ip) = self.containers[ct].endpoints.first().map(|e| e.ip) else {
+            return;
+        };
+        for b in bindings {
+            let host_port = match b.host_port {
+                Some(p) => p,
+                None => {
+                    let next = self.next_port.entry(b.proto).or_insert(EPHEMERAL_START);
+                    let p = *next;
+                    *next = next.checked_add(1).unwrap_or(EPHEMERAL_START);
+                    p
+                }
+            };
+            let clash = self
+                .containers
+                .iter()
+                .flat_map(|c| c.ports.iter())
+                .any(|p| {
+                    p.host_port == host_port
+                        && p.proto == rules_proto(b.proto)
+                        && (p.host_ip.is_none() || b.host_ip.is_none() || p.host_ip == b.host_ip)
+                });
+            if clash {
+                let ip = b.host_ip.map_or("0.0.0.0".to_string(), |i| i.to_string());
+                self.fail(
+                    anchor,
+                    &host_port.to_string(),
+                    format!("Bind for {ip}:{host_port} failed: port is already allocated"),
+                    "publish on another host port",
+                );
+                continue;
+            }
+            let _ = ep_ip;
+            self.containers[ct].ports.push(PublishedPort {
+                host_ip: b.host_ip,
+                host_port,
+                container_port: b.container_port,
+                proto: rules_proto(b.proto),
+            });
+        }
+    }
+
+    /// The namespace that runs a container's processes.
+    fn ns_of(&self, c: &Container) -> String {
+        match &c.mode {
+            Mode::Own | Mode::Isolated => c.name.clone(),
+            Mode::Host => self.engine_ns().into(),
+            Mode::Shared(x) => self
+                .containers
+                .iter()
+                .find(|o| o.name == *x)
+                .map_or(x.clone(), |o| self.ns_of(o)),
+        }
+    }
+
+    fn emit(&mut self) -> Compiled {
+        let mut names = BTreeMap::new();
+        let engine = self.engine_ns();
+        let mut namespaces = Vec::new();
+        let mut links = Vec::new();
+
+        // The engine's namespace: the Linux host, or Desktop's VM.
+        let mut eng = NamespaceSpec {
+            name: engine.into(),
+            role: if self.desktop_host.is_some() {
+                NsRole::Vm
+            } else {
+                NsRole::Host
+            },
+            ..Default::default()
+        };
+        let input = self.rules_input();
+        eng.iptables = rules::host_rules(&input);
+        eng.sysctls = rules::host_sysctls(&input).into_iter().collect();
+        for n in &self.networks {
+            eng.interfaces.push(IfaceSpec {
+                name: n.bridge.clone(),
+                bridge: true,
+                mac: Some(n.mac.to_string()),
+                addrs: vec![format!("{}/{}", n.gateway, n.subnet.prefix_len())],
+                ..Default::default()
+            });
+        }
+        match self.desktop_host {
+            None => {
+                for nic in &self.sc.host.nics {
+                    eng.interfaces.push(IfaceSpec {
+                        name: nic.name.clone(),
+                        mac: nic.mac.clone(),
+                        addrs: vec![nic.addr.clone()],
+                        ..Default::default()
+                    });
+                }
+                eng.processes.extend(self.sc.host.services.iter().cloned());
+                eng.nameserver = self.sc.host.nameserver.clone();
+                if let Some(gw) = &self.sc.host.gateway {
+                    eng.routes.push(format!("default via {gw}"));
+                }
+                names.insert("host".into(), engine.to_string());
+            }
+            Some(desk) => {
+                eng.interfaces.push(IfaceSpec {
+                    name: "eth0".into(),
+                    addrs: vec![format!("{DESKTOP_VM}/24")],
+                    ..Default::default()
+                });
+                eng.routes.push(format!("default via {DESKTOP_GATEWAY}"));
+                eng.nameserver = Some(DESKTOP_DNS.to_string());
+                namespaces.push(self.desktop_host_ns(desk));
+                links.push(LinkSpec::Veth {
+                    a: format!("{desk}:vpnkit0"),
+                    b: format!("{engine}:eth0"),
+                    latency_us: Some(50),
+                });
+                names.insert(desk.into(), desk.into());
+                names.insert("vm".into(), engine.to_string());
+            }
+        }
+        if self.daemon.userland_proxy {
+            for c in &self.containers {
+                let Some(ep) = c.endpoints.first() else {
+                    continue;
+                };
+                for p in c.ports.iter().filter(|p| p.proto == rules::PortProto::Tcp) {
+                    eng.processes.push(ProcessSpec::Relay {
+                        port: p.host_port,
+                        addr: p.host_ip.map(|i| i.to_string()),
+                        to: format!("{}:{}", ep.ip, p.container_port),
+                        name: Some("docker-proxy".into()),
+                    });
+                }
+            }
+        }
+
+        // Containers with their own namespace. The embedded DNS listens on random ports.
+        let dns_ports: Vec<(u16, u16)> = (0..self.containers.len())
+            .map(|_| {
+                (
+                    self.rng.random_range(32768..61000u16),
+                    self.rng.random_range(32768..61000u16),
+                )
+            })
+            .collect();
+        let mut shared_services: BTreeMap<String, Vec<ProcessSpec>> = BTreeMap::new();
+        for (c, &dns_ports) in self.containers.iter().zip(&dns_ports) {
+            let ns = self.ns_of(c);
+            names.insert(c.name.clone(), ns.clone());
+            if !matches!(c.mode, Mode::Own | Mode::Isolated) {
+                shared_services
+                    .entry(ns)
+                    .or_default()
+                    .extend(c.services.iter().cloned());
+                continue;
+            }
+            let mut spec = NamespaceSpec {
+                name: c.name.clone(),
+                role: NsRole::Container,
+                processes: c.services.clone(),
+                ..Default::default()
+            };
+            for (i, ep) in c.endpoints.iter().enumerate() {
+                let n = &self.networks[ep.net];
+                let ifname = format!("eth{i}");
+                spec.interfaces.push(IfaceSpec {
+                    name: ifname.clone(),
+                    mac: Some(ep.mac.to_string()),
+                    addrs: vec![format!("{}/{}", ep.ip, n.subnet.prefix_len())],
+                    ..Default::default()
+                });
+                eng.interfaces.push(IfaceSpec {
+                    name: ep.veth.clone(),
+                    master: Some(n.bridge.clone()),
+                    hairpin: !self.daemon.userland_proxy,
+                    ..Default::default()
+                });
+                links.push(LinkSpec::Veth {
+                    a: format!("{engine}:{}", ep.veth),
+                    b: format!("{}:{ifname}", c.name),
+                    latency_us: None,
+                });
+            }
+            if let Some(gw) = c
+                .endpoints
+                .iter()
+                .map(|e| &self.networks[e.net])
+                .find(|n| !n.internal)
+                .map(|n| n.gateway)
+            {
+                spec.routes.push(format!("default via {gw}"));
+            }
+            spec.hosts.insert(
+                c.id[..12].to_string(),
+                c.endpoints
+                    .first()
+                    .map_or("127.0.0.1".into(), |e| e.ip.to_string()),
+            );
+            for (h, ip) in &c.add_hosts {
+                spec.hosts.insert(h.clone(), ip.to_string());
+            }
+            self.resolver_for(c, dns_ports, &mut spec);
+            namespaces.push(spec);
+        }
+        for (ns, procs) in shared_services {
+            if ns == engine {
+                eng.processes.extend(procs);
+            } else if let Some(spec) = namespaces.iter_mut().find(|s| s.name == ns) {
+                spec.processes.extend(procs);
+            }
+        }
+        namespaces.insert(0, eng);
+
+        // Peers on the LAN of a host NIC (direct cable, or a switch when several share it).
+        let lan_nic = self
+            .sc
+            .host
+            .nics
+            .first()
+            .map(|n| n.name.clone())
+            .unwrap_or_default();
+        let mut by_nic: BTreeMap<String, Vec<&super::scenario::PeerSpec>> = BTreeMap::new();
+        for p in &self.sc.peers {
+            by_nic
+                .entry(p.nic.clone().unwrap_or_else(|| lan_nic.clone()))
+                .or_default()
+                .push(p);
+        }
+        let host_side = self.desktop_host.unwrap_or(engine);
+        for (nic, peers) in by_nic {
+            let switch = peers.len() > 1;
+            if switch {
+                let sw = format!("lan-{nic}");
+                let mut s = NamespaceSpec {
+                    name: sw.clone(),
+                    role: NsRole::Router,
+                    ..Default::default()
+                };
+                s.interfaces.push(IfaceSpec {
+                    name: "sw0".into(),
+                    bridge: true,
+                    ..Default::default()
+                });
+                s.interfaces.push(IfaceSpec {
+                    name: "up".into(),
+                    master: Some("sw0".into()),
+                    ..Default::default()
+                });
+                links.push(LinkSpec::Wire {
+                    a: format!("{host_side}:{nic}"),
+                    b: format!("{sw}:up"),
+                    latency_us: None,
+                    mbps: None,
+                });
+                for p in &peers {
+                    s.interfaces.push(IfaceSpec {
+                        name: format!("to-{}", p.name),
+                        master: Some("sw0".into()),
+                        ..Default::default()
+                    });
+                    links.push(LinkSpec::Wire {
+                        a: format!("{sw}:to-{}", p.name),
+                        b: format!("{}:eth0", p.name),
+                        latency_us: None,
+                        mbps: None,
+                    });
+                }
+                namespaces.push(s);
+            } else if let Some(p) = peers.first() {
+                links.push(LinkSpec::Wire {
+                    a: format!("{host_side}:{nic}"),
+                    b: format!("{}:eth0", p.name),
+                    latency_us: None,
+                    mbps: None,
+                });
+            }
+            for p in peers {
+                names.insert(p.name.clone(), p.name.clone());
+                namespaces.push(NamespaceSpec {
+                    name: p.name.clone(),
+                    role: NsRole::External,
+                    interfaces: vec![IfaceSpec {
+                        name: "eth0".into(),
+                        mac: p.mac.clone(),
+                        addrs: vec![p.addr.clone()],
+                        ..Default::default()
+                    }],
+                    processes: p.services.clone(),
+                    ..Default::default()
+                });
+            }
+        }
+
+        let traffic = self
+            .sc
+            .traffic
+            .iter()
+            .map(|t| retarget(t, &names))
+            .collect();
+        let observe = self
+            .sc
+            .observe
+            .iter()
+            .map(|o| match o.split_once(':') {
+                Some((n, i)) => format!("{}:{i}", names.get(n).map_or(n, |s| s.as_str())),
+                None => o.clone(),
+            })
+            .collect();
+        let scenario = Scenario {
+            title: self.sc.title.clone(),
+            description: self.sc.description.clone(),
+            seed: self.sc.seed,
+            namespaces,
+            links,
+            traffic,
+            observe,
+        };
+        Compiled {
+            scenario,
+            namespaces: names,
+        }
+    }
+
+    /// Desktop: the Mac/PC itself, with its NICs and services, and the user-space network
+    /// stack that forwards published ports into the VM and connections out of it.
+    fn desktop_host_ns(&self, name: &str) -> NamespaceSpec {
+        let mut spec = NamespaceSpec {
+            name: name.into(),
+            role: NsRole::Host,
+            ..Default::default()
+        };
+        for nic in &self.sc.host.nics {
+            spec.interfaces.push(IfaceSpec {
+                name: nic.name.clone(),
+                mac: nic.mac.clone(),
+                addrs: vec![nic.addr.clone()],
+                ..Default::default()
+            });
+        }
+        let host_addr = if self.host_names.iter().any(|n| n == "host.docker.internal") {
+            DESKTOP_HOST
+        } else {
+            DESKTOP_HOST_OLD
+        };
+        spec.interfaces.push(IfaceSpec {
+            name: "vpnkit0".into(),
+            addrs: vec![
+                format!("{DESKTOP_GATEWAY}/24"),
+                format!("{host_addr}/24"),
+                format!("{DESKTOP_DNS}/24"),
+            ],
+            ..Default::default()
+        });
+        spec.processes.extend(self.sc.host.services.iter().cloned());
+        // Connections from containers to the Mac are re-made by the backend from the Mac itself.
+        for s in &self.sc.host.services {
+            if let ProcessSpec::Listen {
+                proto: Proto::Tcp,
+                port,
+                ..
+            } = s
+            {
+                spec.processes.push(ProcessSpec::Relay {
+                    port: *port,
+                    addr: Some(host_addr.to_string()),
+                    to: format!("127.0.0.1:{port}"),
+                    name: Some("com.docker.backend".into()),
+                });
+            }
+        }
+        // Published ports: the backend listens on the Mac and connects into the VM.
+        for c in &self.containers {
+            for p in c.ports.iter().filter(|p| p.proto == rules::PortProto::Tcp) {
+                spec.processes.push(ProcessSpec::Relay {
+                    port: p.host_port,
+                    addr: p.host_ip.map(|i| i.to_string()),
+                    to: format!("{DESKTOP_VM}:{}", p.host_port),
+                    name: Some("com.docker.backend".into()),
+                });
+            }
+        }
+        let records = self
+            .host_names
+            .iter()
+            .map(|n| (n.clone(), host_addr.to_string()))
+            .collect();
+        spec.processes.push(ProcessSpec::Dns {
+            port: 53,
+            addr: Some(DESKTOP_DNS.to_string()),
+            records,
+            name: Some("desktop DNS".into()),
+        });
+        spec
+    }
+
+    /// resolv.conf and the embedded DNS: 127.0.0.11 on user-defined networks, the host's
+    /// (or Desktop VM's) nameserver on the default bridge.
+    fn resolver_for(
+        &self,
+        c: &Container,
+        (tcp_port, udp_port): (u16, u16),
+        spec: &mut NamespaceSpec,
+    ) {
+        let user_nets: Vec<usize> = c
+            .endpoints
+            .iter()
+            .map(|e| e.net)
+            .filter(|&n| !self.networks[n].default_bridge)
+            .collect();
+        if user_nets.is_empty() {
+            spec.nameserver = match self.desktop_host {
+                Some(_) => Some(DESKTOP_DNS.to_string()),
+                None => self.sc.host.nameserver.clone(),
+            };
+            return;
+        }
+        let mut records: BTreeMap<String, String> = BTreeMap::new();
+        for other in &self.containers {
+            for ep in other
+                .endpoints
+                .iter()
+                .filter(|e| user_nets.contains(&e.net))
+            {
+                for n in std::iter::once(&other.name)
+                    .chain(ep.aliases.iter())
+                    .chain(std::iter::once(&other.id[..12].to_string()))
+                {
+                    records
+                        .entry(n.to_ascii_lowercase())
+                        .or_insert_with(|| ep.ip.to_string());
+                }
+            }
+        }
+        if self.desktop_host.is_some() {
+            let host_addr = if self.host_names.iter().any(|n| n == "host.docker.internal") {
+                DESKTOP_HOST
+            } else {
+                DESKTOP_HOST_OLD
+            };
+            for n in &self.host_names {
+                records.insert(n.clone(), host_addr.to_string());
+            }
+        }
+        spec.nameserver = Some("127.0.0.11".into());
+        spec.iptables = rules::dns_rules(tcp_port, udp_port);
+        spec.processes.push(ProcessSpec::Dns {
+            port: udp_port,
+            addr: Some("127.0.0.11".into()),
+            records,
+            name: Some("dockerd-embedded-dns".into()),
+        });
+    }
+
+    fn rules_input(&self) -> HostRulesInput {
+        let networks = self
+            .networks
+            .iter()
+            .map(|n| BridgeNetwork {
+                bridge: n.bridge.clone(),
+                subnet: n.subnet,
+                gateway: n.gateway,
+                default_bridge: n.default_bridge,
+                internal: n.internal,
+                icc: n.icc,
+                ip_masquerade: true,
+                host_ipv4: None,
+            })
+            .collect();
+        let endpoints = self
+            .containers
+            .iter()
+            .flat_map(|c| {
+                c.endpoints
+                    .iter()
+                    .enumerate()
+                    .map(move |(i, e)| rules::Endpoint {
+                        network: e.net,
+                        ip: e.ip,
+                        ports: if i == 0 { c.ports.clone() } else { Vec::new() },
+                    })
+            })
+            .collect();
+        HostRulesInput {
+            engine: self.engine,
+            userland_proxy: self.daemon.userland_proxy,
+            networks,
+            endpoints,
+        }
+    }
+}
+
+/// A problem at `column` of a command line (found verbatim in the file).
+fn embedded(line: &str, column: usize, message: String, help: String) -> Problem {
+    Problem {
+        loc: Loc::Embedded {
+            anchor: None,
+            text: line.to_string(),
+            line: 1,
+            column: column.max(1),
+        },
+        message,
+        help,
+    }
+}
+
+fn kernel_proto(p: PortProto) -> Proto {
+    match p {
+        PortProto::Tcp => Proto::Tcp,
+        PortProto::Udp => Proto::Udp,
+    }
+}
+
+fn rules_proto(p: PortProto) -> rules::PortProto {
+    match p {
+        PortProto::Tcp => rules::PortProto::Tcp,
+        PortProto::Udp => rules::PortProto::Udp,
+    }
+}
+
+/// `nginx:1.27` -> `nginx`, for process names.
+fn image_name(image: &str) -> String {
+    let base = image.rsplit('/').next().unwrap_or(image);
+    base.split([':', '@']).next().unwrap_or(base).to_string()
+}
+
+/// The names Docker Desktop gives the host, by release (none before 17.06).
+fn desktop_names(release: &str, os: &str) -> Vec<String> {
+    let v = if release == "current" {
+        (99, 0)
+    } else {
+        let mut it = release.split('.').map(|p| p.parse::<u32>().unwrap_or(0));
+        (it.next().unwrap_or(0), it.next().unwrap_or(0))
+    };
+    let mut names = Vec::new();
+    if v >= (17, 6) && v < (17, 12) {
+        names.push(format!("docker.for.{os}.localhost"));
+    }
+    if v >= (17, 12) && v < (18, 3) {
+        names.push(format!("docker.for.{os}.host.internal"));
+    }
+    if v >= (18, 3) {
+        names.push("host.docker.internal".into());
+        names.push("gateway.docker.internal".into());
+    }
+    names
+}
+
+/// Traffic names -> the namespaces that run them.
+fn retarget(
+    t: &crate::scenario::TrafficSpec,
+    names: &BTreeMap<String, String>,
+) -> crate::scenario::TrafficSpec {
+    use crate::scenario::TrafficSpec as T;
+    let map = |from: &String| names.get(from).cloned().unwrap_or_else(|| from.clone());
+    match t.clone() {
+        T::Tcp {
+            from,
+            to,
+            sport,
+            at_ms,
+            send,
+        } => T::Tcp {
+            from: map(&from),
+            to,
+            sport,
+            at_ms,
+            send,
+        },
+        T::Udp {
+            from,
+            to,
+            sport,
+            at_ms,
+            send,
+            count,
+            interval_ms,
+        } => T::Udp {
+            from: map(&from),
+            to,
+            sport,
+            at_ms,
+            send,
+            count,
+            interval_ms,
+        },
+        T::Ping {
+            from,
+            to,
+            at_ms,
+            count,
+            interval_ms,
+            ttl,
+        } => T::Ping {
+            from: map(&from),
+            to,
+            at_ms,
+            count,
+            interval_ms,
+            ttl,
+        },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn desktop_host_names_follow_the_release() {
+        assert!(desktop_names("17.03", "mac").is_empty());
+        assert_eq!(desktop_names("17.06", "mac"), ["docker.for.mac.localhost"]);
+        assert_eq!(
+            desktop_names("17.12", "mac"),
+            ["docker.for.mac.host.internal"]
+        );
+        assert_eq!(desktop_names("18.03", "mac")[0], "host.docker.internal");
+        assert_eq!(desktop_names("current", "mac")[0], "host.docker.internal");
+    }
+
+    #[test]
+    fn image_names_drop_registry_and_tag() {
+        assert_eq!(image_name("docker.io/library/nginx:1.27"), "nginx");
+        assert_eq!(image_name("redis@sha256:abc"), "redis");
+    }
+}
