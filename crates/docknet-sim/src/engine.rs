@@ -29,6 +29,13 @@ pub(crate) enum Event {
     },
     /// An application-level event (flow start, timer, wake-up after reading).
     App(AppEvent),
+    /// A packet looped back through `lo`, still carrying its conntrack reference.
+    Looped {
+        iface: IfaceId,
+        ip: crate::wire::Ipv4Packet,
+        pkt: PacketId,
+        ct: Option<crate::conntrack::CtRef>,
+    },
     /// Time to re-send an ARP request (or give up) for an unresolved neighbour.
     ArpRetry { iface: IfaceId, ip: Ipv4Addr },
 }
@@ -167,6 +174,7 @@ impl Sim {
             Event::Arrive { iface, frame, pkt } => self.receive(iface, frame, pkt),
             Event::App(ev) => self.app_event(ev),
             Event::ArpRetry { iface, ip } => self.arp_retry(iface, ip),
+            Event::Looped { iface, ip, pkt, ct } => self.ip_rcv_tracked(iface, ip, pkt, ct),
         }
     }
 

@@ -2795,6 +2795,45 @@ mod tests {
     }
 
     #[test]
+    fn more_edge_cases() {
+        let e = fail("docker run -p 8000-8010:80 nginx");
+        assert!(e.message.contains("not simulated yet"), "{e}");
+        assert_eq!(e.token, "8000-8010");
+        let e = fail("docker run -p 127.0.0.1:80 nginx");
+        assert!(e.help.contains("127.0.0.1::80"), "{}", e.help);
+        let e = fail("docker run -p [::1]:80:80 nginx");
+        assert!(e.message.contains("IPv6"), "{e}");
+        let e = fail("docker network create --help");
+        assert!(e.message.starts_with("usage: docker network create"));
+        let e = fail("docker network create -h");
+        assert!(e.message.starts_with("usage: docker network create"));
+        let e = fail("docker run -h");
+        assert_eq!(e.message, "flag needs an argument: 'h' in -h");
+        let e = fail("docker run --name= nginx");
+        assert_eq!((e.column, e.token.as_str()), (19, ""));
+        let e = fail("docker run --network 'my net' nginx");
+        assert_eq!((e.column, e.token.as_str()), (22, "my net"));
+        let e = fail("docker run registry.example.com:5000/Team/app");
+        assert!(e.message.contains("must be lowercase"), "{e}");
+        assert!(
+            parse_command("docker run registry.example.com:5000/team/app:V1@sha256:ab").is_ok()
+        );
+        let e = fail("docker run ünï --name");
+        assert_eq!(e.column, 12);
+        let e = fail("docker network create --subnet 2001:db8::/64 n");
+        assert!(e.message.contains("IPv6"), "{e}");
+        let o = parse_daemon_args(
+            "--default-address-pool base=10.10.0.0/16,size=24 \
+             --default-address-pool=base=10.20.0.0/16,size=28",
+        )
+        .expect("valid");
+        assert_eq!(
+            o.default_pools,
+            vec![(net("10.10.0.0/16"), 24), (net("10.20.0.0/16"), 28)]
+        );
+    }
+
+    #[test]
     fn display_has_message_and_help() {
         let e = fail("docker run --publsh 80 nginx");
         assert_eq!(

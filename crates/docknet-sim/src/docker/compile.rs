@@ -438,7 +438,7 @@ impl<'a> Compiler<'a> {
             return;
         }
         let id = self.hex(64);
-        let mut services: Vec<ProcessSpec> = cli::image_ports(&r.image)
+        let services: Vec<ProcessSpec> = cli::image_ports(&r.image)
             .into_iter()
             .map(|(port, proto)| ProcessSpec::Listen {
                 proto: kernel_proto(proto),
@@ -465,10 +465,6 @@ impl<'a> Compiler<'a> {
             }
             NetworkMode::Bridge | NetworkMode::Named(_) => Mode::Own,
         };
-        if matches!(mode, Mode::Host | Mode::Shared(_)) && !r.publish.is_empty() {
-            // Docker ignores -p in these modes (with a warning); nothing to publish.
-            services.retain(|_| true);
-        }
         self.containers.push(Container {
             name: name.clone(),
             id,
@@ -587,9 +583,9 @@ impl<'a> Compiler<'a> {
                 }
             }
         }
-        let Some(ep_ip) = self.containers[ct].endpoints.first().map(|e| e.ip) else {
+        if self.containers[ct].endpoints.is_empty() {
             return;
-        };
+        }
         for b in bindings {
             let host_port = match b.host_port {
                 Some(p) => p,
@@ -619,7 +615,6 @@ impl<'a> Compiler<'a> {
                 );
                 continue;
             }
-            let _ = ep_ip;
             self.containers[ct].ports.push(PublishedPort {
                 host_ip: b.host_ip,
                 host_port,
@@ -1119,10 +1114,10 @@ fn desktop_names(release: &str, os: &str) -> Vec<String> {
         (it.next().unwrap_or(0), it.next().unwrap_or(0))
     };
     let mut names = Vec::new();
-    if v >= (17, 6) && v < (17, 12) {
+    if ((17, 6)..(17, 12)).contains(&v) {
         names.push(format!("docker.for.{os}.localhost"));
     }
-    if v >= (17, 12) && v < (18, 3) {
+    if ((17, 12)..(18, 3)).contains(&v) {
         names.push(format!("docker.for.{os}.host.internal"));
     }
     if v >= (18, 3) {

@@ -146,9 +146,9 @@ impl Sim {
         match arp.op {
             ArpOp::Request => {
                 // arp_ignore=0: answer for any local address, on any interface.
+                // A request for someone else's address (seen because it was broadcast) is
+                // simply not answered.
                 if !self.net.is_local(ns, arp.target_ip) || arp.target_ip.is_loopback() {
-                    let reason = format!("ARP who-has {}: not one of our addresses", arp.target_ip);
-                    self.drop_pkt(ns, pkt, reason);
                     return;
                 }
                 self.learn_neigh(iface, arp.sender_ip, arp.sender_mac, false);

@@ -2,12 +2,14 @@
 //! calling the netfilter hooks where the kernel does.
 
 use super::Skb;
-use crate::engine::Sim;
+use crate::conntrack::CtRef;
+use crate::engine::{Event, Sim};
 use crate::ids::{IfaceId, NsId, PacketId};
 use crate::model::IfaceKind;
 use crate::model::route::{Route, RouteType};
 use crate::netfilter::Hook;
 use crate::trace::TraceEvent;
+use crate::wire::{Frame, FramePayload, MacAddr};
 use crate::wire::{IcmpMessage, Ipv4Packet};
 use std::net::Ipv4Addr;
 
@@ -80,6 +82,17 @@ impl Sim {
 
     /// IPv4 input on `iface` (ip_rcv): PREROUTING, routing, then INPUT or FORWARD.
     pub(crate) fn ip_rcv(&mut self, iface: IfaceId, ip: Ipv4Packet, pkt: PacketId) {
+        self.ip_rcv_tracked(iface, ip, pkt, None);
+    }
+
+    /// ip_rcv with the conntrack reference a looped-back packet still carries.
+    pub(crate) fn ip_rcv_tracked(
+        &mut self,
+        iface: IfaceId,
+        ip: Ipv4Packet,
+        pkt: PacketId,
+        ct: Option<CtRef>,
+    ) {
         let ns = self.net.iface(iface).ns;
         let from_lo = matches!(self.net.iface(iface).kind, IfaceKind::Loopback);
         if !from_lo && ip.src.is_loopback() {
@@ -92,6 +105,7 @@ impl Sim {
             return;
         }
         let mut skb = Skb::new(pkt, ip, Some(iface));
+        skb.ct = ct;
         if !self.prerouting(ns, &mut skb) {
             return;
         }
@@ -244,7 +258,29 @@ impl Sim {
         let (Some(out), Some(nexthop)) = (skb.out_iface, skb.nexthop) else {
             return;
         };
+        if matches!(self.net.iface(out).kind, IfaceKind::Loopback) {
+            self.loopback_xmit(out, skb);
+            return;
+        }
         self.neigh_output(out, nexthop, skb.ip, skb.pkt);
+    }
+
+    /// Loopback keeps the packet's conntrack reference: it is not tracked a second time on
+    /// the way back in (the kernel leaves skb->_nfct attached across `lo`).
+    fn loopback_xmit(&mut self, lo: IfaceId, skb: Skb) {
+        let frame = Frame {
+            src: MacAddr::ZERO,
+            dst: MacAddr::ZERO,
+            payload: FramePayload::Ipv4(skb.ip.clone()),
+        };
+        self.capture(lo, crate::trace::Dir::Out, &frame, skb.pkt);
+        let event = Event::Looped {
+            iface: lo,
+            ip: skb.ip,
+            pkt: skb.pkt,
+            ct: skb.ct,
+        };
+        self.schedule_in(super::LOOPBACK_DELAY, event);
     }
 
     pub(crate) fn loopback(&self, ns: NsId) -> Option<IfaceId> {
