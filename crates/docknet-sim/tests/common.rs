@@ -11,15 +11,30 @@ pub fn scenarios_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../../scenarios")
 }
 
-/// Every `.ron` under `scenarios/<sub>`, sorted.
+/// Every `.ron` under `scenarios/<sub>` (recursively; `""` for all), sorted.
 pub fn scenario_files(sub: &str) -> Vec<PathBuf> {
-    let mut files: Vec<PathBuf> = std::fs::read_dir(scenarios_dir().join(sub))
-        .expect("scenarios directory exists")
-        .map(|e| e.expect("dir entry").path())
-        .filter(|p| p.extension().is_some_and(|e| e == "ron"))
-        .collect();
+    fn walk(dir: &Path, out: &mut Vec<PathBuf>) {
+        for entry in std::fs::read_dir(dir).expect("scenarios directory exists") {
+            let path = entry.expect("dir entry").path();
+            if path.is_dir() {
+                walk(&path, out);
+            } else if path.extension().is_some_and(|e| e == "ron") {
+                out.push(path);
+            }
+        }
+    }
+    let mut files = Vec::new();
+    walk(&scenarios_dir().join(sub), &mut files);
     files.sort();
     files
+}
+
+/// A file's path under `scenarios/` with `/` replaced, for snapshot names.
+pub fn lesson_id(path: &Path) -> String {
+    let rel = path.strip_prefix(scenarios_dir()).unwrap_or(path);
+    rel.with_extension("")
+        .to_string_lossy()
+        .replace(['/', '\\'], "__")
 }
 
 /// Load and run a scenario to the end.

@@ -7,7 +7,7 @@ use docknet_sim::format::tcpdump::Tcpdump;
 
 #[test]
 fn every_scenario_gives_identical_jsonl_twice() {
-    for f in scenario_files("kernel") {
+    for f in scenario_files("") {
         let a = jsonl::lines(run_file(&f).trace());
         let b = jsonl::lines(run_file(&f).trace());
         assert!(!a.is_empty());

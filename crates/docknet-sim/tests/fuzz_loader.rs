@@ -5,7 +5,7 @@ mod common;
 use proptest::prelude::*;
 
 fn corpus() -> Vec<String> {
-    common::scenario_files("kernel")
+    common::scenario_files("")
         .iter()
         .map(|p| std::fs::read_to_string(p).unwrap())
         .collect()
@@ -40,7 +40,7 @@ proptest! {
     }
 
     #[test]
-    fn mutated_lessons(which in 0usize..5, edits in prop::collection::vec((any::<prop::sample::Index>(), 0u8..3, "[a-z0-9 :.\"/,()\\[\\]#*-]{0,6}"), 1..6)) {
+    fn mutated_lessons(which in 0usize..64, edits in prop::collection::vec((any::<prop::sample::Index>(), 0u8..3, "[a-z0-9 :.\"/,()\\[\\]#*-]{0,6}"), 1..6)) {
         let corpus = corpus();
         let mut text = corpus[which % corpus.len()].clone();
         for (at, kind, insert) in edits {
