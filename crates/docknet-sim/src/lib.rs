@@ -11,21 +11,12 @@ pub mod format;
 pub mod ids;
 pub mod model;
 pub mod netfilter;
+pub mod pcap;
 pub mod scenario;
 mod stack;
 pub mod time;
 pub mod trace;
 pub mod wire;
-pub mod pcap {
-    use crate::time::SimTime;
-    use crate::wire::Frame;
-    #[derive(Debug, thiserror::Error)]
-    #[error("pcap not yet")]
-    pub struct PcapError;
-    pub fn write_pcap<W: std::io::Write>(_w: W, _f: &[(SimTime, Frame)]) -> Result<(), PcapError> {
-        Err(PcapError)
-    }
-}
 
 pub use build::load;
 pub use engine::Sim;
