@@ -984,6 +984,14 @@ impl Sim {
                     });
                 if let Some((s, _)) = by_flow {
                     self.sock_event(s, what);
+                    // tcp_v4_err: a destination-unreachable while connecting aborts the
+                    // connect (ECONNREFUSED, EHOSTUNREACH, ...); TTL expiry is only a soft error.
+                    let unreachable =
+                        matches!(skb.ip.l4, L4::Icmp(IcmpMessage::DestUnreachable { .. }));
+                    if unreachable && self.conn(s).is_some_and(|c| c.state == TcpState::SynSent) {
+                        self.set_state(s, TcpState::Closed);
+                        self.sock_event(s, "connect failed: aborted by the ICMP error".into());
+                    }
                 }
             }
         }
