@@ -1,0 +1,154 @@
+//! Docker behaviours beyond the lessons: docker-proxy for loopback clients, hairpin NAT with
+//! the userland proxy off, icc=false, internal networks, several networks per container.
+
+mod common;
+use common::{events, select};
+use serde_json::Value;
+
+fn run(text: &str) -> Vec<Value> {
+    let (_, mut sim) = docknet_sim::load("inline.ron", text).unwrap_or_else(|e| panic!("{e}"));
+    sim.run_to_end();
+    events(&sim)
+}
+
+fn says(ev: &[Value], ns: &str, needle: &str) -> bool {
+    select(ev, "socket", &[("ns", ns)])
+        .iter()
+        .any(|e| e["what"].as_str().unwrap().contains(needle))
+}
+
+#[test]
+fn loopback_clients_go_through_docker_proxy() {
+    let ev = run(r#"DockerScenario(
+        host: (services: []),
+        commands: ["docker run -d --name web -p 8080:80 nginx"],
+        traffic: [Tcp(from: "host", to: "127.0.0.1:8080", send: 20)],
+    )"#);
+    // nat OUTPUT skips 127.0.0.0/8, so the proxy accepts and opens a second connection.
+    assert!(select(&ev, "nat", &[("kind", "DNAT")]).is_empty());
+    let proxy: Vec<&str> = select(&ev, "socket", &[("process", "docker-proxy")])
+        .iter()
+        .map(|e| e["what"].as_str().unwrap())
+        .collect();
+    assert!(
+        proxy
+            .iter()
+            .any(|w| w.starts_with("accept connection from 127.0.0.1:")),
+        "{proxy:?}"
+    );
+    assert!(
+        proxy
+            .iter()
+            .any(|w| w.starts_with("connect 172.17.0.1:") && w.ends_with("-> 172.17.0.2:80")),
+        "{proxy:?}"
+    );
+    assert!(
+        says(&ev, "web", "accept connection from 172.17.0.1:"),
+        "nginx sees the bridge gateway"
+    );
+    assert!(
+        says(&ev, "host", "read 200 bytes"),
+        "the reply is relayed back"
+    );
+}
+
+#[test]
+fn hairpin_nat_with_the_userland_proxy_off() {
+    let ev = run(r#"DockerScenario(
+        daemon: "--userland-proxy=false",
+        commands: ["docker run -d --name web -p 8080:80 nginx"],
+        traffic: [Tcp(from: "web", to: "10.12.91.17:8080", send: 30)],
+    )"#);
+    let masq = select(&ev, "rule", &[("ns", "host"), ("verdict", "MASQUERADE")]);
+    assert_eq!(
+        masq[0]["rule"],
+        "-A POSTROUTING -s 172.17.0.2/32 -d 172.17.0.2/32 -p tcp -m tcp --dport 80 -j MASQUERADE"
+    );
+    assert!(
+        says(&ev, "web", "accept connection from 172.17.0.1:"),
+        "the container reaches itself, seen from the gateway"
+    );
+    assert!(says(&ev, "web", "read 200 bytes"));
+    assert!(
+        select(&ev, "socket", &[("process", "docker-proxy")]).is_empty(),
+        "no proxy runs"
+    );
+}
+
+#[test]
+fn icc_false_drops_traffic_between_containers_on_the_bridge() {
+    let text = |icc: &str| {
+        format!(
+            r#"DockerScenario(
+        platform: Linux(engine: "27.5"),
+        daemon: "--icc={icc}",
+        commands: ["docker run -d --name web nginx", "docker run -d --name client alpine"],
+        traffic: [Tcp(from: "client", to: "172.17.0.2:80", send: 10)],
+    )"#
+        )
+    };
+    let blocked = run(&text("false"));
+    let drops = select(&blocked, "drop", &[("ns", "host")]);
+    assert!(
+        !drops.is_empty(),
+        "br_netfilter makes the bridged SYN cross FORWARD"
+    );
+    assert_eq!(
+        drops[0]["reason"],
+        "dropped by filter FORWARD rule `-A FORWARD -i docker0 -o docker0 -j DROP`"
+    );
+    assert!(says(&blocked, "client", "timed out"));
+    let open = run(&text("true"));
+    assert!(says(&open, "client", "read 200 bytes"));
+}
+
+#[test]
+fn internal_networks_have_no_way_out_but_keep_names() {
+    let ev = run(r#"DockerScenario(
+        peers: [(name: "server", addr: "10.12.91.1/24", services: [Listen(proto: Tcp, port: 80)])],
+        host: (nics: [(name: "eth1", addr: "10.12.91.17/24")], gateway: "10.12.91.1"),
+        commands: [
+            "docker network create --internal backend",
+            "docker run -d --name db --network backend redis",
+            "docker run -d --name worker --network backend alpine",
+        ],
+        traffic: [
+            Tcp(from: "worker", to: "db:6379", send: 10),
+            Tcp(from: "worker", to: "10.12.91.1:80", send: 10, at_ms: 100),
+        ],
+    )"#);
+    assert!(
+        says(&ev, "worker", "resolved db -> "),
+        "the embedded DNS still answers"
+    );
+    assert!(
+        says(&ev, "worker", "read 200 bytes"),
+        "and db is reachable on the network"
+    );
+    assert!(
+        says(&ev, "worker", "Network is unreachable"),
+        "no default route on an internal network"
+    );
+}
+
+#[test]
+fn a_container_on_two_networks_reaches_both() {
+    let ev = run(r#"DockerScenario(
+        commands: [
+            "docker network create front",
+            "docker network create back",
+            "docker run -d --name db --network back redis",
+            "docker run -d --name web --network front nginx",
+            "docker run -d --name api --network front alpine",
+            "docker network connect back api",
+        ],
+        traffic: [Tcp(from: "api", to: "db:6379", send: 10), Tcp(from: "api", to: "web:80", send: 10, at_ms: 50)],
+    )"#);
+    assert!(says(&ev, "api", "resolved db -> 172.19.0.2"));
+    assert!(says(&ev, "api", "resolved web -> 172.18.0.2"));
+    let reads = select(&ev, "socket", &[("ns", "api")])
+        .iter()
+        .filter(|e| e["what"] == "read 200 bytes")
+        .count();
+    assert_eq!(reads, 2);
+}
