@@ -124,9 +124,18 @@ pub(crate) enum SockKind {
         send: u32,
         interval: SimDuration,
     },
-    /// A DNS server answering A queries from its records.
+    /// A DNS server answering A queries from its records, forwarding other names upstream.
     DnsServer {
         records: std::collections::BTreeMap<String, Ipv4Addr>,
+        upstream: Option<Ipv4Addr>,
+    },
+    /// A query a DNS server forwarded upstream on behalf of `client` (asking with `client_id`).
+    DnsForward {
+        server: SocketId,
+        client: (Ipv4Addr, u16),
+        answer_from: Ipv4Addr,
+        client_id: u16,
+        id: u16,
     },
     /// A stub resolver looking up a name for flow `flow`.
     DnsClient {
@@ -616,7 +625,9 @@ impl Sim {
                     && (tcp
                         || matches!(
                             s.kind,
-                            SockKind::UdpClient { .. } | SockKind::DnsClient { .. }
+                            SockKind::UdpClient { .. }
+                                | SockKind::DnsClient { .. }
+                                | SockKind::DnsForward { .. }
                         ))
             })
             .map(|(id, _)| id)
@@ -898,6 +909,9 @@ impl Sim {
                 (SockKind::DnsClient { .. }, UdpPayload::Dns(m)) if m.is_response => {
                     self.dns_answer(s, m.clone())
                 }
+                (SockKind::DnsForward { .. }, UdpPayload::Dns(m)) if m.is_response => {
+                    self.dns_forwarded_answer(s, m.clone())
+                }
                 _ => self.sock_event(
                     s,
                     format!("received {n} bytes from {}:{}", remote.0, remote.1),
@@ -1162,11 +1176,16 @@ impl Sim {
         if q.is_response {
             return;
         }
-        let SockKind::DnsServer { records } = &self.apps.socks[server.index()].kind else {
+        let SockKind::DnsServer { records, upstream } = &self.apps.socks[server.index()].kind
+        else {
             return;
         };
         let key = q.name.trim_end_matches('.').to_ascii_lowercase();
         let answers: Vec<Ipv4Addr> = records.get(&key).copied().into_iter().collect();
+        if let (true, Some(up)) = (answers.is_empty(), *upstream) {
+            self.dns_forward(server, q, to, from, up);
+            return;
+        }
         let answer = DnsMessage {
             id: q.id,
             is_response: true,
@@ -1185,6 +1204,84 @@ impl Sim {
                 sock: server,
                 to,
                 from,
+                answer,
+            }),
+        );
+    }
+
+    /// Forward a query the server cannot answer, from the server's own namespace.
+    fn dns_forward(
+        &mut self,
+        server: SocketId,
+        q: &DnsMessage,
+        client: (Ipv4Addr, u16),
+        answer_from: Ipv4Addr,
+        up: Ipv4Addr,
+    ) {
+        let ns = self.apps.socks[server.index()].ns;
+        let Some(src) = self.select_source(ns, up) else {
+            self.sock_event(
+                server,
+                format!("cannot forward A? {} to {up}: no route", q.name),
+            );
+            return;
+        };
+        let port = self.ephemeral_port(ns);
+        let id = self.random_u32() as u16;
+        let process = self.apps.socks[server.index()].process.clone();
+        let kind = SockKind::DnsForward {
+            server,
+            client,
+            answer_from,
+            client_id: q.id,
+            id,
+        };
+        let s = self.apps.add(Sock {
+            ns,
+            process,
+            local: (src, port),
+            remote: Some((up, 53)),
+            kind,
+        });
+        self.sock_event(
+            s,
+            format!(
+                "query A? {} from {}:{}: not ours, forwarded to {up}:53",
+                q.name, client.0, client.1
+            ),
+        );
+        let fwd = DnsMessage {
+            id,
+            is_response: false,
+            name: q.name.clone(),
+            answers: Vec::new(),
+            nxdomain: false,
+        };
+        self.udp_send(ns, (src, port), (up, 53), UdpPayload::Dns(fwd));
+    }
+
+    /// The upstream answered a forwarded query: pass the answer back to the client.
+    fn dns_forwarded_answer(&mut self, s: SocketId, m: DnsMessage) {
+        let SockKind::DnsForward {
+            server,
+            client,
+            answer_from,
+            client_id,
+            id,
+        } = self.apps.socks[s.index()].kind.clone()
+        else {
+            return;
+        };
+        if m.id != id {
+            return;
+        }
+        let answer = DnsMessage { id: client_id, ..m };
+        self.schedule_in(
+            APP_DELAY,
+            Event::App(AppEvent::DnsReply {
+                sock: server,
+                to: client,
+                from: answer_from,
                 answer,
             }),
         );

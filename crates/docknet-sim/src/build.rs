@@ -724,8 +724,23 @@ impl Builder {
                         port,
                         addr,
                         records,
+                        upstream,
                         name,
                     } => {
+                        let upstream = match upstream.as_deref().map(str::parse::<Ipv4Addr>) {
+                            None => None,
+                            Some(Ok(ip)) => Some(ip),
+                            Some(Err(_)) => {
+                                let text = upstream.as_deref().unwrap_or_default();
+                                self.problem(
+                                    Some(&spec.name),
+                                    text,
+                                    format!("DNS upstream `{text}` is not an IPv4 address"),
+                                    "write e.g. \"10.12.91.1\"",
+                                );
+                                None
+                            }
+                        };
                         let mut table = BTreeMap::new();
                         for (host, ip) in records {
                             match (valid_hostname(host), ip.parse::<Ipv4Addr>()) {
@@ -750,7 +765,10 @@ impl Builder {
                             Proto::Udp,
                             *port,
                             addr,
-                            SockKind::DnsServer { records: table },
+                            SockKind::DnsServer {
+                                records: table,
+                                upstream,
+                            },
                             name.clone().unwrap_or_else(|| "dns".into()),
                         )
                     }

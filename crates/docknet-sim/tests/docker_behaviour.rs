@@ -152,3 +152,27 @@ fn a_container_on_two_networks_reaches_both() {
         .count();
     assert_eq!(reads, 2);
 }
+
+#[test]
+fn the_embedded_dns_forwards_other_names_to_the_hosts_resolver() {
+    let ev = run(r#"DockerScenario(
+        host: (nics: [(name: "eth1", addr: "10.12.91.17/24")], nameserver: "10.12.91.1"),
+        peers: [(name: "router", addr: "10.12.91.1/24", services: [Dns(records: {"example.com": "93.184.215.14"})])],
+        commands: ["docker network create appnet", "docker run -d --name api --network appnet alpine"],
+        traffic: [Ping(from: "api", to: "example.com")],
+    )"#);
+    assert!(
+        says(&ev, "api", "not ours, forwarded to 10.12.91.1:53"),
+        "the resolver in api's namespace forwards"
+    );
+    let at_router = select(
+        &ev,
+        "capture",
+        &[("ns", "router"), ("dir", "in"), ("proto", "udp")],
+    );
+    assert_eq!(
+        at_router[0]["src"], "10.12.91.17",
+        "the forwarded query is masqueraded like any container traffic"
+    );
+    assert!(says(&ev, "api", "resolved example.com -> 93.184.215.14"));
+}

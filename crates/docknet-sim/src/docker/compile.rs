@@ -970,6 +970,7 @@ impl<'a> Compiler<'a> {
             port: 53,
             addr: Some(DESKTOP_DNS.to_string()),
             records,
+            upstream: self.sc.host.nameserver.clone(),
             name: Some("desktop DNS".into()),
         });
         spec
@@ -1013,22 +1014,18 @@ impl<'a> Compiler<'a> {
                 }
             }
         }
-        if self.desktop_host.is_some() {
-            let host_addr = if self.host_names.iter().any(|n| n == "host.docker.internal") {
-                DESKTOP_HOST
-            } else {
-                DESKTOP_HOST_OLD
-            };
-            for n in &self.host_names {
-                records.insert(n.clone(), host_addr.to_string());
-            }
-        }
+        // Other names go to the host's resolver (Desktop: the VM's, which knows the host names).
+        let upstream = match self.desktop_host {
+            Some(_) => Some(DESKTOP_DNS.to_string()),
+            None => self.sc.host.nameserver.clone(),
+        };
         spec.nameserver = Some("127.0.0.11".into());
         spec.iptables = rules::dns_rules(tcp_port, udp_port);
         spec.processes.push(ProcessSpec::Dns {
             port: udp_port,
             addr: Some("127.0.0.11".into()),
             records,
+            upstream,
             name: Some("dockerd-embedded-dns".into()),
         });
     }

@@ -135,14 +135,17 @@ pub enum ProcessSpec {
         #[serde(default)]
         name: Option<String>,
     },
-    /// A DNS server answering A queries from `records` (name -> address); other names get
-    /// NXDOMAIN. Docker's embedded resolver is one of these on 127.0.0.11.
+    /// A DNS server answering A queries from `records` (name -> address); other names are
+    /// forwarded to `upstream` when set, else answered NXDOMAIN. Docker's embedded resolver
+    /// is one of these on 127.0.0.11, forwarding to the host's nameserver.
     Dns {
         #[serde(default = "default_dns_port")]
         port: u16,
         #[serde(default)]
         addr: Option<String>,
         records: BTreeMap<String, String>,
+        #[serde(default)]
+        upstream: Option<String>,
         #[serde(default)]
         name: Option<String>,
     },
