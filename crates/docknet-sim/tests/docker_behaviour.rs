@@ -176,3 +176,67 @@ fn the_embedded_dns_forwards_other_names_to_the_hosts_resolver() {
     );
     assert!(says(&ev, "api", "resolved example.com -> 93.184.215.14"));
 }
+
+#[test]
+fn desktop_published_ports_and_outbound_traffic_leave_from_the_mac() {
+    let ev = run(r#"DockerScenario(
+        platform: DesktopMac(release: "current"),
+        host: (nics: [(name: "en0", addr: "192.168.1.20/24")]),
+        peers: [(name: "laptop", addr: "192.168.1.30/24", services: [Listen(proto: Tcp, port: 80, reply: 50)])],
+        commands: ["docker run -d --name web -p 8080:80 nginx"],
+        traffic: [
+            Tcp(from: "laptop", to: "192.168.1.20:8080", send: 20),
+            Tcp(from: "web", to: "192.168.1.30:80", send: 20, at_ms: 100),
+        ],
+    )"#);
+    // In: the backend on the Mac accepts and connects into the VM, where Docker's DNAT runs.
+    let backend: Vec<&str> = select(
+        &ev,
+        "socket",
+        &[("ns", "mac"), ("process", "com.docker.backend")],
+    )
+    .iter()
+    .map(|e| e["what"].as_str().unwrap())
+    .collect();
+    assert!(
+        backend
+            .iter()
+            .any(|w| w.starts_with("accept connection from 192.168.1.30:")),
+        "{backend:?}"
+    );
+    assert!(
+        backend.iter().any(|w| w.ends_with("-> 192.168.65.3:8080")),
+        "{backend:?}"
+    );
+    assert!(!select(&ev, "nat", &[("ns", "vm"), ("kind", "DNAT")]).is_empty());
+    assert!(says(&ev, "laptop", "read 200 bytes"));
+    // Out: the laptop sees the Mac's address, never the VM's or the container's.
+    assert!(says(&ev, "laptop", "accept connection from 192.168.1.20:"));
+    assert!(says(&ev, "web", "read 50 bytes"));
+}
+
+#[test]
+fn containers_reach_published_ports_through_docker_proxy() {
+    let ev = run(r#"DockerScenario(
+        commands: ["docker run -d --name web -p 8080:80 nginx", "docker run -d --name client alpine"],
+        traffic: [Tcp(from: "client", to: "10.12.91.17:8080", send: 20)],
+    )"#);
+    let rule = select(
+        &ev,
+        "rule",
+        &[("ns", "host"), ("chain", "DOCKER"), ("verdict", "RETURN")],
+    );
+    assert_eq!(
+        rule[0]["rule"], "-A DOCKER -i docker0 -j RETURN",
+        "no DNAT for traffic from the bridge"
+    );
+    assert!(
+        says(&ev, "host", "accept connection from 172.17.0.3:"),
+        "docker-proxy accepts the container"
+    );
+    assert!(
+        says(&ev, "web", "accept connection from 172.17.0.1:"),
+        "and connects from the gateway"
+    );
+    assert!(says(&ev, "client", "read 200 bytes"));
+}

@@ -934,6 +934,22 @@ impl<'a> Compiler<'a> {
             ..Default::default()
         });
         spec.processes.extend(self.sc.host.services.iter().cloned());
+        // Traffic from the VM to anywhere else leaves from the Mac's own address. Docker's
+        // user-space stack re-makes each connection; the model approximates that with
+        // kernel NAT (MASQUERADE), which gives the same view from outside.
+        spec.sysctls.insert("net.ipv4.ip_forward".into(), 1);
+        let mut nat = String::from("*nat\n");
+        for nic in &self.sc.host.nics {
+            nat += &format!(
+                "-A POSTROUTING -s 192.168.65.0/24 -o {} -j MASQUERADE\n",
+                nic.name
+            );
+        }
+        spec.iptables = nat + "COMMIT\n";
+        if let Some(gw) = &self.sc.host.gateway {
+            spec.routes.push(format!("default via {gw}"));
+        }
+        spec.nameserver = self.sc.host.nameserver.clone();
         // Connections from containers to the Mac are re-made by the backend from the Mac itself.
         for s in &self.sc.host.services {
             if let ProcessSpec::Listen {
