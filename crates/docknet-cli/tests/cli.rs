@@ -88,6 +88,23 @@ fn show_prints_kernel_state() {
     );
     let early = stdout(&["show", p, "--ns", "r", "conntrack", "--at-time", "0"]);
     assert_eq!(early, "", "nothing tracked before the first packet");
+    let list = stdout(&["show", p, "--ns", "r", "iptables-L"]);
+    assert!(
+        list.starts_with(
+            "# iptables -t nat -L -n -v\nChain PREROUTING (policy ACCEPT 1 packets, 40 bytes)"
+        ),
+        "{list}"
+    );
+    assert!(
+        list.contains(
+            "    1    40 MASQUERADE  0    --  *      eth1    192.168.1.0/24       0.0.0.0/0"
+        ),
+        "{list}"
+    );
+    assert!(
+        list.contains("Chain POSTROUTING (policy ACCEPT 0 packets, 0 bytes)"),
+        "only the first packet sees nat: {list}"
+    );
     let addr = stdout(&["show", p, "--ns", "r", "addr"]);
     assert!(
         addr.contains("inet 203.0.113.2/24 brd 203.0.113.255 scope global eth1"),

@@ -13,6 +13,8 @@ pub enum View {
     Addr,
     Route,
     IptablesSave,
+    /// `iptables -t T -L -n -v` for every table in use: per-rule counters.
+    IptablesList,
     Conntrack,
     Neigh,
     Fdb,
@@ -23,6 +25,7 @@ impl View {
         "addr",
         "route",
         "iptables-save",
+        "iptables-L",
         "conntrack",
         "neigh",
         "fdb",
@@ -33,6 +36,7 @@ impl View {
             "addr" => View::Addr,
             "route" => View::Route,
             "iptables-save" => View::IptablesSave,
+            "iptables-L" => View::IptablesList,
             "conntrack" => View::Conntrack,
             "neigh" => View::Neigh,
             "fdb" => View::Fdb,
@@ -46,6 +50,20 @@ pub fn view(net: &Net, ns: NsId, v: View, now: SimTime) -> String {
         View::Addr => addr(net, ns),
         View::Route => route(net, ns),
         View::IptablesSave => net.ns(ns).rules.iptables_save(),
+        View::IptablesList => {
+            let rules = &net.ns(ns).rules;
+            let lists: Vec<String> = rules
+                .tables()
+                .map(|t| {
+                    format!(
+                        "# iptables -t {} -L -n -v\n{}",
+                        t.name(),
+                        rules.list_verbose(t.name())
+                    )
+                })
+                .collect();
+            lists.join("\n")
+        }
         View::Conntrack => net.ns(ns).conntrack.list(now),
         View::Neigh => neigh(net, ns, now),
         View::Fdb => fdb(net, ns, now),
