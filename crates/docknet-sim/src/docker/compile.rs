@@ -1145,55 +1145,11 @@ fn retarget(
     t: &crate::scenario::TrafficSpec,
     names: &BTreeMap<String, String>,
 ) -> crate::scenario::TrafficSpec {
-    use crate::scenario::TrafficSpec as T;
-    let map = |from: &String| names.get(from).cloned().unwrap_or_else(|| from.clone());
-    match t.clone() {
-        T::Tcp {
-            from,
-            to,
-            sport,
-            at_ms,
-            send,
-        } => T::Tcp {
-            from: map(&from),
-            to,
-            sport,
-            at_ms,
-            send,
-        },
-        T::Udp {
-            from,
-            to,
-            sport,
-            at_ms,
-            send,
-            count,
-            interval_ms,
-        } => T::Udp {
-            from: map(&from),
-            to,
-            sport,
-            at_ms,
-            send,
-            count,
-            interval_ms,
-        },
-        T::Ping {
-            from,
-            to,
-            at_ms,
-            count,
-            interval_ms,
-            ttl,
-        } => T::Ping {
-            from: map(&from),
-            to,
-            at_ms,
-            count,
-            interval_ms,
-            ttl,
-        },
+    let mut t = t.clone();
+    if let Some(ns) = names.get(t.from()) {
+        *t.from_mut() = ns.clone();
     }
+    t
 }
 
 #[cfg(test)]

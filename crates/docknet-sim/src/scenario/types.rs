@@ -211,6 +211,14 @@ fn default_interval() -> u64 {
 }
 
 impl TrafficSpec {
+    pub fn from_mut(&mut self) -> &mut String {
+        match self {
+            TrafficSpec::Tcp { from, .. }
+            | TrafficSpec::Udp { from, .. }
+            | TrafficSpec::Ping { from, .. } => from,
+        }
+    }
+
     pub fn from(&self) -> &str {
         match self {
             TrafficSpec::Tcp { from, .. }
