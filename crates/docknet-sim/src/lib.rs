@@ -4,6 +4,7 @@
 
 mod apps;
 pub mod build;
+pub mod conform;
 pub mod conntrack;
 pub mod docker;
 pub mod engine;
