@@ -16,10 +16,11 @@ use std::net::Ipv4Addr;
 
 /// Time between the kernel waking a process and the process acting (write, close).
 pub const APP_DELAY: SimDuration = SimDuration(20_000);
+/// Time for a server process to finish after writing its answer and for its connection to
+/// be closed (process exit, the parent noticing): long against a LAN round trip.
+pub const EXIT_DELAY: SimDuration = SimDuration(200_000);
 /// Linux's delayed-ACK timer (TCP_DELACK_MIN is 40 ms).
 pub const DELAYED_ACK: SimDuration = SimDuration(40_000_000);
-/// How long a client waits for a reply before closing on its own.
-pub const CLIENT_IDLE_CLOSE: SimDuration = SimDuration(1_000_000_000);
 /// `tcp_syn_retries`: retransmissions of an unanswered SYN (1, 2, 4, ... seconds apart).
 pub const SYN_RETRIES: u32 = 6;
 
@@ -88,8 +89,9 @@ pub(crate) enum TcpState {
 pub(crate) enum Role {
     /// Sends `send` bytes once connected, closes after the reply (or when idle).
     Client { send: u32 },
-    /// Answers each request with `reply` bytes; closes when the peer does.
-    Server { reply: u32 },
+    /// Answers the request with `reply` bytes and exits (closing); without an answer to
+    /// give, closes when the peer does. `answered` once the answer is on its way.
+    Server { reply: u32, answered: bool },
     /// The accepted side of a relay; `back` is the connection it opened.
     RelayFront { back: Option<SocketId> },
     /// The relay's outgoing side.
@@ -107,6 +109,8 @@ pub(crate) struct TcpConn {
     pub role: Role,
     /// Bytes a relay end must pass on once its partner is connected.
     pub pending: u32,
+    /// The other side of the relay already closed: close once connected and flushed.
+    pub pending_fin: bool,
 }
 
 #[derive(Clone, Debug)]
@@ -202,8 +206,6 @@ pub(crate) enum AppEvent {
     /// The process writes `n` bytes.
     Write(SocketId, u32),
     Close(SocketId),
-    /// Close unless the connection already moved on (client idle timeout).
-    IdleClose(SocketId),
     DelayedAck(SocketId),
     /// A UDP server answers `n` bytes to `to`.
     UdpReply {
@@ -231,11 +233,6 @@ impl Sim {
             AppEvent::SynRetry(s, n) => self.syn_retry(s, n),
             AppEvent::Write(s, n) => self.tcp_write(s, n),
             AppEvent::Close(s) => self.tcp_close(s),
-            AppEvent::IdleClose(s) => {
-                if matches!(self.conn(s).map(|c| c.state), Some(TcpState::Established)) {
-                    self.tcp_close(s);
-                }
-            }
             AppEvent::DelayedAck(s) => {
                 if let Some(c) = self.conn(s)
                     && c.acked != c.rcv_nxt
@@ -489,6 +486,7 @@ impl Sim {
             acked: 0,
             role,
             pending: 0,
+            pending_fin: false,
         };
         let s = self.apps.add(Sock {
             ns,
@@ -682,7 +680,10 @@ impl Sim {
         };
         let role = match relay_to {
             Some(_) => Role::RelayFront { back: None },
-            None => Role::Server { reply },
+            None => Role::Server {
+                reply,
+                answered: false,
+            },
         };
         let iss = self.random_u32();
         let rcv = seg.seq.wrapping_add(1);
@@ -694,6 +695,7 @@ impl Sim {
             acked: 0,
             role,
             pending: 0,
+            pending_fin: false,
         };
         let s = self.apps.add(Sock {
             ns: l.ns,
@@ -757,11 +759,9 @@ impl Sim {
     fn on_established(&mut self, s: SocketId, role: Role) {
         match role {
             Role::Client { send } => {
+                // Like `socat -` fed a request: write it, then shut down the sending side.
                 self.schedule_in(APP_DELAY, Event::App(AppEvent::Write(s, send)));
-                self.schedule_in(
-                    APP_DELAY + CLIENT_IDLE_CLOSE,
-                    Event::App(AppEvent::IdleClose(s)),
-                );
+                self.schedule_in(APP_DELAY + APP_DELAY, Event::App(AppEvent::Close(s)));
             }
             Role::RelayFront { .. } => {
                 let sock = self.apps.socks[s.index()].clone();
@@ -792,12 +792,17 @@ impl Sim {
                 }
             }
             Role::RelayBack { .. } => {
-                let pending = self.conn(s).map_or(0, |c| c.pending);
+                let (pending, fin) = self
+                    .conn(s)
+                    .map_or((0, false), |c| (c.pending, c.pending_fin));
+                if let Some(c) = self.conn_mut(s) {
+                    c.pending = 0;
+                }
                 if pending > 0 {
-                    if let Some(c) = self.conn_mut(s) {
-                        c.pending = 0;
-                    }
                     self.schedule_in(APP_DELAY, Event::App(AppEvent::Write(s, pending)));
+                }
+                if fin {
+                    self.schedule_in(APP_DELAY + APP_DELAY, Event::App(AppEvent::Close(s)));
                 }
             }
             Role::Server { .. } => {}
@@ -823,6 +828,10 @@ impl Sim {
             if let Some(c) = self.conn_mut(s) {
                 c.rcv_nxt = c.rcv_nxt.wrapping_add(seg.payload_len);
             }
+            // Early in a connection Linux is in quickack mode: data is acknowledged at once.
+            if !seg.flags.has(TcpFlags::FIN) {
+                self.tcp_send(s, TcpFlags::ACK, 0);
+            }
             self.sock_event(s, format!("read {} bytes", seg.payload_len));
             self.on_data(s, c.role.clone(), seg.payload_len);
         }
@@ -830,17 +839,21 @@ impl Sim {
             if let Some(c) = self.conn_mut(s) {
                 c.rcv_nxt = c.rcv_nxt.wrapping_add(1);
             }
-            self.tcp_send(s, TcpFlags::ACK, 0);
             let state = self.conn(s).map(|c| c.state);
             match state {
                 Some(TcpState::Established) => {
+                    // tcp_fin() enters pingpong mode: the ACK waits (delayed ACK) so it can
+                    // ride on the process's answer or FIN.
                     self.set_state(s, TcpState::CloseWait);
+                    self.schedule_in(DELAYED_ACK, Event::App(AppEvent::DelayedAck(s)));
                     self.sock_event(s, "peer closed (EOF)".into());
-                    self.on_peer_closed(s, c.role);
+                    self.on_peer_closed(s, c.role, true);
                 }
                 Some(TcpState::FinWait1 | TcpState::FinWait2) => {
+                    self.tcp_send(s, TcpFlags::ACK, 0);
                     self.set_state(s, TcpState::TimeWait);
                     self.sock_event(s, "connection closed (TIME_WAIT)".into());
+                    self.on_peer_closed(s, c.role, false);
                 }
                 _ => {}
             }
@@ -849,24 +862,27 @@ impl Sim {
 
     fn on_data(&mut self, s: SocketId, role: Role, n: u32) {
         match role {
-            Role::Server { reply } if reply > 0 => {
-                self.schedule_in(APP_DELAY, Event::App(AppEvent::Write(s, reply)))
+            Role::Server {
+                reply,
+                answered: false,
+            } if reply > 0 => {
+                // Answer the request once, then exit (closing the connection).
+                if let Some(Role::Server { answered, .. }) = self.conn_mut(s).map(|c| &mut c.role) {
+                    *answered = true;
+                }
+                self.schedule_in(APP_DELAY, Event::App(AppEvent::Write(s, reply)));
+                self.schedule_in(APP_DELAY + EXIT_DELAY, Event::App(AppEvent::Close(s)));
             }
-            Role::Client { .. } => self.schedule_in(APP_DELAY, Event::App(AppEvent::Close(s))),
             Role::RelayFront { back: Some(b) } => self.relay_pass(b, n),
-            Role::RelayFront { back: None } => {}
             Role::RelayBack { front } => self.relay_pass(front, n),
-            Role::Server { .. } => {}
-        }
-        if matches!(self.conn(s).map(|c| c.acked != c.rcv_nxt), Some(true)) {
-            self.schedule_in(DELAYED_ACK, Event::App(AppEvent::DelayedAck(s)));
+            Role::Client { .. } | Role::Server { .. } | Role::RelayFront { back: None } => {}
         }
     }
 
     /// A relay copies bytes to its other end (or keeps them until that end is connected).
     fn relay_pass(&mut self, to: SocketId, n: u32) {
         match self.conn(to).map(|c| c.state) {
-            Some(TcpState::Established) => {
+            Some(TcpState::Established | TcpState::CloseWait) => {
                 self.schedule_in(APP_DELAY, Event::App(AppEvent::Write(to, n)))
             }
             Some(TcpState::SynSent) => {
@@ -878,17 +894,25 @@ impl Sim {
         }
     }
 
-    fn on_peer_closed(&mut self, s: SocketId, role: Role) {
-        match role {
-            Role::RelayFront { back: Some(b) } => {
-                self.schedule_in(APP_DELAY, Event::App(AppEvent::Close(b)))
+    /// The peer sent FIN. A relay passes the half-close on to its other connection (and
+    /// closes this one once both directions are done); other processes close on EOF.
+    fn on_peer_closed(&mut self, s: SocketId, role: Role, still_open: bool) {
+        let (partner, close_self) = match role {
+            Role::RelayFront { back } => (back, false),
+            Role::RelayBack { front } => (Some(front), still_open),
+            Role::Server { answered: true, .. } => (None, false),
+            Role::Client { .. } | Role::Server { .. } => (None, still_open),
+        };
+        if let Some(p) = partner {
+            match self.conn_mut(p) {
+                // Still connecting: pass the close on once connected and flushed.
+                Some(c) if c.state == TcpState::SynSent => c.pending_fin = true,
+                _ => self.schedule_in(APP_DELAY, Event::App(AppEvent::Close(p))),
             }
-            Role::RelayBack { front } => {
-                self.schedule_in(APP_DELAY, Event::App(AppEvent::Close(front)))
-            }
-            _ => {}
         }
-        self.schedule_in(APP_DELAY, Event::App(AppEvent::Close(s)));
+        if close_self {
+            self.schedule_in(APP_DELAY, Event::App(AppEvent::Close(s)));
+        }
     }
 
     /// The relay's other side failed: reset the client's connection.
