@@ -448,6 +448,11 @@ fn desktop_host_names_depend_on_the_release() {
         ),
         "no name before 17.06"
     );
+    assert!(socket_says(
+        &with("current", "gateway.docker.internal"),
+        "app",
+        "resolved gateway.docker.internal -> 192.168.65.1"
+    ));
 }
 
 #[test]

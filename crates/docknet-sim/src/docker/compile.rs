@@ -977,10 +977,18 @@ impl<'a> Compiler<'a> {
                 });
             }
         }
+        // gateway.docker.internal is the VM's gateway; the others name the host.
         let records = self
             .host_names
             .iter()
-            .map(|n| (n.clone(), host_addr.to_string()))
+            .map(|n| {
+                let addr = if n == "gateway.docker.internal" {
+                    DESKTOP_GATEWAY
+                } else {
+                    host_addr
+                };
+                (n.clone(), addr.to_string())
+            })
             .collect();
         spec.processes.push(ProcessSpec::Dns {
             port: 53,
