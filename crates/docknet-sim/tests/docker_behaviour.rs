@@ -240,3 +240,45 @@ fn containers_reach_published_ports_through_docker_proxy() {
     );
     assert!(says(&ev, "client", "read 200 bytes"));
 }
+
+#[test]
+fn a_server_on_the_internet_is_reached_through_the_lans_gateway() {
+    let ev = run(r#"DockerScenario(
+        host: (nics: [(name: "eth1", addr: "10.12.91.17/24")], gateway: "10.12.91.1"),
+        peers: [
+            (name: "laptop", addr: "10.12.91.50/24"),
+            (name: "example", addr: "93.184.215.14/24", services: [Listen(proto: Tcp, port: 80, reply: 300)]),
+        ],
+        commands: ["docker run -d --name app alpine"],
+        traffic: [Tcp(from: "app", to: "93.184.215.14:80", send: 40)],
+    )"#);
+    // Two NATs, as at home: Docker's MASQUERADE on the host, then the router's.
+    let masq: Vec<&str> = select(&ev, "nat", &[("kind", "MASQUERADE")])
+        .iter()
+        .map(|e| e["ns"].as_str().unwrap())
+        .collect();
+    assert_eq!(&masq[..2], ["host", "gateway"]);
+    assert!(
+        says(&ev, "example", "accept connection from 93.184.215.1:"),
+        "the server sees the router's WAN address"
+    );
+    assert!(says(&ev, "app", "read 300 bytes"));
+}
+
+#[test]
+fn an_internet_peer_needs_a_gateway() {
+    let err = docknet_sim::load(
+        "nogw.ron",
+        r#"DockerScenario(
+    peers: [(name: "example", addr: "93.184.215.14/24")],
+)"#,
+    )
+    .err()
+    .expect("rejected");
+    let text = err.to_string();
+    assert!(text.starts_with("nogw.ron:2:"), "{text}");
+    assert!(
+        text.contains("is not on the host's LAN and the host has no gateway"),
+        "{text}"
+    );
+}

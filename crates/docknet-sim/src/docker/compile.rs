@@ -793,7 +793,9 @@ impl<'a> Compiler<'a> {
         }
         namespaces.insert(0, eng);
 
-        // Peers on the LAN of a host NIC (direct cable, or a switch when several share it).
+        // Peers on the LAN of a host NIC (direct cable, or a switch when several share it);
+        // peers outside every LAN subnet sit behind the host's gateway, "on the internet".
+        let host_side = self.desktop_host.unwrap_or(engine);
         let lan_nic = self
             .sc
             .host
@@ -801,76 +803,94 @@ impl<'a> Compiler<'a> {
             .first()
             .map(|n| n.name.clone())
             .unwrap_or_default();
-        let mut by_nic: BTreeMap<String, Vec<&super::scenario::PeerSpec>> = BTreeMap::new();
+        let nic_subnet = |nic: &str| {
+            self.sc
+                .host
+                .nics
+                .iter()
+                .find(|n| n.name == nic)
+                .and_then(|n| n.addr.parse::<Ipv4Net>().ok())
+        };
+        let mut lan: BTreeMap<String, Vec<(String, String)>> = BTreeMap::new();
+        let mut internet = Vec::new();
         for p in &self.sc.peers {
-            by_nic
-                .entry(p.nic.clone().unwrap_or_else(|| lan_nic.clone()))
-                .or_default()
-                .push(p);
+            let nic = p.nic.clone().unwrap_or_else(|| lan_nic.clone());
+            let on_lan = match (nic_subnet(&nic), p.addr.parse::<Ipv4Net>()) {
+                (Some(n), Ok(a)) => n.contains(&a.addr()),
+                _ => true,
+            };
+            names.insert(p.name.clone(), p.name.clone());
+            let mut spec = NamespaceSpec {
+                name: p.name.clone(),
+                role: NsRole::External,
+                interfaces: vec![IfaceSpec {
+                    name: "eth0".into(),
+                    mac: p.mac.clone(),
+                    addrs: vec![p.addr.clone()],
+                    ..Default::default()
+                }],
+                processes: p.services.clone(),
+                ..Default::default()
+            };
+            if on_lan {
+                lan.entry(nic)
+                    .or_default()
+                    .push((p.name.clone(), "eth0".into()));
+            } else if let Ok(a) = p.addr.parse::<Ipv4Net>() {
+                spec.routes.push(format!("default via {}", first_host(a)));
+                internet.push((p.name.clone(), a));
+            }
+            namespaces.push(spec);
         }
-        let host_side = self.desktop_host.unwrap_or(engine);
-        for (nic, peers) in by_nic {
-            let switch = peers.len() > 1;
-            if switch {
-                let sw = format!("lan-{nic}");
-                let mut s = NamespaceSpec {
-                    name: sw.clone(),
-                    role: NsRole::Router,
-                    ..Default::default()
-                };
+        if !internet.is_empty() {
+            match self.gateway_ns(&internet) {
+                Some((gw, gw_links)) => {
+                    lan.entry(lan_nic.clone()).or_default().push(("gateway".into(), "eth0".into()));
+                    namespaces.push(gw);
+                    links.extend(gw_links);
+                }
+                None => self.problems.push(Problem::at(
+                    None,
+                    &internet[0].0,
+                    format!("peer `{}` is not on the host's LAN and the host has no gateway", internet[0].0),
+                    "give the host a `gateway` on its LAN (e.g. gateway: \"10.12.91.1\"), or put the peer in the LAN's subnet",
+                )),
+            }
+        }
+        for (nic, members) in lan {
+            if let [(ns, iface)] = members.as_slice() {
+                links.push(wire(
+                    &format!("{host_side}:{nic}"),
+                    &format!("{ns}:{iface}"),
+                ));
+                continue;
+            }
+            let sw = format!("lan-{nic}");
+            let mut s = NamespaceSpec {
+                name: sw.clone(),
+                role: NsRole::Router,
+                ..Default::default()
+            };
+            s.interfaces.push(IfaceSpec {
+                name: "sw0".into(),
+                bridge: true,
+                ..Default::default()
+            });
+            s.interfaces.push(IfaceSpec {
+                name: "up".into(),
+                master: Some("sw0".into()),
+                ..Default::default()
+            });
+            links.push(wire(&format!("{host_side}:{nic}"), &format!("{sw}:up")));
+            for (ns, iface) in &members {
                 s.interfaces.push(IfaceSpec {
-                    name: "sw0".into(),
-                    bridge: true,
-                    ..Default::default()
-                });
-                s.interfaces.push(IfaceSpec {
-                    name: "up".into(),
+                    name: format!("to-{ns}"),
                     master: Some("sw0".into()),
                     ..Default::default()
                 });
-                links.push(LinkSpec::Wire {
-                    a: format!("{host_side}:{nic}"),
-                    b: format!("{sw}:up"),
-                    latency_us: None,
-                    mbps: None,
-                });
-                for p in &peers {
-                    s.interfaces.push(IfaceSpec {
-                        name: format!("to-{}", p.name),
-                        master: Some("sw0".into()),
-                        ..Default::default()
-                    });
-                    links.push(LinkSpec::Wire {
-                        a: format!("{sw}:to-{}", p.name),
-                        b: format!("{}:eth0", p.name),
-                        latency_us: None,
-                        mbps: None,
-                    });
-                }
-                namespaces.push(s);
-            } else if let Some(p) = peers.first() {
-                links.push(LinkSpec::Wire {
-                    a: format!("{host_side}:{nic}"),
-                    b: format!("{}:eth0", p.name),
-                    latency_us: None,
-                    mbps: None,
-                });
+                links.push(wire(&format!("{sw}:to-{ns}"), &format!("{ns}:{iface}")));
             }
-            for p in peers {
-                names.insert(p.name.clone(), p.name.clone());
-                namespaces.push(NamespaceSpec {
-                    name: p.name.clone(),
-                    role: NsRole::External,
-                    interfaces: vec![IfaceSpec {
-                        name: "eth0".into(),
-                        mac: p.mac.clone(),
-                        addrs: vec![p.addr.clone()],
-                        ..Default::default()
-                    }],
-                    processes: p.services.clone(),
-                    ..Default::default()
-                });
-            }
+            namespaces.push(s);
         }
 
         let traffic = self
@@ -901,6 +921,53 @@ impl<'a> Compiler<'a> {
             scenario,
             namespaces: names,
         }
+    }
+
+    /// The LAN's router to "the internet": the host's gateway address on the LAN side, one
+    /// address per internet peer's subnet on a WAN bridge, forwarding and NAT like a home router.
+    fn gateway_ns(&self, internet: &[(String, Ipv4Net)]) -> Option<(NamespaceSpec, Vec<LinkSpec>)> {
+        let gw: Ipv4Addr = self.sc.host.gateway.as_deref()?.parse().ok()?;
+        let lan = self
+            .sc
+            .host
+            .nics
+            .iter()
+            .filter_map(|n| n.addr.parse::<Ipv4Net>().ok())
+            .find(|n| n.contains(&gw))?;
+        let mut spec = NamespaceSpec {
+            name: "gateway".into(),
+            role: NsRole::Router,
+            ..Default::default()
+        };
+        spec.interfaces.push(IfaceSpec {
+            name: "eth0".into(),
+            addrs: vec![format!("{gw}/{}", lan.prefix_len())],
+            ..Default::default()
+        });
+        let mut wan: Vec<String> = internet
+            .iter()
+            .map(|(_, a)| format!("{}/{}", first_host(*a), a.prefix_len()))
+            .collect();
+        wan.sort();
+        wan.dedup();
+        spec.interfaces.push(IfaceSpec {
+            name: "wan0".into(),
+            bridge: true,
+            addrs: wan,
+            ..Default::default()
+        });
+        spec.sysctls.insert("net.ipv4.ip_forward".into(), 1);
+        spec.iptables = "*nat\n-A POSTROUTING -o wan0 -j MASQUERADE\nCOMMIT\n".into();
+        let mut links = Vec::new();
+        for (peer, _) in internet {
+            spec.interfaces.push(IfaceSpec {
+                name: format!("to-{peer}"),
+                master: Some("wan0".into()),
+                ..Default::default()
+            });
+            links.push(wire(&format!("gateway:to-{peer}"), &format!("{peer}:eth0")));
+        }
+        Some((spec, links))
     }
 
     /// Desktop: the Mac/PC itself, with its NICs and services, and the user-space network
@@ -1090,6 +1157,19 @@ impl<'a> Compiler<'a> {
             endpoints,
         }
     }
+}
+
+fn wire(a: &str, b: &str) -> LinkSpec {
+    LinkSpec::Wire {
+        a: a.into(),
+        b: b.into(),
+        latency_us: None,
+        mbps: None,
+    }
+}
+
+fn first_host(net: Ipv4Net) -> Ipv4Addr {
+    Ipv4Addr::from(u32::from(net.network()) + 1)
 }
 
 /// A problem at `column` of a command line (found verbatim in the file).
