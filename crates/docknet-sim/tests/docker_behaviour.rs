@@ -273,8 +273,7 @@ fn an_internet_peer_needs_a_gateway() {
     peers: [(name: "example", addr: "93.184.215.14/24")],
 )"#,
     )
-    .err()
-    .expect("rejected");
+    .expect_err("rejected");
     let text = err.to_string();
     assert!(text.starts_with("nogw.ron:2:"), "{text}");
     assert!(
