@@ -169,13 +169,14 @@ pub enum FramePayload {
 }
 
 impl Frame {
-    /// Bytes on the wire without FCS: 14-byte header + payload, padded to the 60-byte minimum.
+    /// Bytes on the wire without FCS: 14-byte header + payload. Not padded to 60: veth and
+    /// bridge captures (where Docker's traffic is) show frames unpadded.
     pub fn wire_len(&self) -> u32 {
         let payload = match &self.payload {
             FramePayload::Arp(_) => 28,
             FramePayload::Ipv4(p) => p.total_len(),
         };
-        (14 + payload).max(60)
+        14 + payload
     }
 
     pub fn ipv4(&self) -> Option<&Ipv4Packet> {
@@ -354,6 +355,8 @@ impl IcmpMessage {
     pub const HOST_UNREACHABLE: u8 = 1;
     pub const NET_UNREACHABLE: u8 = 0;
     pub const ADMIN_PROHIBITED: u8 = 13;
+    /// icmp_send() quotes as much of the offending packet as fits a 576-byte reply.
+    pub const MAX_QUOTE: u32 = 576 - 20 - 8;
 
     pub fn type_code(&self) -> (u8, u8) {
         match self {
@@ -370,7 +373,7 @@ impl IcmpMessage {
             | IcmpMessage::EchoReply { payload_len, .. } => 8 + payload_len,
             IcmpMessage::DestUnreachable { original, .. }
             | IcmpMessage::TimeExceeded { original, .. } => {
-                8 + Ipv4Packet::HEADER_LEN + 8.min(original.l4.len())
+                8 + original.total_len().min(Self::MAX_QUOTE)
             }
         }
     }
@@ -438,6 +441,6 @@ mod tests {
             code: 3,
             original: Box::new(p),
         };
-        assert_eq!(icmp.len(), 36);
+        assert_eq!(icmp.len(), 8 + 128, "the whole 128-byte datagram is quoted");
     }
 }
