@@ -5,6 +5,7 @@ use docknet_sim::Sim;
 use docknet_sim::format::show::View;
 use docknet_sim::format::tcpdump::{CapturePoint, Tcpdump};
 use docknet_sim::format::{explain as explain_fmt, jsonl, nft, show as show_fmt};
+use docknet_sim::lab::{LabOptions, lab_script};
 use docknet_sim::time::SimTime;
 use docknet_sim::trace::{Dir, TraceEvent};
 use std::io::Write;
@@ -151,4 +152,17 @@ pub fn pcap(path: &Path, at: &str, output: &Path) -> Result<(), String> {
         .map_err(|e| e.to_string())?;
     eprintln!("wrote {} frames to {}", frames.len(), output.display());
     Ok(())
+}
+
+/// Print the `docknet lab` script. Docker-level files work too: `load` compiles them to the
+/// kernel level first.
+pub fn lab(path: &Path, prefix: Option<String>) -> Result<(), String> {
+    if let Some(p) = &prefix {
+        LabOptions::check_prefix(p)?;
+    }
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| format!("{}: cannot read: {e}", path.display()))?;
+    let (scenario, _) =
+        docknet_sim::load(&path.display().to_string(), &text).map_err(|e| e.to_string())?;
+    print(&lab_script(&scenario, &LabOptions { prefix }))
 }

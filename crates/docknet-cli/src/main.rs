@@ -65,6 +65,14 @@ enum Command {
         #[arg(short = 'o', long = "output")]
         output: PathBuf,
     },
+    /// Print a bash script that builds the scenario for real (as root, in network namespaces
+    /// it deletes on exit) and runs its traffic; DOCKNET_LAB_OUT=DIR saves pcaps and state.
+    Lab {
+        scenario: PathBuf,
+        /// Prefix of the namespaces' names (default: `dn<PID>-`, unique per run).
+        #[arg(long)]
+        prefix: Option<String>,
+    },
 }
 
 fn main() -> ExitCode {
@@ -88,6 +96,7 @@ fn main() -> ExitCode {
             at,
             output,
         } => commands::pcap(&scenario, &at, &output),
+        Command::Lab { scenario, prefix } => commands::lab(&scenario, prefix),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

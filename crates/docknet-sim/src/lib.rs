@@ -10,6 +10,7 @@ pub mod docker;
 pub mod engine;
 pub mod format;
 pub mod ids;
+pub mod lab;
 pub mod model;
 pub mod netfilter;
 pub mod pcap;
