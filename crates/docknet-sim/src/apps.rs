@@ -17,8 +17,15 @@ use std::net::Ipv4Addr;
 /// Time between the kernel waking a process and the process acting (write, close).
 pub const APP_DELAY: SimDuration = SimDuration(20_000);
 /// Time for a server process to finish after writing its answer and for its connection to
-/// be closed (process exit, the parent noticing): long against a LAN round trip.
-pub const EXIT_DELAY: SimDuration = SimDuration(200_000);
+/// be closed (process exit, the parent noticing). Measured with socat in the lab: about
+/// 1 ms, long against a LAN round trip.
+pub const EXIT_DELAY: SimDuration = SimDuration(1_000_000);
+/// Time between a client writing its request and shutting down its sending side (socat
+/// seeing EOF on its input): about 1 ms in the lab, after the server's ACK arrives.
+pub const SHUTDOWN_DELAY: SimDuration = SimDuration(1_000_000);
+/// Time a server takes to answer a request (the lab's socat runs a small program per
+/// connection): about 2 ms, so the client's FIN usually arrives first.
+pub const THINK_DELAY: SimDuration = SimDuration(2_000_000);
 /// Linux's delayed-ACK timer (TCP_DELACK_MIN is 40 ms).
 pub const DELAYED_ACK: SimDuration = SimDuration(40_000_000);
 /// `tcp_syn_retries`: retransmissions of an unanswered SYN (1, 2, 4, ... seconds apart).
@@ -761,7 +768,7 @@ impl Sim {
             Role::Client { send } => {
                 // Like `socat -` fed a request: write it, then shut down the sending side.
                 self.schedule_in(APP_DELAY, Event::App(AppEvent::Write(s, send)));
-                self.schedule_in(APP_DELAY + APP_DELAY, Event::App(AppEvent::Close(s)));
+                self.schedule_in(APP_DELAY + SHUTDOWN_DELAY, Event::App(AppEvent::Close(s)));
             }
             Role::RelayFront { .. } => {
                 let sock = self.apps.socks[s.index()].clone();
@@ -870,8 +877,8 @@ impl Sim {
                 if let Some(Role::Server { answered, .. }) = self.conn_mut(s).map(|c| &mut c.role) {
                     *answered = true;
                 }
-                self.schedule_in(APP_DELAY, Event::App(AppEvent::Write(s, reply)));
-                self.schedule_in(APP_DELAY + EXIT_DELAY, Event::App(AppEvent::Close(s)));
+                self.schedule_in(THINK_DELAY, Event::App(AppEvent::Write(s, reply)));
+                self.schedule_in(THINK_DELAY + EXIT_DELAY, Event::App(AppEvent::Close(s)));
             }
             Role::RelayFront { back: Some(b) } => self.relay_pass(b, n),
             Role::RelayBack { front } => self.relay_pass(front, n),
