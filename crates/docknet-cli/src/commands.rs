@@ -166,3 +166,28 @@ pub fn lab(path: &Path, prefix: Option<String>) -> Result<(), String> {
         docknet_sim::load(&path.display().to_string(), &text).map_err(|e| e.to_string())?;
     print(&lab_script(&scenario, &LabOptions { prefix }))
 }
+
+pub fn conform(path: &Path) -> Result<(), String> {
+    if let Some(why) = crate::conform::lab_unavailable() {
+        return Err(format!("cannot compare with the kernel here: {why}"));
+    }
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| format!("{}: cannot read: {e}", path.display()))?;
+    let (scenario, _) =
+        docknet_sim::load(&path.display().to_string(), &text).map_err(|e| e.to_string())?;
+    let name = path
+        .file_stem()
+        .map_or("scenario".into(), |s| s.to_string_lossy().to_string());
+    let dir = crate::conform::workdir(&name);
+    let report = crate::conform::compare(&scenario, &dir)?;
+    for c in &report.compared {
+        println!("compared {c}");
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+    if report.mismatches.is_empty() {
+        println!("{}: the simulator matches the kernel", path.display());
+        Ok(())
+    } else {
+        Err(report.mismatches.join("\n"))
+    }
+}

@@ -1,6 +1,7 @@
 //! `docknet`: the headless side of docknet for teachers, scripts and tests.
 
 mod commands;
+mod conform;
 
 use clap::{Parser, Subcommand, ValueEnum};
 use std::path::PathBuf;
@@ -73,6 +74,9 @@ enum Command {
         #[arg(long)]
         prefix: Option<String>,
     },
+    /// Run the scenario's lab on this machine's kernel (root) and compare its captures and
+    /// conntrack table with the simulator's; prints a side-by-side diff on mismatch.
+    Conform { scenario: PathBuf },
 }
 
 fn main() -> ExitCode {
@@ -97,6 +101,7 @@ fn main() -> ExitCode {
             output,
         } => commands::pcap(&scenario, &at, &output),
         Command::Lab { scenario, prefix } => commands::lab(&scenario, prefix),
+        Command::Conform { scenario } => commands::conform(&scenario),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

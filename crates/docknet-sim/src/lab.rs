@@ -198,8 +198,11 @@ impl<'a> Lab<'a> {
                 .iter()
                 .filter(|i| i.bridge && i.name != "lo")
             {
+                // `mcast_snooping 0`: with snooping a new bridge joins 224.0.0.106 and sends
+                // IGMP reports (which conntrack tracks); on a real Docker host that happened
+                // long before the lesson, and the simulator does not model multicast.
                 self.line(format!(
-                    "ip -n {} link add {} type bridge",
+                    "ip -n {} link add {} type bridge mcast_snooping 0",
                     ns_ref(&spec.name),
                     q(&i.name)
                 ));

@@ -188,8 +188,13 @@ impl Sim {
         for p in ports {
             self.transmit(p, frame.clone(), pkt);
         }
-        if to_local {
+        // A capture on the bridge puts it in promiscuous mode, and a promiscuous bridge passes
+        // every frame from its ports up (br_handle_frame_finish): tcpdump on docker0 sees the
+        // traffic between containers too. The stack ignores the frames not addressed to it.
+        if in_port.is_some() {
             self.capture(bridge, Dir::In, &frame, pkt);
+        }
+        if to_local {
             self.l2_input(bridge, frame, pkt);
         }
     }

@@ -1,0 +1,272 @@
+//! `docknet conform`: run a scenario's lab on this machine's kernel (as root) and compare what
+//! tcpdump and conntrack saw there with what the simulator predicts.
+//!
+//! Compared, per observed interface: the ordered list of (protocol, addresses, ports, TCP
+//! flags / ICMP type, ARP operation); kernel-chosen ephemeral ports are normalized. Per
+//! namespace with rules: the conntrack entries (protocol, state, both tuples). Timestamps,
+//! sequence numbers, IP ids and timeouts are not compared. Flows the lab cannot reproduce
+//! (names only a simulated DNS server knows) are left out on both sides.
+
+use docknet_sim::Sim;
+use docknet_sim::conform::{Seen, normalize, read_pcap, side_by_side};
+use docknet_sim::lab::{LabOptions, lab_script};
+use docknet_sim::scenario::{NsRole, Scenario, TrafficSpec};
+use docknet_sim::time::{SimDuration, SimTime};
+use docknet_sim::trace::TraceEvent;
+use std::collections::BTreeSet;
+use std::net::Ipv4Addr;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+/// The result of one comparison.
+pub struct Report {
+    pub mismatches: Vec<String>,
+    pub compared: Vec<String>,
+}
+
+/// Traffic the lab can reproduce: targets given by address or by a hosts entry.
+fn reproducible(sc: &Scenario) -> Scenario {
+    let mut sc = sc.clone();
+    let hosts = |from: &str, name: &str| {
+        sc.namespaces
+            .iter()
+            .any(|n| n.name == from && n.hosts.contains_key(name))
+    };
+    let keep: Vec<TrafficSpec> = sc
+        .traffic
+        .iter()
+        .filter(|t| {
+            let host = t.to().rsplit_once(':').map_or(t.to(), |(h, _)| h);
+            host.parse::<Ipv4Addr>().is_ok() || hosts(t.from(), host)
+        })
+        .cloned()
+        .collect();
+    sc.traffic = keep;
+    sc
+}
+
+/// Ports the scenario fixes (listeners, relays, fixed source ports): never normalized.
+fn fixed_ports(sc: &Scenario) -> BTreeSet<u16> {
+    let mut ports = BTreeSet::new();
+    for t in &sc.traffic {
+        if let Some(p) = t.to().rsplit_once(':').and_then(|(_, p)| p.parse().ok()) {
+            ports.insert(p);
+        }
+        if let TrafficSpec::Tcp { sport: Some(p), .. } | TrafficSpec::Udp { sport: Some(p), .. } = t
+        {
+            ports.insert(*p);
+        }
+    }
+    for ns in &sc.namespaces {
+        for p in &ns.processes {
+            use docknet_sim::scenario::ProcessSpec as P;
+            match p {
+                P::Listen { port, .. } | P::Relay { port, .. } | P::Dns { port, .. } => {
+                    ports.insert(*port);
+                }
+            }
+        }
+    }
+    ports
+}
+
+/// A conntrack line reduced to what is compared: protocol, state and both tuples.
+fn conntrack_key(line: &str, fixed: &BTreeSet<u16>) -> Option<String> {
+    let mut words: Vec<&str> = line.split_whitespace().collect();
+    if words.first() == Some(&"ipv4") {
+        words.drain(..2);
+    }
+    let proto = *words.first()?;
+    let mut out = vec![proto.to_string()];
+    for w in words.iter().skip(3) {
+        if ["mark=", "use=", "zone="].iter().any(|k| w.starts_with(k)) {
+            continue;
+        }
+        out.push(match w.split_once('=') {
+            Some((k @ ("sport" | "dport"), v)) => match v.parse::<u16>() {
+                Ok(p) if p >= 1024 && !fixed.contains(&p) => format!("{k}=E"),
+                _ => w.to_string(),
+            },
+            _ => w.to_string(),
+        });
+    }
+    if proto == "icmp" {
+        out.retain(|w| !w.starts_with("id="));
+    }
+    Some(out.join(" "))
+}
+
+/// Run the lab for `sc` (compiled, kernel-level) and compare it with the simulator.
+pub fn compare(sc: &Scenario, workdir: &Path) -> Result<Report, String> {
+    if sc.namespaces.iter().any(|n| n.role == NsRole::Vm) {
+        return Err(
+            "Docker Desktop scenarios are approximated in the lab; they are not compared".into(),
+        );
+    }
+    let sc = reproducible(sc);
+    let mut sim = Sim::from_scenario(&sc).map_err(|p| format!("scenario invalid: {p:?}"))?;
+    sim.run_to_end();
+    let prefix = format!("dnc{}-", std::process::id() % 100_000);
+    let script = lab_script(
+        &sc,
+        &LabOptions {
+            prefix: Some(prefix),
+        },
+    );
+    std::fs::create_dir_all(workdir).map_err(|e| format!("{}: {e}", workdir.display()))?;
+    let script_path = workdir.join("lab.sh");
+    std::fs::write(&script_path, script).map_err(|e| format!("{}: {e}", script_path.display()))?;
+    let out = Command::new("bash")
+        .arg(&script_path)
+        .env("DOCKNET_LAB_OUT", workdir)
+        .env("DOCKNET_LAB_CONNECT_TIMEOUT", "130")
+        .output()
+        .map_err(|e| format!("cannot run bash: {e}"))?;
+    if !out.status.success() {
+        return Err(format!(
+            "the lab failed ({}):\n{}",
+            out.status,
+            String::from_utf8_lossy(&out.stderr)
+        ));
+    }
+    let fixed = fixed_ports(&sc);
+    let mut report = Report {
+        mismatches: Vec::new(),
+        compared: Vec::new(),
+    };
+    for point in &sc.observe {
+        let Some((ns, iface)) = point.split_once(':') else {
+            continue;
+        };
+        let pcap = workdir.join(format!("{ns}_{iface}.pcap"));
+        let bytes = std::fs::read(&pcap).map_err(|e| format!("{}: {e}", pcap.display()))?;
+        let kernel = read_pcap(&bytes).map_err(|e| format!("{}: {e}", pcap.display()))?;
+        let simulated: Vec<Seen> = sim
+            .trace()
+            .iter()
+            .filter_map(|r| match &r.event {
+                TraceEvent::Capture {
+                    ns: n,
+                    iface: i,
+                    frame,
+                    ..
+                } if n == ns && i == iface => Some(Seen::from_frame(frame)),
+                _ => None,
+            })
+            .collect();
+        let (k, s) = (normalize(&kernel, &fixed), normalize(&simulated, &fixed));
+        report
+            .compared
+            .push(format!("capture {point}: {} frames", k.len()));
+        if k != s {
+            report.mismatches.push(format!(
+                "capture at {point}:\n{}",
+                side_by_side("kernel (tcpdump)", &k, "simulator", &s)
+            ));
+        }
+    }
+    // conntrack, in the state the lab dumped it: about a second after the last packet.
+    let last = sim
+        .trace()
+        .iter()
+        .rev()
+        .find(|r| matches!(r.event, TraceEvent::Capture { .. }))
+        .map_or(SimTime::ZERO, |r| r.t_ns);
+    let mut at = Sim::from_scenario(&sc).map_err(|p| format!("scenario invalid: {p:?}"))?;
+    at.step_until(last + SimDuration::from_secs(1));
+    for spec in sc
+        .namespaces
+        .iter()
+        .filter(|n| !n.iptables.trim().is_empty())
+    {
+        let file = workdir.join(format!("conntrack_{}.txt", spec.name));
+        let Ok(text) = std::fs::read_to_string(&file) else {
+            continue;
+        };
+        let Some(id) = at.net.ns_by_name(&spec.name) else {
+            continue;
+        };
+        let mut k: Vec<String> = text
+            .lines()
+            .filter_map(|l| conntrack_key(l, &fixed))
+            .collect();
+        let mut s: Vec<String> = at
+            .net
+            .ns(id)
+            .conntrack
+            .list(at.now())
+            .lines()
+            .filter_map(|l| conntrack_key(l, &fixed))
+            .collect();
+        k.sort();
+        s.sort();
+        report
+            .compared
+            .push(format!("conntrack {}: {} entries", spec.name, k.len()));
+        if k != s {
+            report.mismatches.push(format!(
+                "conntrack in {}:\n{}",
+                spec.name,
+                side_by_side("kernel (conntrack -L)", &k, "simulator", &s)
+            ));
+        }
+    }
+    Ok(report)
+}
+
+/// Why this machine cannot run a lab, if it cannot.
+pub fn lab_unavailable() -> Option<String> {
+    let root = Command::new("id")
+        .arg("-u")
+        .output()
+        .ok()
+        .map(|o| String::from_utf8_lossy(&o.stdout).trim() == "0");
+    if root != Some(true) {
+        return Some("not running as root".into());
+    }
+    for tool in ["ip", "tcpdump", "socat", "iptables-restore", "ping"] {
+        let found = Command::new("sh")
+            .arg("-c")
+            .arg(format!("command -v {tool}"))
+            .output()
+            .is_ok_and(|o| o.status.success());
+        if !found {
+            return Some(format!("{tool} is not installed"));
+        }
+    }
+    let probe = format!("dnprobe{}", std::process::id());
+    let made = Command::new("ip")
+        .args(["netns", "add", &probe])
+        .output()
+        .is_ok_and(|o| o.status.success());
+    let _ = Command::new("ip").args(["netns", "del", &probe]).output();
+    (!made).then(|| "cannot create network namespaces here".into())
+}
+
+/// A scratch directory for one comparison.
+pub fn workdir(name: &str) -> PathBuf {
+    std::env::temp_dir().join(format!("docknet-conform-{}-{name}", std::process::id()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn conntrack_lines_from_both_sides_reduce_to_the_same_key() {
+        let fixed = BTreeSet::from([80, 45000]);
+        let kernel = "ipv4     2 tcp      6 118 TIME_WAIT src=192.168.1.10 dst=203.0.113.10 sport=45000 dport=80 src=203.0.113.10 dst=203.0.113.2 sport=80 dport=45000 [ASSURED] mark=0 use=1";
+        let sim = "tcp      6 119 TIME_WAIT src=192.168.1.10 dst=203.0.113.10 sport=45000 dport=80 src=203.0.113.10 dst=203.0.113.2 sport=80 dport=45000 [ASSURED] mark=0 use=1";
+        assert_eq!(conntrack_key(kernel, &fixed), conntrack_key(sim, &fixed));
+        assert_eq!(
+            conntrack_key(sim, &fixed).unwrap(),
+            "tcp TIME_WAIT src=192.168.1.10 dst=203.0.113.10 sport=45000 dport=80 src=203.0.113.10 dst=203.0.113.2 sport=80 dport=45000 [ASSURED]"
+        );
+        let eph = "udp      17 29 src=10.0.0.1 dst=10.0.0.2 sport=51000 dport=53 [UNREPLIED] src=10.0.0.2 dst=10.0.0.1 sport=53 dport=51000 mark=0 use=1";
+        assert!(
+            conntrack_key(eph, &fixed)
+                .unwrap()
+                .contains("sport=E dport=53")
+        );
+    }
+}
