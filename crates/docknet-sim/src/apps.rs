@@ -28,8 +28,21 @@ pub const SHUTDOWN_DELAY: SimDuration = SimDuration(1_000_000);
 pub const THINK_DELAY: SimDuration = SimDuration(2_000_000);
 /// Linux's delayed-ACK timer (TCP_DELACK_MIN is 40 ms).
 pub const DELAYED_ACK: SimDuration = SimDuration(40_000_000);
-/// `tcp_syn_retries`: retransmissions of an unanswered SYN (1, 2, 4, ... seconds apart).
+/// `tcp_syn_retries` and `tcp_syn_linear_timeouts` (Linux 6.5+ defaults): an unanswered SYN
+/// is sent again after 1, 1, 1, 1, 1, 2, 4, 8, 16, 32 s (ten times), and the connect fails
+/// 64 s after the last one. Measured on this machine's kernel (6.18).
 pub const SYN_RETRIES: u32 = 6;
+pub const SYN_LINEAR_TIMEOUTS: u32 = 4;
+
+/// The wait before SYN retransmission `n` (1-based); `n` one past the last is the final wait.
+pub fn syn_rto(n: u32) -> SimDuration {
+    let linear = SYN_LINEAR_TIMEOUTS + 1;
+    if n <= linear {
+        SimDuration::from_secs(1)
+    } else {
+        SimDuration::from_secs(1u64 << (n - linear).min(7))
+    }
+}
 
 /// Where a flow goes: an address, or a name still to look up.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -504,10 +517,7 @@ impl Sim {
         });
         self.sock_event(s, format!("connect {src}:{port} -> {}:{}", to.0, to.1));
         self.tcp_send(s, TcpFlags::SYN, 0);
-        self.schedule_in(
-            SimDuration::from_secs(1),
-            Event::App(AppEvent::SynRetry(s, 1)),
-        );
+        self.schedule_in(syn_rto(1), Event::App(AppEvent::SynRetry(s, 1)));
         Some(s)
     }
 
@@ -516,7 +526,7 @@ impl Sim {
         if c.state != TcpState::SynSent {
             return;
         }
-        if n > SYN_RETRIES {
+        if n > SYN_RETRIES + SYN_LINEAR_TIMEOUTS {
             self.set_state(s, TcpState::Closed);
             self.sock_event(s, "connect: Connection timed out (no answer to SYN)".into());
             return;
@@ -526,10 +536,7 @@ impl Sim {
         }
         self.sock_event(s, format!("SYN retransmission #{n}"));
         self.tcp_send(s, TcpFlags::SYN, 0);
-        self.schedule_in(
-            SimDuration::from_secs(1 << n),
-            Event::App(AppEvent::SynRetry(s, n + 1)),
-        );
+        self.schedule_in(syn_rto(n + 1), Event::App(AppEvent::SynRetry(s, n + 1)));
     }
 
     fn set_state(&mut self, s: SocketId, st: TcpState) {
@@ -1315,6 +1322,27 @@ impl Sim {
                 from: answer_from,
                 answer,
             }),
+        );
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn syn_retransmissions_follow_linux_6_timing() {
+        // As captured: SYNs at 0, 1, 2, 3, 4, 5, 7, 11, 19, 35, 67 s, giving up at 131 s.
+        let mut t = 0;
+        let mut sent = vec![0];
+        for n in 1..=SYN_RETRIES + SYN_LINEAR_TIMEOUTS {
+            t += syn_rto(n).as_nanos() / 1_000_000_000;
+            sent.push(t);
+        }
+        assert_eq!(sent, [0, 1, 2, 3, 4, 5, 7, 11, 19, 35, 67]);
+        assert_eq!(
+            t + syn_rto(SYN_RETRIES + SYN_LINEAR_TIMEOUTS + 1).as_nanos() / 1_000_000_000,
+            131
         );
     }
 }
