@@ -305,14 +305,18 @@ impl Sim {
     }
 
     /// An ephemeral port from `ip_local_port_range`, not in use in the namespace.
+    /// A free port from `ip_local_port_range`, searched from a random start as the kernel's
+    /// `__inet_hash_connect` does; when all are taken the connect reuses the start port
+    /// (the kernel would fail with EADDRNOTAVAIL; lessons never get near that).
     fn ephemeral_port(&mut self, ns: NsId) -> u16 {
         let (lo, hi) = self.net.ns(ns).sysctl.port_range;
-        loop {
-            let p = self.random_range(lo, hi.max(lo));
-            if self.apps.on_port(ns, p).next().is_none() {
-                return p;
-            }
-        }
+        let hi = hi.max(lo);
+        let start = self.random_range(lo, hi);
+        let span = u32::from(hi - lo) + 1;
+        (0..span)
+            .map(|i| lo + ((u32::from(start - lo) + i) % span) as u16)
+            .find(|&p| self.apps.on_port(ns, p).next().is_none())
+            .unwrap_or(start)
     }
 
     fn start_flow(&mut self, i: usize) {
@@ -1036,11 +1040,9 @@ impl Sim {
                     });
                 if let Some((s, _)) = by_flow {
                     self.sock_event(s, what);
-                    // tcp_v4_err: a destination-unreachable while connecting aborts the
-                    // connect (ECONNREFUSED, EHOSTUNREACH, ...); TTL expiry is only a soft error.
-                    let unreachable =
-                        matches!(skb.ip.l4, L4::Icmp(IcmpMessage::DestUnreachable { .. }));
-                    if unreachable && self.conn(s).is_some_and(|c| c.state == TcpState::SynSent) {
+                    // tcp_v4_err: an ICMP error while connecting (unreachable, TTL exceeded)
+                    // aborts the connect with ECONNREFUSED, EHOSTUNREACH, ...
+                    if self.conn(s).is_some_and(|c| c.state == TcpState::SynSent) {
                         self.set_state(s, TcpState::Closed);
                         self.sock_event(s, "connect failed: aborted by the ICMP error".into());
                     }

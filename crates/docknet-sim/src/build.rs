@@ -317,9 +317,8 @@ impl Builder {
                 "net.ipv4.conf.all.route_localnet" => s.route_localnet_all = on,
                 "net.ipv4.ip_local_port_range.min" => s.port_range.0 = value.clamp(1, 65535) as u16,
                 "net.ipv4.ip_local_port_range.max" => s.port_range.1 = value.clamp(1, 65535) as u16,
-                k if k.starts_with("net.ipv4.conf.") && k.ends_with(".route_localnet") => {
-                    let iface = &k["net.ipv4.conf.".len()..k.len() - ".route_localnet".len()];
-                    if on {
+                k if route_localnet_iface(k).is_some() => {
+                    if let (true, Some(iface)) = (on, route_localnet_iface(k)) {
                         s.route_localnet.push(iface.to_string());
                     }
                 }
@@ -330,6 +329,17 @@ impl Builder {
                     format!("the model knows: {}", Sysctls::KNOWN.join(", ")),
                 ),
             }
+        }
+        if s.port_range.0 > s.port_range.1 {
+            self.problem(
+                Some(&spec.name),
+                "net.ipv4.ip_local_port_range.min",
+                format!(
+                    "ip_local_port_range {}-{} is empty",
+                    s.port_range.0, s.port_range.1
+                ),
+                "the minimum must not be above the maximum (the kernel rejects it with EINVAL)",
+            );
         }
         s
     }
@@ -908,6 +918,14 @@ impl Builder {
         );
         None
     }
+}
+
+/// The interface of a `net.ipv4.conf.<iface>.route_localnet` key.
+fn route_localnet_iface(key: &str) -> Option<&str> {
+    let iface = key
+        .strip_prefix("net.ipv4.conf.")?
+        .strip_suffix(".route_localnet")?;
+    (!iface.is_empty()).then_some(iface)
 }
 
 /// Letters, digits, `-`, `_` and dots; not starting with a digit-only label that parses as

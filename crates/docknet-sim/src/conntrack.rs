@@ -343,9 +343,17 @@ impl Conntrack {
 
     fn remove(&mut self, id: ConnId) -> Option<CtEntry> {
         let e = self.entries.remove(&id)?;
-        self.index.remove(&e.orig);
-        self.index.remove(&e.reply);
+        for t in [e.orig, e.reply] {
+            if self.index.get(&t).is_some_and(|(owner, _)| *owner == id) {
+                self.index.remove(&t);
+            }
+        }
         Some(e)
+    }
+
+    /// Delete an entry now (an RST answering a connection's first packet), returning it.
+    pub fn kill(&mut self, id: ConnId) -> Option<CtEntry> {
+        self.remove(id)
     }
 
     /// `conntrack -L` at time `now` (live entries only).

@@ -272,3 +272,78 @@ fn masquerade_changes_the_port_only_when_the_tuple_is_taken() {
         "and both connections work"
     );
 }
+
+#[test]
+fn icmp_errors_through_nat_keep_the_routers_address() {
+    // traceroute-like: the TTL dies at r2, behind r1's MASQUERADE. r1 un-NATs the
+    // destination of the error but must not rewrite its source (no DNAT on this flow).
+    let sim = chain(
+        "*nat\n-A POSTROUTING -o eth1 -j MASQUERADE\nCOMMIT\n",
+        r#"Ping(from: "client", to: "10.0.3.10", ttl: 2)"#,
+        "",
+    );
+    let ev = events(&sim);
+    assert_eq!(icmp_at_client(&ev), [("10.0.2.2".to_string(), 11, 0)]);
+    assert!(
+        select(&ev, "socket", &[("ns", "client")])
+            .iter()
+            .any(|e| e["what"] == "From 10.0.2.2: Time to live exceeded")
+    );
+}
+
+#[test]
+fn an_unanswered_arp_fails_a_local_connect_with_host_unreachable() {
+    let text = r#"Scenario(
+    namespaces: [(name: "a", interfaces: [(name: "eth0", addrs: ["10.0.0.1/24"])])],
+    traffic: [Tcp(from: "a", to: "10.0.0.99:80")],
+)"#;
+    let (_, mut sim) = docknet_sim::load("arp.ron", text).unwrap();
+    sim.run_to_end();
+    let ev = events(&sim);
+    let failed = select(&ev, "socket", &[("ns", "a")])
+        .into_iter()
+        .find(|e| {
+            e["what"]
+                .as_str()
+                .unwrap()
+                .contains("Destination Host Unreachable")
+        })
+        .expect("the connect learns the neighbour is unreachable");
+    let t = failed["t_ns"].as_u64().unwrap();
+    assert!(
+        (3_000_000_000..4_000_000_000).contains(&t),
+        "after three ARP probes 1 s apart, not after the SYN timeout: {t}"
+    );
+}
+
+#[test]
+fn an_rst_answering_the_first_packet_kills_the_conntrack_entry() {
+    let sim = chain(
+        "*nat\n-A POSTROUTING -o eth1 -j MASQUERADE\nCOMMIT\n",
+        r#"Tcp(from: "client", to: "10.0.3.10:81", sport: 40000)"#,
+        r#"Listen(proto: Tcp, port: 80)"#,
+    );
+    let ev = events(&sim);
+    assert!(!select(&ev, "conntrack", &[("ns", "r1"), ("change", "destroy")]).is_empty());
+    assert_eq!(
+        view(
+            &sim.net,
+            sim.net.ns_by_name("r1").unwrap(),
+            View::Conntrack,
+            sim.now()
+        ),
+        ""
+    );
+}
+
+#[test]
+fn a_malformed_route_localnet_key_is_an_error_not_a_panic() {
+    let text =
+        r#"Scenario(namespaces: [(name: "a", sysctls: {"net.ipv4.conf.route_localnet": 1})])"#;
+    let err = docknet_sim::load("s.ron", text).expect_err("rejected");
+    assert!(
+        err.to_string()
+            .contains("unknown sysctl `net.ipv4.conf.route_localnet`"),
+        "{err}"
+    );
+}

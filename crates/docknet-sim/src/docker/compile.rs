@@ -357,14 +357,25 @@ impl<'a> Compiler<'a> {
             }
             DockerCommand::NetworkDisconnect { network, container } => {
                 let net = self.networks.iter().position(|n| n.name == network);
-                let ct = self.containers.iter_mut().find(|x| x.name == container);
-                match (net, ct) {
-                    (Some(n), Some(ct)) => ct.endpoints.retain(|e| e.net != n),
-                    _ => self.fail(
+                let ct = self.containers.iter().position(|x| x.name == container);
+                let ep = net.zip(ct).and_then(|(n, c)| {
+                    self.containers[c]
+                        .endpoints
+                        .iter()
+                        .position(|e| e.net == n)
+                        .map(|e| (n, c, e))
+                });
+                match ep {
+                    Some((n, c, e)) => {
+                        // The address goes back to the pool (lowest-free allocation reuses it).
+                        let freed = self.containers[c].endpoints.remove(e);
+                        self.networks[n].used.remove(&freed.ip);
+                    }
+                    None => self.fail(
                         anchor,
                         &network,
-                        format!("cannot disconnect `{container}` from `{network}`"),
-                        "both must exist",
+                        format!("container {container} is not connected to network {network}"),
+                        "check both names: the container must be attached to that network",
                     ),
                 }
             }

@@ -138,7 +138,6 @@ impl Tcpdump {
         } else if syn
             || t.flags.has(crate::wire::TcpFlags::FIN)
             || t.flags.has(crate::wire::TcpFlags::RST)
-            || base.is_none()
         {
             s += &format!(", seq {}", rel(t.seq, base));
         }

@@ -131,10 +131,9 @@ impl Sim {
                 pkt,
                 format!("no ARP reply from {ip} on {label}: neighbour unreachable"),
             );
-            // A router tells the sender (ICMP host unreachable); a local sender gets EHOSTUNREACH.
-            if let FramePayload::Ipv4(p) = frame.payload
-                && !self.net.is_local(ns, p.src)
-            {
+            // arp_error_report -> icmp_send(HOST_UNREACH) back to the sender, even a local one
+            // (the error loops back and the socket sees EHOSTUNREACH).
+            if let FramePayload::Ipv4(p) = frame.payload {
                 let skb = super::Skb::new(pkt, p, None);
                 self.icmp_dest_unreachable(ns, &skb, crate::wire::IcmpMessage::HOST_UNREACHABLE);
             }

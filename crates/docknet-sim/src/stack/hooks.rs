@@ -13,7 +13,7 @@ use crate::netfilter::{
     CtState, Hook, MatchCtx, NatRange, Policy, StepAction, TableName, TraversalStep, Verdict,
 };
 use crate::trace::{NatKind, TraceEvent};
-use crate::wire::{IcmpMessage, IpProto, Ipv4Packet, L4};
+use crate::wire::{IcmpMessage, IpProto, Ipv4Packet, L4, TcpFlags};
 
 /// Which end of the packet a NAT hook may rewrite.
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -229,20 +229,39 @@ impl Sim {
                 skb.ct = Some(CtRef::Confirmed(id, dir));
                 let ct = &mut self.net.ns_mut(ns).conntrack;
                 let Some(entry) = ct.get_mut(id) else { return };
+                let rst = flags.is_some_and(|f| f.has(TcpFlags::RST));
+                if dir == CtDir::Reply && rst && !entry.seen_reply {
+                    // tcp_packet: an RST answering the first packet kills the entry at once.
+                    if let Some(dead) = ct.kill(id) {
+                        self.trace_ct(ns, Some(skb.pkt), "destroy", &dead);
+                    }
+                    return;
+                }
                 if entry.on_packet(dir, flags, now) {
                     let entry = entry.clone();
                     self.trace_ct(ns, Some(skb.pkt), "update", &entry);
                 }
             }
             None => {
-                if flags.is_some_and(|f| f.has(crate::wire::TcpFlags::RST)) {
-                    return; // an RST for no connection is INVALID and stays untracked
+                // tcp_new picks up a connection in progress only from a plain ACK (loose
+                // tracking); a stray SYN|ACK, FIN or RST, or an echo reply with no request,
+                // is INVALID and stays untracked.
+                let starts = match (&skb.ip.l4, flags) {
+                    (L4::Tcp(_), Some(f)) => {
+                        f.has(TcpFlags::SYN) && !f.has(TcpFlags::ACK)
+                            || f == TcpFlags::ACK
+                            || f == TcpFlags::ACK.with(TcpFlags::PSH)
+                    }
+                    (L4::Icmp(IcmpMessage::EchoReply { .. }), _) => false,
+                    _ => true,
+                };
+                if !starts {
+                    return;
                 }
                 let mut entry = CtEntry::new(tuple, now);
                 if let (Some(f), Some(_)) = (flags, entry.tcp)
-                    && !f.has(crate::wire::TcpFlags::SYN)
+                    && !f.has(TcpFlags::SYN)
                 {
-                    // nf_conntrack_tcp_loose: pick up a connection already in progress.
                     entry.tcp = Some(crate::conntrack::TcpCtState::Established);
                     entry.expires = now + entry.timeout();
                 }
@@ -415,6 +434,15 @@ impl Sim {
         } else {
             entry.orig
         };
+        // Only the NAT the connection has (the status bits nf_nat_packet checks): an ICMP error
+        // from a router in between keeps that router's address as its source.
+        let bound = match (manip, dir) {
+            (Manip::Dst, CtDir::Original) | (Manip::Src, CtDir::Reply) => entry.is_dnat(),
+            (Manip::Src, CtDir::Original) | (Manip::Dst, CtDir::Reply) => entry.is_snat(),
+        };
+        if !bound {
+            return;
+        }
         let target = other.invert();
         let before = skb.ip.clone();
         let ports = matches!(entry.orig.proto, IpProto::Tcp | IpProto::Udp);

@@ -29,21 +29,24 @@ impl Sim {
 
     fn send_icmp_error(&mut self, ns: NsId, skb: &Skb, msg: IcmpMessage) {
         let about = &skb.ip;
+        let to_group = matches!(
+            self.net.addr_type(ns, about.dst),
+            crate::netfilter::AddrType::Broadcast | crate::netfilter::AddrType::Multicast
+        );
         if matches!(&about.l4, L4::Icmp(m) if m.is_error())
             || about.src.is_unspecified()
-            || about.dst.is_broadcast()
+            || to_group
         {
             return;
         }
-        // The source is the address the offender reached us on (local delivery), else the
-        // address of the interface it came in through.
+        // icmp_send: the address the offender was sent to when it is ours, else the address
+        // routing picks towards the sender (icmp_errors_use_inbound_ifaddr=0).
         let src = if self.net.is_local(ns, about.dst) {
             Some(about.dst)
         } else {
-            skb.in_iface
-                .and_then(|i| self.net.iface(i).source_for(about.src))
+            self.select_source(ns, about.src)
         };
-        let Some(src) = src.or_else(|| self.select_source(ns, about.src)) else {
+        let Some(src) = src else {
             return;
         };
         let ip = Ipv4Packet {
