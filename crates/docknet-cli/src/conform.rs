@@ -11,7 +11,7 @@ use docknet_sim::Sim;
 use docknet_sim::conform::{Seen, normalize, read_pcap, side_by_side};
 use docknet_sim::lab::{LabOptions, lab_script};
 use docknet_sim::scenario::{NsRole, Scenario, TrafficSpec};
-use docknet_sim::time::{SimDuration, SimTime};
+use docknet_sim::time::SimDuration;
 use docknet_sim::trace::TraceEvent;
 use std::collections::BTreeSet;
 use std::net::Ipv4Addr;
@@ -165,15 +165,9 @@ pub fn compare(sc: &Scenario, workdir: &Path) -> Result<Report, String> {
             ));
         }
     }
-    // conntrack, in the state the lab dumped it: about a second after the last packet.
-    let last = sim
-        .trace()
-        .iter()
-        .rev()
-        .find(|r| matches!(r.event, TraceEvent::Capture { .. }))
-        .map_or(SimTime::ZERO, |r| r.t_ns);
+    // conntrack, in the state the lab dumped it: a second after the last process finished.
     let mut at = Sim::from_scenario(&sc).map_err(|p| format!("scenario invalid: {p:?}"))?;
-    at.step_until(last + SimDuration::from_secs(1));
+    at.step_until(sim.now() + SimDuration::from_secs(1));
     for spec in sc
         .namespaces
         .iter()
