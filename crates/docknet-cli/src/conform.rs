@@ -116,8 +116,13 @@ pub fn compare(sc: &Scenario, workdir: &Path) -> Result<Report, String> {
     std::fs::create_dir_all(workdir).map_err(|e| format!("{}: {e}", workdir.display()))?;
     let script_path = workdir.join("lab.sh");
     std::fs::write(&script_path, script).map_err(|e| format!("{}: {e}", script_path.display()))?;
+    // Keep capturing until the simulation's last event (e.g. a neighbour probe 5 s after the
+    // traffic), counted from the last flow's start.
+    let last_start = sc.traffic.iter().map(|t| t.at_ms()).max().unwrap_or(0);
+    let settle = (sim.now().as_nanos() / 1_000_000).saturating_sub(last_start) / 1000 + 2;
     let out = Command::new("bash")
         .arg(&script_path)
+        .env("DOCKNET_LAB_SETTLE", settle.to_string())
         .env("DOCKNET_LAB_OUT", workdir)
         .env("DOCKNET_LAB_CONNECT_TIMEOUT", "130")
         .output()

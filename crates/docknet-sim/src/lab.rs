@@ -531,8 +531,8 @@ impl<'a> Lab<'a> {
             self.flow(i + 1, t);
         }
         self.line("for pid in ${FLOWS[@]+\"${FLOWS[@]}\"}; do wait \"$pid\" || true; done");
-        self.comment("Let the last packets (delayed ACKs, FINs) settle.");
-        self.line("sleep 1");
+        self.comment("Let the last packets (delayed ACKs, FINs, neighbour probes) settle.");
+        self.line("sleep \"${DOCKNET_LAB_SETTLE:-1}\"");
     }
 
     /// One flow, or a comment saying why it is skipped.

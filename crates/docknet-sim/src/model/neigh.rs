@@ -13,6 +13,10 @@ pub const REACHABLE_TIME: SimDuration = SimDuration(30_000_000_000);
 pub const RETRANS_TIME: SimDuration = SimDuration(1_000_000_000);
 /// Requests sent before an entry becomes FAILED (mcast_solicit).
 pub const MAX_PROBES: u32 = 3;
+/// `delay_first_probe_time`: how long a used STALE entry waits before it is probed.
+pub const DELAY_FIRST_PROBE: SimDuration = SimDuration(5_000_000_000);
+/// `ucast_solicit`: unicast probes of a DELAY entry before it becomes FAILED.
+pub const UCAST_PROBES: u32 = 3;
 
 #[derive(Clone, Debug)]
 pub enum NeighState {
@@ -30,6 +34,15 @@ pub enum NeighState {
     Stale {
         mac: MacAddr,
     },
+    /// A STALE entry was used: wait `DELAY_FIRST_PROBE` for a confirmation, then probe.
+    Delay {
+        mac: MacAddr,
+    },
+    /// Unicast ARP requests to the cached MAC, `probes` sent so far.
+    Probe {
+        mac: MacAddr,
+        probes: u32,
+    },
     Failed,
 }
 
@@ -42,7 +55,10 @@ pub struct NeighEntry {
 impl NeighEntry {
     pub fn mac(&self) -> Option<MacAddr> {
         match self.state {
-            NeighState::Reachable { mac, .. } | NeighState::Stale { mac } => Some(mac),
+            NeighState::Reachable { mac, .. }
+            | NeighState::Stale { mac }
+            | NeighState::Delay { mac }
+            | NeighState::Probe { mac, .. } => Some(mac),
             _ => None,
         }
     }
@@ -55,6 +71,8 @@ impl NeighEntry {
                 "REACHABLE"
             }
             NeighState::Reachable { .. } | NeighState::Stale { .. } => "STALE",
+            NeighState::Delay { .. } => "DELAY",
+            NeighState::Probe { .. } => "PROBE",
             NeighState::Failed => "FAILED",
         }
     }

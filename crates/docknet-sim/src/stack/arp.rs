@@ -4,7 +4,9 @@
 use crate::engine::{Event, Sim};
 use crate::ids::{IfaceId, PacketId};
 use crate::model::IfaceKind;
-use crate::model::neigh::{MAX_PROBES, NeighEntry, NeighState, RETRANS_TIME};
+use crate::model::neigh::{
+    DELAY_FIRST_PROBE, MAX_PROBES, NeighEntry, NeighState, RETRANS_TIME, UCAST_PROBES,
+};
 use crate::trace::TraceEvent;
 use crate::wire::{ArpOp, ArpPacket, Frame, FramePayload, Ipv4Packet, MacAddr};
 use std::net::Ipv4Addr;
@@ -41,7 +43,27 @@ impl Sim {
         let ns = i.ns;
         let entry = self.net.ns_mut(ns).neigh.get_mut(iface, nexthop);
         match entry.map(|e| &mut e.state) {
-            Some(NeighState::Reachable { mac, .. }) | Some(NeighState::Stale { mac }) => {
+            Some(state @ NeighState::Stale { .. }) => {
+                // neigh_event_send: using a STALE entry starts the DELAY timer; with no
+                // confirmation in 5 s the neighbour is probed by unicast.
+                let NeighState::Stale { mac } = *state else {
+                    return;
+                };
+                *state = NeighState::Delay { mac };
+                self.trace_neigh(iface, nexthop, mac, "DELAY", Some(pkt));
+                self.schedule_in(DELAY_FIRST_PROBE, Event::ArpRetry { iface, ip: nexthop });
+                let frame = Frame {
+                    src: src_mac,
+                    dst: mac,
+                    payload: FramePayload::Ipv4(ip),
+                };
+                self.transmit(iface, frame, pkt);
+            }
+            Some(
+                NeighState::Reachable { mac, .. }
+                | NeighState::Delay { mac }
+                | NeighState::Probe { mac, .. },
+            ) => {
                 let frame = Frame {
                     src: src_mac,
                     dst: *mac,
@@ -112,8 +134,14 @@ impl Sim {
         let Some(entry) = self.net.ns_mut(ns).neigh.get_mut(iface, ip) else {
             return;
         };
-        let NeighState::Incomplete { probes, queue } = &mut entry.state else {
-            return;
+        let (probes, queue) = match &mut entry.state {
+            NeighState::Incomplete { probes, queue } => (probes, queue),
+            NeighState::Delay { mac } | NeighState::Probe { mac, .. } => {
+                let mac = *mac;
+                self.neigh_probe(iface, ip, mac);
+                return;
+            }
+            _ => return,
         };
         if *probes < MAX_PROBES {
             *probes += 1;
@@ -138,6 +166,49 @@ impl Sim {
                 self.icmp_dest_unreachable(ns, &skb, crate::wire::IcmpMessage::HOST_UNREACHABLE);
             }
         }
+    }
+
+    /// DELAY ran out (or a probe went unanswered): send a unicast probe, or give up.
+    fn neigh_probe(&mut self, iface: IfaceId, ip: Ipv4Addr, mac: MacAddr) {
+        let ns = self.net.iface(iface).ns;
+        // Nothing confirms a neighbour but its ARP reply here: measured in the lab, Linux
+        // probes a used STALE entry after 5 s even while TCP traffic flows through it.
+        let Some(entry) = self.net.ns_mut(ns).neigh.get_mut(iface, ip) else {
+            return;
+        };
+        let sent = match entry.state {
+            NeighState::Probe { probes, .. } => probes,
+            _ => 0,
+        };
+        if sent >= UCAST_PROBES {
+            entry.state = NeighState::Failed;
+            self.trace_neigh(iface, ip, MacAddr::ZERO, "FAILED", None);
+            return;
+        }
+        entry.state = NeighState::Probe {
+            mac,
+            probes: sent + 1,
+        };
+        if sent == 0 {
+            self.trace_neigh(iface, ip, mac, "PROBE", None);
+        }
+        let i = self.net.iface(iface);
+        let sender_ip = i.source_for(ip).unwrap_or(Ipv4Addr::UNSPECIFIED);
+        let arp = ArpPacket {
+            op: ArpOp::Request,
+            sender_mac: i.mac,
+            sender_ip,
+            target_mac: MacAddr::ZERO,
+            target_ip: ip,
+        };
+        let frame = Frame {
+            src: i.mac,
+            dst: mac,
+            payload: FramePayload::Arp(arp),
+        };
+        let pkt = self.new_packet_id();
+        self.transmit(iface, frame, pkt);
+        self.schedule_in(RETRANS_TIME, Event::ArpRetry { iface, ip });
     }
 
     pub(crate) fn arp_input(&mut self, iface: IfaceId, arp: ArpPacket, pkt: PacketId) {
@@ -195,7 +266,10 @@ impl Sim {
         } else {
             NeighState::Stale { mac }
         };
-        let keep_reachable = matches!(old.as_ref().map(|e| &e.state), Some(NeighState::Reachable { mac: m, .. }) if *m == mac);
+        let keep_reachable = matches!(
+            old.as_ref().map(|e| &e.state),
+            Some(NeighState::Reachable { mac: m, .. } | NeighState::Delay { mac: m } | NeighState::Probe { mac: m, .. }) if *m == mac
+        );
         let state = if keep_reachable && !confirmed {
             old.as_ref().map(|e| e.state.clone()).unwrap_or(state)
         } else {
