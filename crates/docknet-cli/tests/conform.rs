@@ -1,8 +1,10 @@
 //! The simulator against the real kernel: `docknet conform` over every shipped scenario the
-//! lab reproduces faithfully. Needs root, network namespaces, tcpdump and socat; without
-//! them the test says SKIPPED loudly instead of passing.
+//! lab reproduces faithfully, one trial per scenario. Needs root, network namespaces,
+//! tcpdump and socat; without them every trial is reported as ignored (never as passed) and
+//! the reason is printed.
 
-use std::path::PathBuf;
+use libtest_mimic::{Arguments, Failed, Trial};
+use std::path::{Path, PathBuf};
 use std::process::Command;
 
 /// Scenarios whose captures and conntrack tables match the kernel exactly.
@@ -22,6 +24,12 @@ const MATCHING: &[&str] = &[
     "default.ron",
 ];
 
+/// Runs per scenario before it counts as a disagreement. The kernel's own timing is not
+/// deterministic: whether a TCP endpoint's neighbour confirmation lands before its DELAY
+/// timer fires depends on where the timer wheel rounds that timer (measured: about one
+/// run in ten differs), which the simulator fixes from the seed.
+const ATTEMPTS: usize = 2;
+
 fn lab_unavailable() -> Option<String> {
     let out = Command::new(env!("CARGO_BIN_EXE_docknet"))
         .args(["conform", "--help"])
@@ -38,7 +46,7 @@ fn lab_unavailable() -> Option<String> {
     if uid.as_deref() != Some("0") {
         return Some("not running as root".into());
     }
-    for tool in ["tcpdump", "socat", "iptables-restore", "ping"] {
+    for tool in ["tcpdump", "socat", "iptables-restore", "ping", "conntrack"] {
         if !Command::new("sh")
             .arg("-c")
             .arg(format!("command -v {tool}"))
@@ -57,33 +65,51 @@ fn lab_unavailable() -> Option<String> {
     (!ok).then(|| "cannot create network namespaces".into())
 }
 
-#[test]
-fn shipped_scenarios_match_the_kernel() {
-    if let Some(why) = lab_unavailable() {
-        eprintln!("SKIPPED: the kernel conformance test needs a lab: {why}");
-        return;
-    }
-    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../scenarios");
-    let mut failures = Vec::new();
-    for rel in MATCHING {
+/// `docknet conform` on one scenario; the report of every failed attempt on failure.
+fn conform(path: &Path) -> Result<(), Failed> {
+    let mut reports = Vec::new();
+    for attempt in 1..=ATTEMPTS {
         let out = Command::new(env!("CARGO_BIN_EXE_docknet"))
             .arg("conform")
-            .arg(root.join(rel))
+            .arg(path)
             .output()
-            .expect("docknet runs");
+            .map_err(|e| format!("cannot run docknet: {e}"))?;
         let text = format!(
             "{}{}",
             String::from_utf8_lossy(&out.stdout),
             String::from_utf8_lossy(&out.stderr)
         );
-        eprintln!("{rel}:\n{text}");
-        if !out.status.success() {
-            failures.push(format!("{rel}:\n{text}"));
+        if out.status.success() {
+            if attempt > 1 {
+                eprintln!("{}: matched on attempt {attempt}", path.display());
+            }
+            return Ok(());
         }
+        reports.push(format!("attempt {attempt}:\n{text}"));
     }
-    assert!(
-        failures.is_empty(),
+    Err(format!(
         "the simulator disagrees with the kernel:\n{}",
-        failures.join("\n")
-    );
+        reports.join("\n")
+    )
+    .into())
+}
+
+fn main() {
+    let mut args = Arguments::from_args();
+    // One lab at a time: captures compare packet order, so they must not compete for CPU.
+    args.test_threads = Some(1);
+    let unavailable = lab_unavailable();
+    if let Some(why) = &unavailable {
+        eprintln!("SKIPPED: the kernel conformance trials need a lab ({why}); reported as ignored");
+    }
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../scenarios");
+    let trials = MATCHING
+        .iter()
+        .map(|rel| {
+            let path = root.join(rel);
+            Trial::test(format!("kernel_matches::{rel}"), move || conform(&path))
+                .with_ignored_flag(unavailable.is_some())
+        })
+        .collect();
+    libtest_mimic::run(&args, trials).exit();
 }

@@ -131,6 +131,39 @@ pub(crate) struct TcpConn {
     pub pending: u32,
     /// The other side of the relay already closed: close once connected and flushed.
     pub pending_fin: bool,
+    /// Oldest sequence number not yet acknowledged by the peer.
+    pub snd_una: u32,
+    /// The peer acknowledged new data since our last segment: the next one confirms the
+    /// neighbour (`sk_dst_confirm` on `FLAG_FORWARD_PROGRESS`).
+    pub dst_pending_confirm: bool,
+}
+
+impl TcpConn {
+    fn new(state: TcpState, iss: u32, rcv_nxt: u32, role: Role) -> TcpConn {
+        TcpConn {
+            state,
+            snd_nxt: iss,
+            iss,
+            rcv_nxt,
+            acked: 0,
+            role,
+            pending: 0,
+            pending_fin: false,
+            snd_una: iss,
+            dst_pending_confirm: false,
+        }
+    }
+
+    /// Take an incoming acknowledgement; one that acknowledges something new owes the
+    /// neighbour a confirmation.
+    fn ack_received(&mut self, ack: u32) {
+        let progress = (ack.wrapping_sub(self.snd_una) as i32) > 0
+            && (self.snd_nxt.wrapping_sub(ack) as i32) >= 0;
+        if progress {
+            self.snd_una = ack;
+            self.dst_pending_confirm = true;
+        }
+    }
 }
 
 #[derive(Clone, Debug)]
@@ -502,16 +535,7 @@ impl Sim {
         };
         let port = sport.unwrap_or_else(|| self.ephemeral_port(ns));
         let iss = self.random_u32();
-        let conn = TcpConn {
-            state: TcpState::SynSent,
-            snd_nxt: iss,
-            iss,
-            rcv_nxt: 0,
-            acked: 0,
-            role,
-            pending: 0,
-            pending_fin: false,
-        };
+        let conn = TcpConn::new(TcpState::SynSent, iss, 0, role);
         let s = self.apps.add(Sock {
             ns,
             process,
@@ -521,7 +545,7 @@ impl Sim {
         });
         self.sock_event(s, format!("connect {src}:{port} -> {}:{}", to.0, to.1));
         self.tcp_send(s, TcpFlags::SYN, 0);
-        self.schedule_in(syn_rto(1), Event::App(AppEvent::SynRetry(s, 1)));
+        self.schedule_kernel_timer(syn_rto(1), Event::App(AppEvent::SynRetry(s, 1)));
         Some(s)
     }
 
@@ -540,7 +564,7 @@ impl Sim {
         }
         self.sock_event(s, format!("SYN retransmission #{n}"));
         self.tcp_send(s, TcpFlags::SYN, 0);
-        self.schedule_in(syn_rto(n + 1), Event::App(AppEvent::SynRetry(s, n + 1)));
+        self.schedule_kernel_timer(syn_rto(n + 1), Event::App(AppEvent::SynRetry(s, n + 1)));
     }
 
     fn set_state(&mut self, s: SocketId, st: TcpState) {
@@ -568,6 +592,7 @@ impl Sim {
         if flags.has(TcpFlags::ACK) {
             c.acked = c.rcv_nxt;
         }
+        let confirm_neigh = std::mem::take(&mut c.dst_pending_confirm);
         let seg = TcpSegment {
             sport: local.1,
             dport: remote.1,
@@ -588,7 +613,7 @@ impl Sim {
         let mut ip = ip;
         ip.ident = self.next_ip_id(ns);
         let pkt = self.new_packet_id();
-        self.ip_local_out(ns, ip, pkt);
+        self.ip_local_out_confirming(ns, ip, pkt, confirm_neigh);
     }
 
     fn tcp_write(&mut self, s: SocketId, n: u32) {
@@ -705,16 +730,7 @@ impl Sim {
         };
         let iss = self.random_u32();
         let rcv = seg.seq.wrapping_add(1);
-        let conn = TcpConn {
-            state: TcpState::SynRecv,
-            snd_nxt: iss,
-            iss,
-            rcv_nxt: rcv,
-            acked: 0,
-            role,
-            pending: 0,
-            pending_fin: false,
-        };
+        let conn = TcpConn::new(TcpState::SynRecv, iss, rcv, role);
         let s = self.apps.add(Sock {
             ns: l.ns,
             process: l.process.clone(),
@@ -741,6 +757,11 @@ impl Sim {
                 self.tcp_abort(front);
             }
             return;
+        }
+        if seg.flags.has(TcpFlags::ACK)
+            && let Some(c) = self.conn_mut(s)
+        {
+            c.ack_received(seg.ack);
         }
         match c.state {
             TcpState::SynSent if seg.flags.has(TcpFlags::SYN) && seg.flags.has(TcpFlags::ACK) => {
@@ -863,7 +884,7 @@ impl Sim {
                     // tcp_fin() enters pingpong mode: the ACK waits (delayed ACK) so it can
                     // ride on the process's answer or FIN.
                     self.set_state(s, TcpState::CloseWait);
-                    self.schedule_in(DELAYED_ACK, Event::App(AppEvent::DelayedAck(s)));
+                    self.schedule_kernel_timer(DELAYED_ACK, Event::App(AppEvent::DelayedAck(s)));
                     self.sock_event(s, "peer closed (EOF)".into());
                     self.on_peer_closed(s, c.role, true);
                 }

@@ -10,6 +10,7 @@ use crate::apps::{AppEvent, Apps};
 use crate::ids::{IfaceId, NsId, PacketId};
 use crate::model::Net;
 use crate::time::{SimDuration, SimTime};
+use crate::timer_wheel::Jiffies;
 use crate::trace::{TraceEvent, TraceRecord};
 use crate::wire::Frame;
 use rand::{Rng, SeedableRng};
@@ -74,11 +75,22 @@ pub struct Sim {
     now: SimTime,
     seq: u64,
     pub(crate) rng: ChaCha8Rng,
+    /// The kernel's jiffies clock, for timers that the timer wheel rounds.
+    pub(crate) jiffies: Jiffies,
     next_pkt: u64,
     trace: Vec<TraceRecord>,
     events_done: usize,
     /// The state before the first event, for `rewind_to`.
     initial: Option<Box<Sim>>,
+}
+
+/// The jiffies phase at boot, drawn from its own stream so that it does not shift the
+/// values (MACs, sequence numbers, ports) drawn from the main generator.
+fn boot_jiffies(seed: u64) -> Jiffies {
+    /// Covers the granularity of every wheel level a scenario's timers reach.
+    const PHASE_RANGE_NS: u64 = 1 << 40;
+    let mut rng = ChaCha8Rng::seed_from_u64(seed ^ 0x6a69_6666_6965_7321);
+    Jiffies::with_phase(rng.random::<u64>() % PHASE_RANGE_NS)
 }
 
 impl Sim {
@@ -92,6 +104,7 @@ impl Sim {
             now: SimTime::ZERO,
             seq: 0,
             rng: ChaCha8Rng::seed_from_u64(seed),
+            jiffies: boot_jiffies(seed),
             next_pkt: 1,
             trace: Vec::new(),
             events_done: 0,
@@ -186,6 +199,13 @@ impl Sim {
 
     pub(crate) fn schedule_in(&mut self, after: SimDuration, event: Event) {
         self.schedule(self.now + after, event);
+    }
+
+    /// Arm a kernel `timer_list` timer: it fires when the timer wheel gets to it, a little
+    /// after `after` (see [`crate::timer_wheel`]).
+    pub(crate) fn schedule_kernel_timer(&mut self, after: SimDuration, event: Event) {
+        let at = self.jiffies.expiry(self.now, after);
+        self.schedule(at, event);
     }
 
     pub(crate) fn emit(&mut self, pkt: Option<PacketId>, event: TraceEvent) {

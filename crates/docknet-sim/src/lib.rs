@@ -17,6 +17,7 @@ pub mod pcap;
 pub mod scenario;
 mod stack;
 pub mod time;
+pub mod timer_wheel;
 pub mod trace;
 pub mod wire;
 

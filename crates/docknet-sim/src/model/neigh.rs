@@ -25,10 +25,9 @@ pub enum NeighState {
         probes: u32,
         queue: Vec<(Frame, PacketId)>,
     },
-    /// Resolved; `confirmed` is when the peer last proved itself (a reply).
+    /// Resolved and confirmed (see [`NeighEntry::confirmed`]).
     Reachable {
         mac: MacAddr,
-        confirmed: SimTime,
     },
     /// Learned from a request addressed to us: usable but never confirmed.
     Stale {
@@ -50,6 +49,9 @@ pub enum NeighState {
 pub struct NeighEntry {
     pub iface: IfaceId,
     pub state: NeighState,
+    /// When the peer last proved itself (`neigh->confirmed`): an ARP reply, or a local TCP
+    /// socket that saw its data acknowledged (`sk_dst_confirm`). `None`: never.
+    pub confirmed: Option<SimTime>,
 }
 
 impl NeighEntry {
@@ -67,7 +69,7 @@ impl NeighEntry {
     pub fn state_name(&self, now: SimTime) -> &'static str {
         match &self.state {
             NeighState::Incomplete { .. } => "INCOMPLETE",
-            NeighState::Reachable { confirmed, .. } if now - *confirmed < REACHABLE_TIME => {
+            NeighState::Reachable { .. } if self.confirmed_within(now, REACHABLE_TIME) => {
                 "REACHABLE"
             }
             NeighState::Reachable { .. } | NeighState::Stale { .. } => "STALE",
@@ -75,6 +77,11 @@ impl NeighEntry {
             NeighState::Probe { .. } => "PROBE",
             NeighState::Failed => "FAILED",
         }
+    }
+
+    /// Whether the entry was confirmed no longer than `window` before `now`.
+    pub fn confirmed_within(&self, now: SimTime, window: SimDuration) -> bool {
+        self.confirmed.is_some_and(|c| now - c <= window)
     }
 }
 

@@ -7,18 +7,22 @@ use crate::model::IfaceKind;
 use crate::model::neigh::{
     DELAY_FIRST_PROBE, MAX_PROBES, NeighEntry, NeighState, RETRANS_TIME, UCAST_PROBES,
 };
+use crate::timer_wheel::Jiffies;
 use crate::trace::TraceEvent;
 use crate::wire::{ArpOp, ArpPacket, Frame, FramePayload, Ipv4Packet, MacAddr};
 use std::net::Ipv4Addr;
 
 impl Sim {
     /// Send an IPv4 packet to `nexthop` out of `iface`, resolving its MAC first if needed.
+    /// `confirm`: the sending socket saw forward progress, which confirms the neighbour
+    /// (`sock_confirm_neigh` in `ip_finish_output2`, before the entry is used).
     pub(crate) fn neigh_output(
         &mut self,
         iface: IfaceId,
         nexthop: Ipv4Addr,
         ip: Ipv4Packet,
         pkt: PacketId,
+        confirm: bool,
     ) {
         let i = self.net.iface(iface);
         let src_mac = i.mac;
@@ -41,7 +45,11 @@ impl Sim {
             return;
         }
         let ns = i.ns;
-        let entry = self.net.ns_mut(ns).neigh.get_mut(iface, nexthop);
+        let now = self.now();
+        let mut entry = self.net.ns_mut(ns).neigh.get_mut(iface, nexthop);
+        if confirm && let Some(e) = entry.as_deref_mut() {
+            e.confirmed = Some(now);
+        }
         match entry.map(|e| &mut e.state) {
             Some(state @ NeighState::Stale { .. }) => {
                 // neigh_event_send: using a STALE entry starts the DELAY timer; with no
@@ -51,7 +59,10 @@ impl Sim {
                 };
                 *state = NeighState::Delay { mac };
                 self.trace_neigh(iface, nexthop, mac, "DELAY", Some(pkt));
-                self.schedule_in(DELAY_FIRST_PROBE, Event::ArpRetry { iface, ip: nexthop });
+                self.schedule_kernel_timer(
+                    DELAY_FIRST_PROBE,
+                    Event::ArpRetry { iface, ip: nexthop },
+                );
                 let frame = Frame {
                     src: src_mac,
                     dst: mac,
@@ -96,11 +107,12 @@ impl Sim {
                     NeighEntry {
                         iface,
                         state: NeighState::Incomplete { probes: 1, queue },
+                        confirmed: None,
                     },
                 );
                 self.trace_neigh(iface, nexthop, MacAddr::ZERO, "INCOMPLETE", Some(pkt));
                 self.send_arp_request(iface, nexthop, Some(hint_src));
-                self.schedule_in(RETRANS_TIME, Event::ArpRetry { iface, ip: nexthop });
+                self.schedule_kernel_timer(RETRANS_TIME, Event::ArpRetry { iface, ip: nexthop });
             }
         }
     }
@@ -146,7 +158,7 @@ impl Sim {
         if *probes < MAX_PROBES {
             *probes += 1;
             self.send_arp_request(iface, ip, None);
-            self.schedule_in(RETRANS_TIME, Event::ArpRetry { iface, ip });
+            self.schedule_kernel_timer(RETRANS_TIME, Event::ArpRetry { iface, ip });
             return;
         }
         let waiting: Vec<(Frame, PacketId)> = std::mem::take(queue);
@@ -168,14 +180,26 @@ impl Sim {
         }
     }
 
-    /// DELAY ran out (or a probe went unanswered): send a unicast probe, or give up.
+    /// DELAY ran out (or a probe went unanswered): back to REACHABLE if something confirmed
+    /// the neighbour meanwhile, else send a unicast probe, or give up. Only an ARP reply or
+    /// a local TCP socket's forward progress confirms: forwarded traffic never does, so a
+    /// router probes while a local endpoint does not (both seen in the lab).
     fn neigh_probe(&mut self, iface: IfaceId, ip: Ipv4Addr, mac: MacAddr) {
         let ns = self.net.iface(iface).ns;
-        // Nothing confirms a neighbour but its ARP reply here: measured in the lab, Linux
-        // probes a used STALE entry after 5 s even while TCP traffic flows through it.
+        let now = self.now();
         let Some(entry) = self.net.ns_mut(ns).neigh.get_mut(iface, ip) else {
             return;
         };
+        // In jiffies, as the kernel compares: `now <= confirmed + delay_first_probe_time`.
+        let clock = self.jiffies;
+        let confirmed_in_time = entry
+            .confirmed
+            .is_some_and(|c| clock.at(now) <= clock.at(c) + Jiffies::of(DELAY_FIRST_PROBE));
+        if matches!(entry.state, NeighState::Delay { .. }) && confirmed_in_time {
+            entry.state = NeighState::Reachable { mac };
+            self.trace_neigh(iface, ip, mac, "REACHABLE", None);
+            return;
+        }
         let sent = match entry.state {
             NeighState::Probe { probes, .. } => probes,
             _ => 0,
@@ -208,7 +232,7 @@ impl Sim {
         };
         let pkt = self.new_packet_id();
         self.transmit(iface, frame, pkt);
-        self.schedule_in(RETRANS_TIME, Event::ArpRetry { iface, ip });
+        self.schedule_kernel_timer(RETRANS_TIME, Event::ArpRetry { iface, ip });
     }
 
     pub(crate) fn arp_input(&mut self, iface: IfaceId, arp: ArpPacket, pkt: PacketId) {
@@ -259,10 +283,7 @@ impl Sim {
         let table = &mut self.net.ns_mut(ns).neigh;
         let old = table.entries.remove(&(iface, ip));
         let state = if confirmed {
-            NeighState::Reachable {
-                mac,
-                confirmed: now,
-            }
+            NeighState::Reachable { mac }
         } else {
             NeighState::Stale { mac }
         };
@@ -275,14 +296,14 @@ impl Sim {
         } else {
             state
         };
-        let name = NeighEntry {
+        let last_confirmed = old.as_ref().and_then(|e| e.confirmed);
+        let entry = NeighEntry {
             iface,
-            state: state.clone(),
-        }
-        .state_name(now);
-        table
-            .entries
-            .insert((iface, ip), NeighEntry { iface, state });
+            state,
+            confirmed: if confirmed { Some(now) } else { last_confirmed },
+        };
+        let name = entry.state_name(now);
+        table.entries.insert((iface, ip), entry);
         self.trace_neigh(iface, ip, mac, name, None);
         if let Some(NeighEntry {
             state: NeighState::Incomplete { queue, .. },

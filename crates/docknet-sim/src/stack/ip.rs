@@ -202,10 +202,22 @@ impl Sim {
     /// Send a packet built by a local socket or by the kernel itself (replies, ICMP):
     /// routing, OUTPUT (re-routing after DNAT), POSTROUTING, out.
     pub(crate) fn ip_local_out(&mut self, ns: NsId, ip: Ipv4Packet, pkt: PacketId) {
+        self.ip_local_out_confirming(ns, ip, pkt, false);
+    }
+
+    /// [`Self::ip_local_out`] for a socket that may owe its next hop a neighbour confirmation.
+    pub(crate) fn ip_local_out_confirming(
+        &mut self,
+        ns: NsId,
+        ip: Ipv4Packet,
+        pkt: PacketId,
+        confirm_neigh: bool,
+    ) {
         let dst = ip.dst;
         let decision = self.route_lookup(ns, dst);
         self.trace_route(ns, pkt, dst, &decision);
         let mut skb = Skb::new(pkt, ip, None);
+        skb.confirm_neigh = confirm_neigh;
         match decision {
             RouteDecision::Fail { text, .. } => {
                 self.drop_pkt(
@@ -262,7 +274,7 @@ impl Sim {
             self.loopback_xmit(out, skb);
             return;
         }
-        self.neigh_output(out, nexthop, skb.ip, skb.pkt);
+        self.neigh_output(out, nexthop, skb.ip, skb.pkt, skb.confirm_neigh);
     }
 
     /// Loopback keeps the packet's conntrack reference: it is not tracked a second time on
