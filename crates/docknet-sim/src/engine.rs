@@ -16,7 +16,7 @@ use crate::wire::Frame;
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use std::cmp::Ordering;
-use std::collections::BinaryHeap;
+use std::collections::{BinaryHeap, HashSet};
 use std::net::Ipv4Addr;
 
 /// Something scheduled to happen at a point in simulated time.
@@ -77,6 +77,11 @@ pub struct Sim {
     pub(crate) rng: ChaCha8Rng,
     /// The kernel's jiffies clock, for timers that the timer wheel rounds.
     pub(crate) jiffies: Jiffies,
+    /// Packets whose skb carries `dst_pending_confirm`. The bit survives veth pairs and
+    /// forwarding, so such a packet confirms the next-hop neighbour in every namespace it
+    /// leaves, routers included (seen in the lab: a router's DELAY entry for a client turned
+    /// REACHABLE, unprobed, while a server's TCP replies passed through it).
+    pub(crate) confirming_packets: HashSet<PacketId>,
     next_pkt: u64,
     trace: Vec<TraceRecord>,
     events_done: usize,
@@ -105,6 +110,7 @@ impl Sim {
             seq: 0,
             rng: ChaCha8Rng::seed_from_u64(seed),
             jiffies: boot_jiffies(seed),
+            confirming_packets: HashSet::new(),
             next_pkt: 1,
             trace: Vec::new(),
             events_done: 0,

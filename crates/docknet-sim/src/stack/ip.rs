@@ -205,7 +205,8 @@ impl Sim {
         self.ip_local_out_confirming(ns, ip, pkt, false);
     }
 
-    /// [`Self::ip_local_out`] for a socket that may owe its next hop a neighbour confirmation.
+    /// [`Self::ip_local_out`] for a TCP socket whose peer just acknowledged new data
+    /// (`sk_dst_pending_confirm`): the packet is marked to confirm neighbours on its way.
     pub(crate) fn ip_local_out_confirming(
         &mut self,
         ns: NsId,
@@ -213,11 +214,13 @@ impl Sim {
         pkt: PacketId,
         confirm_neigh: bool,
     ) {
+        if confirm_neigh {
+            self.confirming_packets.insert(pkt);
+        }
         let dst = ip.dst;
         let decision = self.route_lookup(ns, dst);
         self.trace_route(ns, pkt, dst, &decision);
         let mut skb = Skb::new(pkt, ip, None);
-        skb.confirm_neigh = confirm_neigh;
         match decision {
             RouteDecision::Fail { text, .. } => {
                 self.drop_pkt(
@@ -274,7 +277,8 @@ impl Sim {
             self.loopback_xmit(out, skb);
             return;
         }
-        self.neigh_output(out, nexthop, skb.ip, skb.pkt, skb.confirm_neigh);
+        let confirm = self.confirming_packets.contains(&skb.pkt);
+        self.neigh_output(out, nexthop, skb.ip, skb.pkt, confirm);
     }
 
     /// Loopback keeps the packet's conntrack reference: it is not tracked a second time on

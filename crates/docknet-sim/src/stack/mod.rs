@@ -23,9 +23,6 @@ pub(crate) struct Skb {
     pub nexthop: Option<Ipv4Addr>,
     pub ct: Option<CtRef>,
     pub mark: u32,
-    /// Sent by a TCP socket whose peer just acknowledged new data (`sk_dst_pending_confirm`):
-    /// confirms the next hop's neighbour entry on the way out.
-    pub confirm_neigh: bool,
 }
 
 impl Skb {
@@ -38,7 +35,6 @@ impl Skb {
             nexthop: None,
             ct: None,
             mark: 0,
-            confirm_neigh: false,
         }
     }
 }
