@@ -22,6 +22,12 @@ const MATCHING: &[&str] = &[
     "host-access/linux-docker0-gateway.ron",
     "host-access/linux-host-mode.ron",
     "default.ron",
+    "conformance/udp-reply.ron",
+    "conformance/udp-port-unreachable.ron",
+    "conformance/reject.ron",
+    "conformance/ttl-expiry.ron",
+    "conformance/masquerade-port-collision.ron",
+    "conformance/two-published-ports.ron",
 ];
 
 /// Runs per scenario before it counts as a disagreement. The kernel's own timing is not

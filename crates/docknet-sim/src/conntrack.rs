@@ -289,6 +289,9 @@ pub enum CtRef {
     Unconfirmed(Box<CtEntry>),
     /// An ICMP error quoting a packet of this connection.
     Related(ConnId, CtDir),
+    /// Removed from the table by this very packet (an RST answering the first packet). The
+    /// packet keeps its reference, as an skb keeps `_nfct`, so NAT still rewrites it.
+    Killed(Box<CtEntry>, CtDir),
 }
 
 /// A namespace's conntrack table. Iteration is in creation order, so output is stable.

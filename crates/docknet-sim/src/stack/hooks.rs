@@ -188,7 +188,11 @@ impl Sim {
             None => CtState::Untracked,
             Some(CtRef::Unconfirmed(_)) => CtState::New,
             Some(CtRef::Related(..)) => CtState::Related,
-            Some(CtRef::Confirmed(_, CtDir::Reply)) => CtState::Established,
+            Some(CtRef::Confirmed(_, CtDir::Reply) | CtRef::Killed(_, CtDir::Reply)) => {
+                CtState::Established
+            }
+            Some(CtRef::Killed(e, CtDir::Original)) if e.seen_reply => CtState::Established,
+            Some(CtRef::Killed(_, CtDir::Original)) => CtState::New,
             Some(CtRef::Confirmed(id, CtDir::Original)) => match self.net.ns(ns).conntrack.get(*id)
             {
                 Some(e) if e.seen_reply => CtState::Established,
@@ -234,6 +238,7 @@ impl Sim {
                     // tcp_packet: an RST answering the first packet kills the entry at once.
                     if let Some(dead) = ct.kill(id) {
                         self.trace_ct(ns, Some(skb.pkt), "destroy", &dead);
+                        skb.ct = Some(CtRef::Killed(Box::new(dead), dir));
                     }
                     return;
                 }
@@ -427,6 +432,7 @@ impl Sim {
                 Some(e) => (e.clone(), *d, true),
                 None => return,
             },
+            Some(CtRef::Killed(e, d)) => ((**e).clone(), *d, false),
             None => return,
         };
         let other = if dir == CtDir::Original {
