@@ -15,7 +15,7 @@ use std::collections::HashMap;
 use std::net::Ipv4Addr;
 
 /// Time between the kernel waking a process and the process acting (write, close).
-pub const APP_DELAY: SimDuration = SimDuration(20_000);
+pub const APP_DELAY: SimDuration = SimDuration(30_000);
 /// Time for a server process to finish after writing its answer and for its connection to
 /// be closed (process exit, the parent noticing). Measured with socat in the lab: about
 /// 1 ms, long against a LAN round trip.

@@ -5,7 +5,8 @@
 //! POSTROUTING: mangle, nat(SNAT), confirm. The nat table sees only a connection's first
 //! packet; later packets and replies are rewritten from the conntrack entry.
 
-use super::Skb;
+use super::ip::RouteDecision;
+use super::{Prerouted, Skb};
 use crate::conntrack::{CtDir, CtEntry, CtRef, Tuple};
 use crate::engine::Sim;
 use crate::ids::{IfaceId, NsId};
@@ -502,31 +503,78 @@ impl Sim {
         self.emit(Some(skb.pkt), ev);
     }
 
-    /// br_netfilter: bridged IPv4 frames cross PREROUTING/FORWARD/POSTROUTING with the
-    /// bridge as both `-i` and `-o`. False when a rule dropped the frame.
+    /// br_netfilter at a bridge's ingress (`br_nf_pre_routing`): every IPv4 frame from a
+    /// port crosses PREROUTING with the bridge as `-i`, before the bridge decides where it
+    /// goes, so tcpdump on the bridge already sees the rewritten packet. When DNAT changed
+    /// the destination, the frame is re-addressed from the route (`br_nf_pre_routing_finish`):
+    /// back out of the bridge to the new destination's MAC (bridged DNAT, e.g. hairpin), or
+    /// up to the bridge's own stack. `Ok(None)`: br_netfilter is off or the frame is not IPv4;
+    /// `Err`: a rule dropped it.
+    pub(crate) fn bridge_prerouting(
+        &mut self,
+        bridge: IfaceId,
+        frame: &mut crate::wire::Frame,
+        pkt: crate::ids::PacketId,
+    ) -> Result<Option<Prerouted>, ()> {
+        let ns = self.net.iface(bridge).ns;
+        if !self.net.ns(ns).sysctl.bridge_nf_call_iptables {
+            return Ok(None);
+        }
+        let Some(ip) = frame.ipv4() else {
+            return Ok(None);
+        };
+        let dst_before = ip.dst;
+        let mut skb = Skb::new(pkt, ip.clone(), Some(bridge));
+        if !self.run_hook(ns, Hook::Prerouting, &mut skb) {
+            return Err(());
+        }
+        if skb.ip.dst != dst_before {
+            let bridge_mac = self.net.iface(bridge).mac;
+            let neigh_mac = match self.route_lookup(ns, skb.ip.dst) {
+                RouteDecision::Out { iface, nexthop, .. } if iface == bridge => self
+                    .net
+                    .ns(ns)
+                    .neigh
+                    .get(bridge, nexthop)
+                    .and_then(|e| e.mac()),
+                _ => None,
+            };
+            match neigh_mac {
+                Some(mac) => {
+                    frame.src = bridge_mac;
+                    frame.dst = mac;
+                }
+                None => frame.dst = bridge_mac,
+            }
+        }
+        frame.payload = crate::wire::FramePayload::Ipv4(skb.ip);
+        Ok(Some(Prerouted(skb.ct)))
+    }
+
+    /// br_netfilter for a bridged frame (port to port), after PREROUTING at the ingress:
+    /// FORWARD and POSTROUTING with the bridge as both `-i` and `-o`; the frame leaves as
+    /// the hooks rewrote it. False when a rule dropped it.
     pub(crate) fn bridge_netfilter(
         &mut self,
         bridge: IfaceId,
-        _in_port: IfaceId,
-        frame: &crate::wire::Frame,
+        frame: &mut crate::wire::Frame,
         pkt: crate::ids::PacketId,
+        ct: Option<CtRef>,
     ) -> bool {
         let ns = self.net.iface(bridge).ns;
-        if !self.net.ns(ns).sysctl.bridge_nf_call_iptables {
-            return true;
-        }
         let Some(ip) = frame.ipv4() else { return true };
         let mut skb = Skb::new(pkt, ip.clone(), Some(bridge));
         skb.out_iface = Some(bridge);
-        if !self.run_hook(ns, Hook::Prerouting, &mut skb)
-            || !self.run_hook(ns, Hook::Forward, &mut skb)
+        // br_netfilter's fake route: the next hop is the destination itself.
+        skb.nexthop = Some(skb.ip.dst);
+        skb.ct = ct;
+        if !self.run_hook(ns, Hook::Forward, &mut skb)
+            || !self.run_hook(ns, Hook::Postrouting, &mut skb)
         {
             return false;
         }
-        if !self.run_hook(ns, Hook::Postrouting, &mut skb) {
-            return false;
-        }
         self.ct_confirm(ns, &mut skb);
+        frame.payload = crate::wire::FramePayload::Ipv4(skb.ip);
         true
     }
 }

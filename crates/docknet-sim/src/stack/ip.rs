@@ -109,6 +109,15 @@ impl Sim {
         if !self.prerouting(ns, &mut skb) {
             return;
         }
+        self.ip_rcv_finish(iface, skb);
+    }
+
+    /// IP input after PREROUTING (run here, or already in the bridge by br_netfilter):
+    /// martian destination check, routing, then local delivery or forwarding.
+    pub(crate) fn ip_rcv_finish(&mut self, iface: IfaceId, skb: Skb) {
+        let ns = self.net.iface(iface).ns;
+        let pkt = skb.pkt;
+        let from_lo = matches!(self.net.iface(iface).kind, IfaceKind::Loopback);
         let dst = skb.ip.dst;
         if !from_lo && dst.is_loopback() && !self.net.route_localnet(iface) {
             let reason = format!(

@@ -1,7 +1,7 @@
 //! Frames on links: transmit with the four link timestamps, receive, and bridge forwarding
 //! with FDB learning and flooding.
 
-use super::LOOPBACK_DELAY;
+use super::{LOOPBACK_DELAY, Prerouted};
 use crate::engine::{Event, Sim};
 use crate::ids::{IfaceId, PacketId};
 use crate::model::IfaceKind;
@@ -18,7 +18,7 @@ impl Sim {
             IfaceKind::Loopback => {
                 self.schedule_in(LOOPBACK_DELAY, Event::Arrive { iface, frame, pkt });
             }
-            IfaceKind::Bridge(_) => self.bridge_forward(iface, None, frame, pkt),
+            IfaceKind::Bridge(_) => self.bridge_forward(iface, None, frame, pkt, None),
             IfaceKind::Veth | IfaceKind::Nic => self.send_on_link(iface, frame, pkt),
         }
     }
@@ -83,13 +83,13 @@ impl Sim {
         }
         match self.net.iface(iface).master {
             Some(bridge) => self.bridge_input(bridge, iface, frame, pkt),
-            None => self.l2_input(iface, frame, pkt),
+            None => self.l2_input(iface, frame, pkt, None),
         }
     }
 
     /// Accept frames for our MAC, broadcast or multicast; others are silently ignored, as
-    /// the kernel does with PACKET_OTHERHOST.
-    fn l2_input(&mut self, iface: IfaceId, frame: Frame, pkt: PacketId) {
+    /// the kernel does with PACKET_OTHERHOST. `pre`: PREROUTING already ran in the bridge.
+    fn l2_input(&mut self, iface: IfaceId, frame: Frame, pkt: PacketId, pre: Option<Prerouted>) {
         let i = self.net.iface(iface);
         let for_us =
             frame.dst == i.mac || frame.dst.is_multicast() || matches!(i.kind, IfaceKind::Loopback);
@@ -103,11 +103,18 @@ impl Sim {
         }
         match frame.payload {
             FramePayload::Arp(arp) => self.arp_input(iface, arp, pkt),
-            FramePayload::Ipv4(ip) => self.ip_rcv(iface, ip, pkt),
+            FramePayload::Ipv4(ip) => match pre {
+                Some(Prerouted(ct)) => {
+                    let mut skb = super::Skb::new(pkt, ip, Some(iface));
+                    skb.ct = ct;
+                    self.ip_rcv_finish(iface, skb);
+                }
+                None => self.ip_rcv(iface, ip, pkt),
+            },
         }
     }
 
-    fn bridge_input(&mut self, bridge: IfaceId, port: IfaceId, frame: Frame, pkt: PacketId) {
+    fn bridge_input(&mut self, bridge: IfaceId, port: IfaceId, mut frame: Frame, pkt: PacketId) {
         let now = self.now();
         let IfaceKind::Bridge(state) = &mut self.net.iface_mut(bridge).kind else {
             return;
@@ -121,17 +128,21 @@ impl Sim {
             };
             self.emit(Some(pkt), ev);
         }
-        self.bridge_forward(bridge, Some(port), frame, pkt);
+        let Ok(pre) = self.bridge_prerouting(bridge, &mut frame, pkt) else {
+            return;
+        };
+        self.bridge_forward(bridge, Some(port), frame, pkt, pre);
     }
 
     /// The bridge's forwarding decision for a frame from `in_port` (None: from the bridge's
-    /// own IP stack).
+    /// own IP stack). `pre`: the frame crossed PREROUTING at the bridge's ingress.
     fn bridge_forward(
         &mut self,
         bridge: IfaceId,
         in_port: Option<IfaceId>,
-        frame: Frame,
+        mut frame: Frame,
         pkt: PacketId,
+        pre: Option<Prerouted>,
     ) {
         let now = self.now();
         let br = self.net.iface(bridge);
@@ -179,9 +190,9 @@ impl Sim {
             action,
         };
         self.emit(Some(pkt), ev);
-        if let Some(in_port) = in_port
+        if let Some(Prerouted(ct)) = &pre
             && !ports.is_empty()
-            && !self.bridge_netfilter(bridge, in_port, &frame, pkt)
+            && !self.bridge_netfilter(bridge, &mut frame, pkt, ct.clone())
         {
             return;
         }
@@ -195,7 +206,7 @@ impl Sim {
             self.capture(bridge, Dir::In, &frame, pkt);
         }
         if to_local {
-            self.l2_input(bridge, frame, pkt);
+            self.l2_input(bridge, frame, pkt, pre);
         }
     }
 }
