@@ -169,6 +169,10 @@ impl TcpCtState {
 
 /// Default UDP and ICMP timeouts (`nf_conntrack_udp_timeout`, `nf_conntrack_icmp_timeout`).
 pub const UDP_TIMEOUT: SimDuration = SimDuration(30_000_000_000);
+/// `nf_conntrack_udp_timeout_stream`: a UDP entry still active 2 s after it began.
+pub const UDP_STREAM_TIMEOUT: SimDuration = SimDuration(120_000_000_000);
+/// How long after its first packet a replied UDP entry counts as a stream (`stream_ts`).
+pub const UDP_STREAM_AFTER: SimDuration = SimDuration(2_000_000_000);
 pub const ICMP_TIMEOUT: SimDuration = SimDuration(30_000_000_000);
 
 /// One conntrack entry.
@@ -188,6 +192,8 @@ pub struct CtEntry {
     pub masquerade: bool,
     pub expires: SimTime,
     pub mark: u32,
+    /// When the first packet was seen (UDP's stream detection).
+    pub created: SimTime,
 }
 
 impl CtEntry {
@@ -205,6 +211,7 @@ impl CtEntry {
             masquerade: false,
             expires: now,
             mark: 0,
+            created: now,
         };
         e.expires = now + e.timeout();
         e
@@ -237,8 +244,23 @@ impl CtEntry {
     /// Returns true when the printed state changed.
     pub fn on_packet(&mut self, dir: CtDir, flags: Option<TcpFlags>, now: SimTime) -> bool {
         let before = (self.tcp, self.seen_reply, self.assured);
+        let replied_before = self.seen_reply;
         if dir == CtDir::Reply {
             self.seen_reply = true;
+        }
+        if self.orig.proto == IpProto::Udp {
+            // nf_conntrack_udp_packet runs before SEEN_REPLY is set for this packet: once a
+            // reply was seen, a packet more than 2 s after the first makes it a stream
+            // (ASSURED, 120 s); until then every packet refreshes the 30 s timeout.
+            let stream = replied_before && now - self.created > UDP_STREAM_AFTER;
+            self.assured |= stream;
+            let timeout = if stream {
+                UDP_STREAM_TIMEOUT
+            } else {
+                UDP_TIMEOUT
+            };
+            self.expires = now + timeout;
+            return before != (self.tcp, self.seen_reply, self.assured);
         }
         if let (Some(state), Some(flags)) = (self.tcp, flags) {
             if flags.has(TcpFlags::FIN) && self.fin_dir.is_none() {
@@ -383,6 +405,38 @@ mod tests {
             dport: 8080,
             icmp_type: 0,
         }
+    }
+
+    #[test]
+    fn udp_becomes_an_assured_stream_only_after_two_seconds_with_replies() {
+        let ms = |m: u64| SimTime(m * 1_000_000);
+        let mut e = CtEntry::new(
+            Tuple {
+                proto: IpProto::Udp,
+                ..tcp_tuple()
+            },
+            ms(0),
+        );
+        e.on_packet(CtDir::Reply, None, ms(1));
+        assert!(e.seen_reply && !e.assured);
+        assert_eq!(e.expires, ms(1) + UDP_TIMEOUT);
+        e.on_packet(CtDir::Original, None, ms(1500));
+        assert!(!e.assured, "still inside the first two seconds");
+        assert_eq!(e.expires, ms(1500) + UDP_TIMEOUT);
+        e.on_packet(CtDir::Original, None, ms(2100));
+        assert!(e.assured);
+        assert_eq!(e.expires, ms(2100) + UDP_STREAM_TIMEOUT);
+        // Unreplied traffic never becomes a stream, however long it lasts.
+        let mut quiet = CtEntry::new(
+            Tuple {
+                proto: IpProto::Udp,
+                ..tcp_tuple()
+            },
+            ms(0),
+        );
+        quiet.on_packet(CtDir::Original, None, ms(5000));
+        assert!(!quiet.assured);
+        assert_eq!(quiet.expires, ms(5000) + UDP_TIMEOUT);
     }
 
     #[test]
