@@ -3,11 +3,14 @@
 //!
 //! Compared, per observed interface: the ordered list of (protocol, addresses, ports, TCP
 //! flags / ICMP type, ARP operation); kernel-chosen ephemeral ports are normalized. Per
-//! namespace with rules: the conntrack entries (protocol, state, both tuples). Timestamps,
+//! namespace with rules: each packet's walk through the chains (`nft monitor trace`: every
+//! matching rule's verdict and the policies reached) and the conntrack entries (protocol,
+//! state, both tuples). Timestamps,
 //! sequence numbers, IP ids and timeouts are not compared. Flows the lab cannot reproduce
 //! (names only a simulated DNS server knows) are left out on both sides.
 
 use docknet_sim::Sim;
+use docknet_sim::conform::walks::{parse_nft_trace, sim_walks};
 use docknet_sim::conform::{Seen, normalize, read_pcap, side_by_side};
 use docknet_sim::lab::{LabOptions, lab_script};
 use docknet_sim::scenario::{NsRole, Scenario, TrafficSpec};
@@ -170,6 +173,7 @@ pub fn compare(sc: &Scenario, workdir: &Path) -> Result<Report, String> {
             ));
         }
     }
+    compare_walks(&sc, &sim, workdir, &fixed, &mut report)?;
     // conntrack, in the state the lab dumped it: a second after the last process finished.
     let mut at = Sim::from_scenario(&sc).map_err(|p| format!("scenario invalid: {p:?}"))?;
     at.step_until(sim.now() + SimDuration::from_secs(1));
@@ -213,6 +217,41 @@ pub fn compare(sc: &Scenario, workdir: &Path) -> Result<Report, String> {
     Ok(report)
 }
 
+/// Per namespace with rules, the ordered chain walks of its packets.
+fn compare_walks(
+    sc: &Scenario,
+    sim: &Sim,
+    workdir: &Path,
+    fixed: &BTreeSet<u16>,
+    report: &mut Report,
+) -> Result<(), String> {
+    for spec in sc
+        .namespaces
+        .iter()
+        .filter(|n| !n.iptables.trim().is_empty())
+    {
+        let file = workdir.join(format!("nfttrace_{}.txt", spec.name));
+        let text =
+            std::fs::read_to_string(&file).map_err(|e| format!("{}: {e}", file.display()))?;
+        let render = |walks: Vec<docknet_sim::conform::walks::Walk>| -> Vec<String> {
+            walks.iter().map(|w| w.render(fixed)).collect()
+        };
+        let k = render(parse_nft_trace(&text));
+        let s = render(sim_walks(sim.trace(), &spec.name));
+        report
+            .compared
+            .push(format!("chain walks {}: {} packets", spec.name, k.len()));
+        if k != s {
+            report.mismatches.push(format!(
+                "chain walks in {}:\n{}",
+                spec.name,
+                side_by_side("kernel (nft monitor trace)", &k, "simulator", &s)
+            ));
+        }
+    }
+    Ok(())
+}
+
 /// Why this machine cannot run a lab, if it cannot.
 pub fn lab_unavailable() -> Option<String> {
     let root = Command::new("id")
@@ -223,7 +262,7 @@ pub fn lab_unavailable() -> Option<String> {
     if root != Some(true) {
         return Some("not running as root".into());
     }
-    for tool in ["ip", "tcpdump", "socat", "iptables-restore", "ping"] {
+    for tool in ["ip", "tcpdump", "socat", "iptables-restore", "ping", "nft"] {
         let found = Command::new("sh")
             .arg("-c")
             .arg(format!("command -v {tool}"))

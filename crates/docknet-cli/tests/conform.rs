@@ -54,7 +54,14 @@ fn lab_unavailable() -> Option<String> {
     if uid.as_deref() != Some("0") {
         return Some("not running as root".into());
     }
-    for tool in ["tcpdump", "socat", "iptables-restore", "ping", "conntrack"] {
+    for tool in [
+        "tcpdump",
+        "socat",
+        "iptables-restore",
+        "ping",
+        "conntrack",
+        "nft",
+    ] {
         if !Command::new("sh")
             .arg("-c")
             .arg(format!("command -v {tool}"))

@@ -6,8 +6,9 @@
 //! default `dn<PID>-`), builds every veth pair directly inside the namespaces, configures
 //! MACs (the simulator's, so both agree), addresses, routes, sysctls and iptables rules,
 //! starts the processes with `socat`, runs the traffic in `at_ms` order and, when
-//! `DOCKNET_LAB_OUT` names a directory, captures every `observe` point with tcpdump and saves
-//! conntrack and `iptables-save -c` per namespace. A `trap cleanup EXIT` deletes everything it
+//! `DOCKNET_LAB_OUT` names a directory, captures every `observe` point with tcpdump and, per
+//! namespace with rules, logs `nft monitor trace` and saves conntrack and `iptables-save -c`.
+//! A `trap cleanup EXIT` deletes everything it
 //! made. Nothing here runs a command: this module only writes text.
 
 use crate::Sim;
@@ -56,6 +57,7 @@ pub fn lab_script(sc: &Scenario, opts: &LabOptions) -> String {
     lab.iptables();
     lab.processes();
     lab.capture_start();
+    lab.trace_start();
     lab.traffic();
     lab.capture_stop();
     lab.finish(opts)
@@ -71,6 +73,7 @@ enum Helper {
     Udp,
     Ping,
     Capture,
+    Trace,
 }
 
 /// The script being written: its body, and what the header and checks must say about it.
@@ -627,7 +630,7 @@ impl<'a> Lab<'a> {
         match h {
             Helper::Tcp | Helper::Udp => self.need("socat", "socat"),
             Helper::Ping => self.need("ping", "iputils-ping"),
-            Helper::Capture => {}
+            Helper::Capture | Helper::Trace => {}
         }
     }
 
@@ -658,6 +661,35 @@ impl<'a> Lab<'a> {
             ));
         }
         self.line("  capture_ready");
+        self.line("fi");
+    }
+
+    /// `nft monitor trace` in every namespace with rules when `DOCKNET_LAB_OUT` is set.
+    fn trace_start(&mut self) {
+        let names: Vec<String> = self
+            .specs()
+            .filter(|s| !s.iptables.trim().is_empty())
+            .map(|s| s.name.clone())
+            .collect();
+        if names.is_empty() {
+            return;
+        }
+        self.section("Chain walks (only when DOCKNET_LAB_OUT names a directory)");
+        self.comment(
+            "Every IPv4 packet in a namespace with rules is marked for tracing by a table of its              own (docknet_trace, before raw) and nft monitor trace logs its walk through the              chains. The table changes no verdict.",
+        );
+        self.helper(Helper::Trace);
+        // stop_captures (Capture's helper) stops the monitors too.
+        self.helper(Helper::Capture);
+        self.line("if [ -n \"${DOCKNET_LAB_OUT:-}\" ]; then");
+        for name in &names {
+            self.line(format!(
+                "  trace_rules {} {}",
+                q(&format!("nfttrace_{name}")),
+                ns_ref(name)
+            ));
+        }
+        self.line("  sleep 0.5");
         self.line("fi");
     }
 
@@ -702,7 +734,7 @@ impl<'a> Lab<'a> {
             Some(p) => format!("P={}", q(p)),
             None => "P=\"dn$$-\"".into(),
         });
-        out.push("NSES=() PIDS=() FLOWS=() CAPS=() CAPLOGS=()".into());
+        out.push("NSES=() PIDS=() FLOWS=() CAPS=() CAPLOGS=() TRACES=()".into());
         out.extend(CLEANUP.lines().map(str::to_string));
         out.extend(self.checks());
         for h in &self.helpers {
@@ -754,8 +786,9 @@ impl<'a> Lab<'a> {
         h.push("#".into());
         h.extend(wrap_comment(
             "Set DOCKNET_LAB_OUT=/some/dir to capture every observed interface with tcpdump \
-             (NS_IFACE.pcap) and save conntrack -L (conntrack_NS.txt) and iptables-save -c \
-             (iptables_NS.txt) for every namespace with rules.",
+             (NS_IFACE.pcap) and, for every namespace with rules, log nft monitor trace \
+             (nfttrace_NS.txt) and save conntrack -L (conntrack_NS.txt) and iptables-save -c \
+             (iptables_NS.txt).",
             "",
         ));
         h.push("#".into());
@@ -830,6 +863,7 @@ impl<'a> Lab<'a> {
             .any(|n| !n.iptables.trim().is_empty())
         {
             c.push("  need iptables-save iptables".into());
+            c.push("  need nft nftables".into());
             c.push("  command -v conntrack >/dev/null 2>&1 || echo \"docknet lab: conntrack (apt-get install conntrack) is missing: no conntrack dumps\" >&2".into());
         }
         c.push("  mkdir -p \"$DOCKNET_LAB_OUT\"".into());
@@ -845,7 +879,7 @@ const CLEANUP: &str = r#"
 cleanup() {
   local rc=$?
   set +e
-  for pid in ${CAPS[@]+"${CAPS[@]}"} ${FLOWS[@]+"${FLOWS[@]}"} ${PIDS[@]+"${PIDS[@]}"}; do
+  for pid in ${CAPS[@]+"${CAPS[@]}"} ${TRACES[@]+"${TRACES[@]}"} ${FLOWS[@]+"${FLOWS[@]}"} ${PIDS[@]+"${PIDS[@]}"}; do
     kill "$pid" 2>/dev/null
   done
   for ns in ${NSES[@]+"${NSES[@]}"}; do
@@ -895,6 +929,21 @@ ping_flow() {
   ip netns exec "$2" ping -n -c "$4" -i "$5" -t "$6" -W 1 "$3" 2>&1 | sed "s/^/[$1] /" || true
 }"#
         }
+        Helper::Trace => {
+            r#"
+# trace_rules NAME NS: mark every IPv4 packet in NS for nft tracing and log each packet's walk
+# through the chains (nft monitor trace) to $DOCKNET_LAB_OUT/NAME.txt, in the background.
+trace_rules() {
+  ip netns exec "$2" nft -f - <<'NFT'
+table ip docknet_trace {
+  chain pre { type filter hook prerouting priority -400; meta nftrace set 1; }
+  chain out { type filter hook output priority -400; meta nftrace set 1; }
+}
+NFT
+  ip netns exec "$2" stdbuf -oL nft monitor trace >"$DOCKNET_LAB_OUT/$1.txt" 2>&1 &
+  TRACES+=($!)
+}"#
+        }
         Helper::Capture => {
             r#"
 # capture NAME NS IFACE: tcpdump into $DOCKNET_LAB_OUT/NAME.pcap, in the background.
@@ -921,6 +970,9 @@ stop_captures() {
   for pid in ${CAPS[@]+"${CAPS[@]}"}; do kill -INT "$pid" 2>/dev/null || true; done
   for pid in ${CAPS[@]+"${CAPS[@]}"}; do wait "$pid" 2>/dev/null || true; done
   CAPS=()
+  for pid in ${TRACES[@]+"${TRACES[@]}"}; do kill -TERM "$pid" 2>/dev/null || true; done
+  for pid in ${TRACES[@]+"${TRACES[@]}"}; do wait "$pid" 2>/dev/null || true; done
+  TRACES=()
 }"#
         }
     }

@@ -58,7 +58,7 @@ pub fn lines(records: &[TraceRecord]) -> Vec<String> {
     out
 }
 /// iptables verdict words in nft's vocabulary.
-fn nft_verdict(v: &str) -> String {
+pub(crate) fn nft_verdict(v: &str) -> String {
     match v {
         "ACCEPT" => "accept".into(),
         "DROP" | "REJECT" => "drop".into(),

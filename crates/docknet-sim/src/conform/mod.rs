@@ -3,6 +3,8 @@
 //! operation), with kernel-chosen ephemeral ports normalized. Works on the simulator's frames
 //! and on pcap bytes alike; nothing here does I/O.
 
+pub mod walks;
+
 use crate::wire::{ArpOp, Frame, FramePayload, L4};
 use etherparse::{LinkSlice, NetSlice, SlicedPacket, TransportSlice};
 use std::collections::{BTreeMap, BTreeSet};
