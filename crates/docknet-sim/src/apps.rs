@@ -6,7 +6,7 @@ use crate::engine::{Event, Sim};
 use crate::ids::{NsId, SocketId};
 use crate::scenario::Proto;
 use crate::stack::Skb;
-use crate::time::SimDuration;
+use crate::time::{SimDuration, SimTime};
 use crate::trace::TraceEvent;
 use crate::wire::{
     DnsMessage, IcmpMessage, Ipv4Packet, L4, TcpFlags, TcpSegment, UdpDatagram, UdpPayload,
@@ -28,20 +28,32 @@ pub const SHUTDOWN_DELAY: SimDuration = SimDuration(1_000_000);
 pub const THINK_DELAY: SimDuration = SimDuration(2_000_000);
 /// Linux's delayed-ACK timer (TCP_DELACK_MIN is 40 ms).
 pub const DELAYED_ACK: SimDuration = SimDuration(40_000_000);
-/// `tcp_syn_retries` and `tcp_syn_linear_timeouts` (Linux 6.5+ defaults): an unanswered SYN
-/// is sent again after 1, 1, 1, 1, 1, 2, 4, 8, 16, 32 s (ten times), and the connect fails
-/// 64 s after the last one. Measured on this machine's kernel (6.18).
-pub const SYN_RETRIES: u32 = 6;
-pub const SYN_LINEAR_TIMEOUTS: u32 = 4;
-
-/// The wait before SYN retransmission `n` (1-based); `n` one past the last is the final wait.
-pub fn syn_rto(n: u32) -> SimDuration {
-    let linear = SYN_LINEAR_TIMEOUTS + 1;
+/// The wait before SYN retransmission `n` (1-based) with `tcp_syn_linear_timeouts` = `linear`:
+/// 1 s for the first `linear + 1` waits, then doubling (capped at TCP_RTO_MAX, 120 s).
+/// With the Linux 6.5+ defaults (linear 4) an unanswered SYN goes out again after 1, 1, 1,
+/// 1, 1, 2, 4, 8, 16, 32 s, as measured on this machine's kernel (6.18).
+pub fn syn_rto(n: u32, linear: u32) -> SimDuration {
+    let linear = linear + 1;
     if n <= linear {
         SimDuration::from_secs(1)
     } else {
-        SimDuration::from_secs(1u64 << (n - linear).min(7))
+        SimDuration::from_secs((1u64 << (n - linear).min(7)).min(120))
     }
+}
+
+/// How long after its first SYN a connect gives up, whatever the waits were: the kernel's
+/// time budget for `tcp_syn_retries` exponential retries (`tcp_model_timeout`), checked each
+/// time the retransmit timer fires. Measured: retries 6 gives up at 131 s (budget 127 s),
+/// retries 2 at 7 s with linear 0 and at 8 s with linear 1, retries 1 at 3 s with linear 4.
+pub fn syn_give_up(retries: u32) -> SimDuration {
+    const RTO_MAX_SECS: u64 = 120;
+    let thresh = RTO_MAX_SECS.ilog2(); // ilog2(TCP_RTO_MAX / TCP_TIMEOUT_INIT) = 6
+    let secs = if retries <= thresh {
+        (2u64 << retries) - 1
+    } else {
+        (2u64 << thresh) - 1 + u64::from(retries - thresh) * RTO_MAX_SECS
+    };
+    SimDuration::from_secs(secs)
 }
 
 /// Where a flow goes: an address, or a name still to look up.
@@ -136,6 +148,8 @@ pub(crate) struct TcpConn {
     /// The peer acknowledged new data since our last segment: the next one confirms the
     /// neighbour (`sk_dst_confirm` on `FLAG_FORWARD_PROGRESS`).
     pub dst_pending_confirm: bool,
+    /// When the connection began (the first SYN), for the connect timeout.
+    pub opened: SimTime,
 }
 
 impl TcpConn {
@@ -151,6 +165,7 @@ impl TcpConn {
             pending_fin: false,
             snd_una: iss,
             dst_pending_confirm: false,
+            opened: SimTime::ZERO,
         }
     }
 
@@ -535,7 +550,9 @@ impl Sim {
         };
         let port = sport.unwrap_or_else(|| self.ephemeral_port(ns));
         let iss = self.random_u32();
-        let conn = TcpConn::new(TcpState::SynSent, iss, 0, role);
+        let mut conn = TcpConn::new(TcpState::SynSent, iss, 0, role);
+        conn.opened = self.now();
+        let linear = self.net.ns(ns).sysctl.tcp_syn_linear_timeouts;
         let s = self.apps.add(Sock {
             ns,
             process,
@@ -545,7 +562,7 @@ impl Sim {
         });
         self.sock_event(s, format!("connect {src}:{port} -> {}:{}", to.0, to.1));
         self.tcp_send(s, TcpFlags::SYN, 0);
-        self.schedule_kernel_timer(syn_rto(1), Event::App(AppEvent::SynRetry(s, 1)));
+        self.schedule_kernel_timer(syn_rto(1, linear), Event::App(AppEvent::SynRetry(s, 1)));
         Some(s)
     }
 
@@ -554,7 +571,10 @@ impl Sim {
         if c.state != TcpState::SynSent {
             return;
         }
-        if n > SYN_RETRIES + SYN_LINEAR_TIMEOUTS {
+        let opened = c.opened;
+        let sysctl = &self.net.ns(self.apps.socks[s.index()].ns).sysctl;
+        let (retries, linear) = (sysctl.tcp_syn_retries, sysctl.tcp_syn_linear_timeouts);
+        if self.now() - opened >= syn_give_up(retries) {
             self.set_state(s, TcpState::Closed);
             self.sock_event(s, "connect: Connection timed out (no answer to SYN)".into());
             return;
@@ -564,7 +584,10 @@ impl Sim {
         }
         self.sock_event(s, format!("SYN retransmission #{n}"));
         self.tcp_send(s, TcpFlags::SYN, 0);
-        self.schedule_kernel_timer(syn_rto(n + 1), Event::App(AppEvent::SynRetry(s, n + 1)));
+        self.schedule_kernel_timer(
+            syn_rto(n + 1, linear),
+            Event::App(AppEvent::SynRetry(s, n + 1)),
+        );
     }
 
     fn set_state(&mut self, s: SocketId, st: TcpState) {
@@ -1353,19 +1376,32 @@ impl Sim {
 mod tests {
     use super::*;
 
-    #[test]
-    fn syn_retransmissions_follow_linux_6_timing() {
-        // As captured: SYNs at 0, 1, 2, 3, 4, 5, 7, 11, 19, 35, 67 s, giving up at 131 s.
-        let mut t = 0;
-        let mut sent = vec![0];
-        for n in 1..=SYN_RETRIES + SYN_LINEAR_TIMEOUTS {
-            t += syn_rto(n).as_nanos() / 1_000_000_000;
+    /// SYN send times (s) and the give-up time for `retries` and `linear`, timer by timer
+    /// as the kernel decides: retransmit while the budget is not used up.
+    fn schedule(retries: u32, linear: u32) -> (Vec<u64>, u64) {
+        let budget = syn_give_up(retries).as_nanos() / 1_000_000_000;
+        let (mut t, mut sent) = (0, vec![0]);
+        for n in 1.. {
+            t += syn_rto(n, linear).as_nanos() / 1_000_000_000;
+            if t >= budget {
+                return (sent, t);
+            }
             sent.push(t);
         }
-        assert_eq!(sent, [0, 1, 2, 3, 4, 5, 7, 11, 19, 35, 67]);
+        unreachable!()
+    }
+
+    #[test]
+    fn syn_retransmissions_follow_linux_6_timing() {
+        // Captured with the defaults: SYNs at 0, 1, 2, 3, 4, 5, 7, 11, 19, 35, 67 s, giving
+        // up at 131 s.
         assert_eq!(
-            t + syn_rto(SYN_RETRIES + SYN_LINEAR_TIMEOUTS + 1).as_nanos() / 1_000_000_000,
-            131
+            schedule(6, 4),
+            (vec![0, 1, 2, 3, 4, 5, 7, 11, 19, 35, 67], 131)
         );
+        // Captured with the sysctls changed (socat's "Connection timed out" at the end).
+        assert_eq!(schedule(2, 0), (vec![0, 1, 3], 7));
+        assert_eq!(schedule(2, 1), (vec![0, 1, 2, 4], 8));
+        assert_eq!(schedule(1, 4), (vec![0, 1, 2], 3));
     }
 }

@@ -317,6 +317,11 @@ impl Builder {
                 "net.ipv4.conf.all.route_localnet" => s.route_localnet_all = on,
                 "net.ipv4.ip_local_port_range.min" => s.port_range.0 = value.clamp(1, 65535) as u16,
                 "net.ipv4.ip_local_port_range.max" => s.port_range.1 = value.clamp(1, 65535) as u16,
+                // The kernel accepts 1..=127 retries and 0..=10 linear timeouts.
+                "net.ipv4.tcp_syn_retries" => s.tcp_syn_retries = value.clamp(1, 127) as u32,
+                "net.ipv4.tcp_syn_linear_timeouts" => {
+                    s.tcp_syn_linear_timeouts = value.clamp(0, 10) as u32
+                }
                 k if route_localnet_iface(k).is_some() => {
                     if let (true, Some(iface)) = (on, route_localnet_iface(k)) {
                         s.route_localnet.push(iface.to_string());

@@ -172,6 +172,8 @@ pub struct RunSpec {
     pub hostname: Option<String>,
     /// `--add-host NAME:IP`.
     pub add_hosts: Vec<(String, Ipv4Addr)>,
+    /// `--sysctl KEY=VALUE`, for the container's own network namespace.
+    pub sysctls: Vec<(String, i64)>,
     /// The image reference as written.
     pub image: String,
     /// Everything after the image.
@@ -193,6 +195,7 @@ impl RunSpec {
             dns: Vec::new(),
             hostname: None,
             add_hosts: Vec::new(),
+            sysctls: Vec::new(),
             image: image.into(),
             command: Vec::new(),
         }
@@ -928,7 +931,7 @@ const RUN_FLAGS: &[FlagSpec] = &[
         .alias("dns-opt")
         .unsimulated("resolver options are not simulated yet"),
     value("domainname", None, "").unsimulated("domain names are not simulated yet"),
-    value("sysctl", None, "").unsimulated("per-container sysctls are not simulated yet"),
+    value("sysctl", None, "net.ipv4.tcp_syn_retries=2"),
 ];
 
 const RUN: CmdSpec = CmdSpec {
@@ -1813,6 +1816,40 @@ fn network_mode(v: &Tok) -> Result<NetworkMode, CliError> {
     }
 }
 
+/// Container sysctls the model honours (the namespaced `net.*` ones it knows).
+pub const CONTAINER_SYSCTLS: &[&str] = &[
+    "net.ipv4.tcp_syn_retries",
+    "net.ipv4.tcp_syn_linear_timeouts",
+    "net.ipv4.ip_forward",
+    "net.ipv4.conf.all.route_localnet",
+];
+
+/// `--sysctl KEY=VALUE` with an integer value.
+fn sysctl_setting(v: &Tok) -> Result<(String, i64), CliError> {
+    let Some((key, value)) = v.text.split_once('=') else {
+        return Err(err(
+            v,
+            format!("invalid sysctl \"{}\": expected KEY=VALUE", v.text),
+            "e.g. --sysctl net.ipv4.tcp_syn_retries=2",
+        ));
+    };
+    if !CONTAINER_SYSCTLS.contains(&key) {
+        return Err(err(
+            v,
+            format!("sysctl {key} is not simulated"),
+            format!("the model honours: {}", CONTAINER_SYSCTLS.join(", ")),
+        ));
+    }
+    let value = value.trim().parse::<i64>().map_err(|_| {
+        err(
+            v,
+            format!("sysctl {key} needs a number, not \"{value}\""),
+            "e.g. --sysctl net.ipv4.tcp_syn_retries=2",
+        )
+    })?;
+    Ok((key.to_string(), value))
+}
+
 fn add_host(v: &Tok) -> Result<(String, Ipv4Addr), CliError> {
     let help = "write NAME:IP, e.g. --add-host db.local:10.0.0.5";
     let Some((name, ip)) = v.split_once('=').or_else(|| v.split_once(':')) else {
@@ -1976,6 +2013,7 @@ fn build_run(toks: &[Tok], end: usize) -> Result<RunSpec, CliError> {
             "dns" => spec.dns.push(parse_ipv4(v, "--dns")?),
             "hostname" => spec.hostname = Some(host_name(v, "hostname")?),
             "add-host" => spec.add_hosts.push(add_host(v)?),
+            "sysctl" => spec.sysctls.push(sysctl_setting(v)?),
             _ => {}
         }
     }
@@ -2011,6 +2049,16 @@ fn build_run(toks: &[Tok], end: usize) -> Result<RunSpec, CliError> {
                 ));
             }
         }
+    }
+    if let (Some(f), NetworkMode::Host | NetworkMode::Container(_)) =
+        (first_of(&["sysctl"]), &spec.network)
+    {
+        return Err(err(
+            f,
+            "net.* sysctls are not allowed in a network namespace the container does not own",
+            "with --network host or container:NAME the namespace belongs to the host or to that \
+             container; set the sysctl there, or drop --network",
+        ));
     }
     if !matches!(spec.network, NetworkMode::Named(_)) {
         if let Some(f) = first_of(&["ip"]) {
@@ -2478,6 +2526,30 @@ mod tests {
             run("docker run --net=lab_net.1 nginx").network,
             NetworkMode::Named("lab_net.1".into())
         );
+    }
+
+    #[test]
+    fn run_sysctls() {
+        let r = run("docker run --sysctl net.ipv4.tcp_syn_retries=2 \
+             --sysctl=net.ipv4.tcp_syn_linear_timeouts=0 redis");
+        assert_eq!(
+            r.sysctls,
+            vec![
+                ("net.ipv4.tcp_syn_retries".into(), 2),
+                ("net.ipv4.tcp_syn_linear_timeouts".into(), 0)
+            ]
+        );
+        let e = fail("docker run --sysctl kernel.shmmax=1 redis");
+        assert!(
+            e.message.contains("kernel.shmmax is not simulated"),
+            "{e:?}"
+        );
+        assert_eq!(e.token, "kernel.shmmax=1");
+        let e = fail("docker run --sysctl net.ipv4.tcp_syn_retries=two redis");
+        assert!(e.message.contains("needs a number"), "{e:?}");
+        let e = fail("docker run --network host --sysctl net.ipv4.tcp_syn_retries=2 redis");
+        assert!(e.message.contains("not allowed"), "{e:?}");
+        assert_eq!(e.token, "--sysctl");
     }
 
     #[test]

@@ -70,6 +70,7 @@ struct Container {
     ports: Vec<PublishedPort>,
     services: Vec<ProcessSpec>,
     add_hosts: Vec<(String, Ipv4Addr)>,
+    sysctls: Vec<(String, i64)>,
 }
 
 struct Compiler<'a> {
@@ -484,6 +485,7 @@ impl<'a> Compiler<'a> {
             ports: Vec::new(),
             services,
             add_hosts: r.add_hosts.clone(),
+            sysctls: r.sysctls.clone(),
         });
         let ct = self.containers.len() - 1;
         let net = match &r.network {
@@ -791,6 +793,9 @@ impl<'a> Compiler<'a> {
             );
             for (h, ip) in &c.add_hosts {
                 spec.hosts.insert(h.clone(), ip.to_string());
+            }
+            for (key, value) in &c.sysctls {
+                spec.sysctls.insert(key.clone(), *value);
             }
             self.resolver_for(c, dns_ports, &mut spec);
             namespaces.push(spec);

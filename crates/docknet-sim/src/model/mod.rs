@@ -91,12 +91,19 @@ pub struct Sysctls {
     pub route_localnet_all: bool,
     /// `net.ipv4.ip_local_port_range`.
     pub port_range: (u16, u16),
+    /// `net.ipv4.tcp_syn_retries`: how long a connect may wait (see `apps::syn_give_up`).
+    pub tcp_syn_retries: u32,
+    /// `net.ipv4.tcp_syn_linear_timeouts`: SYN retransmissions after a 1 s wait before the
+    /// waits start doubling.
+    pub tcp_syn_linear_timeouts: u32,
 }
 
 impl Sysctls {
     pub fn new() -> Self {
         Sysctls {
             port_range: (32768, 60999),
+            tcp_syn_retries: 6,
+            tcp_syn_linear_timeouts: 4,
             ..Default::default()
         }
     }
@@ -109,6 +116,8 @@ impl Sysctls {
         "net.ipv4.conf.<iface>.route_localnet",
         "net.ipv4.ip_local_port_range.min",
         "net.ipv4.ip_local_port_range.max",
+        "net.ipv4.tcp_syn_retries",
+        "net.ipv4.tcp_syn_linear_timeouts",
     ];
 }
 
