@@ -31,6 +31,9 @@ pub struct PacketKey {
     pub dst: Option<Ipv4Addr>,
     pub sport: Option<u16>,
     pub dport: Option<u16>,
+    /// The IP id when the description has one (the kernel's does): NAT never changes it, so
+    /// it ties a walk's continuation under a new trace id to its start.
+    pub ip_id: Option<u16>,
 }
 
 impl PacketKey {
@@ -58,6 +61,7 @@ impl PacketKey {
             dst: after("ip", "daddr").and_then(|a| a.parse().ok()),
             sport: port("sport"),
             dport: port("dport"),
+            ip_id: after("ip", "id").and_then(|i| i.parse().ok()),
         }
     }
 
@@ -89,12 +93,17 @@ impl Walk {
 /// The walks in one namespace's `nft monitor trace` log, in the order packets entered its
 /// stack. A walk starts where the lab's trace table first sees the packet (PREROUTING or
 /// OUTPUT); trace ids are reused, so a new start for an id opens a new walk. An id never
-/// started is the same packet under a new skb: with br_netfilter, PREROUTING runs in the
-/// bridge, and when tcpdump holds the frame `ip_rcv` clones it before INPUT, so the rest of
-/// the walk comes under another id, right after. Walks that touched no rule and no policy are
-/// left out.
+/// started is a packet already seen, under a new skb: with br_netfilter, PREROUTING runs in
+/// the bridge, and when tcpdump holds the frame `ip_rcv` clones it before INPUT, so the rest
+/// of the walk comes under another id (itself reused from packet to packet). It joins the
+/// oldest recent walk with the same IP id not yet continued (packets leave the bridge in
+/// order). Walks that touched no rule and no
+/// policy are left out.
 pub fn parse_nft_trace(text: &str) -> Vec<Walk> {
+    /// How far back a continuation looks for its start.
+    const RECENT: usize = 32;
     let mut walks: Vec<Walk> = Vec::new();
+    let mut continued: Vec<bool> = Vec::new();
     let mut open: HashMap<&str, usize> = HashMap::new();
     for line in text.lines() {
         let w: Vec<&str> = line.split_whitespace().collect();
@@ -108,15 +117,30 @@ pub fn parse_nft_trace(text: &str) -> Vec<Walk> {
                     packet: PacketKey::parse(&rest[1..]),
                     steps: Vec::new(),
                 });
+                continued.push(false);
                 open.insert(id, walks.len() - 1);
             }
             continue;
         }
-        let i = match open.get(id) {
-            Some(&i) => i,
+        // A packet line whose IP id is not that of the id's open walk: the id was reused
+        // by another skb, so this is a continuation too.
+        let ip_id = (rest[0] == "packet:")
+            .then(|| PacketKey::parse(&rest[1..]).ip_id)
+            .flatten();
+        let known = open
+            .get(id)
+            .copied()
+            .filter(|&i| ip_id.is_none() || walks[i].packet.ip_id == ip_id);
+        let i = match known {
+            Some(i) => i,
             None if rest[0] == "packet:" && !walks.is_empty() => {
-                open.insert(id, walks.len() - 1);
-                walks.len() - 1
+                let from = walks.len().saturating_sub(RECENT);
+                let i = (from..walks.len())
+                    .find(|&i| !continued[i] && walks[i].packet.ip_id == ip_id)
+                    .unwrap_or(walks.len() - 1);
+                continued[i] = true;
+                open.insert(id, i);
+                i
             }
             None => continue,
         };
@@ -228,9 +252,17 @@ trace id 63ff32fb ip docknet_trace pre packet: iif "eth1" ip saddr 10.0.2.2 ip d
 trace id 63ff32fb ip filter FORWARD rule ct state related,established counter packets 0 bytes 0 accept (verdict accept)
 trace id 5d87ee1b ip docknet_trace pre packet: iif "eth0" ip saddr 10.0.1.2 ip daddr 10.0.1.1 icmp type echo-request
 trace id 5d87ee1b ip raw PREROUTING policy accept 
-trace id 3ecb60bb ip docknet_trace pre packet: iif "docker0" ip saddr 172.17.0.2 ip daddr 172.17.0.1 tcp sport 80 tcp dport 40000
+trace id 3ecb60bb ip docknet_trace pre packet: iif "docker0" ip saddr 172.17.0.2 ip daddr 172.17.0.1 ip id 7 tcp sport 80 tcp dport 40000
 trace id 3ecb60bb ip raw PREROUTING policy accept 
-trace id a3be4f14 ip filter INPUT packet: iif "docker0" ip saddr 172.17.0.2 ip daddr 127.0.0.1 tcp sport 80 tcp dport 40000
+trace id 4ecb60bb ip docknet_trace pre packet: iif "docker0" ip saddr 172.17.0.2 ip daddr 172.17.0.1 ip id 8 udp sport 53 udp dport 40000
+trace id 4ecb60bb ip raw PREROUTING policy accept 
+trace id a3be4f14 ip filter INPUT packet: iif "docker0" ip saddr 172.17.0.2 ip daddr 127.0.0.1 ip id 7 tcp sport 80 tcp dport 40000
+trace id a3be4f14 ip filter INPUT policy accept 
+trace id b3be4f14 ip filter INPUT packet: iif "docker0" ip saddr 172.17.0.2 ip daddr 127.0.0.1 ip id 8 udp sport 53 udp dport 40000
+trace id b3be4f14 ip filter INPUT rule udp sport 53 counter packets 0 bytes 0 drop (verdict drop)
+trace id 3ecb60bb ip docknet_trace pre packet: iif "docker0" ip saddr 172.17.0.2 ip daddr 172.17.0.1 ip id 9 tcp sport 80 tcp dport 40000
+trace id 3ecb60bb ip raw PREROUTING policy accept 
+trace id a3be4f14 ip filter INPUT packet: iif "docker0" ip saddr 172.17.0.2 ip daddr 127.0.0.1 ip id 9 tcp sport 80 tcp dport 40000
 trace id a3be4f14 ip filter INPUT policy accept 
 trace id 77777777 ip docknet_trace out packet: oif "eth1" ip saddr 10.0.2.1 ip daddr 10.0.2.2 udp sport 5353 udp dport 53
 "#;
@@ -248,7 +280,13 @@ trace id 77777777 ip docknet_trace out packet: oif "eth1" ip saddr 10.0.2.1 ip d
                 "tcp 10.0.2.2:80 > 10.0.2.1:40000: filter FORWARD accept",
                 // A reused trace id starts a new walk; the packet with no table left out.
                 "icmp 10.0.1.2 > 10.0.1.1: raw PREROUTING policy accept",
-                // The same packet under a cloned skb's new id continues its walk.
+                // A packet under a cloned skb's new id continues its own walk, found by IP
+                // id even when another packet's walk started in between.
+                "tcp 172.17.0.2:80 > 172.17.0.1:40000: raw PREROUTING policy accept, \
+                 filter INPUT policy accept",
+                "udp 172.17.0.2:53 > 172.17.0.1:40000: raw PREROUTING policy accept, \
+                 filter INPUT drop",
+                // The clone's id reused by the next packet: still that packet's own walk.
                 "tcp 172.17.0.2:80 > 172.17.0.1:40000: raw PREROUTING policy accept, \
                  filter INPUT policy accept",
             ]
