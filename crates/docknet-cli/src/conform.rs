@@ -106,6 +106,13 @@ pub fn compare(sc: &Scenario, workdir: &Path) -> Result<Report, String> {
             "Docker Desktop scenarios are approximated in the lab; they are not compared".into(),
         );
     }
+    if sc.namespaces.iter().any(|n| !n.iptables.trim().is_empty()) && !iptables_is_nft() {
+        return Err(
+            "this machine's iptables is not the nf_tables backend (`iptables -V` should say \
+             nf_tables): nft monitor trace would not see its rules"
+                .into(),
+        );
+    }
     let sc = reproducible(sc);
     let mut sim = Sim::from_scenario(&sc).map_err(|p| format!("scenario invalid: {p:?}"))?;
     sim.run_to_end();
@@ -217,6 +224,14 @@ pub fn compare(sc: &Scenario, workdir: &Path) -> Result<Report, String> {
     Ok(report)
 }
 
+/// Whether `iptables` is iptables-nft, whose rules `nft monitor trace` reports.
+fn iptables_is_nft() -> bool {
+    Command::new("iptables")
+        .arg("-V")
+        .output()
+        .is_ok_and(|o| String::from_utf8_lossy(&o.stdout).contains("nf_tables"))
+}
+
 /// Per namespace with rules, the ordered chain walks of its packets.
 fn compare_walks(
     sc: &Scenario,
@@ -231,8 +246,14 @@ fn compare_walks(
         .filter(|n| !n.iptables.trim().is_empty())
     {
         let file = workdir.join(format!("nfttrace_{}.txt", spec.name));
-        let text =
-            std::fs::read_to_string(&file).map_err(|e| format!("{}: {e}", file.display()))?;
+        let Ok(text) = std::fs::read_to_string(&file) else {
+            report.mismatches.push(format!(
+                "chain walks in {}: the lab left no {} (is nft installed?)",
+                spec.name,
+                file.display()
+            ));
+            continue;
+        };
         let render = |walks: Vec<docknet_sim::conform::walks::Walk>| -> Vec<String> {
             walks.iter().map(|w| w.render(fixed)).collect()
         };

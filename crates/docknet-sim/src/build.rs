@@ -310,6 +310,21 @@ impl Builder {
     fn sysctls(&mut self, spec: &NamespaceSpec) -> Sysctls {
         let mut s = Sysctls::new();
         for (key, &value) in &spec.sysctls {
+            if let Some(range) = Sysctls::valid_range(key)
+                && !range.contains(&value)
+            {
+                self.problem(
+                    Some(&spec.name),
+                    key,
+                    format!("{key} = {value} is out of range"),
+                    format!(
+                        "the kernel accepts {} to {} (it answers EINVAL otherwise)",
+                        range.start(),
+                        range.end()
+                    ),
+                );
+                continue;
+            }
             let on = value != 0;
             match key.as_str() {
                 "net.ipv4.ip_forward" => s.ip_forward = on,
@@ -317,11 +332,9 @@ impl Builder {
                 "net.ipv4.conf.all.route_localnet" => s.route_localnet_all = on,
                 "net.ipv4.ip_local_port_range.min" => s.port_range.0 = value.clamp(1, 65535) as u16,
                 "net.ipv4.ip_local_port_range.max" => s.port_range.1 = value.clamp(1, 65535) as u16,
-                // The kernel accepts 1..=127 retries and 0..=10 linear timeouts.
-                "net.ipv4.tcp_syn_retries" => s.tcp_syn_retries = value.clamp(1, 127) as u32,
-                "net.ipv4.tcp_syn_linear_timeouts" => {
-                    s.tcp_syn_linear_timeouts = value.clamp(0, 10) as u32
-                }
+                // In range: checked above.
+                "net.ipv4.tcp_syn_retries" => s.tcp_syn_retries = value as u32,
+                "net.ipv4.tcp_syn_linear_timeouts" => s.tcp_syn_linear_timeouts = value as u32,
                 k if route_localnet_iface(k).is_some() => {
                     if let (true, Some(iface)) = (on, route_localnet_iface(k)) {
                         s.route_localnet.push(iface.to_string());

@@ -347,3 +347,16 @@ fn a_malformed_route_localnet_key_is_an_error_not_a_panic() {
         "{err}"
     );
 }
+
+#[test]
+fn an_out_of_range_syn_retries_is_an_error_with_the_kernels_bounds() {
+    let text = r#"Scenario(namespaces: [(name: "a", sysctls: {"net.ipv4.tcp_syn_retries": 0})])"#;
+    let err = docknet_sim::load("s.ron", text).expect_err("rejected");
+    let msg = err.to_string();
+    assert!(
+        msg.contains("net.ipv4.tcp_syn_retries = 0 is out of range"),
+        "{msg}"
+    );
+    assert!(msg.contains("1 to 127"), "{msg}");
+    assert!(msg.contains("s.ron:1:"), "names the place: {msg}");
+}

@@ -103,7 +103,11 @@ pub fn parse_nft_trace(text: &str) -> Vec<Walk> {
     /// How far back a continuation looks for its start.
     const RECENT: usize = 32;
     let mut walks: Vec<Walk> = Vec::new();
+    // Per walk: the key of the packet as the trace table saw it (for continuations), whether
+    // a continuation joined it, and whether it has its key from a real table yet.
+    let mut started: Vec<PacketKey> = Vec::new();
     let mut continued: Vec<bool> = Vec::new();
+    let mut keyed: Vec<bool> = Vec::new();
     let mut open: HashMap<&str, usize> = HashMap::new();
     for line in text.lines() {
         let w: Vec<&str> = line.split_whitespace().collect();
@@ -113,37 +117,57 @@ pub fn parse_nft_trace(text: &str) -> Vec<Walk> {
         let (id, table, chain, rest) = (w[2], w[4], w[5], &w[6..]);
         if table == TRACE_TABLE {
             if rest[0] == "packet:" {
+                let key = PacketKey::parse(&rest[1..]);
                 walks.push(Walk {
-                    packet: PacketKey::parse(&rest[1..]),
+                    packet: key.clone(),
                     steps: Vec::new(),
                 });
+                started.push(key);
                 continued.push(false);
+                keyed.push(false);
                 open.insert(id, walks.len() - 1);
             }
             continue;
         }
+        let key = (rest[0] == "packet:").then(|| PacketKey::parse(&rest[1..]));
         // A packet line whose IP id is not that of the id's open walk: the id was reused
         // by another skb, so this is a continuation too.
-        let ip_id = (rest[0] == "packet:")
-            .then(|| PacketKey::parse(&rest[1..]).ip_id)
-            .flatten();
-        let known = open
-            .get(id)
-            .copied()
-            .filter(|&i| ip_id.is_none() || walks[i].packet.ip_id == ip_id);
-        let i = match known {
-            Some(i) => i,
-            None if rest[0] == "packet:" && !walks.is_empty() => {
+        let known = open.get(id).copied().filter(|&i| {
+            key.as_ref()
+                .is_none_or(|k| k.ip_id.is_none() || k.ip_id == started[i].ip_id)
+        });
+        let i = match (known, &key) {
+            (Some(i), _) => i,
+            (None, Some(k)) => {
                 let from = walks.len().saturating_sub(RECENT);
-                let i = (from..walks.len())
-                    .find(|&i| !continued[i] && walks[i].packet.ip_id == ip_id)
-                    .unwrap_or(walks.len() - 1);
+                let joined = (from..walks.len()).find(|&i| {
+                    !continued[i] && started[i].ip_id == k.ip_id && started[i].proto == k.proto
+                });
+                let i = joined.unwrap_or_else(|| {
+                    // No start to join: keep it as a walk of its own, so a diff shows it.
+                    walks.push(Walk {
+                        packet: k.clone(),
+                        steps: Vec::new(),
+                    });
+                    started.push(k.clone());
+                    continued.push(false);
+                    keyed.push(true);
+                    walks.len() - 1
+                });
                 continued[i] = true;
                 open.insert(id, i);
                 i
             }
-            None => continue,
+            (None, None) => continue,
         };
+        // The key shown is the packet as the first real table saw it, as on the simulator's
+        // side (after the trace table, before this namespace's NAT if it has a raw table).
+        if let Some(k) = key
+            && !keyed[i]
+        {
+            walks[i].packet = k;
+            keyed[i] = true;
+        }
         let step = match rest[0] {
             "policy" => rest.get(1).map(|p| format!("{table} {chain} policy {p}")),
             "verdict" => {
@@ -251,16 +275,20 @@ trace id 5d87ee1b ip nat POSTROUTING rule oifname "eth1" counter packets 0 bytes
 trace id 63ff32fb ip docknet_trace pre packet: iif "eth1" ip saddr 10.0.2.2 ip daddr 10.0.2.1 tcp sport 80 tcp dport 40000 tcp flags == 0x12
 trace id 63ff32fb ip filter FORWARD rule ct state related,established counter packets 0 bytes 0 accept (verdict accept)
 trace id 5d87ee1b ip docknet_trace pre packet: iif "eth0" ip saddr 10.0.1.2 ip daddr 10.0.1.1 icmp type echo-request
+trace id 5d87ee1b ip raw PREROUTING packet: iif "eth0" ip saddr 10.0.1.2 ip daddr 10.0.1.1 icmp type echo-request
 trace id 5d87ee1b ip raw PREROUTING policy accept 
 trace id 3ecb60bb ip docknet_trace pre packet: iif "docker0" ip saddr 172.17.0.2 ip daddr 172.17.0.1 ip id 7 tcp sport 80 tcp dport 40000
+trace id 3ecb60bb ip raw PREROUTING packet: iif "docker0" ip saddr 172.17.0.2 ip daddr 172.17.0.1 ip id 7 tcp sport 80 tcp dport 40000
 trace id 3ecb60bb ip raw PREROUTING policy accept 
 trace id 4ecb60bb ip docknet_trace pre packet: iif "docker0" ip saddr 172.17.0.2 ip daddr 172.17.0.1 ip id 8 udp sport 53 udp dport 40000
+trace id 4ecb60bb ip raw PREROUTING packet: iif "docker0" ip saddr 172.17.0.2 ip daddr 172.17.0.1 ip id 8 udp sport 53 udp dport 40000
 trace id 4ecb60bb ip raw PREROUTING policy accept 
 trace id a3be4f14 ip filter INPUT packet: iif "docker0" ip saddr 172.17.0.2 ip daddr 127.0.0.1 ip id 7 tcp sport 80 tcp dport 40000
 trace id a3be4f14 ip filter INPUT policy accept 
 trace id b3be4f14 ip filter INPUT packet: iif "docker0" ip saddr 172.17.0.2 ip daddr 127.0.0.1 ip id 8 udp sport 53 udp dport 40000
 trace id b3be4f14 ip filter INPUT rule udp sport 53 counter packets 0 bytes 0 drop (verdict drop)
 trace id 3ecb60bb ip docknet_trace pre packet: iif "docker0" ip saddr 172.17.0.2 ip daddr 172.17.0.1 ip id 9 tcp sport 80 tcp dport 40000
+trace id 3ecb60bb ip raw PREROUTING packet: iif "docker0" ip saddr 172.17.0.2 ip daddr 172.17.0.1 ip id 9 tcp sport 80 tcp dport 40000
 trace id 3ecb60bb ip raw PREROUTING policy accept 
 trace id a3be4f14 ip filter INPUT packet: iif "docker0" ip saddr 172.17.0.2 ip daddr 127.0.0.1 ip id 9 tcp sport 80 tcp dport 40000
 trace id a3be4f14 ip filter INPUT policy accept 

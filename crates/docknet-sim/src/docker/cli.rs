@@ -1847,6 +1847,15 @@ fn sysctl_setting(v: &Tok) -> Result<(String, i64), CliError> {
             "e.g. --sysctl net.ipv4.tcp_syn_retries=2",
         )
     })?;
+    if let Some(range) = crate::model::Sysctls::valid_range(key)
+        && !range.contains(&value)
+    {
+        return Err(err(
+            v,
+            format!("sysctl {key}={value} is out of range"),
+            format!("the kernel accepts {} to {}", range.start(), range.end()),
+        ));
+    }
     Ok((key.to_string(), value))
 }
 
@@ -2545,6 +2554,8 @@ mod tests {
             "{e:?}"
         );
         assert_eq!(e.token, "kernel.shmmax=1");
+        let e = fail("docker run --sysctl net.ipv4.tcp_syn_retries=0 redis");
+        assert!(e.message.contains("out of range"), "{e:?}");
         let e = fail("docker run --sysctl net.ipv4.tcp_syn_retries=two redis");
         assert!(e.message.contains("needs a number"), "{e:?}");
         let e = fail("docker run --network host --sysctl net.ipv4.tcp_syn_retries=2 redis");

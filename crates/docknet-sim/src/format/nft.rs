@@ -64,6 +64,8 @@ pub(crate) fn nft_verdict(v: &str) -> String {
         "DROP" | "REJECT" => "drop".into(),
         "RETURN" => "return".into(),
         "continue" | "LOG" => "continue".into(),
+        // Non-terminal targets: nft prints the rule with `(verdict continue)`.
+        v if v.starts_with("MARK") || v.starts_with("CONNMARK") => "continue".into(),
         v if v.starts_with("jump ") || v.starts_with("goto ") => v.into(),
         v if v.starts_with("DNAT") || v.starts_with("SNAT") || v == "MASQUERADE" => "accept".into(),
         v => v.to_lowercase(),

@@ -82,7 +82,7 @@ pub struct Link {
 }
 
 /// The sysctls the model honours.
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug)]
 pub struct Sysctls {
     pub ip_forward: bool,
     pub bridge_nf_call_iptables: bool,
@@ -98,13 +98,31 @@ pub struct Sysctls {
     pub tcp_syn_linear_timeouts: u32,
 }
 
+impl Default for Sysctls {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
 impl Sysctls {
+    /// The values the kernel accepts for a bounded sysctl (it answers EINVAL otherwise).
+    pub fn valid_range(key: &str) -> Option<std::ops::RangeInclusive<i64>> {
+        match key {
+            "net.ipv4.tcp_syn_retries" => Some(1..=127),
+            "net.ipv4.tcp_syn_linear_timeouts" => Some(0..=10),
+            _ => None,
+        }
+    }
+
     pub fn new() -> Self {
         Sysctls {
+            ip_forward: false,
+            bridge_nf_call_iptables: false,
+            route_localnet: Vec::new(),
+            route_localnet_all: false,
             port_range: (32768, 60999),
             tcp_syn_retries: 6,
             tcp_syn_linear_timeouts: 4,
-            ..Default::default()
         }
     }
 

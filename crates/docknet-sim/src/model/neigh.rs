@@ -49,8 +49,8 @@ pub enum NeighState {
 pub struct NeighEntry {
     pub iface: IfaceId,
     pub state: NeighState,
-    /// When the peer last proved itself (`neigh->confirmed`): an ARP reply, or a local TCP
-    /// socket that saw its data acknowledged (`sk_dst_confirm`). `None`: never.
+    /// When the peer last proved itself (`neigh->confirmed`): an ARP reply, or a packet sent
+    /// towards it that carries a TCP socket's `dst_pending_confirm`. `None`: never.
     pub confirmed: Option<SimTime>,
 }
 

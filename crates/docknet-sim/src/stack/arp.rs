@@ -14,7 +14,8 @@ use std::net::Ipv4Addr;
 
 impl Sim {
     /// Send an IPv4 packet to `nexthop` out of `iface`, resolving its MAC first if needed.
-    /// `confirm`: the sending socket saw forward progress, which confirms the neighbour
+    /// `confirm`: the packet carries `dst_pending_confirm` (set by a TCP socket that saw
+    /// forward progress, kept across veth and forwarding), which confirms the neighbour
     /// (`sock_confirm_neigh` in `ip_finish_output2`, before the entry is used).
     pub(crate) fn neigh_output(
         &mut self,
@@ -181,9 +182,9 @@ impl Sim {
     }
 
     /// DELAY ran out (or a probe went unanswered): back to REACHABLE if something confirmed
-    /// the neighbour meanwhile, else send a unicast probe, or give up. Only an ARP reply or
-    /// a local TCP socket's forward progress confirms: forwarded traffic never does, so a
-    /// router probes while a local endpoint does not (both seen in the lab).
+    /// the neighbour meanwhile, else send a unicast probe, or give up. An ARP reply confirms,
+    /// and so does any packet carrying a TCP socket's `dst_pending_confirm`, also when a
+    /// router forwards it (seen in the lab); ICMP, UDP and the kernel's own resets do not.
     fn neigh_probe(&mut self, iface: IfaceId, ip: Ipv4Addr, mac: MacAddr) {
         let ns = self.net.iface(iface).ns;
         let now = self.now();

@@ -189,11 +189,8 @@ impl Sim {
             None => CtState::Untracked,
             Some(CtRef::Unconfirmed(_)) => CtState::New,
             Some(CtRef::Related(..)) => CtState::Related,
-            Some(CtRef::Confirmed(_, CtDir::Reply) | CtRef::Killed(_, CtDir::Reply)) => {
-                CtState::Established
-            }
-            Some(CtRef::Killed(e, CtDir::Original)) if e.seen_reply => CtState::Established,
-            Some(CtRef::Killed(_, CtDir::Original)) => CtState::New,
+            // Only a reply (an RST answering the first packet) kills an entry.
+            Some(CtRef::Confirmed(_, CtDir::Reply) | CtRef::Killed(..)) => CtState::Established,
             Some(CtRef::Confirmed(id, CtDir::Original)) => match self.net.ns(ns).conntrack.get(*id)
             {
                 Some(e) if e.seen_reply => CtState::Established,
@@ -529,7 +526,9 @@ impl Sim {
             return Err(());
         }
         if skb.ip.dst != dst_before {
-            let bridge_mac = self.net.iface(bridge).mac;
+            // Only the destination MAC changes; the frame keeps its sender's source MAC.
+            // An unresolved new destination goes up to the stack, which resolves and routes
+            // it (the kernel would queue it on the neighbour and still bridge it).
             let neigh_mac = match self.route_lookup(ns, skb.ip.dst) {
                 RouteDecision::Out { iface, nexthop, .. } if iface == bridge => self
                     .net
@@ -539,43 +538,44 @@ impl Sim {
                     .and_then(|e| e.mac()),
                 _ => None,
             };
-            match neigh_mac {
-                Some(mac) => {
-                    frame.src = bridge_mac;
-                    frame.dst = mac;
-                }
-                None => frame.dst = bridge_mac,
-            }
+            frame.dst = neigh_mac.unwrap_or(self.net.iface(bridge).mac);
         }
         frame.payload = crate::wire::FramePayload::Ipv4(skb.ip);
-        Ok(Some(Prerouted(skb.ct)))
+        Ok(Some(Prerouted {
+            ct: skb.ct,
+            mark: skb.mark,
+        }))
     }
 
     /// br_netfilter for a bridged frame (port to port), after PREROUTING at the ingress:
     /// FORWARD and POSTROUTING with the bridge as both `-i` and `-o`; the frame leaves as
-    /// the hooks rewrote it. False when a rule dropped it.
+    /// the hooks rewrote it. The packet's conntrack reference afterwards (confirmed), or
+    /// `None` when a rule dropped it.
     pub(crate) fn bridge_netfilter(
         &mut self,
         bridge: IfaceId,
         frame: &mut crate::wire::Frame,
         pkt: crate::ids::PacketId,
-        ct: Option<CtRef>,
-    ) -> bool {
+        pre: &Prerouted,
+    ) -> Option<Option<CtRef>> {
         let ns = self.net.iface(bridge).ns;
-        let Some(ip) = frame.ipv4() else { return true };
+        let Some(ip) = frame.ipv4() else {
+            return Some(pre.ct.clone());
+        };
         let mut skb = Skb::new(pkt, ip.clone(), Some(bridge));
         skb.out_iface = Some(bridge);
         // br_netfilter's fake route: the next hop is the destination itself.
         skb.nexthop = Some(skb.ip.dst);
-        skb.ct = ct;
+        skb.ct = pre.ct.clone();
+        skb.mark = pre.mark;
         if !self.run_hook(ns, Hook::Forward, &mut skb)
             || !self.run_hook(ns, Hook::Postrouting, &mut skb)
         {
-            return false;
+            return None;
         }
         self.ct_confirm(ns, &mut skb);
         frame.payload = crate::wire::FramePayload::Ipv4(skb.ip);
-        true
+        Some(skb.ct)
     }
 }
 

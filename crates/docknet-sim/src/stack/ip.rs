@@ -94,16 +94,6 @@ impl Sim {
         ct: Option<CtRef>,
     ) {
         let ns = self.net.iface(iface).ns;
-        let from_lo = matches!(self.net.iface(iface).kind, IfaceKind::Loopback);
-        if !from_lo && ip.src.is_loopback() {
-            let reason = format!(
-                "martian source {} arriving on {}",
-                ip.src,
-                self.net.iface(iface).name
-            );
-            self.drop_pkt(ns, pkt, reason);
-            return;
-        }
         let mut skb = Skb::new(pkt, ip, Some(iface));
         skb.ct = ct;
         if !self.prerouting(ns, &mut skb) {
@@ -118,6 +108,17 @@ impl Sim {
         let ns = self.net.iface(iface).ns;
         let pkt = skb.pkt;
         let from_lo = matches!(self.net.iface(iface).kind, IfaceKind::Loopback);
+        // Martians are found by the input route lookup, after PREROUTING (also for frames
+        // whose PREROUTING ran in a bridge).
+        if !from_lo && skb.ip.src.is_loopback() {
+            let reason = format!(
+                "martian source {} arriving on {}",
+                skb.ip.src,
+                self.net.iface(iface).name
+            );
+            self.drop_pkt(ns, pkt, reason);
+            return;
+        }
         let dst = skb.ip.dst;
         if !from_lo && dst.is_loopback() && !self.net.route_localnet(iface) {
             let reason = format!(

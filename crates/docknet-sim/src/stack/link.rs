@@ -104,9 +104,10 @@ impl Sim {
         match frame.payload {
             FramePayload::Arp(arp) => self.arp_input(iface, arp, pkt),
             FramePayload::Ipv4(ip) => match pre {
-                Some(Prerouted(ct)) => {
+                Some(Prerouted { ct, mark }) => {
                     let mut skb = super::Skb::new(pkt, ip, Some(iface));
                     skb.ct = ct;
+                    skb.mark = mark;
                     self.ip_rcv_finish(iface, skb);
                 }
                 None => self.ip_rcv(iface, ip, pkt),
@@ -140,9 +141,9 @@ impl Sim {
         &mut self,
         bridge: IfaceId,
         in_port: Option<IfaceId>,
-        mut frame: Frame,
+        frame: Frame,
         pkt: PacketId,
-        pre: Option<Prerouted>,
+        mut pre: Option<Prerouted>,
     ) {
         let now = self.now();
         let br = self.net.iface(bridge);
@@ -190,14 +191,21 @@ impl Sim {
             action,
         };
         self.emit(Some(pkt), ev);
-        if let Some(Prerouted(ct)) = &pre
-            && !ports.is_empty()
-            && !self.bridge_netfilter(bridge, &mut frame, pkt, ct.clone())
-        {
-            return;
+        // br_netfilter's FORWARD and POSTROUTING act on the copy that is forwarded
+        // (`deliver_clone`); the frame passed up keeps its post-PREROUTING form.
+        let mut forwarded = (!ports.is_empty()).then(|| frame.clone());
+        if let (Some(p), Some(out)) = (&pre, forwarded.as_mut()) {
+            match self.bridge_netfilter(bridge, out, pkt, p) {
+                Some(ct) => {
+                    pre = Some(Prerouted { ct, mark: p.mark });
+                }
+                None => forwarded = None,
+            }
         }
-        for p in ports {
-            self.transmit(p, frame.clone(), pkt);
+        if let Some(out) = forwarded {
+            for p in ports {
+                self.transmit(p, out.clone(), pkt);
+            }
         }
         // A capture on the bridge puts it in promiscuous mode, and a promiscuous bridge passes
         // every frame from its ports up (br_handle_frame_finish): tcpdump on docker0 sees the

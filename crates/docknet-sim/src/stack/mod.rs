@@ -40,9 +40,12 @@ impl Skb {
 }
 
 /// A frame that already crossed PREROUTING inside a bridge (br_netfilter), with the conntrack
-/// reference it got there. IP input must not run PREROUTING again (`ip_sabotage_in`).
+/// reference and mark it got there. IP input must not run PREROUTING again (`ip_sabotage_in`).
 #[derive(Clone, Debug)]
-pub(crate) struct Prerouted(pub Option<CtRef>);
+pub(crate) struct Prerouted {
+    pub ct: Option<CtRef>,
+    pub mark: u32,
+}
 
 /// Time the kernel takes to hand a looped-back packet to itself.
 pub(crate) const LOOPBACK_DELAY: crate::time::SimDuration = crate::time::SimDuration(1_000);
