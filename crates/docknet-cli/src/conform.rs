@@ -5,15 +5,15 @@
 //! flags / ICMP type, ARP operation); kernel-chosen ephemeral ports are normalized. Per
 //! namespace with rules: each packet's walk through the chains (`nft monitor trace`: every
 //! matching rule's verdict and the policies reached) and the conntrack entries (protocol,
-//! state, both tuples). Timestamps,
-//! sequence numbers, IP ids and timeouts are not compared. Flows the lab cannot reproduce
-//! (names only a simulated DNS server knows) are left out on both sides.
+//! state, both tuples). Timestamps, sequence numbers, IP ids and timeouts are not compared.
+//! Flows the lab cannot reproduce (names only a simulated DNS server knows) are left out on
+//! both sides.
 
 use docknet_sim::Sim;
 use docknet_sim::conform::walks::{parse_nft_trace, sim_walks};
 use docknet_sim::conform::{Seen, normalize, read_pcap, side_by_side};
 use docknet_sim::lab::{LabOptions, lab_script};
-use docknet_sim::scenario::{NsRole, Scenario, TrafficSpec};
+use docknet_sim::scenario::{NamespaceSpec, NsRole, Scenario, TrafficSpec};
 use docknet_sim::time::SimDuration;
 use docknet_sim::trace::TraceEvent;
 use std::collections::BTreeSet;
@@ -25,6 +25,20 @@ use std::process::Command;
 pub struct Report {
     pub mismatches: Vec<String>,
     pub compared: Vec<String>,
+}
+
+impl Report {
+    /// Record one comparison: `what` (e.g. `capture host:eth1: 14 frames`) as compared, and
+    /// a side-by-side diff headed `title` when the kernel's and the simulator's lists differ.
+    fn check(&mut self, what: String, title: String, source: &str, k: &[String], s: &[String]) {
+        self.compared.push(what);
+        if k != s {
+            self.mismatches.push(format!(
+                "{title}:\n{}",
+                side_by_side(&format!("kernel ({source})"), k, "simulator", s)
+            ));
+        }
+    }
 }
 
 /// Traffic the lab can reproduce: targets given by address or by a hosts entry.
@@ -106,7 +120,7 @@ pub fn compare(sc: &Scenario, workdir: &Path) -> Result<Report, String> {
             "Docker Desktop scenarios are approximated in the lab; they are not compared".into(),
         );
     }
-    if sc.namespaces.iter().any(|n| !n.iptables.trim().is_empty()) && !iptables_is_nft() {
+    if sc.namespaces.iter().any(NamespaceSpec::has_rules) && !iptables_is_nft() {
         return Err(
             "this machine's iptables is not the nf_tables backend (`iptables -V` should say \
              nf_tables): nft monitor trace would not see its rules"
@@ -170,25 +184,19 @@ pub fn compare(sc: &Scenario, workdir: &Path) -> Result<Report, String> {
             })
             .collect();
         let (k, s) = (normalize(&kernel, &fixed), normalize(&simulated, &fixed));
-        report
-            .compared
-            .push(format!("capture {point}: {} frames", k.len()));
-        if k != s {
-            report.mismatches.push(format!(
-                "capture at {point}:\n{}",
-                side_by_side("kernel (tcpdump)", &k, "simulator", &s)
-            ));
-        }
+        report.check(
+            format!("capture {point}: {} frames", k.len()),
+            format!("capture at {point}"),
+            "tcpdump",
+            &k,
+            &s,
+        );
     }
-    compare_walks(&sc, &sim, workdir, &fixed, &mut report)?;
+    compare_walks(&sc, &sim, workdir, &fixed, &mut report);
     // conntrack, in the state the lab dumped it: a second after the last process finished.
     let mut at = Sim::from_scenario(&sc).map_err(|p| format!("scenario invalid: {p:?}"))?;
     at.step_until(sim.now() + SimDuration::from_secs(1));
-    for spec in sc
-        .namespaces
-        .iter()
-        .filter(|n| !n.iptables.trim().is_empty())
-    {
+    for spec in sc.namespaces.iter().filter(|n| n.has_rules()) {
         let file = workdir.join(format!("conntrack_{}.txt", spec.name));
         let Ok(text) = std::fs::read_to_string(&file) else {
             continue;
@@ -210,16 +218,13 @@ pub fn compare(sc: &Scenario, workdir: &Path) -> Result<Report, String> {
             .collect();
         k.sort();
         s.sort();
-        report
-            .compared
-            .push(format!("conntrack {}: {} entries", spec.name, k.len()));
-        if k != s {
-            report.mismatches.push(format!(
-                "conntrack in {}:\n{}",
-                spec.name,
-                side_by_side("kernel (conntrack -L)", &k, "simulator", &s)
-            ));
-        }
+        report.check(
+            format!("conntrack {}: {} entries", spec.name, k.len()),
+            format!("conntrack in {}", spec.name),
+            "conntrack -L",
+            &k,
+            &s,
+        );
     }
     Ok(report)
 }
@@ -239,12 +244,8 @@ fn compare_walks(
     workdir: &Path,
     fixed: &BTreeSet<u16>,
     report: &mut Report,
-) -> Result<(), String> {
-    for spec in sc
-        .namespaces
-        .iter()
-        .filter(|n| !n.iptables.trim().is_empty())
-    {
+) {
+    for spec in sc.namespaces.iter().filter(|n| n.has_rules()) {
         let file = workdir.join(format!("nfttrace_{}.txt", spec.name));
         let Ok(text) = std::fs::read_to_string(&file) else {
             report.mismatches.push(format!(
@@ -259,18 +260,14 @@ fn compare_walks(
         };
         let k = render(parse_nft_trace(&text));
         let s = render(sim_walks(sim.trace(), &spec.name));
-        report
-            .compared
-            .push(format!("chain walks {}: {} packets", spec.name, k.len()));
-        if k != s {
-            report.mismatches.push(format!(
-                "chain walks in {}:\n{}",
-                spec.name,
-                side_by_side("kernel (nft monitor trace)", &k, "simulator", &s)
-            ));
-        }
+        report.check(
+            format!("chain walks {}: {} packets", spec.name, k.len()),
+            format!("chain walks in {}", spec.name),
+            "nft monitor trace",
+            &k,
+            &s,
+        );
     }
-    Ok(())
 }
 
 /// Why this machine cannot run a lab, if it cannot.

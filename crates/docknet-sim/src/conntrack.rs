@@ -407,16 +407,17 @@ mod tests {
         }
     }
 
+    fn udp_tuple() -> Tuple {
+        Tuple {
+            proto: IpProto::Udp,
+            ..tcp_tuple()
+        }
+    }
+
     #[test]
     fn udp_becomes_an_assured_stream_only_after_two_seconds_with_replies() {
         let ms = |m: u64| SimTime(m * 1_000_000);
-        let mut e = CtEntry::new(
-            Tuple {
-                proto: IpProto::Udp,
-                ..tcp_tuple()
-            },
-            ms(0),
-        );
+        let mut e = CtEntry::new(udp_tuple(), ms(0));
         e.on_packet(CtDir::Reply, None, ms(1));
         assert!(e.seen_reply && !e.assured);
         assert_eq!(e.expires, ms(1) + UDP_TIMEOUT);
@@ -427,13 +428,7 @@ mod tests {
         assert!(e.assured);
         assert_eq!(e.expires, ms(2100) + UDP_STREAM_TIMEOUT);
         // Unreplied traffic never becomes a stream, however long it lasts.
-        let mut quiet = CtEntry::new(
-            Tuple {
-                proto: IpProto::Udp,
-                ..tcp_tuple()
-            },
-            ms(0),
-        );
+        let mut quiet = CtEntry::new(udp_tuple(), ms(0));
         quiet.on_packet(CtDir::Original, None, ms(5000));
         assert!(!quiet.assured);
         assert_eq!(quiet.expires, ms(5000) + UDP_TIMEOUT);

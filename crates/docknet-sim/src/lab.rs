@@ -8,8 +8,8 @@
 //! starts the processes with `socat`, runs the traffic in `at_ms` order and, when
 //! `DOCKNET_LAB_OUT` names a directory, captures every `observe` point with tcpdump and, per
 //! namespace with rules, logs `nft monitor trace` and saves conntrack and `iptables-save -c`.
-//! A `trap cleanup EXIT` deletes everything it
-//! made. Nothing here runs a command: this module only writes text.
+//! A `trap cleanup EXIT` deletes everything it made. Nothing here runs a command: this module
+//! only writes text.
 
 use crate::Sim;
 use crate::scenario::{
@@ -668,7 +668,7 @@ impl<'a> Lab<'a> {
     fn trace_start(&mut self) {
         let names: Vec<String> = self
             .specs()
-            .filter(|s| !s.iptables.trim().is_empty())
+            .filter(|s| s.has_rules())
             .map(|s| s.name.clone())
             .collect();
         if names.is_empty() {
@@ -676,7 +676,9 @@ impl<'a> Lab<'a> {
         }
         self.section("Chain walks (only when DOCKNET_LAB_OUT names a directory)");
         self.comment(
-            "Every IPv4 packet in a namespace with rules is marked for tracing by a table of its              own (docknet_trace, before raw) and nft monitor trace logs its walk through the              chains. The table changes no verdict.",
+            "Every IPv4 packet in a namespace with rules is marked for tracing by a table of its \
+             own (docknet_trace, before raw) and nft monitor trace logs its walk through the \
+             chains. The table changes no verdict.",
         );
         self.helper(Helper::Trace);
         // stop_captures (Capture's helper) stops the monitors too.
@@ -701,7 +703,7 @@ impl<'a> Lab<'a> {
             self.line("  stop_captures");
         }
         for spec in self.specs() {
-            if spec.iptables.trim().is_empty() {
+            if !spec.has_rules() {
                 continue;
             }
             let exec = Self::exec(&spec.name);
@@ -856,12 +858,7 @@ impl<'a> Lab<'a> {
         if self.helpers.contains(&Helper::Capture) {
             c.push("  need tcpdump tcpdump".into());
         }
-        if self
-            .sc
-            .namespaces
-            .iter()
-            .any(|n| !n.iptables.trim().is_empty())
-        {
+        if self.sc.namespaces.iter().any(|n| n.has_rules()) {
             c.push("  need iptables-save iptables".into());
             c.push("  need nft nftables".into());
             c.push("  command -v conntrack >/dev/null 2>&1 || echo \"docknet lab: conntrack (apt-get install conntrack) is missing: no conntrack dumps\" >&2".into());

@@ -96,18 +96,12 @@ impl Walk {
 /// started is a packet already seen, under a new skb: with br_netfilter, PREROUTING runs in
 /// the bridge, and when tcpdump holds the frame `ip_rcv` clones it before INPUT, so the rest
 /// of the walk comes under another id (itself reused from packet to packet). It joins the
-/// oldest recent walk with the same IP id not yet continued (packets leave the bridge in
-/// order). Walks that touched no rule and no
-/// policy are left out.
+/// oldest recent walk with the same IP id and protocol not yet continued (packets leave the
+/// bridge in order). Walks that touched no rule and no policy are left out.
 pub fn parse_nft_trace(text: &str) -> Vec<Walk> {
     /// How far back a continuation looks for its start.
     const RECENT: usize = 32;
-    let mut walks: Vec<Walk> = Vec::new();
-    // Per walk: the key of the packet as the trace table saw it (for continuations), whether
-    // a continuation joined it, and whether it has its key from a real table yet.
-    let mut started: Vec<PacketKey> = Vec::new();
-    let mut continued: Vec<bool> = Vec::new();
-    let mut keyed: Vec<bool> = Vec::new();
+    let mut walks: Vec<Reading> = Vec::new();
     let mut open: HashMap<&str, usize> = HashMap::new();
     for line in text.lines() {
         let w: Vec<&str> = line.split_whitespace().collect();
@@ -117,14 +111,7 @@ pub fn parse_nft_trace(text: &str) -> Vec<Walk> {
         let (id, table, chain, rest) = (w[2], w[4], w[5], &w[6..]);
         if table == TRACE_TABLE {
             if rest[0] == "packet:" {
-                let key = PacketKey::parse(&rest[1..]);
-                walks.push(Walk {
-                    packet: key.clone(),
-                    steps: Vec::new(),
-                });
-                started.push(key);
-                continued.push(false);
-                keyed.push(false);
+                walks.push(Reading::new(PacketKey::parse(&rest[1..]), false));
                 open.insert(id, walks.len() - 1);
             }
             continue;
@@ -134,27 +121,19 @@ pub fn parse_nft_trace(text: &str) -> Vec<Walk> {
         // by another skb, so this is a continuation too.
         let known = open.get(id).copied().filter(|&i| {
             key.as_ref()
-                .is_none_or(|k| k.ip_id.is_none() || k.ip_id == started[i].ip_id)
+                .is_none_or(|k| k.ip_id.is_none() || k.ip_id == walks[i].started.ip_id)
         });
         let i = match (known, &key) {
             (Some(i), _) => i,
             (None, Some(k)) => {
                 let from = walks.len().saturating_sub(RECENT);
-                let joined = (from..walks.len()).find(|&i| {
-                    !continued[i] && started[i].ip_id == k.ip_id && started[i].proto == k.proto
-                });
+                let joined = (from..walks.len()).find(|&i| walks[i].continues_as(k));
                 let i = joined.unwrap_or_else(|| {
                     // No start to join: keep it as a walk of its own, so a diff shows it.
-                    walks.push(Walk {
-                        packet: k.clone(),
-                        steps: Vec::new(),
-                    });
-                    started.push(k.clone());
-                    continued.push(false);
-                    keyed.push(true);
+                    walks.push(Reading::new(k.clone(), true));
                     walks.len() - 1
                 });
-                continued[i] = true;
+                walks[i].continued = true;
                 open.insert(id, i);
                 i
             }
@@ -163,10 +142,10 @@ pub fn parse_nft_trace(text: &str) -> Vec<Walk> {
         // The key shown is the packet as the first real table saw it, as on the simulator's
         // side (after the trace table, before this namespace's NAT if it has a raw table).
         if let Some(k) = key
-            && !keyed[i]
+            && !walks[i].keyed
         {
-            walks[i].packet = k;
-            keyed[i] = true;
+            walks[i].walk.packet = k;
+            walks[i].keyed = true;
         }
         let step = match rest[0] {
             "policy" => rest.get(1).map(|p| format!("{table} {chain} policy {p}")),
@@ -177,10 +156,43 @@ pub fn parse_nft_trace(text: &str) -> Vec<Walk> {
             "rule" => rule_verdict(rest).map(|v| format!("{table} {chain} {v}")),
             _ => None,
         };
-        walks[i].steps.extend(step);
+        walks[i].walk.steps.extend(step);
     }
-    walks.retain(|w| !w.steps.is_empty());
     walks
+        .into_iter()
+        .map(|r| r.walk)
+        .filter(|w| !w.steps.is_empty())
+        .collect()
+}
+
+/// A walk being read from the kernel's log, with what a continuation needs to find it.
+struct Reading {
+    walk: Walk,
+    /// The packet as the trace table first saw it.
+    started: PacketKey,
+    /// A continuation under another trace id has joined it.
+    continued: bool,
+    /// Its key is from a real table's packet line already.
+    keyed: bool,
+}
+
+impl Reading {
+    fn new(key: PacketKey, keyed: bool) -> Reading {
+        Reading {
+            walk: Walk {
+                packet: key.clone(),
+                steps: Vec::new(),
+            },
+            started: key,
+            continued: false,
+            keyed,
+        }
+    }
+
+    /// Whether the packet `k`, seen under an unknown trace id, is this walk's continuation.
+    fn continues_as(&self, k: &PacketKey) -> bool {
+        !self.continued && self.started.ip_id == k.ip_id && self.started.proto == k.proto
+    }
 }
 
 /// The verdict at the end of a `rule ... (verdict jump DOCKER)` line.

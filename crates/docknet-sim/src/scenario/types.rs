@@ -44,6 +44,13 @@ pub struct NamespaceSpec {
     pub hosts: BTreeMap<String, String>,
 }
 
+impl NamespaceSpec {
+    /// Whether the namespace has iptables rules of its own.
+    pub fn has_rules(&self) -> bool {
+        !self.iptables.trim().is_empty()
+    }
+}
+
 /// What a namespace represents; only viewers and the Docker compiler care.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub enum NsRole {
