@@ -23,6 +23,43 @@ pub struct Compiled {
     pub scenario: Scenario,
     /// Container, peer and host names -> the namespace that runs their processes.
     pub namespaces: BTreeMap<String, String>,
+    /// What `docker ps` and `docker network inspect` report, for viewers.
+    pub inventory: Inventory,
+}
+
+/// The engine's view of its containers and networks after the scenario's commands ran.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Inventory {
+    pub containers: Vec<ContainerInfo>,
+    pub networks: Vec<NetworkInfo>,
+}
+
+/// One running container as `docker ps` / `docker inspect` show it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ContainerInfo {
+    pub name: String,
+    /// The 12-hex-digit short id.
+    pub id: String,
+    pub image: String,
+    /// `bridge`, `host`, `none`, `container:NAME` or the first user network's name.
+    pub mode: String,
+    /// The namespace that runs its processes.
+    pub namespace: String,
+    /// (network, address, MAC) per attachment.
+    pub endpoints: Vec<(String, Ipv4Addr, String)>,
+    /// `0.0.0.0:8080->80/tcp` as `docker ps` prints each published port.
+    pub ports: Vec<String>,
+}
+
+/// One network as `docker network inspect` shows it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct NetworkInfo {
+    pub name: String,
+    pub bridge: String,
+    pub subnet: Ipv4Net,
+    pub gateway: Ipv4Addr,
+    pub internal: bool,
+    pub icc: bool,
 }
 
 /// Docker Desktop's fixed addresses (192.168.65.0/24).
@@ -65,6 +102,7 @@ enum Mode {
 struct Container {
     name: String,
     id: String,
+    image: String,
     mode: Mode,
     endpoints: Vec<Endpoint>,
     ports: Vec<PublishedPort>,
@@ -480,6 +518,7 @@ impl<'a> Compiler<'a> {
         self.containers.push(Container {
             name: name.clone(),
             id,
+            image: r.image.clone(),
             mode,
             endpoints: Vec::new(),
             ports: Vec::new(),
@@ -936,6 +975,63 @@ impl<'a> Compiler<'a> {
         Compiled {
             scenario,
             namespaces: names,
+            inventory: self.inventory(),
+        }
+    }
+
+    fn inventory(&self) -> Inventory {
+        let containers = self
+            .containers
+            .iter()
+            .map(|c| ContainerInfo {
+                name: c.name.clone(),
+                id: c.id.chars().take(12).collect(),
+                image: c.image.clone(),
+                mode: match &c.mode {
+                    Mode::Host => "host".into(),
+                    Mode::Isolated => "none".into(),
+                    Mode::Shared(x) => format!("container:{x}"),
+                    Mode::Own => c
+                        .endpoints
+                        .first()
+                        .map_or("none".into(), |e| self.networks[e.net].name.clone()),
+                },
+                namespace: self.ns_of(c),
+                endpoints: c
+                    .endpoints
+                    .iter()
+                    .map(|e| (self.networks[e.net].name.clone(), e.ip, e.mac.to_string()))
+                    .collect(),
+                ports: c
+                    .ports
+                    .iter()
+                    .map(|p| {
+                        let ip = p.host_ip.unwrap_or(Ipv4Addr::UNSPECIFIED);
+                        format!(
+                            "{ip}:{}->{}/{}",
+                            p.host_port,
+                            p.container_port,
+                            p.proto.as_str()
+                        )
+                    })
+                    .collect(),
+            })
+            .collect();
+        let networks = self
+            .networks
+            .iter()
+            .map(|n| NetworkInfo {
+                name: n.name.clone(),
+                bridge: n.bridge.clone(),
+                subnet: n.subnet,
+                gateway: n.gateway,
+                internal: n.internal,
+                icc: n.icc,
+            })
+            .collect();
+        Inventory {
+            containers,
+            networks,
         }
     }
 

@@ -58,7 +58,8 @@ fn summary(ev: &TraceEvent) -> Option<String> {
     }
 }
 
-fn describe(ev: &TraceEvent) -> Option<String> {
+/// One step in words, or None for steps a narration skips (link timing).
+pub fn describe(ev: &TraceEvent) -> Option<String> {
     Some(match ev {
         TraceEvent::Capture { ns, iface, dir, .. } => match dir {
             Dir::Out => format!("{ns}: leaves through {iface}"),

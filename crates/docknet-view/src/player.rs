@@ -1,0 +1,359 @@
+//! The timeline: a cursor over the trace's records plus a visual clock.
+//!
+//! What the app shows is a pure function of `(cursor, clock)` and the trace, so stepping back
+//! or scrubbing reproduces exactly what going forward showed. The simulation runs ahead of the
+//! cursor in bounded batches ([`Player::pump`]), so a frame never waits on a long run; the
+//! kernel state at the cursor (counters, conntrack, neighbours) comes from a second copy of the
+//! simulation rewound by deterministic replay.
+//!
+//! Playing moves the clock at the chosen speed and reveals records at a bounded rate, so the
+//! dozen netfilter steps that happen at one instant are still seen one after another; long idle
+//! gaps (a SYN retry a second later) are skipped.
+
+use docknet_sim::Sim;
+use docknet_sim::time::SimTime;
+use docknet_sim::trace::{TraceEvent, TraceRecord};
+
+/// A playback speed: how much simulated time passes per second, and how many trace records
+/// at most are revealed per second.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Speed {
+    pub label: &'static str,
+    pub sim_ns_per_s: f64,
+    /// `f64::INFINITY` reveals everything due at once.
+    pub records_per_s: f64,
+}
+
+/// From slow motion (one microsecond of the network per second) to real time.
+pub const SPEEDS: [Speed; 7] = [
+    Speed { label: "1 µs/s", sim_ns_per_s: 1e3, records_per_s: 3.0 },
+    Speed { label: "10 µs/s", sim_ns_per_s: 1e4, records_per_s: 6.0 },
+    Speed { label: "100 µs/s", sim_ns_per_s: 1e5, records_per_s: 15.0 },
+    Speed { label: "1 ms/s", sim_ns_per_s: 1e6, records_per_s: 40.0 },
+    Speed { label: "10 ms/s", sim_ns_per_s: 1e7, records_per_s: 150.0 },
+    Speed { label: "100 ms/s", sim_ns_per_s: 1e8, records_per_s: 1000.0 },
+    Speed { label: "real time", sim_ns_per_s: 1e9, records_per_s: f64::INFINITY },
+];
+
+/// Where to stop while playing, in terms of network meaning.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Breakpoints {
+    /// Any NAT rewrite (DNAT, SNAT, MASQUERADE, and their reversal on replies).
+    pub nat: bool,
+    pub drop: bool,
+    /// A new conntrack entry is confirmed.
+    pub new_conntrack: bool,
+    /// A rule whose iptables-save text contains this (e.g. `-j DNAT` or `--dport 8080`).
+    pub rule: String,
+}
+
+impl Breakpoints {
+    /// Why this record stops playback, if it does.
+    pub fn hit(&self, r: &TraceRecord) -> Option<String> {
+        match &r.event {
+            TraceEvent::Nat { ns, before, after, .. } if self.nat => {
+                Some(format!("NAT in {ns}: {before} -> {after}"))
+            }
+            TraceEvent::Drop { ns, reason } if self.drop => Some(format!("drop in {ns}: {reason}")),
+            TraceEvent::Conntrack { ns, change, entry, .. } if self.new_conntrack && change == "new" => {
+                Some(format!("new conntrack entry in {ns}: {entry}"))
+            }
+            TraceEvent::Rule { ns, rule, rule_num, .. }
+                if !self.rule.trim().is_empty() && *rule_num > 0 && rule.contains(self.rule.trim()) =>
+            {
+                Some(format!("rule matched in {ns}: {rule}"))
+            }
+            _ => None,
+        }
+    }
+}
+
+/// Simulation events processed per [`Player::pump`] call by default (one frame's budget).
+pub const PUMP_BUDGET: usize = 4000;
+
+#[derive(Clone, Debug)]
+pub struct Player {
+    /// Runs ahead of the cursor and owns the trace.
+    sim: Sim,
+    /// The trace length after each processed simulation event.
+    event_ends: Vec<usize>,
+    /// A copy rewound to the event that produced the record before the cursor.
+    state: Sim,
+    /// Records shown: `trace[..cursor]`.
+    cursor: usize,
+    /// The visual clock; between the last shown record's time and the next one's.
+    clock: SimTime,
+    pub playing: bool,
+    /// Index into [`SPEEDS`].
+    pub speed: usize,
+    /// Fractional records earned but not yet revealed.
+    credit: f64,
+    pub breakpoints: Breakpoints,
+    /// Why playback last stopped on a breakpoint.
+    pub stopped_by: Option<String>,
+}
+
+impl Player {
+    /// A player at the start of a freshly built simulation.
+    pub fn new(sim: Sim) -> Player {
+        Player {
+            state: sim.clone(),
+            sim,
+            event_ends: Vec::new(),
+            cursor: 0,
+            clock: SimTime::ZERO,
+            playing: false,
+            speed: 2,
+            credit: 0.0,
+            breakpoints: Breakpoints::default(),
+            stopped_by: None,
+        }
+    }
+
+    /// Every record produced so far (the simulation may still be running ahead).
+    pub fn trace(&self) -> &[TraceRecord] {
+        self.sim.trace()
+    }
+
+    /// Records revealed so far.
+    pub fn shown(&self) -> &[TraceRecord] {
+        &self.sim.trace()[..self.cursor]
+    }
+
+    pub fn cursor(&self) -> usize {
+        self.cursor
+    }
+
+    pub fn clock(&self) -> SimTime {
+        self.clock
+    }
+
+    /// Whether the simulation has run out of events (the trace is complete).
+    pub fn complete(&self) -> bool {
+        self.sim.is_finished()
+    }
+
+    /// Let the simulation run ahead by up to `budget` events.
+    pub fn pump(&mut self, budget: usize) {
+        for _ in 0..budget {
+            if self.sim.is_finished() {
+                break;
+            }
+            self.sim.step();
+            self.event_ends.push(self.sim.trace().len());
+        }
+    }
+
+    /// Make record `index` exist if the simulation can produce it (bounded work).
+    fn ensure(&mut self, index: usize) -> bool {
+        let mut guard = 0;
+        while self.sim.trace().len() <= index && !self.sim.is_finished() && guard < 64 {
+            self.pump(PUMP_BUDGET);
+            guard += 1;
+        }
+        index < self.sim.trace().len()
+    }
+
+    /// Run the simulation to its end (for tools and tests; the app pumps per frame).
+    pub fn run_to_end(&mut self) {
+        while !self.sim.is_finished() {
+            self.pump(PUMP_BUDGET);
+        }
+    }
+
+    /// Show one more record.
+    pub fn step_forward(&mut self) -> bool {
+        self.playing = false;
+        if !self.ensure(self.cursor) {
+            return false;
+        }
+        self.cursor += 1;
+        self.clock = self.sim.trace()[self.cursor - 1].t_ns;
+        true
+    }
+
+    /// Show one record fewer.
+    pub fn step_back(&mut self) -> bool {
+        self.playing = false;
+        if self.cursor == 0 {
+            return false;
+        }
+        self.seek(self.cursor - 1);
+        true
+    }
+
+    /// Show exactly the first `records` records, the clock at the last one's time.
+    pub fn seek(&mut self, records: usize) {
+        self.ensure(records.saturating_sub(1));
+        self.cursor = records.min(self.sim.trace().len());
+        self.clock = match self.cursor {
+            0 => SimTime::ZERO,
+            n => self.sim.trace()[n - 1].t_ns,
+        };
+        self.credit = 0.0;
+    }
+
+    /// Jump so that record `index` is the last one shown (clicking an event in the list).
+    pub fn jump_to(&mut self, index: usize) {
+        self.playing = false;
+        self.seek(index + 1);
+    }
+
+    pub fn toggle_play(&mut self) {
+        if !self.playing && self.complete() && self.cursor >= self.sim.trace().len() {
+            self.seek(0);
+        }
+        self.playing = !self.playing;
+        self.stopped_by = None;
+    }
+
+    /// Advance playback by `dt` seconds of wall time.
+    pub fn advance(&mut self, dt: f64) {
+        if !self.playing {
+            return;
+        }
+        let speed = SPEEDS[self.speed.min(SPEEDS.len() - 1)];
+        self.credit = (self.credit + dt * speed.records_per_s).min(1e9);
+        let mut sim_budget = dt * speed.sim_ns_per_s;
+        loop {
+            if !self.ensure(self.cursor) {
+                if self.complete() {
+                    self.playing = false;
+                }
+                return;
+            }
+            let next = self.sim.trace()[self.cursor].t_ns;
+            if next <= self.clock {
+                if self.credit < 1.0 {
+                    return;
+                }
+                self.credit -= 1.0;
+                self.cursor += 1;
+                if let Some(why) = self.breakpoints.hit(&self.sim.trace()[self.cursor - 1]) {
+                    self.playing = false;
+                    self.stopped_by = Some(why);
+                    return;
+                }
+                continue;
+            }
+            // Nothing due yet: at most one record's worth of credit waits for the clock.
+            self.credit = self.credit.min(1.0);
+            let gap = (next.0 - self.clock.0) as f64;
+            if !self.in_flight() && gap > 0.5 * speed.sim_ns_per_s {
+                // Skip the idle part of a long gap, keeping a short approach.
+                self.clock = SimTime(next.0 - (0.1 * speed.sim_ns_per_s) as u64);
+                continue;
+            }
+            let step = sim_budget.min(gap);
+            self.clock = SimTime(self.clock.0 + step.max(0.0) as u64);
+            sim_budget -= step;
+            if self.clock < next {
+                return;
+            }
+        }
+    }
+
+    /// Whether a frame is on a wire or veth at the clock.
+    pub fn in_flight(&self) -> bool {
+        self.shown().iter().rev().take(400).any(|r| {
+            matches!(r.event, TraceEvent::Link { rx_end, .. } if rx_end > self.clock)
+        })
+    }
+
+    /// The kernel state right after the event that produced the last shown record.
+    pub fn state(&mut self) -> &Sim {
+        let events = match self.cursor {
+            0 => 0,
+            c => self.event_ends.partition_point(|&end| end < c) + 1,
+        };
+        self.state.rewind_to(events);
+        &self.state
+    }
+
+    /// The kernel state before the first event (for rendering the topology).
+    pub fn sim(&self) -> &Sim {
+        &self.sim
+    }
+}
+
+#[cfg(test)]
+pub(crate) mod tests {
+    use super::*;
+    use crate::Document;
+
+    pub(crate) fn default_player() -> Player {
+        let file = format!("{}/../../scenarios/default.ron", env!("CARGO_MANIFEST_DIR"));
+        let (_, built) = Document::load(&file, &std::fs::read_to_string(&file).unwrap()).unwrap();
+        Player::new(built.sim)
+    }
+
+    #[test]
+    fn stepping_back_restores_the_same_kernel_state() {
+        let mut p = default_player();
+        for _ in 0..40 {
+            assert!(p.step_forward());
+        }
+        let clock = p.clock();
+        let ct_at_40 = p.state().net.namespaces.iter().map(|n| n.conntrack.list(clock)).collect::<Vec<_>>();
+        for _ in 0..25 {
+            p.step_forward();
+        }
+        for _ in 0..25 {
+            p.step_back();
+        }
+        assert_eq!(p.cursor(), 40);
+        assert_eq!(p.clock(), clock);
+        let again = p.state().net.namespaces.iter().map(|n| n.conntrack.list(clock)).collect::<Vec<_>>();
+        assert_eq!(again, ct_at_40);
+    }
+
+    #[test]
+    fn playing_reveals_records_in_order_and_stops_on_a_nat_breakpoint() {
+        let mut p = default_player();
+        p.breakpoints.nat = true;
+        p.speed = 6;
+        p.toggle_play();
+        for _ in 0..10_000 {
+            p.advance(1.0 / 60.0);
+            if !p.playing {
+                break;
+            }
+        }
+        let why = p.stopped_by.clone().expect("stopped on a breakpoint");
+        assert!(why.contains("10.12.91.17:8080 -> 172.17.0.2:80"), "{why}");
+        assert!(matches!(p.shown().last().unwrap().event, TraceEvent::Nat { .. }));
+        let times: Vec<_> = p.shown().iter().map(|r| r.t_ns).collect();
+        assert!(times.windows(2).all(|w| w[0] <= w[1]));
+    }
+
+    #[test]
+    fn slow_motion_reveals_one_instant_step_by_step() {
+        let mut p = default_player();
+        p.speed = 2;
+        p.toggle_play();
+        let mut seen = Vec::new();
+        for _ in 0..3000 {
+            p.advance(1.0 / 60.0);
+            seen.push(p.cursor());
+        }
+        // Never more than one record per frame at 15 records per second.
+        assert!(seen.windows(2).all(|w| w[1] - w[0] <= 1));
+        assert!(p.cursor() > 20, "playback moved: {}", p.cursor());
+    }
+
+    #[test]
+    fn playing_to_the_end_stops() {
+        let mut p = default_player();
+        p.speed = 6;
+        p.toggle_play();
+        for _ in 0..100_000 {
+            p.advance(0.1);
+            if !p.playing {
+                break;
+            }
+        }
+        assert!(!p.playing);
+        assert!(p.complete());
+        assert_eq!(p.cursor(), p.trace().len());
+    }
+}

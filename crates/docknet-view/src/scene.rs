@@ -1,0 +1,353 @@
+//! The packets to draw at one moment of the timeline, computed from the shown records and the
+//! clock: frames on cables (positioned by the link's transmit and receive times), the packet the
+//! last record is about inside its namespace's stack or on a bridge, and recent drops.
+
+use crate::connections::{self, Connections, PacketKind};
+use crate::layout::{Layout, Point};
+use docknet_sim::time::SimTime;
+use docknet_sim::trace::{BridgeAction, Dir, TraceEvent, TraceRecord};
+use docknet_sim::wire::Frame;
+
+/// How far back (in records) the scene looks for frames on the wire and recent drops.
+const WINDOW: usize = 5000;
+/// A drop stays marked for this many records after it happened.
+const DROP_VISIBLE: usize = 40;
+/// A NAT rewrite counts as just happened for this many records (the app flashes it).
+const NAT_FRESH: usize = 3;
+
+/// How one part of a label is drawn.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SpanStyle {
+    Plain,
+    /// The address before a NAT rewrite, struck through.
+    Struck,
+    /// The address a NAT rewrite wrote, highlighted.
+    Rewritten,
+    /// What the packet is (`TCP [S]`), after the addresses.
+    What,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Span {
+    pub text: String,
+    pub style: SpanStyle,
+}
+
+fn span(text: impl Into<String>, style: SpanStyle) -> Span {
+    Span {
+        text: text.into(),
+        style,
+    }
+}
+
+/// Where a packet is.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Place {
+    /// On a cable between two interfaces, `frac` of the way.
+    Cable {
+        from: (String, String),
+        to: (String, String),
+        frac: f32,
+    },
+    /// Being processed by a namespace's stack (routing, netfilter, sockets).
+    Stack { ns: String },
+    /// Crossing a bridge.
+    Bridge { ns: String, bridge: String },
+    /// Seen by a capture at an interface.
+    Port { ns: String, iface: String },
+}
+
+/// A packet marker.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Marker {
+    pub pkt: u64,
+    pub pos: Point,
+    pub place: Place,
+    pub kind: PacketKind,
+    pub connection: Option<usize>,
+    pub label: Vec<Span>,
+    /// The packet the last shown record is about.
+    pub current: bool,
+    /// A NAT rewrite of this packet is among the last few records.
+    pub fresh_nat: bool,
+}
+
+impl Marker {
+    /// The label as plain text (`~old~` for struck parts), for tests and tooltips.
+    pub fn text(&self) -> String {
+        self.label
+            .iter()
+            .map(|s| match s.style {
+                SpanStyle::Struck => format!("~{}~", s.text),
+                _ => s.text.clone(),
+            })
+            .collect()
+    }
+}
+
+/// A drop, marked where it happened.
+#[derive(Clone, Debug, PartialEq)]
+pub struct DropMark {
+    pub ns: String,
+    pub reason: String,
+    pub pos: Point,
+    pub record: usize,
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Scene {
+    pub markers: Vec<Marker>,
+    pub drops: Vec<DropMark>,
+    /// The namespace the last record happened in.
+    pub active_ns: Option<String>,
+}
+
+/// The scene after `shown` records at `clock`. While `stepping` (paused), a frame whose link
+/// record is the last one shown is drawn halfway along its cable rather than at its start.
+pub fn compute(
+    layout: &Layout,
+    shown: &[TraceRecord],
+    clock: SimTime,
+    conns: &Connections,
+    stepping: bool,
+) -> Scene {
+    let mut scene = Scene {
+        active_ns: shown.last().map(|r| r.event.ns().to_string()),
+        ..Scene::default()
+    };
+    let start = shown.len().saturating_sub(WINDOW);
+    let current_pkt = shown.last().and_then(|r| r.pkt).map(|p| p.0);
+    let mut on_cable = Vec::new();
+    for i in start..shown.len() {
+        let r = &shown[i];
+        let TraceEvent::Link { from_ns, from_iface, to_ns, to_iface, tx_start, rx_end, .. } = &r.event else {
+            continue;
+        };
+        if *rx_end <= clock {
+            continue;
+        }
+        let Some(pkt) = r.pkt.map(|p| p.0) else { continue };
+        let Some((cable, reversed)) = layout.cable((from_ns, from_iface), (to_ns, to_iface)) else {
+            continue;
+        };
+        let span_ns = rx_end.0.saturating_sub(tx_start.0).max(1) as f64;
+        let mut frac = (clock.0.saturating_sub(tx_start.0) as f64 / span_ns) as f32;
+        if stepping && i + 1 == shown.len() {
+            frac = frac.max(0.5);
+        }
+        let Some(frame) = frame_before(shown, i, pkt, Some((from_ns, from_iface))) else {
+            continue;
+        };
+        on_cable.push(pkt);
+        let (label, fresh_nat) = label_with_nat(shown, i, pkt, from_ns, frame);
+        scene.markers.push(Marker {
+            pkt,
+            pos: cable.point_at(frac, reversed),
+            place: Place::Cable {
+                from: (from_ns.clone(), from_iface.clone()),
+                to: (to_ns.clone(), to_iface.clone()),
+                frac,
+            },
+            kind: PacketKind::of(frame),
+            connection: conns.of(pkt),
+            label,
+            current: current_pkt == Some(pkt),
+            fresh_nat,
+        });
+    }
+    if let (Some(pkt), Some(last)) = (current_pkt, shown.last())
+        && !on_cable.contains(&pkt)
+        && let Some(m) = stack_marker(layout, shown, pkt, last, conns)
+    {
+        scene.markers.push(m);
+    }
+    for (i, r) in shown.iter().enumerate().skip(shown.len().saturating_sub(DROP_VISIBLE)) {
+        if let TraceEvent::Drop { ns, reason } = &r.event
+            && let Some(b) = layout.ns_box(ns)
+        {
+            scene.drops.push(DropMark {
+                ns: ns.clone(),
+                reason: reason.clone(),
+                pos: [b.rect.x + b.rect.w - 40.0, b.rect.y + 20.0],
+                record: i,
+            });
+        }
+    }
+    scene
+}
+
+/// The marker for the packet the last record is about, where that record puts it.
+fn stack_marker(
+    layout: &Layout,
+    shown: &[TraceRecord],
+    pkt: u64,
+    last: &TraceRecord,
+    conns: &Connections,
+) -> Option<Marker> {
+    let ns = last.event.ns().to_string();
+    let (place, pos) = match &last.event {
+        TraceEvent::Capture { ns, iface, .. } => {
+            let p = layout.port(ns, iface)?;
+            (Place::Port { ns: ns.clone(), iface: iface.clone() }, p.pos)
+        }
+        TraceEvent::Bridge { ns, bridge, in_port, action } => {
+            let bar = layout.bridge(ns, bridge)?;
+            let port_x = |name: &str| layout.port(ns, name).map(|p| p.pos[0]);
+            let x = match action {
+                BridgeAction::Forward { port } => {
+                    (port_x(in_port).unwrap_or(bar.rect.x) + port_x(port).unwrap_or(bar.rect.x)) / 2.0
+                }
+                _ => port_x(in_port).unwrap_or(bar.rect.center()[0]),
+            };
+            (Place::Bridge { ns: ns.clone(), bridge: bridge.clone() }, [x, bar.rect.center()[1]])
+        }
+        TraceEvent::FdbLearn { ns, bridge, port, .. } => {
+            let bar = layout.bridge(ns, bridge)?;
+            let x = layout.port(ns, port).map_or(bar.rect.center()[0], |p| p.pos[0]);
+            (Place::Bridge { ns: ns.clone(), bridge: bridge.clone() }, [x, bar.rect.center()[1]])
+        }
+        TraceEvent::Link { .. } => return None,
+        _ => {
+            let b = layout.ns_box(&ns)?;
+            (Place::Stack { ns: ns.clone() }, [b.rect.x + b.rect.w - 110.0, b.rect.y + 36.0])
+        }
+    };
+    let frame = frame_before(shown, shown.len(), pkt, None)?;
+    let (label, fresh_nat) = label_with_nat(shown, shown.len(), pkt, &ns, frame);
+    Some(Marker {
+        pkt,
+        pos,
+        place,
+        kind: PacketKind::of(frame),
+        connection: conns.of(pkt),
+        label,
+        current: true,
+        fresh_nat,
+    })
+}
+
+/// The last frame captured for `pkt` before record `i` (at `at` when given).
+fn frame_before<'a>(
+    shown: &'a [TraceRecord],
+    i: usize,
+    pkt: u64,
+    at: Option<(&str, &str)>,
+) -> Option<&'a Frame> {
+    shown[..i].iter().rev().take(WINDOW).find_map(|r| match &r.event {
+        TraceEvent::Capture { ns, iface, frame, .. }
+            if r.pkt.map(|p| p.0) == Some(pkt)
+                && at.is_none_or(|(n, f)| n == ns && f == iface) =>
+        {
+            Some(frame)
+        }
+        _ => None,
+    })
+}
+
+/// The packet's label with the NAT rewrites of its visit to `ns` shown (old struck, new
+/// highlighted). The visit runs back from record `i` to where the packet entered `ns`.
+fn label_with_nat(shown: &[TraceRecord], i: usize, pkt: u64, ns: &str, frame: &Frame) -> (Vec<Span>, bool) {
+    let mut src_nat = None;
+    let mut dst_nat = None;
+    let mut fresh = false;
+    for (k, r) in shown[..i].iter().enumerate().rev().take(WINDOW) {
+        if r.pkt.map(|p| p.0) != Some(pkt) {
+            continue;
+        }
+        match &r.event {
+            TraceEvent::Nat { ns: n, before, after, field, .. } if n == ns => {
+                let slot = if field == "src" { &mut src_nat } else { &mut dst_nat };
+                if slot.is_none() {
+                    *slot = Some((before.clone(), after.clone()));
+                }
+                fresh |= shown.len() - k <= NAT_FRESH;
+            }
+            TraceEvent::Capture { ns: n, dir: Dir::In, .. } if n == ns => break,
+            TraceEvent::Link { to_ns, .. } if to_ns == ns => break,
+            _ => {}
+        }
+    }
+    let Some(ip) = frame.ipv4() else {
+        return (vec![span(connections::what(frame), SpanStyle::What)], false);
+    };
+    let (src, dst) = connections::ends(ip);
+    let mut out = Vec::new();
+    let end = |out: &mut Vec<Span>, current: String, nat: Option<(String, String)>| match nat {
+        Some((before, after)) => {
+            out.push(span(before, SpanStyle::Struck));
+            out.push(span(" ", SpanStyle::Plain));
+            out.push(span(after, SpanStyle::Rewritten));
+        }
+        None => out.push(span(current, SpanStyle::Plain)),
+    };
+    end(&mut out, src, src_nat);
+    out.push(span(" → ", SpanStyle::Plain));
+    end(&mut out, dst, dst_nat);
+    out.push(span(format!("  {}", connections::what(frame)), SpanStyle::What));
+    (out, fresh)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::player::tests::default_player;
+    use std::collections::BTreeMap;
+
+    #[test]
+    fn after_dnat_the_label_shows_the_rewrite_and_the_marker_crosses_docker0() {
+        let mut p = default_player();
+        p.run_to_end();
+        let layout = Layout::compute(&p.sim().net, &BTreeMap::new());
+        let conns = Connections::from_trace(p.trace());
+        let dnat = p
+            .trace()
+            .iter()
+            .position(|r| matches!(&r.event, TraceEvent::Nat { kind: docknet_sim::trace::NatKind::Dnat, .. }))
+            .unwrap();
+        p.jump_to(dnat);
+        let s = compute(&layout, p.shown(), p.clock(), &conns, true);
+        let m = s.markers.iter().find(|m| m.current).unwrap();
+        assert_eq!(m.place, Place::Stack { ns: "host".into() });
+        assert!(m.fresh_nat);
+        assert_eq!(m.text(), "10.12.91.1:40000 → ~10.12.91.17:8080~ 172.17.0.2:80  TCP [S]");
+
+        // Step on until the SYN is on the veth towards web: still labelled with the rewrite.
+        while !s_on_cable_to(&layout, &p, &conns, "web") {
+            assert!(p.step_forward());
+        }
+        let s = compute(&layout, p.shown(), p.clock(), &conns, true);
+        let m = s
+            .markers
+            .iter()
+            .find(|m| m.kind == PacketKind::TcpControl && matches!(&m.place, Place::Cable { to, .. } if to.0 == "web"))
+            .unwrap();
+        assert!(m.text().contains("~10.12.91.17:8080~ 172.17.0.2:80"), "{}", m.text());
+        let Place::Cable { frac, .. } = m.place else { unreachable!() };
+        assert!((0.5..=1.0).contains(&frac));
+    }
+
+    fn s_on_cable_to(layout: &Layout, p: &crate::Player, conns: &Connections, ns: &str) -> bool {
+        compute(layout, p.shown(), p.clock(), conns, true)
+            .markers
+            .iter()
+            .any(|m| m.kind == PacketKind::TcpControl && matches!(&m.place, Place::Cable { to, .. } if to.0 == ns))
+    }
+
+    #[test]
+    fn markers_move_along_a_cable_with_the_clock() {
+        let mut p = default_player();
+        p.run_to_end();
+        let layout = Layout::compute(&p.sim().net, &BTreeMap::new());
+        let conns = Connections::from_trace(p.trace());
+        let link = p.trace().iter().position(|r| matches!(r.event, TraceEvent::Link { .. })).unwrap();
+        let TraceEvent::Link { tx_start, rx_end, .. } = p.trace()[link].event else { unreachable!() };
+        let at = |t: u64| {
+            let s = compute(&layout, &p.trace()[..=link], SimTime(t), &conns, false);
+            s.markers[0].pos
+        };
+        let (a, b) = (at(tx_start.0), at((tx_start.0 + rx_end.0) / 2));
+        assert_ne!(a, b);
+        let gone = compute(&layout, &p.trace()[..=link], rx_end, &conns, false);
+        assert!(gone.markers.iter().all(|m| !matches!(m.place, Place::Cable { .. })));
+    }
+}
