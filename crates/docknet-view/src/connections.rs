@@ -2,7 +2,9 @@
 //! which connection it belongs to, so a request and its NATed reply share a colour.
 
 use docknet_sim::trace::{TraceEvent, TraceRecord};
-use docknet_sim::wire::{ArpOp, Frame, FramePayload, IcmpMessage, Ipv4Packet, L4, TcpFlags, UdpPayload};
+use docknet_sim::wire::{
+    ArpOp, Frame, FramePayload, IcmpMessage, Ipv4Packet, L4, TcpFlags, UdpPayload,
+};
 use std::collections::HashMap;
 use std::net::Ipv4Addr;
 
@@ -136,11 +138,16 @@ type FlowKey = (u8, (Ipv4Addr, u16), (Ipv4Addr, u16));
 
 fn flow_key(p: &Ipv4Packet) -> FlowKey {
     // ICMP errors belong to the flow they quote.
-    if let L4::Icmp(IcmpMessage::DestUnreachable { original, .. } | IcmpMessage::TimeExceeded { original, .. }) = &p.l4 {
+    if let L4::Icmp(
+        IcmpMessage::DestUnreachable { original, .. } | IcmpMessage::TimeExceeded { original, .. },
+    ) = &p.l4
+    {
         return flow_key(original);
     }
     let (sp, dp) = match &p.l4 {
-        L4::Icmp(IcmpMessage::EchoRequest { id, .. } | IcmpMessage::EchoReply { id, .. }) => (*id, *id),
+        L4::Icmp(IcmpMessage::EchoRequest { id, .. } | IcmpMessage::EchoReply { id, .. }) => {
+            (*id, *id)
+        }
         _ => p.ports().unwrap_or((0, 0)),
     };
     let a = (p.src, sp);
@@ -227,14 +234,17 @@ mod tests {
     #[test]
     fn a_dnat_request_and_its_reply_share_a_connection() {
         let file = format!("{}/../../scenarios/default.ron", env!("CARGO_MANIFEST_DIR"));
-        let (_, mut built) = Document::load(&file, &std::fs::read_to_string(&file).unwrap()).unwrap();
+        let (_, mut built) =
+            Document::load(&file, &std::fs::read_to_string(&file).unwrap()).unwrap();
         built.sim.run_to_end();
         let trace = built.sim.trace();
         let conns = Connections::from_trace(trace);
         let tcp: Vec<(u64, &Frame)> = trace
             .iter()
             .filter_map(|r| match (&r.event, r.pkt) {
-                (TraceEvent::Capture { frame, .. }, Some(p)) if frame.ipv4().is_some() => Some((p.0, frame)),
+                (TraceEvent::Capture { frame, .. }, Some(p)) if frame.ipv4().is_some() => {
+                    Some((p.0, frame))
+                }
                 _ => None,
             })
             .collect();
@@ -244,6 +254,10 @@ mod tests {
         assert_eq!(conns.of(syn.0), conns.of(synack.0));
         assert_eq!(conns.count(), 1, "one TCP connection in the default lesson");
         assert_eq!(PacketKind::of(syn.1), PacketKind::TcpControl);
-        assert!(label(syn.1).starts_with("10.12.91.1:40000 → 10.12.91.17:8080"), "{}", label(syn.1));
+        assert!(
+            label(syn.1).starts_with("10.12.91.1:40000 → 10.12.91.17:8080"),
+            "{}",
+            label(syn.1)
+        );
     }
 }

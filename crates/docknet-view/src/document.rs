@@ -5,8 +5,8 @@
 
 use docknet_sim::Sim;
 use docknet_sim::build::Problem;
-use docknet_sim::docker::{self, DockerScenario, Inventory, cli};
 use docknet_sim::docker::scenario::{MacVm, Platform};
+use docknet_sim::docker::{self, DockerScenario, Inventory, cli};
 use docknet_sim::scenario::{self, Scenario, ScenarioError, Source, TrafficSpec};
 use std::collections::BTreeMap;
 
@@ -327,7 +327,14 @@ mod tests {
         let desk = doc.set_platform(true).unwrap();
         assert!(desk.platform.contains("Desktop"), "{}", desk.platform);
         let vm = &desk.names["vm"];
-        let role = |n: &str| desk.scenario.namespaces.iter().find(|s| s.name == n).unwrap().role;
+        let role = |n: &str| {
+            desk.scenario
+                .namespaces
+                .iter()
+                .find(|s| s.name == n)
+                .unwrap()
+                .role
+        };
         assert_eq!(role(vm), docknet_sim::scenario::NsRole::Vm);
         assert!(doc.is_desktop());
         doc.set_platform(false).unwrap();

@@ -93,14 +93,18 @@ impl Cable {
     pub fn point_at(&self, frac: f32, reversed: bool) -> Point {
         let frac = frac.clamp(0.0, 1.0);
         let frac = if reversed { 1.0 - frac } else { frac };
-        let seg_len = |w: &[Point]| ((w[1][0] - w[0][0]).powi(2) + (w[1][1] - w[0][1]).powi(2)).sqrt();
+        let seg_len =
+            |w: &[Point]| ((w[1][0] - w[0][0]).powi(2) + (w[1][1] - w[0][1]).powi(2)).sqrt();
         let total: f32 = self.points.windows(2).map(seg_len).sum();
         let mut left = total * frac;
         for w in self.points.windows(2) {
             let l = seg_len(w);
             if left <= l && l > 0.0 {
                 let t = left / l;
-                return [w[0][0] + (w[1][0] - w[0][0]) * t, w[0][1] + (w[1][1] - w[0][1]) * t];
+                return [
+                    w[0][0] + (w[1][0] - w[0][0]) * t,
+                    w[0][1] + (w[1][1] - w[0][1]) * t,
+                ];
             }
             left -= l;
         }
@@ -467,7 +471,10 @@ impl<'a> Builder<'a> {
                 let towards_left = peer_rect.is_some_and(|pr| pr.center()[0] < r.center()[0]);
                 let bar = i.master.and_then(|m| {
                     let name = &self.net.iface(m).name;
-                    layout.bridges.iter().find(|b| b.ns == n.name && &b.name == name)
+                    layout
+                        .bridges
+                        .iter()
+                        .find(|b| b.ns == n.name && &b.name == name)
                 });
                 let (side, pos) = if let Some(bar) = bar {
                     let y = bar.rect.y + bar.rect.h / 2.0;
@@ -490,7 +497,11 @@ impl<'a> Builder<'a> {
                     let pr = peer_rect.unwrap_or_default();
                     (Side::Bottom, [pr.center()[0], pr.y - CABLE_DROP / 2.0])
                 } else {
-                    let side = if towards_left { Side::Left } else { Side::Right };
+                    let side = if towards_left {
+                        Side::Left
+                    } else {
+                        Side::Right
+                    };
                     let k = bump(&mut used, side, None) as f32;
                     let x = if towards_left { r.x } else { r.x + r.w };
                     (side, [x, r.y + HEADER_H + 8.0 + 46.0 * k])
@@ -551,7 +562,11 @@ fn iface_label(i: &docknet_sim::model::Interface) -> String {
 }
 
 /// The next free slot on a side (0, 1, 2, ...).
-fn bump(used: &mut HashMap<(Side, Option<String>), usize>, side: Side, key: Option<String>) -> usize {
+fn bump(
+    used: &mut HashMap<(Side, Option<String>), usize>,
+    side: Side,
+    key: Option<String>,
+) -> usize {
     let n = used.entry((side, key)).or_insert(0);
     *n += 1;
     *n - 1
@@ -593,7 +608,11 @@ mod tests {
         let eth0 = l.port("web", "eth0").unwrap();
         assert_eq!(eth0.side, Side::Top);
         assert!(eth0.label.contains("172.17.0.2/16"), "{}", eth0.label);
-        let veth = l.ports.iter().find(|p| p.ns == "host" && p.side == Side::Bar).unwrap();
+        let veth = l
+            .ports
+            .iter()
+            .find(|p| p.ns == "host" && p.side == Side::Bar)
+            .unwrap();
         let (cable, _) = l.cable(("web", "eth0"), (&veth.ns, &veth.iface)).unwrap();
         assert!(cable.veth);
     }
@@ -602,10 +621,19 @@ mod tests {
     fn desktop_nests_mac_vm_containers() {
         let l = layout_of("host-access/desktop-mac-host-docker-internal.ron");
         let deepest = l.boxes.iter().map(|b| b.depth).max().unwrap();
-        assert_eq!(deepest, 2, "{:#?}", l.boxes.iter().map(|b| (&b.ns, b.depth)).collect::<Vec<_>>());
+        assert_eq!(
+            deepest,
+            2,
+            "{:#?}",
+            l.boxes.iter().map(|b| (&b.ns, b.depth)).collect::<Vec<_>>()
+        );
         for b in &l.boxes {
             if let Some(p) = &b.parent {
-                assert!(inside(b.rect, l.ns_box(p).unwrap().rect), "{} outside {p}", b.ns);
+                assert!(
+                    inside(b.rect, l.ns_box(p).unwrap().rect),
+                    "{} outside {p}",
+                    b.ns
+                );
             }
         }
     }
@@ -641,7 +669,13 @@ mod tests {
                         || b.rect.x + b.rect.w <= a.rect.x
                         || a.rect.y + a.rect.h <= b.rect.y
                         || b.rect.y + b.rect.h <= a.rect.y;
-                    assert!(nested || apart, "{}: {} overlaps {}", f.display(), a.ns, b.ns);
+                    assert!(
+                        nested || apart,
+                        "{}: {} overlaps {}",
+                        f.display(),
+                        a.ns,
+                        b.ns
+                    );
                 }
             }
             // Every link has a drawn cable.

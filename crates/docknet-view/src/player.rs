@@ -26,13 +26,41 @@ pub struct Speed {
 
 /// From slow motion (one microsecond of the network per second) to real time.
 pub const SPEEDS: [Speed; 7] = [
-    Speed { label: "1 µs/s", sim_ns_per_s: 1e3, records_per_s: 3.0 },
-    Speed { label: "10 µs/s", sim_ns_per_s: 1e4, records_per_s: 6.0 },
-    Speed { label: "100 µs/s", sim_ns_per_s: 1e5, records_per_s: 15.0 },
-    Speed { label: "1 ms/s", sim_ns_per_s: 1e6, records_per_s: 40.0 },
-    Speed { label: "10 ms/s", sim_ns_per_s: 1e7, records_per_s: 150.0 },
-    Speed { label: "100 ms/s", sim_ns_per_s: 1e8, records_per_s: 1000.0 },
-    Speed { label: "real time", sim_ns_per_s: 1e9, records_per_s: f64::INFINITY },
+    Speed {
+        label: "1 µs/s",
+        sim_ns_per_s: 1e3,
+        records_per_s: 3.0,
+    },
+    Speed {
+        label: "10 µs/s",
+        sim_ns_per_s: 1e4,
+        records_per_s: 6.0,
+    },
+    Speed {
+        label: "100 µs/s",
+        sim_ns_per_s: 1e5,
+        records_per_s: 15.0,
+    },
+    Speed {
+        label: "1 ms/s",
+        sim_ns_per_s: 1e6,
+        records_per_s: 40.0,
+    },
+    Speed {
+        label: "10 ms/s",
+        sim_ns_per_s: 1e7,
+        records_per_s: 150.0,
+    },
+    Speed {
+        label: "100 ms/s",
+        sim_ns_per_s: 1e8,
+        records_per_s: 1000.0,
+    },
+    Speed {
+        label: "real time",
+        sim_ns_per_s: 1e9,
+        records_per_s: f64::INFINITY,
+    },
 ];
 
 /// Where to stop while playing, in terms of network meaning.
@@ -51,15 +79,20 @@ impl Breakpoints {
     /// Why this record stops playback, if it does.
     pub fn hit(&self, r: &TraceRecord) -> Option<String> {
         match &r.event {
-            TraceEvent::Nat { ns, before, after, .. } if self.nat => {
-                Some(format!("NAT in {ns}: {before} -> {after}"))
-            }
+            TraceEvent::Nat {
+                ns, before, after, ..
+            } if self.nat => Some(format!("NAT in {ns}: {before} -> {after}")),
             TraceEvent::Drop { ns, reason } if self.drop => Some(format!("drop in {ns}: {reason}")),
-            TraceEvent::Conntrack { ns, change, entry, .. } if self.new_conntrack && change == "new" => {
+            TraceEvent::Conntrack {
+                ns, change, entry, ..
+            } if self.new_conntrack && change == "new" => {
                 Some(format!("new conntrack entry in {ns}: {entry}"))
             }
-            TraceEvent::Rule { ns, rule, rule_num, .. }
-                if !self.rule.trim().is_empty() && *rule_num > 0 && rule.contains(self.rule.trim()) =>
+            TraceEvent::Rule {
+                ns, rule, rule_num, ..
+            } if !self.rule.trim().is_empty()
+                && *rule_num > 0
+                && rule.contains(self.rule.trim()) =>
             {
                 Some(format!("rule matched in {ns}: {rule}"))
             }
@@ -255,9 +288,11 @@ impl Player {
 
     /// Whether a frame is on a wire or veth at the clock.
     pub fn in_flight(&self) -> bool {
-        self.shown().iter().rev().take(400).any(|r| {
-            matches!(r.event, TraceEvent::Link { rx_end, .. } if rx_end > self.clock)
-        })
+        self.shown()
+            .iter()
+            .rev()
+            .take(400)
+            .any(|r| matches!(r.event, TraceEvent::Link { rx_end, .. } if rx_end > self.clock))
     }
 
     /// The kernel state right after the event that produced the last shown record.
@@ -268,6 +303,18 @@ impl Player {
         };
         self.state.rewind_to(events);
         &self.state
+    }
+
+    /// The records of the simulation event that produced the last shown record: the state
+    /// from [`Player::state`] already includes the effects of those after the cursor.
+    pub fn event_records(&self) -> std::ops::Range<usize> {
+        if self.cursor == 0 {
+            return 0..0;
+        }
+        let k = self.event_ends.partition_point(|&end| end < self.cursor);
+        let start = if k == 0 { 0 } else { self.event_ends[k - 1] };
+        let end = self.event_ends.get(k).copied().unwrap_or(self.cursor);
+        start..end
     }
 
     /// The kernel state before the first event (for rendering the topology).
@@ -294,7 +341,13 @@ pub(crate) mod tests {
             assert!(p.step_forward());
         }
         let clock = p.clock();
-        let ct_at_40 = p.state().net.namespaces.iter().map(|n| n.conntrack.list(clock)).collect::<Vec<_>>();
+        let ct_at_40 = p
+            .state()
+            .net
+            .namespaces
+            .iter()
+            .map(|n| n.conntrack.list(clock))
+            .collect::<Vec<_>>();
         for _ in 0..25 {
             p.step_forward();
         }
@@ -303,7 +356,13 @@ pub(crate) mod tests {
         }
         assert_eq!(p.cursor(), 40);
         assert_eq!(p.clock(), clock);
-        let again = p.state().net.namespaces.iter().map(|n| n.conntrack.list(clock)).collect::<Vec<_>>();
+        let again = p
+            .state()
+            .net
+            .namespaces
+            .iter()
+            .map(|n| n.conntrack.list(clock))
+            .collect::<Vec<_>>();
         assert_eq!(again, ct_at_40);
     }
 
@@ -321,7 +380,10 @@ pub(crate) mod tests {
         }
         let why = p.stopped_by.clone().expect("stopped on a breakpoint");
         assert!(why.contains("10.12.91.17:8080 -> 172.17.0.2:80"), "{why}");
-        assert!(matches!(p.shown().last().unwrap().event, TraceEvent::Nat { .. }));
+        assert!(matches!(
+            p.shown().last().unwrap().event,
+            TraceEvent::Nat { .. }
+        ));
         let times: Vec<_> = p.shown().iter().map(|r| r.t_ns).collect();
         assert!(times.windows(2).all(|w| w[0] <= w[1]));
     }

@@ -120,13 +120,24 @@ pub fn compute(
     let mut on_cable = Vec::new();
     for i in start..shown.len() {
         let r = &shown[i];
-        let TraceEvent::Link { from_ns, from_iface, to_ns, to_iface, tx_start, rx_end, .. } = &r.event else {
+        let TraceEvent::Link {
+            from_ns,
+            from_iface,
+            to_ns,
+            to_iface,
+            tx_start,
+            rx_end,
+            ..
+        } = &r.event
+        else {
             continue;
         };
         if *rx_end <= clock {
             continue;
         }
-        let Some(pkt) = r.pkt.map(|p| p.0) else { continue };
+        let Some(pkt) = r.pkt.map(|p| p.0) else {
+            continue;
+        };
         let Some((cable, reversed)) = layout.cable((from_ns, from_iface), (to_ns, to_iface)) else {
             continue;
         };
@@ -161,7 +172,11 @@ pub fn compute(
     {
         scene.markers.push(m);
     }
-    for (i, r) in shown.iter().enumerate().skip(shown.len().saturating_sub(DROP_VISIBLE)) {
+    for (i, r) in shown
+        .iter()
+        .enumerate()
+        .skip(shown.len().saturating_sub(DROP_VISIBLE))
+    {
         if let TraceEvent::Drop { ns, reason } = &r.event
             && let Some(b) = layout.ns_box(ns)
         {
@@ -188,28 +203,59 @@ fn stack_marker(
     let (place, pos) = match &last.event {
         TraceEvent::Capture { ns, iface, .. } => {
             let p = layout.port(ns, iface)?;
-            (Place::Port { ns: ns.clone(), iface: iface.clone() }, p.pos)
+            (
+                Place::Port {
+                    ns: ns.clone(),
+                    iface: iface.clone(),
+                },
+                p.pos,
+            )
         }
-        TraceEvent::Bridge { ns, bridge, in_port, action } => {
+        TraceEvent::Bridge {
+            ns,
+            bridge,
+            in_port,
+            action,
+        } => {
             let bar = layout.bridge(ns, bridge)?;
             let port_x = |name: &str| layout.port(ns, name).map(|p| p.pos[0]);
             let x = match action {
                 BridgeAction::Forward { port } => {
-                    (port_x(in_port).unwrap_or(bar.rect.x) + port_x(port).unwrap_or(bar.rect.x)) / 2.0
+                    (port_x(in_port).unwrap_or(bar.rect.x) + port_x(port).unwrap_or(bar.rect.x))
+                        / 2.0
                 }
                 _ => port_x(in_port).unwrap_or(bar.rect.center()[0]),
             };
-            (Place::Bridge { ns: ns.clone(), bridge: bridge.clone() }, [x, bar.rect.center()[1]])
+            (
+                Place::Bridge {
+                    ns: ns.clone(),
+                    bridge: bridge.clone(),
+                },
+                [x, bar.rect.center()[1]],
+            )
         }
-        TraceEvent::FdbLearn { ns, bridge, port, .. } => {
+        TraceEvent::FdbLearn {
+            ns, bridge, port, ..
+        } => {
             let bar = layout.bridge(ns, bridge)?;
-            let x = layout.port(ns, port).map_or(bar.rect.center()[0], |p| p.pos[0]);
-            (Place::Bridge { ns: ns.clone(), bridge: bridge.clone() }, [x, bar.rect.center()[1]])
+            let x = layout
+                .port(ns, port)
+                .map_or(bar.rect.center()[0], |p| p.pos[0]);
+            (
+                Place::Bridge {
+                    ns: ns.clone(),
+                    bridge: bridge.clone(),
+                },
+                [x, bar.rect.center()[1]],
+            )
         }
         TraceEvent::Link { .. } => return None,
         _ => {
             let b = layout.ns_box(&ns)?;
-            (Place::Stack { ns: ns.clone() }, [b.rect.x + b.rect.w - 110.0, b.rect.y + 36.0])
+            (
+                Place::Stack { ns: ns.clone() },
+                [b.rect.x + b.rect.w - 110.0, b.rect.y + 36.0],
+            )
         }
     };
     let frame = frame_before(shown, shown.len(), pkt, None)?;
@@ -233,20 +279,31 @@ fn frame_before<'a>(
     pkt: u64,
     at: Option<(&str, &str)>,
 ) -> Option<&'a Frame> {
-    shown[..i].iter().rev().take(WINDOW).find_map(|r| match &r.event {
-        TraceEvent::Capture { ns, iface, frame, .. }
-            if r.pkt.map(|p| p.0) == Some(pkt)
+    shown[..i]
+        .iter()
+        .rev()
+        .take(WINDOW)
+        .find_map(|r| match &r.event {
+            TraceEvent::Capture {
+                ns, iface, frame, ..
+            } if r.pkt.map(|p| p.0) == Some(pkt)
                 && at.is_none_or(|(n, f)| n == ns && f == iface) =>
-        {
-            Some(frame)
-        }
-        _ => None,
-    })
+            {
+                Some(frame)
+            }
+            _ => None,
+        })
 }
 
 /// The packet's label with the NAT rewrites of its visit to `ns` shown (old struck, new
 /// highlighted). The visit runs back from record `i` to where the packet entered `ns`.
-fn label_with_nat(shown: &[TraceRecord], i: usize, pkt: u64, ns: &str, frame: &Frame) -> (Vec<Span>, bool) {
+fn label_with_nat(
+    shown: &[TraceRecord],
+    i: usize,
+    pkt: u64,
+    ns: &str,
+    frame: &Frame,
+) -> (Vec<Span>, bool) {
     let mut src_nat = None;
     let mut dst_nat = None;
     let mut fresh = false;
@@ -255,14 +312,28 @@ fn label_with_nat(shown: &[TraceRecord], i: usize, pkt: u64, ns: &str, frame: &F
             continue;
         }
         match &r.event {
-            TraceEvent::Nat { ns: n, before, after, field, .. } if n == ns => {
-                let slot = if field == "src" { &mut src_nat } else { &mut dst_nat };
+            TraceEvent::Nat {
+                ns: n,
+                before,
+                after,
+                field,
+                ..
+            } if n == ns => {
+                let slot = if field == "src" {
+                    &mut src_nat
+                } else {
+                    &mut dst_nat
+                };
                 if slot.is_none() {
                     *slot = Some((before.clone(), after.clone()));
                 }
                 fresh |= shown.len() - k <= NAT_FRESH;
             }
-            TraceEvent::Capture { ns: n, dir: Dir::In, .. } if n == ns => break,
+            TraceEvent::Capture {
+                ns: n,
+                dir: Dir::In,
+                ..
+            } if n == ns => break,
             TraceEvent::Link { to_ns, .. } if to_ns == ns => break,
             _ => {}
         }
@@ -283,7 +354,10 @@ fn label_with_nat(shown: &[TraceRecord], i: usize, pkt: u64, ns: &str, frame: &F
     end(&mut out, src, src_nat);
     out.push(span(" → ", SpanStyle::Plain));
     end(&mut out, dst, dst_nat);
-    out.push(span(format!("  {}", connections::what(frame)), SpanStyle::What));
+    out.push(span(
+        format!("  {}", connections::what(frame)),
+        SpanStyle::What,
+    ));
     (out, fresh)
 }
 
@@ -302,14 +376,25 @@ mod tests {
         let dnat = p
             .trace()
             .iter()
-            .position(|r| matches!(&r.event, TraceEvent::Nat { kind: docknet_sim::trace::NatKind::Dnat, .. }))
+            .position(|r| {
+                matches!(
+                    &r.event,
+                    TraceEvent::Nat {
+                        kind: docknet_sim::trace::NatKind::Dnat,
+                        ..
+                    }
+                )
+            })
             .unwrap();
         p.jump_to(dnat);
         let s = compute(&layout, p.shown(), p.clock(), &conns, true);
         let m = s.markers.iter().find(|m| m.current).unwrap();
         assert_eq!(m.place, Place::Stack { ns: "host".into() });
         assert!(m.fresh_nat);
-        assert_eq!(m.text(), "10.12.91.1:40000 → ~10.12.91.17:8080~ 172.17.0.2:80  TCP [S]");
+        assert_eq!(
+            m.text(),
+            "10.12.91.1:40000 → ~10.12.91.17:8080~ 172.17.0.2:80  TCP [S]"
+        );
 
         // Step on until the SYN is on the veth towards web: still labelled with the rewrite.
         while !s_on_cable_to(&layout, &p, &conns, "web") {
@@ -319,10 +404,19 @@ mod tests {
         let m = s
             .markers
             .iter()
-            .find(|m| m.kind == PacketKind::TcpControl && matches!(&m.place, Place::Cable { to, .. } if to.0 == "web"))
+            .find(|m| {
+                m.kind == PacketKind::TcpControl
+                    && matches!(&m.place, Place::Cable { to, .. } if to.0 == "web")
+            })
             .unwrap();
-        assert!(m.text().contains("~10.12.91.17:8080~ 172.17.0.2:80"), "{}", m.text());
-        let Place::Cable { frac, .. } = m.place else { unreachable!() };
+        assert!(
+            m.text().contains("~10.12.91.17:8080~ 172.17.0.2:80"),
+            "{}",
+            m.text()
+        );
+        let Place::Cable { frac, .. } = m.place else {
+            unreachable!()
+        };
         assert!((0.5..=1.0).contains(&frac));
     }
 
@@ -330,7 +424,10 @@ mod tests {
         compute(layout, p.shown(), p.clock(), conns, true)
             .markers
             .iter()
-            .any(|m| m.kind == PacketKind::TcpControl && matches!(&m.place, Place::Cable { to, .. } if to.0 == ns))
+            .any(|m| {
+                m.kind == PacketKind::TcpControl
+                    && matches!(&m.place, Place::Cable { to, .. } if to.0 == ns)
+            })
     }
 
     #[test]
@@ -339,8 +436,17 @@ mod tests {
         p.run_to_end();
         let layout = Layout::compute(&p.sim().net, &BTreeMap::new());
         let conns = Connections::from_trace(p.trace());
-        let link = p.trace().iter().position(|r| matches!(r.event, TraceEvent::Link { .. })).unwrap();
-        let TraceEvent::Link { tx_start, rx_end, .. } = p.trace()[link].event else { unreachable!() };
+        let link = p
+            .trace()
+            .iter()
+            .position(|r| matches!(r.event, TraceEvent::Link { .. }))
+            .unwrap();
+        let TraceEvent::Link {
+            tx_start, rx_end, ..
+        } = p.trace()[link].event
+        else {
+            unreachable!()
+        };
         let at = |t: u64| {
             let s = compute(&layout, &p.trace()[..=link], SimTime(t), &conns, false);
             s.markers[0].pos
@@ -348,6 +454,10 @@ mod tests {
         let (a, b) = (at(tx_start.0), at((tx_start.0 + rx_end.0) / 2));
         assert_ne!(a, b);
         let gone = compute(&layout, &p.trace()[..=link], rx_end, &conns, false);
-        assert!(gone.markers.iter().all(|m| !matches!(m.place, Place::Cable { .. })));
+        assert!(
+            gone.markers
+                .iter()
+                .all(|m| !matches!(m.place, Place::Cable { .. }))
+        );
     }
 }
