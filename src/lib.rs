@@ -1,1 +1,86 @@
-pub fn placeholder() {}
+//! The docknet app: Bevy draws the picture (boxes, cables, packet markers), egui the panels.
+//! Everything shown comes from the simulator's trace through `docknet-view`; the app only
+//! sends commands (play, step, seek, console lines, edits) and draws the result.
+//!
+//! One plugin per file: [`session`] (the open scenario and timeline), [`topology`] (the static
+//! picture), [`packets`] (markers), [`camera`] (pan, zoom, selection), [`shortcuts`],
+//! [`ui`] (egui panels), [`capture`] (screenshots and frame statistics).
+
+pub mod bundled;
+pub mod camera;
+pub mod capture;
+pub mod packets;
+pub mod palette;
+pub mod session;
+pub mod shortcuts;
+pub mod topology;
+pub mod ui;
+
+use bevy::prelude::*;
+
+/// The scenario to open: a file name for diagnostics and its text.
+#[derive(Clone, Debug)]
+pub struct Scenario {
+    pub file: String,
+    pub text: String,
+}
+
+impl Scenario {
+    /// A bundled lesson by name (`default`, `modes/bridge`), else a file on disk.
+    pub fn resolve(arg: &str) -> Result<Scenario, String> {
+        if let Some(b) = bundled::find(arg) {
+            return Ok(Scenario {
+                file: b.name.into(),
+                text: b.text.into(),
+            });
+        }
+        #[cfg(not(target_arch = "wasm32"))]
+        {
+            std::fs::read_to_string(arg)
+                .map(|text| Scenario {
+                    file: arg.into(),
+                    text,
+                })
+                .map_err(|e| format!("cannot read {arg}: {e}"))
+        }
+        #[cfg(target_arch = "wasm32")]
+        Err(format!("no bundled scenario named {arg}"))
+    }
+}
+
+/// The plugins that need no window: the session, the picture and the markers. Headless tests
+/// run these under `MinimalPlugins`.
+pub fn core_plugins(app: &mut App, scenario: &Scenario) {
+    app.add_plugins((
+        session::SessionPlugin {
+            file: scenario.file.clone(),
+            text: scenario.text.clone(),
+        },
+        topology::TopologyPlugin,
+        packets::PacketsPlugin,
+    ));
+}
+
+/// The whole app in a window.
+pub fn app(scenario: &Scenario, capture: capture::CaptureOptions) -> App {
+    let mut app = App::new();
+    app.insert_resource(ClearColor(palette::BACKGROUND))
+        .add_plugins(DefaultPlugins.set(WindowPlugin {
+            primary_window: Some(Window {
+                title: "docknet — Docker networking, packet by packet".into(),
+                resolution: (1280, 720).into(),
+                fit_canvas_to_parent: true,
+                ..default()
+            }),
+            ..default()
+        }));
+    app.add_plugins(bevy_egui::EguiPlugin::default());
+    core_plugins(&mut app, scenario);
+    app.add_plugins((
+        camera::CameraPlugin,
+        shortcuts::ShortcutsPlugin,
+        ui::UiPlugin,
+        capture::CapturePlugin(capture),
+    ));
+    app
+}

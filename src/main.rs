@@ -1,5 +1,52 @@
+//! `docknet-app [SCENARIO] [--seek WHERE] [--play] [--frames N] [--screenshot FILE.png]
+//! [--frame-stats]`: opens `scenarios/default.ron` (bundled) unless told otherwise.
+
+use docknet_app::Scenario;
+use docknet_app::capture::CaptureOptions;
+
+const USAGE: &str = "usage: docknet-app [SCENARIO.ron | bundled-name] [--seek auto|dnat|nat|drop|end|N] [--play] [--frames N] [--screenshot FILE.png] [--frame-stats]";
+
+fn parse(args: &[String]) -> Result<(Scenario, CaptureOptions), String> {
+    let mut opts = CaptureOptions::default();
+    let mut scenario = None;
+    let mut it = args.iter();
+    while let Some(a) = it.next() {
+        let mut value = |name: &str| {
+            it.next()
+                .cloned()
+                .ok_or(format!("{name} needs a value\n{USAGE}"))
+        };
+        match a.as_str() {
+            "--seek" => opts.seek = Some(value("--seek")?),
+            "--play" => opts.play = true,
+            "--frames" => {
+                opts.frames = value("--frames")?
+                    .parse()
+                    .map_err(|_| format!("--frames needs a number\n{USAGE}"))?
+            }
+            "--screenshot" => opts.screenshot = Some(value("--screenshot")?.into()),
+            "--frame-stats" => opts.frame_stats = true,
+            "-h" | "--help" => return Err(USAGE.into()),
+            s if s.starts_with('-') => return Err(format!("unknown option {s}\n{USAGE}")),
+            s => scenario = Some(s.to_string()),
+        }
+    }
+    if opts.screenshot.is_some() && opts.frames == 0 {
+        opts.frames = 30;
+    }
+    let scenario = Scenario::resolve(scenario.as_deref().unwrap_or(docknet_app::bundled::DEFAULT))?;
+    Ok((scenario, opts))
+}
+
 fn main() {
-    println!(
-        "The docknet app will live here (Bevy + bevy_egui). For now use the CLI: cargo run -p docknet-cli -- --help"
-    );
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    match parse(&args) {
+        Ok((scenario, opts)) => {
+            docknet_app::app(&scenario, opts).run();
+        }
+        Err(e) => {
+            eprintln!("{e}");
+            std::process::exit(2);
+        }
+    }
 }

@@ -122,12 +122,12 @@ fn unreachable_name(code: u8) -> &'static str {
     }
 }
 
-/// One line for a packet: `10.12.91.1:40000 → 10.12.91.17:8080  TCP [S]`.
+/// One line for a packet: `10.12.91.1:40000 -> 10.12.91.17:8080  TCP [S]`.
 pub fn label(frame: &Frame) -> String {
     match frame.ipv4() {
         Some(p) => {
             let (s, d) = ends(p);
-            format!("{s} → {d}  {}", what(frame))
+            format!("{s} -> {d}  {}", what(frame))
         }
         None => what(frame),
     }
@@ -255,7 +255,7 @@ mod tests {
         assert_eq!(conns.count(), 1, "one TCP connection in the default lesson");
         assert_eq!(PacketKind::of(syn.1), PacketKind::TcpControl);
         assert!(
-            label(syn.1).starts_with("10.12.91.1:40000 → 10.12.91.17:8080"),
+            label(syn.1).starts_with("10.12.91.1:40000 -> 10.12.91.17:8080"),
             "{}",
             label(syn.1)
         );

@@ -185,6 +185,12 @@ impl Document {
             for c in d.containers.iter_mut().filter(|c| c.name == container) {
                 c.network = Some(mode.to_string());
             }
+            // Without a namespace of its own (host, none, container:X) the container's
+            // interfaces are gone, and so are capture points on them.
+            if matches!(mode, "host" | "none") || mode.starts_with("container:") {
+                let prefix = format!("{container}:");
+                d.observe.retain(|o| !o.starts_with(&prefix));
+            }
             for line in &mut d.commands {
                 let is_it = matches!(cli::parse_command(line),
                     Ok(cli::DockerCommand::Run(r)) if r.name.as_deref() == Some(container));

@@ -93,12 +93,19 @@ pub fn view(shown: &[TraceRecord], later: &[TraceRecord], state: &Net) -> Option
     ) {
         return None;
     }
-    let (chain, matched) = match &last.event {
-        TraceEvent::Rule {
-            chain, rule_num, ..
-        } => (chain.clone(), Some(*rule_num)),
-        _ => (chain, None),
-    };
+    // The chain of the last rule decision after entering the hook (a NAT or conntrack step
+    // follows the rule that caused it), else the hook's own chain.
+    let (chain, matched) = visit
+        .iter()
+        .rev()
+        .take_while(|r| !matches!(r.event, TraceEvent::Hook { .. }))
+        .find_map(|r| match &r.event {
+            TraceEvent::Rule {
+                chain, rule_num, ..
+            } => Some((chain.clone(), Some(*rule_num))),
+            _ => None,
+        })
+        .unwrap_or((chain, None));
     let nsid = state.ns_by_name(&ns)?;
     let rules = rule_rows(state, nsid, &table, &chain, matched, later, shown, pkt, &ns);
     let present: Vec<String> = TableName::SAVE_ORDER
@@ -253,7 +260,7 @@ fn rule_rows(
             text: format!("policy {}", p.as_str()),
             packets: pc.packets.saturating_sub(undo),
             bytes: pc.bytes.saturating_sub(undo * ip_len),
-            matched: matched == Some(0) && shown.last().is_some_and(|r| matches!(&r.event, TraceEvent::Rule { rule, .. } if rule.starts_with("policy"))),
+            matched: matched == Some(0),
         });
     }
     rows
@@ -315,6 +322,24 @@ mod tests {
             "{:?}",
             v.walk
         );
+
+        // At the NAT step that follows, the view stays on the rule that caused it.
+        p.step_forward();
+        let later = p.trace()[p.cursor()..p.event_records().end].to_vec();
+        let shown = p.shown().to_vec();
+        assert!(matches!(
+            shown.last().unwrap().event,
+            TraceEvent::Nat { .. }
+        ));
+        let at_nat = view(&shown, &later, &p.state().net).unwrap();
+        assert_eq!(at_nat.chain, "DOCKER");
+        assert!(
+            at_nat
+                .rules
+                .iter()
+                .any(|r| r.matched && r.text.contains("DNAT"))
+        );
+        p.step_back();
 
         // One step back, before the rule matched: the same chain's DNAT rule counts 0, and
         // stepping forward again counts 1 (the state is after the whole event).

@@ -352,7 +352,7 @@ fn label_with_nat(
         None => out.push(span(current, SpanStyle::Plain)),
     };
     end(&mut out, src, src_nat);
-    out.push(span(" → ", SpanStyle::Plain));
+    out.push(span(" -> ", SpanStyle::Plain));
     end(&mut out, dst, dst_nat);
     out.push(span(
         format!("  {}", connections::what(frame)),
@@ -393,7 +393,7 @@ mod tests {
         assert!(m.fresh_nat);
         assert_eq!(
             m.text(),
-            "10.12.91.1:40000 → ~10.12.91.17:8080~ 172.17.0.2:80  TCP [S]"
+            "10.12.91.1:40000 -> ~10.12.91.17:8080~ 172.17.0.2:80  TCP [S]"
         );
 
         // Step on until the SYN is on the veth towards web: still labelled with the rewrite.

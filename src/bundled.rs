@@ -1,0 +1,93 @@
+//! The curated scenarios, compiled into the binary so the desktop and web builds list the
+//! same lessons without touching the file system.
+
+/// A bundled scenario: its path under `scenarios/` without `.ron`, and its text.
+pub struct Bundled {
+    pub name: &'static str,
+    pub text: &'static str,
+}
+
+macro_rules! bundle {
+    ($($name:literal),* $(,)?) => {
+        &[$(Bundled { name: $name, text: include_str!(concat!("../scenarios/", $name, ".ron")) }),*]
+    };
+}
+
+/// Every file under `scenarios/` (a test checks none is missing), lessons first.
+pub const SCENARIOS: &[Bundled] = bundle![
+    "default",
+    "modes/bridge",
+    "modes/container",
+    "modes/host",
+    "modes/none",
+    "modes/user-defined",
+    "nat/container-to-outside-snat",
+    "nat/outside-to-container-dnat",
+    "host-access/desktop-mac-host-docker-internal",
+    "host-access/linux-docker0-gateway",
+    "host-access/linux-host-mode",
+    "kernel/bridge-three",
+    "kernel/dnat-port-forward",
+    "kernel/firewall-established",
+    "kernel/router-masquerade",
+    "kernel/veth-pair",
+    "conformance/hairpin-nat",
+    "conformance/masquerade-port-collision",
+    "conformance/publish-localhost",
+    "conformance/reject",
+    "conformance/ttl-expiry",
+    "conformance/two-published-ports",
+    "conformance/udp-port-unreachable",
+    "conformance/udp-reply",
+];
+
+/// The scenario the app opens without arguments.
+pub const DEFAULT: &str = "default";
+
+pub fn find(name: &str) -> Option<&'static Bundled> {
+    let name = name.trim_end_matches(".ron");
+    let name = name.strip_prefix("scenarios/").unwrap_or(name);
+    SCENARIOS.iter().find(|b| b.name == name)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_scenario_file_is_bundled_and_opens() {
+        let mut on_disk = Vec::new();
+        let mut dirs = vec![std::path::PathBuf::from(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/scenarios"
+        ))];
+        while let Some(d) = dirs.pop() {
+            for e in std::fs::read_dir(d).unwrap() {
+                let p = e.unwrap().path();
+                if p.is_dir() {
+                    dirs.push(p);
+                } else if p.extension().is_some_and(|x| x == "ron") {
+                    let rel = p
+                        .strip_prefix(concat!(env!("CARGO_MANIFEST_DIR"), "/scenarios/"))
+                        .unwrap();
+                    on_disk.push(rel.with_extension("").display().to_string());
+                }
+            }
+        }
+        on_disk.sort();
+        let mut bundled: Vec<String> = SCENARIOS.iter().map(|b| b.name.to_string()).collect();
+        bundled.sort();
+        assert_eq!(
+            bundled, on_disk,
+            "add new scenario files to SCENARIOS in src/bundled.rs"
+        );
+        for b in SCENARIOS {
+            docknet_view::Document::load(b.name, b.text)
+                .unwrap_or_else(|e| panic!("{}: {e}", b.name));
+        }
+        assert_eq!(
+            find("scenarios/modes/bridge.ron").unwrap().name,
+            "modes/bridge"
+        );
+    }
+}

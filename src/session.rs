@@ -1,0 +1,328 @@
+//! The open scenario and its timeline as Bevy resources, the commands the UI and keyboard
+//! send, and the per-frame work: run the simulation ahead (bounded), advance playback, and
+//! recompute what is shown when the cursor moves.
+
+use bevy::prelude::*;
+use docknet_view::connections::Connections;
+use docknet_view::console::{self, Effect};
+use docknet_view::document::Built;
+use docknet_view::events::{EventIndex, Filter};
+use docknet_view::inspector::{self, Inspection};
+use docknet_view::layout::Layout;
+use docknet_view::netfilter::{self, NetfilterView};
+use docknet_view::player::PUMP_BUDGET;
+use docknet_view::scene::{self, Scene};
+use docknet_view::{Document, Player};
+use std::collections::BTreeMap;
+
+/// Everything about the open scenario.
+#[derive(Resource)]
+pub struct Session {
+    pub doc: Document,
+    pub built: Built,
+    pub player: Player,
+    pub layout: Layout,
+    pub conns: Connections,
+    pub events: EventIndex,
+    /// Bumped whenever the scenario is rebuilt (the picture must be redrawn).
+    pub generation: u64,
+    /// Trace length when `conns` was last computed.
+    conns_at: usize,
+    /// The latest load or edit error, shown until dismissed.
+    pub error: Option<String>,
+    /// The console's transcript: (namespace, command, output).
+    pub console: Vec<(String, String, String)>,
+}
+
+impl Session {
+    pub fn open(file: &str, text: &str) -> Result<Session, String> {
+        let (doc, built) = Document::load(file, text).map_err(|e| e.to_string())?;
+        Ok(Session::from_parts(doc, built))
+    }
+
+    fn from_parts(doc: Document, built: Built) -> Session {
+        let mut s = Session {
+            layout: Layout::default(),
+            player: Player::new(built.sim.clone()),
+            conns: Connections::default(),
+            events: EventIndex::default(),
+            generation: 0,
+            conns_at: 0,
+            error: None,
+            console: Vec::new(),
+            built,
+            doc,
+        };
+        s.rebuild_layout();
+        s
+    }
+
+    /// Open another file in place (keeps nothing of the old one but the generation count).
+    pub fn replace_with(&mut self, other: Session) {
+        let generation = self.generation + 1;
+        *self = other;
+        self.generation = generation;
+    }
+
+    /// Swap in a rebuilt simulation of the (edited) document and show it from `resume_at`.
+    pub fn rebuilt(&mut self, built: Built, resume_at: docknet_sim::time::SimTime) {
+        self.player = Player::new(built.sim.clone());
+        self.built = built;
+        self.events = EventIndex::default();
+        self.conns = Connections::default();
+        self.conns_at = 0;
+        self.generation += 1;
+        self.rebuild_layout();
+        // Reveal everything before `resume_at`, so the new traffic is what plays next.
+        self.player.run_to_end();
+        let before = self.player.trace().partition_point(|r| r.t_ns < resume_at);
+        self.player.seek(before);
+    }
+
+    fn rebuild_layout(&mut self) {
+        let mut guests: BTreeMap<String, Vec<String>> = BTreeMap::new();
+        if let Some(inv) = &self.built.inventory {
+            for c in &inv.containers {
+                if c.namespace != c.name {
+                    guests
+                        .entry(c.namespace.clone())
+                        .or_default()
+                        .push(format!("runs {} (--network {})", c.name, c.mode));
+                }
+            }
+        }
+        self.layout = Layout::compute(&self.built.sim.net, &guests);
+    }
+
+    /// Keep the connection colours and the event list in step with the trace.
+    fn index_trace(&mut self) {
+        let len = self.player.trace().len();
+        self.events.update(self.player.trace());
+        // Connections are regrouped when the trace has grown by a quarter or is complete.
+        if len != self.conns_at
+            && (self.player.complete() || len > self.conns_at + self.conns_at / 4 + 64)
+        {
+            self.conns = Connections::from_trace(self.player.trace());
+            self.conns_at = len;
+        }
+    }
+}
+
+/// What the UI, the keyboard and the camera ask for.
+#[derive(Message, Clone, Debug, PartialEq)]
+pub enum UiCommand {
+    TogglePlay,
+    StepForward,
+    StepBack,
+    /// Show exactly this many records.
+    Seek(usize),
+    /// Make this record the last one shown.
+    JumpTo(usize),
+    Speed(usize),
+    /// Open a scenario (bundled name or path) from its text.
+    Open {
+        file: String,
+        text: String,
+    },
+    /// Run a console line in a namespace.
+    Console {
+        ns: String,
+        line: String,
+    },
+    SetMode {
+        container: String,
+        mode: String,
+    },
+    SetDesktop(bool),
+    /// Pin the inspector to a packet (None: follow the current one).
+    Inspect(Option<u64>),
+    /// The namespace the console talks to.
+    SelectNs(String),
+    Breakpoints(docknet_view::player::Breakpoints),
+    /// Show a problem (or clear it with None).
+    Problem(Option<String>),
+}
+
+/// What the user picked: the console's namespace and the inspected packet.
+#[derive(Resource, Default, Debug)]
+pub struct Selection {
+    pub ns: Option<String>,
+    pub pinned_pkt: Option<u64>,
+    pub filter: Filter,
+}
+
+/// What is shown at the cursor, recomputed only when the cursor, clock or selection move.
+#[derive(Resource, Default)]
+pub struct ViewState {
+    pub scene: Scene,
+    pub netfilter: Option<NetfilterView>,
+    pub inspection: Option<Inspection>,
+    key: Option<(u64, usize, u64, Option<u64>, bool, usize)>,
+}
+
+/// Systems in order: commands, simulation, view.
+#[derive(SystemSet, Debug, Clone, PartialEq, Eq, Hash)]
+pub enum SessionSet {
+    Commands,
+    Advance,
+    View,
+}
+
+pub struct SessionPlugin {
+    pub file: String,
+    pub text: String,
+}
+
+impl Plugin for SessionPlugin {
+    fn build(&self, app: &mut App) {
+        let session = Session::open(&self.file, &self.text).unwrap_or_else(|e| {
+            // Fall back to the default lesson and show why.
+            let b = crate::bundled::find(crate::bundled::DEFAULT)
+                .expect("the default lesson is bundled");
+            let mut s = Session::open(b.name, b.text).expect("the default lesson opens");
+            s.error = Some(e);
+            s
+        });
+        let ns = first_container(&session);
+        app.insert_resource(session)
+            .insert_resource(Selection { ns, ..default() })
+            .init_resource::<ViewState>()
+            .add_message::<UiCommand>()
+            .configure_sets(
+                Update,
+                (SessionSet::Commands, SessionSet::Advance, SessionSet::View).chain(),
+            )
+            .add_systems(Update, apply_commands.in_set(SessionSet::Commands))
+            .add_systems(Update, advance.in_set(SessionSet::Advance))
+            .add_systems(Update, refresh_view.in_set(SessionSet::View));
+    }
+}
+
+/// The console's default namespace: the first container, else the first namespace.
+fn first_container(s: &Session) -> Option<String> {
+    s.layout
+        .boxes
+        .iter()
+        .find(|b| b.role == docknet_sim::scenario::NsRole::Container)
+        .or(s.layout.boxes.first())
+        .map(|b| b.ns.clone())
+}
+
+fn apply_commands(
+    mut commands: MessageReader<UiCommand>,
+    mut session: ResMut<Session>,
+    mut selection: ResMut<Selection>,
+) {
+    for c in commands.read() {
+        let s = &mut *session;
+        match c.clone() {
+            UiCommand::TogglePlay => s.player.toggle_play(),
+            UiCommand::StepForward => {
+                s.player.step_forward();
+            }
+            UiCommand::StepBack => {
+                s.player.step_back();
+            }
+            UiCommand::Seek(n) => {
+                s.player.playing = false;
+                s.player.seek(n);
+            }
+            UiCommand::JumpTo(i) => s.player.jump_to(i),
+            UiCommand::Speed(i) => s.player.speed = i.min(docknet_view::player::SPEEDS.len() - 1),
+            UiCommand::Open { file, text } => match Session::open(&file, &text) {
+                Ok(next) => {
+                    s.replace_with(next);
+                    *selection = Selection {
+                        ns: first_container(s),
+                        ..default()
+                    };
+                }
+                Err(e) => s.error = Some(e),
+            },
+            UiCommand::Console { ns, line } => {
+                let now = s.player.clock();
+                let state = s.player.state().clone();
+                let (out, effect) = console::run(
+                    &line,
+                    console::Context {
+                        ns: &ns,
+                        state: &state,
+                        now,
+                        doc: &mut s.doc,
+                        names: &s.built.names,
+                        inventory: s.built.inventory.as_ref(),
+                    },
+                );
+                s.console.push((ns, line, out));
+                if let Effect::Rebuilt { built, resume_at } = effect {
+                    s.rebuilt(*built, resume_at);
+                }
+            }
+            UiCommand::SetMode { container, mode } => {
+                match s.doc.set_network_mode(&container, &mode) {
+                    Ok(b) => s.rebuilt(b, docknet_sim::time::SimTime::ZERO),
+                    Err(e) => s.error = Some(e),
+                }
+            }
+            UiCommand::SetDesktop(on) => match s.doc.set_platform(on) {
+                Ok(b) => {
+                    s.rebuilt(b, docknet_sim::time::SimTime::ZERO);
+                    selection.ns = first_container(s);
+                }
+                Err(e) => s.error = Some(e),
+            },
+            UiCommand::Inspect(p) => selection.pinned_pkt = p,
+            UiCommand::SelectNs(ns) => selection.ns = Some(ns),
+            UiCommand::Breakpoints(b) => s.player.breakpoints = b,
+            UiCommand::Problem(p) => s.error = p,
+        }
+    }
+}
+
+fn advance(time: Res<Time>, mut session: ResMut<Session>) {
+    let s = &mut *session;
+    s.player.pump(PUMP_BUDGET);
+    s.player.advance(f64::from(time.delta_secs()));
+    s.index_trace();
+}
+
+fn refresh_view(
+    mut session: ResMut<Session>,
+    selection: Res<Selection>,
+    mut view: ResMut<ViewState>,
+) {
+    let s = &mut *session;
+    let key = (
+        s.generation,
+        s.player.cursor(),
+        s.player.clock().0,
+        selection.pinned_pkt,
+        s.player.playing,
+        s.conns.count(),
+    );
+    if view.key == Some(key) {
+        return;
+    }
+    view.key = Some(key);
+    view.scene = scene::compute(
+        &s.layout,
+        s.player.shown(),
+        s.player.clock(),
+        &s.conns,
+        !s.player.playing,
+    );
+    let later = s.player.trace()[s.player.cursor()..s.player.event_records().end].to_vec();
+    let shown_len = s.player.cursor();
+    let state_net = s.player.state().net.clone();
+    let shown = &s.player.trace()[..shown_len];
+    view.netfilter = netfilter::view(shown, &later, &state_net);
+    let pkt = selection
+        .pinned_pkt
+        .or_else(|| shown.iter().rev().find_map(|r| r.pkt).map(|p| p.0));
+    view.inspection = pkt.map(|p| {
+        let conns = &s.conns;
+        inspector::inspect(shown, p, |o| {
+            conns.of(o).is_some() && conns.of(o) == conns.of(p)
+        })
+    });
+}

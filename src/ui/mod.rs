@@ -1,0 +1,188 @@
+//! The egui panels around the picture: lessons and switches on top, the timeline under them,
+//! the event list on the left, the netfilter view and inspector on the right, the console at
+//! the bottom. One system draws them in that order, then gives the camera the space left.
+
+mod console;
+mod events;
+mod inspector;
+mod netfilter;
+mod picker;
+mod timeline;
+
+use crate::session::{Selection, Session, UiCommand, ViewState};
+use bevy::camera::visibility::RenderLayers;
+use bevy::camera::{CameraOutputMode, Viewport};
+use bevy::prelude::*;
+use bevy::render::render_resource::BlendState;
+use bevy::window::PrimaryWindow;
+use bevy_egui::{
+    EguiContexts, EguiGlobalSettings, EguiPrimaryContextPass, PrimaryEguiContext, egui,
+};
+
+/// State that only the panels need.
+#[derive(Resource)]
+pub struct UiState {
+    /// Which panels are open (closing them gives the picture the room).
+    pub panels: [bool; 3],
+    pub open_path: String,
+    pub console_input: String,
+    pub show_future: bool,
+    pub help: bool,
+    pub compare: Option<picker::Comparison>,
+    pub mode_target: Option<String>,
+}
+
+impl Default for UiState {
+    fn default() -> Self {
+        UiState {
+            panels: [true; 3],
+            open_path: String::new(),
+            console_input: String::new(),
+            show_future: false,
+            help: false,
+            compare: None,
+            mode_target: None,
+        }
+    }
+}
+
+pub const PANEL_NAMES: [&str; 3] = ["events", "netfilter + inspector", "console"];
+
+pub struct UiPlugin;
+
+impl Plugin for UiPlugin {
+    fn build(&self, app: &mut App) {
+        app.init_resource::<UiState>()
+            .add_systems(Startup, spawn_ui_camera)
+            .add_systems(EguiPrimaryContextPass, draw);
+    }
+}
+
+/// egui gets its own camera over the whole window, drawn after the picture's camera, so the
+/// picture's camera can be confined to the space between the panels.
+fn spawn_ui_camera(mut commands: Commands, mut settings: ResMut<EguiGlobalSettings>) {
+    settings.auto_create_primary_context = false;
+    commands.spawn((
+        PrimaryEguiContext,
+        Camera2d,
+        Msaa::Off,
+        RenderLayers::none(),
+        Camera {
+            order: 1,
+            output_mode: CameraOutputMode::Write {
+                blend_state: Some(BlendState::ALPHA_BLENDING),
+                clear_color: ClearColorConfig::None,
+            },
+            clear_color: ClearColorConfig::Custom(Color::NONE),
+            ..default()
+        },
+    ));
+}
+
+/// Everything a panel may read or ask for.
+pub struct Ctx<'a> {
+    pub session: &'a Session,
+    pub view: &'a ViewState,
+    pub selection: &'a Selection,
+    pub ui: &'a mut UiState,
+    pub out: Vec<UiCommand>,
+}
+
+#[allow(clippy::too_many_arguments)]
+fn draw(
+    mut contexts: EguiContexts,
+    session: Res<Session>,
+    view: Res<ViewState>,
+    mut selection: ResMut<Selection>,
+    mut state: ResMut<UiState>,
+    mut out: MessageWriter<UiCommand>,
+    mut camera: Single<&mut Camera, With<crate::camera::WorldCamera>>,
+    window: Single<&Window, With<PrimaryWindow>>,
+) -> Result {
+    let ctx = contexts.ctx_mut()?.clone();
+    let mut root = egui::Ui::new(
+        ctx.clone(),
+        "docknet-root".into(),
+        egui::UiBuilder::new()
+            .layer_id(egui::LayerId::background())
+            .max_rect(ctx.viewport_rect()),
+    );
+    let mut filter = selection.filter.clone();
+    let mut c = Ctx {
+        session: &session,
+        view: &view,
+        selection: &selection,
+        ui: &mut state,
+        out: Vec::new(),
+    };
+    egui::Panel::top("top").show(&mut root, |ui| {
+        picker::show(ui, &mut c);
+        ui.separator();
+        timeline::show(ui, &mut c);
+    });
+    let [events_on, detail_on, console_on] = c.ui.panels;
+    if console_on {
+        egui::Panel::bottom("console")
+            .resizable(true)
+            .default_size(130.0)
+            .show(&mut root, |ui| {
+                console::show(ui, &mut c);
+            });
+    }
+    if events_on {
+        egui::Panel::left("events")
+            .resizable(true)
+            .default_size(270.0)
+            .size_range(160.0..=560.0)
+            .show(&mut root, |ui| {
+                events::show(ui, &mut c, &mut filter);
+            });
+    }
+    if detail_on {
+        egui::Panel::right("detail")
+            .resizable(true)
+            .default_size(380.0)
+            .size_range(240.0..=640.0)
+            .show(&mut root, |ui| {
+                egui::ScrollArea::vertical().show(ui, |ui| {
+                    netfilter::show(ui, &mut c);
+                    ui.separator();
+                    inspector::show(ui, &mut c);
+                });
+            });
+    }
+    picker::windows(&ctx, &mut c);
+    let rest = root.available_rect_before_wrap();
+    let commands = std::mem::take(&mut c.out);
+    selection.filter = filter;
+    for cmd in commands {
+        out.write(cmd);
+    }
+    // The picture gets what the panels left.
+    let scale = window.scale_factor();
+    let pos = (rest.min.to_vec2() * scale).max(egui::Vec2::ZERO);
+    let size = (rest.size() * scale).max(egui::vec2(1.0, 1.0));
+    let phys = UVec2::new(window.physical_width(), window.physical_height());
+    let position = UVec2::new(pos.x as u32, pos.y as u32).min(phys.saturating_sub(UVec2::ONE));
+    let size = UVec2::new(size.x as u32, size.y as u32)
+        .min(phys - position)
+        .max(UVec2::ONE);
+    let viewport = Viewport {
+        physical_position: position,
+        physical_size: size,
+        ..default()
+    };
+    if camera
+        .viewport
+        .as_ref()
+        .is_none_or(|v| v.physical_position != position || v.physical_size != size)
+    {
+        camera.viewport = Some(viewport);
+    }
+    Ok(())
+}
+
+/// Monospace text in a given colour.
+pub fn mono(text: impl Into<String>, color: egui::Color32) -> egui::RichText {
+    egui::RichText::new(text).monospace().color(color)
+}

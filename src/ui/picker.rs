@@ -1,0 +1,247 @@
+//! The top bar: the lesson picker, opening a file, the quick switches (a container's network
+//! mode, Linux vs Docker Desktop) with a side-by-side comparison, and the help and error
+//! windows.
+
+use super::{Ctx, mono};
+use crate::bundled::SCENARIOS;
+use crate::session::UiCommand;
+use crate::shortcuts;
+use bevy_egui::egui;
+use docknet_view::Document;
+use std::sync::OnceLock;
+
+/// Bundled scenarios with their titles and learner text, parsed once.
+fn catalogue() -> &'static [(&'static str, String, String)] {
+    static CAT: OnceLock<Vec<(&'static str, String, String)>> = OnceLock::new();
+    CAT.get_or_init(|| {
+        SCENARIOS
+            .iter()
+            .map(|b| match Document::open(b.name, b.text) {
+                Ok(d) => (b.name, d.title().to_string(), d.description().to_string()),
+                Err(e) => (b.name, format!("{} (does not open)", b.name), e.to_string()),
+            })
+            .collect()
+    })
+}
+
+/// The same request under two setups, narrated side by side.
+pub struct Comparison {
+    pub left: (String, String),
+    pub right: (String, String),
+}
+
+/// Run a document to the end and narrate it.
+fn narrate(doc: &Document) -> String {
+    match doc.build() {
+        Ok(mut b) => {
+            b.sim.run_to_end();
+            docknet_sim::format::explain::text(b.sim.trace())
+        }
+        Err(e) => e.to_string(),
+    }
+}
+
+fn compare(
+    doc: &Document,
+    label: &str,
+    change: impl FnOnce(&mut Document) -> Result<(), String>,
+) -> Comparison {
+    let mut other = doc.clone();
+    let right = match change(&mut other) {
+        Ok(()) => narrate(&other),
+        Err(e) => e,
+    };
+    Comparison {
+        left: ("as loaded".into(), narrate(doc)),
+        right: (label.to_string(), right),
+    }
+}
+
+pub fn show(ui: &mut egui::Ui, c: &mut Ctx) {
+    let doc = &c.session.doc;
+    ui.horizontal_wrapped(|ui| {
+        ui.strong("docknet");
+        egui::ComboBox::from_id_salt("lesson")
+            .width(380.0)
+            .selected_text(doc.title())
+            .show_ui(ui, |ui| {
+                for (name, title, desc) in catalogue() {
+                    let r = ui.selectable_label(doc.file == *name, format!("{title}  ({name})"));
+                    if r.on_hover_text(desc.as_str()).clicked()
+                        && let Some(b) = crate::bundled::find(name)
+                    {
+                        c.out.push(UiCommand::Open {
+                            file: b.name.into(),
+                            text: b.text.into(),
+                        });
+                    }
+                }
+            });
+        #[cfg(not(target_arch = "wasm32"))]
+        {
+            ui.add(
+                egui::TextEdit::singleline(&mut c.ui.open_path)
+                    .desired_width(180.0)
+                    .hint_text("path/to/scenario.ron"),
+            );
+            if ui.button("Open file").clicked() {
+                match std::fs::read_to_string(c.ui.open_path.trim()) {
+                    Ok(text) => c.out.push(UiCommand::Open {
+                        file: c.ui.open_path.trim().into(),
+                        text,
+                    }),
+                    Err(e) => c.out.push(UiCommand::Problem(Some(format!(
+                        "cannot read {}: {e}",
+                        c.ui.open_path.trim()
+                    )))),
+                }
+            }
+        }
+        let containers = doc.containers();
+        if !containers.is_empty() {
+            ui.separator();
+            let target =
+                c.ui.mode_target
+                    .clone()
+                    .filter(|t| containers.contains(t))
+                    .unwrap_or_else(|| containers[0].clone());
+            let mut chosen = target.clone();
+            egui::ComboBox::from_id_salt("mode-target")
+                .selected_text(chosen.clone())
+                .show_ui(ui, |ui| {
+                    for n in &containers {
+                        ui.selectable_value(&mut chosen, n.clone(), n);
+                    }
+                });
+            c.ui.mode_target = Some(chosen.clone());
+            let mode = c
+                .session
+                .built
+                .inventory
+                .as_ref()
+                .and_then(|i| i.containers.iter().find(|x| x.name == chosen))
+                .map(|x| x.mode.clone())
+                .unwrap_or_default();
+            for m in ["bridge", "host", "none"] {
+                if ui
+                    .selectable_label(mode == m, m)
+                    .on_hover_text(format!("re-run {chosen} with --network {m} and replay"))
+                    .clicked()
+                    && mode != m
+                {
+                    c.out.push(UiCommand::SetMode {
+                        container: chosen.clone(),
+                        mode: m.into(),
+                    });
+                }
+            }
+            if ui
+                .button("compare…")
+                .on_hover_text(
+                    "the same traffic with this container in the other mode, side by side",
+                )
+                .clicked()
+            {
+                let other = if mode == "host" { "bridge" } else { "host" };
+                let (who, m) = (chosen.clone(), other.to_string());
+                c.ui.compare = Some(compare(doc, &format!("{who} with --network {m}"), |d| {
+                    d.set_network_mode(&who, &m).map(|_| ())
+                }));
+            }
+            ui.separator();
+            let desktop = doc.is_desktop();
+            if ui.selectable_label(!desktop, "Linux").clicked() && desktop {
+                c.out.push(UiCommand::SetDesktop(false));
+            }
+            if ui
+                .selectable_label(desktop, "Docker Desktop (Mac)")
+                .clicked()
+                && !desktop
+            {
+                c.out.push(UiCommand::SetDesktop(true));
+            }
+            if ui.button("compare platforms…").clicked() {
+                let label = if desktop {
+                    "on Linux"
+                } else {
+                    "on Docker Desktop for Mac"
+                };
+                c.ui.compare = Some(compare(doc, label, |d| {
+                    d.set_platform(!desktop).map(|_| ())
+                }));
+            }
+        }
+        ui.separator();
+        for (on, name) in c.ui.panels.iter_mut().zip(super::PANEL_NAMES) {
+            ui.toggle_value(on, name);
+        }
+        if ui.button("?").on_hover_text("shortcuts").clicked() {
+            c.ui.help = !c.ui.help;
+        }
+    });
+    let platform = &c.session.built.platform;
+    let head = if platform.is_empty() {
+        "About this scenario".to_string()
+    } else {
+        format!("About this scenario — {platform}")
+    };
+    egui::CollapsingHeader::new(head)
+        .default_open(true)
+        .show(ui, |ui| {
+            ui.label(doc.description());
+            if doc.edited {
+                ui.colored_label(
+                    egui::Color32::from_rgb(250, 210, 80),
+                    "edited in this session (console commands or switches)",
+                );
+            }
+        });
+}
+
+pub fn windows(ctx: &egui::Context, c: &mut Ctx) {
+    if let Some(err) = &c.session.error {
+        egui::Window::new("Problem")
+            .collapsible(false)
+            .show(ctx, |ui| {
+                ui.label(mono(err, egui::Color32::from_rgb(255, 140, 140)));
+                if ui.button("dismiss").clicked() {
+                    c.out.push(UiCommand::Problem(None));
+                }
+            });
+    }
+    let mut open = c.ui.help;
+    egui::Window::new("Shortcuts")
+        .open(&mut open)
+        .show(ctx, |ui| {
+            egui::Grid::new("keys").show(ui, |ui| {
+                for (k, what) in shortcuts::HELP {
+                    ui.strong(*k);
+                    ui.label(*what);
+                    ui.end_row();
+                }
+            });
+            ui.label("Click a box to open its console; click a packet to inspect it.");
+        });
+    c.ui.help = open;
+    let mut keep = c.ui.compare.is_some();
+    if let Some(cmp) = &c.ui.compare {
+        egui::Window::new("Side by side")
+            .open(&mut keep)
+            .default_size([900.0, 520.0])
+            .show(ctx, |ui| {
+                ui.columns(2, |cols| {
+                    for (col, (title, text)) in cols.iter_mut().zip([&cmp.left, &cmp.right]) {
+                        col.strong(title);
+                        egui::ScrollArea::vertical()
+                            .id_salt(title.as_str())
+                            .show(col, |ui| {
+                                ui.label(mono(text, egui::Color32::from_gray(225)));
+                            });
+                    }
+                });
+            });
+    }
+    if !keep {
+        c.ui.compare = None;
+    }
+}

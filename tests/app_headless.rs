@@ -1,0 +1,192 @@
+//! The app without a window: the session, the picture and the markers under MinimalPlugins.
+//! Loads the default lesson, moves the cursor with the same commands the UI sends, and checks
+//! the entities (boxes, the marker and its label) and the view state (the lit rule).
+
+use bevy::prelude::*;
+use docknet_app::capture::seek_target;
+use docknet_app::packets::PacketMarker;
+use docknet_app::session::{Session, UiCommand, ViewState};
+use docknet_app::topology::NsBoxEntity;
+use docknet_app::{Scenario, core_plugins};
+
+fn app(name: &str) -> App {
+    let mut app = App::new();
+    app.add_plugins(MinimalPlugins);
+    core_plugins(&mut app, &Scenario::resolve(name).unwrap());
+    app.update();
+    app
+}
+
+fn send(app: &mut App, c: UiCommand) {
+    app.world_mut().write_message(c);
+    app.update();
+}
+
+fn markers(app: &mut App) -> Vec<(u64, String, Vec3)> {
+    let mut q = app.world_mut().query::<(&PacketMarker, &Transform)>();
+    let mut v: Vec<_> = q
+        .iter(app.world())
+        .map(|(m, t)| (m.pkt, m.label.clone(), t.translation))
+        .collect();
+    v.sort_by_key(|m| m.0);
+    v
+}
+
+fn lit_rule(app: &App) -> Option<String> {
+    let view = app.world().resource::<ViewState>();
+    view.netfilter
+        .as_ref()?
+        .rules
+        .iter()
+        .find(|r| r.matched)
+        .map(|r| r.text.clone())
+}
+
+fn boxes(app: &mut App) -> Vec<String> {
+    let mut q = app.world_mut().query::<&NsBoxEntity>();
+    let mut names: Vec<String> = q.iter(app.world()).map(|b| b.ns.clone()).collect();
+    names.sort();
+    names
+}
+
+#[test]
+fn every_namespace_gets_a_box() {
+    let mut app = app("default");
+    assert_eq!(boxes(&mut app), ["host", "laptop", "web"]);
+}
+
+#[test]
+fn at_the_dnat_the_marker_label_rewrites_and_the_rule_is_lit_and_back_restores_it() {
+    let mut app = app("default");
+    let dnat = seek_target(&mut app.world_mut().resource_mut::<Session>(), "dnat").unwrap();
+    send(&mut app, UiCommand::Seek(dnat));
+    let at_dnat = markers(&mut app);
+    assert_eq!(at_dnat.len(), 1, "{at_dnat:?}");
+    assert_eq!(
+        at_dnat[0].1,
+        "10.12.91.1:40000 -> ~10.12.91.17:8080~ 172.17.0.2:80  TCP [S]"
+    );
+    let rule = lit_rule(&app).expect("a rule is lit at the DNAT step");
+    assert!(
+        rule.contains("-j DNAT --to-destination 172.17.0.2:80"),
+        "{rule}"
+    );
+
+    // Step until the SYN is on the veth to web: its marker sits on that cable, between the
+    // bridge port and web's eth0.
+    let (eth0, bar_y) = {
+        let s = app.world().resource::<Session>();
+        let l = &s.layout;
+        (
+            l.port("web", "eth0").unwrap().pos,
+            l.bridge("host", "docker0").unwrap().rect.y,
+        )
+    };
+    let mut steps = 0;
+    let syn_on_veth = loop {
+        send(&mut app, UiCommand::StepForward);
+        steps += 1;
+        assert!(steps < 200, "the SYN never reached the veth");
+        if let Some(m) = markers(&mut app)
+            .into_iter()
+            .find(|m| m.1.contains("TCP [S]"))
+        {
+            let p = m.2;
+            if (p.x - eth0[0]).abs() < 1.0 && -p.y > bar_y && -p.y < eth0[1] {
+                break m;
+            }
+        }
+    };
+    assert!(
+        syn_on_veth.1.contains("~10.12.91.17:8080~ 172.17.0.2:80"),
+        "{}",
+        syn_on_veth.1
+    );
+
+    // Back to the DNAT step: the same marker, label and lit rule as going forward.
+    for _ in 0..steps {
+        send(&mut app, UiCommand::StepBack);
+    }
+    assert_eq!(app.world().resource::<Session>().player.cursor(), dnat);
+    assert_eq!(markers(&mut app), at_dnat);
+    assert_eq!(lit_rule(&app), Some(rule));
+}
+
+#[test]
+fn console_docker_run_adds_a_box_and_a_failing_one_reports() {
+    let mut app = app("default");
+    send(
+        &mut app,
+        UiCommand::Console {
+            ns: "host".into(),
+            line: "docker run -d --name cache redis".into(),
+        },
+    );
+    app.update();
+    assert!(boxes(&mut app).contains(&"cache".to_string()));
+    send(
+        &mut app,
+        UiCommand::Console {
+            ns: "host".into(),
+            line: "docker network connect nosuch cache".into(),
+        },
+    );
+    let s = app.world().resource::<Session>();
+    let (_, _, out) = s.console.last().unwrap();
+    assert!(out.contains("nosuch"), "{out}");
+    assert!(s.doc.edited);
+}
+
+#[test]
+fn switching_web_to_host_mode_draws_it_inside_the_host() {
+    let mut app = app("default");
+    send(
+        &mut app,
+        UiCommand::SetMode {
+            container: "web".into(),
+            mode: "host".into(),
+        },
+    );
+    app.update();
+    let s = app.world().resource::<Session>();
+    assert!(s.error.is_none(), "{:?}", s.error);
+    assert!(!boxes(&mut app).contains(&"web".to_string()));
+    let s = app.world().resource::<Session>();
+    let host = s.layout.ns_box("host").unwrap();
+    assert!(
+        host.notes
+            .iter()
+            .any(|n| n.contains("web (--network host)")),
+        "{:?}",
+        host.notes
+    );
+}
+
+#[test]
+fn playing_with_a_nat_breakpoint_stops_there() {
+    let mut app = app("default");
+    {
+        let mut s = app.world_mut().resource_mut::<Session>();
+        s.player.breakpoints.nat = true;
+        s.player.speed = 6;
+    }
+    send(&mut app, UiCommand::TogglePlay);
+    // MinimalPlugins' clock follows real time: give it frames.
+    for _ in 0..2000 {
+        app.update();
+        if !app.world().resource::<Session>().player.playing {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(1));
+    }
+    let s = app.world().resource::<Session>();
+    assert!(!s.player.playing);
+    assert!(
+        s.player
+            .stopped_by
+            .as_deref()
+            .is_some_and(|w| w.starts_with("NAT in host")),
+        "{:?}",
+        s.player.stopped_by
+    );
+}
