@@ -28,6 +28,13 @@ pub struct Scenario {
 impl Scenario {
     /// A bundled lesson by name (`default`, `modes/bridge`), else a file on disk.
     pub fn resolve(arg: &str) -> Result<Scenario, String> {
+        if let Some(n) = arg.strip_prefix("stress:").and_then(|n| n.parse().ok()) {
+            // Pings every 2 ms over 3 ms veths: about six packets per container on the wires.
+            return Ok(Scenario {
+                file: arg.into(),
+                text: docknet_view::stress::scenario(n, 2, 3000),
+            });
+        }
         if let Some(b) = bundled::find(arg) {
             return Ok(Scenario {
                 file: b.name.into(),

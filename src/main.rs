@@ -1,10 +1,11 @@
 //! `docknet-app [SCENARIO] [--seek WHERE] [--play] [--frames N] [--screenshot FILE.png]
-//! [--frame-stats]`: opens `scenarios/default.ron` (bundled) unless told otherwise.
+//! [--frame-stats] [--stress N]`: opens `scenarios/default.ron` (bundled) unless told otherwise;
+//! `--stress N` opens a generated scenario with N namespaces and a few hundred packets in flight.
 
 use docknet_app::Scenario;
 use docknet_app::capture::CaptureOptions;
 
-const USAGE: &str = "usage: docknet-app [SCENARIO.ron | bundled-name] [--seek auto|dnat|nat|drop|end|N] [--play] [--frames N] [--screenshot FILE.png] [--frame-stats]";
+const USAGE: &str = "usage: docknet-app [SCENARIO.ron | bundled-name] [--seek auto|dnat|nat|drop|end|N] [--play] [--frames N] [--screenshot FILE.png] [--frame-stats] [--stress N]";
 
 fn parse(args: &[String]) -> Result<(Scenario, CaptureOptions), String> {
     let mut opts = CaptureOptions::default();
@@ -26,6 +27,12 @@ fn parse(args: &[String]) -> Result<(Scenario, CaptureOptions), String> {
             }
             "--screenshot" => opts.screenshot = Some(value("--screenshot")?.into()),
             "--frame-stats" => opts.frame_stats = true,
+            "--stress" => {
+                let n: usize = value("--stress")?
+                    .parse()
+                    .map_err(|_| format!("--stress needs a namespace count\n{USAGE}"))?;
+                scenario = Some(format!("stress:{n}"));
+            }
             "-h" | "--help" => return Err(USAGE.into()),
             s if s.starts_with('-') => return Err(format!("unknown option {s}\n{USAGE}")),
             s => scenario = Some(s.to_string()),

@@ -201,11 +201,16 @@ fn sync_drops(mut commands: Commands, view: Res<ViewState>, old: Query<Entity, W
 /// Rewritten addresses pulse for the few records after their NAT step.
 fn flash(
     time: Res<Time>,
+    capture: Option<Res<crate::capture::CaptureOptions>>,
     markers: Query<(&PacketMarker, &Children)>,
     children: Query<&Children>,
     mut spans: Query<&mut TextColor, With<Flash>>,
 ) {
-    let pulse = (time.elapsed_secs() * 8.0).sin() * 0.5 + 0.5;
+    // Unattended runs hold still, so a screenshot does not depend on when it was taken.
+    let pulse = match capture {
+        Some(c) if c.frames > 0 => 0.0,
+        _ => (time.elapsed_secs() * 8.0).sin() * 0.5 + 0.5,
+    };
     for (m, kids) in &markers {
         let color = if m.fresh_nat {
             palette::REWRITTEN.mix(&Color::WHITE, pulse)

@@ -173,7 +173,7 @@ fn respawn_on_rebuild(
         let (offset, anchor) = match p.side {
             Side::Left => (Vec2::new(10.0, 4.0), Anchor::BOTTOM_LEFT),
             Side::Right => (Vec2::new(-10.0, 4.0), Anchor::BOTTOM_RIGHT),
-            Side::Top => (Vec2::new(10.0, -8.0), Anchor::TOP_LEFT),
+            Side::Top => (Vec2::new(0.0, -10.0), Anchor::TOP_CENTER),
             Side::Bottom | Side::Bar => (Vec2::new(8.0, -10.0), Anchor::TOP_LEFT),
         };
         commands.spawn((

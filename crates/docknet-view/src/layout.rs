@@ -123,7 +123,7 @@ pub struct Layout {
     pub bounds: Rect,
 }
 
-const LEAF_W: f32 = 250.0;
+const LEAF_W: f32 = 280.0;
 const LEAF_H: f32 = 120.0;
 const NOTE_H: f32 = 18.0;
 const HEADER_H: f32 = 56.0;
@@ -479,7 +479,8 @@ impl<'a> Builder<'a> {
                 let (side, pos) = if let Some(bar) = bar {
                     let y = bar.rect.y + bar.rect.h / 2.0;
                     let x = match (is_child, peer_rect) {
-                        (true, Some(pr)) => pr.center()[0],
+                        // Above the child's port on its top edge, so the cable drops straight.
+                        (true, Some(pr)) => pr.x + pr.w * 0.62,
                         _ => {
                             let k = bump(&mut used, Side::Bar, Some(bar.name.clone()));
                             if towards_left {
@@ -491,8 +492,9 @@ impl<'a> Builder<'a> {
                     };
                     (Side::Bar, [x, y])
                 } else if is_parent {
+                    // Right of centre, so the label under it clears the box's title.
                     let k = bump(&mut used, Side::Top, None) as f32;
-                    (Side::Top, [r.x + r.w / 2.0 + 70.0 * k, r.y])
+                    (Side::Top, [r.x + r.w * 0.62 + 70.0 * k, r.y])
                 } else if is_child {
                     let pr = peer_rect.unwrap_or_default();
                     (Side::Bottom, [pr.center()[0], pr.y - CABLE_DROP / 2.0])
@@ -552,13 +554,13 @@ impl<'a> Builder<'a> {
     }
 }
 
-/// `eth0 172.17.0.2/16` (every address, comma-separated).
+/// `eth0 172.17.0.2/16`; further addresses as `+N` (the console's `ip addr` lists them).
 fn iface_label(i: &docknet_sim::model::Interface) -> String {
-    if i.addrs.is_empty() {
-        return i.name.clone();
+    match i.addrs.as_slice() {
+        [] => i.name.clone(),
+        [a] => format!("{} {a}", i.name),
+        [a, rest @ ..] => format!("{} {a} +{}", i.name, rest.len()),
     }
-    let addrs: Vec<String> = i.addrs.iter().map(|a| a.to_string()).collect();
-    format!("{} {}", i.name, addrs.join(", "))
 }
 
 /// The next free slot on a side (0, 1, 2, ...).

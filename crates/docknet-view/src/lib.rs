@@ -20,6 +20,7 @@ pub mod layout;
 pub mod netfilter;
 pub mod player;
 pub mod scene;
+pub mod stress;
 
 pub use document::Document;
 pub use layout::Layout;

@@ -150,7 +150,7 @@ pub fn compute(
             continue;
         };
         on_cable.push(pkt);
-        let (label, fresh_nat) = label_with_nat(shown, i, pkt, from_ns, frame);
+        let (label, fresh_nat) = label_with_nat(shown, i, pkt, from_ns, &Desc::of_frame(frame));
         scene.markers.push(Marker {
             pkt,
             pos: cable.point_at(frac, reversed),
@@ -258,13 +258,25 @@ fn stack_marker(
             )
         }
     };
-    let frame = frame_before(shown, shown.len(), pkt, None)?;
-    let (label, fresh_nat) = label_with_nat(shown, shown.len(), pkt, &ns, frame);
+    let desc = match frame_before(shown, shown.len(), pkt, None) {
+        Some(frame) => Desc::of_frame(frame),
+        None => shown
+            .iter()
+            .rev()
+            .take(WINDOW)
+            .find_map(|r| match &r.event {
+                TraceEvent::Hook { packet, .. } if r.pkt.map(|p| p.0) == Some(pkt) => {
+                    Some(Desc::of_hook(packet))
+                }
+                _ => None,
+            })?,
+    };
+    let (label, fresh_nat) = label_with_nat(shown, shown.len(), pkt, &ns, &desc);
     Some(Marker {
         pkt,
         pos,
         place,
-        kind: PacketKind::of(frame),
+        kind: desc.kind,
         connection: conns.of(pkt),
         label,
         current: true,
@@ -295,6 +307,76 @@ fn frame_before<'a>(
         })
 }
 
+/// What a label says about a packet: its two ends (none for ARP) and what it is.
+struct Desc {
+    ends: Option<(String, String)>,
+    what: String,
+    kind: PacketKind,
+}
+
+impl Desc {
+    fn of_frame(frame: &Frame) -> Desc {
+        Desc {
+            ends: frame.ipv4().map(connections::ends),
+            what: connections::what(frame),
+            kind: PacketKind::of(frame),
+        }
+    }
+
+    /// From a hook record's `ip saddr A ip daddr B ... tcp sport X tcp dport Y tcp flags == syn`,
+    /// for a locally generated packet not captured anywhere yet.
+    fn of_hook(packet: &str) -> Desc {
+        let words: Vec<&str> = packet.split_whitespace().collect();
+        let after = |key: &str| {
+            words
+                .iter()
+                .position(|w| *w == key)
+                .and_then(|i| words.get(i + 1))
+                .copied()
+        };
+        let proto = after("protocol").unwrap_or("ip");
+        let with_port = |ip: Option<&str>, port: Option<&str>| match (ip, port) {
+            (Some(ip), Some(p)) => format!("{ip}:{p}"),
+            (Some(ip), None) => ip.to_string(),
+            _ => "?".into(),
+        };
+        let (sport, dport) = (after("sport"), after("dport"));
+        let flags = words
+            .iter()
+            .position(|w| *w == "flags")
+            .and_then(|i| words.get(i + 2))
+            .copied();
+        let (kind, what) = match proto {
+            "tcp" => {
+                let control = flags
+                    .is_some_and(|f| f.contains("syn") || f.contains("fin") || f.contains("rst"));
+                let kind = if control {
+                    PacketKind::TcpControl
+                } else {
+                    PacketKind::TcpData
+                };
+                (
+                    kind,
+                    format!("TCP {}", flags.unwrap_or(""))
+                        .trim_end()
+                        .to_string(),
+                )
+            }
+            "udp" if dport == Some("53") => (PacketKind::Dns, "DNS query".to_string()),
+            "udp" => (PacketKind::Udp, "UDP".to_string()),
+            _ => (PacketKind::Icmp, proto.to_uppercase()),
+        };
+        Desc {
+            ends: Some((
+                with_port(after("saddr"), sport),
+                with_port(after("daddr"), dport),
+            )),
+            what,
+            kind,
+        }
+    }
+}
+
 /// The packet's label with the NAT rewrites of its visit to `ns` shown (old struck, new
 /// highlighted). The visit runs back from record `i` to where the packet entered `ns`.
 fn label_with_nat(
@@ -302,7 +384,7 @@ fn label_with_nat(
     i: usize,
     pkt: u64,
     ns: &str,
-    frame: &Frame,
+    desc: &Desc,
 ) -> (Vec<Span>, bool) {
     let mut src_nat = None;
     let mut dst_nat = None;
@@ -338,10 +420,9 @@ fn label_with_nat(
             _ => {}
         }
     }
-    let Some(ip) = frame.ipv4() else {
-        return (vec![span(connections::what(frame), SpanStyle::What)], false);
+    let Some((src, dst)) = desc.ends.clone() else {
+        return (vec![span(desc.what.clone(), SpanStyle::What)], false);
     };
-    let (src, dst) = connections::ends(ip);
     let mut out = Vec::new();
     let end = |out: &mut Vec<Span>, current: String, nat: Option<(String, String)>| match nat {
         Some((before, after)) => {
@@ -354,10 +435,7 @@ fn label_with_nat(
     end(&mut out, src, src_nat);
     out.push(span(" -> ", SpanStyle::Plain));
     end(&mut out, dst, dst_nat);
-    out.push(span(
-        format!("  {}", connections::what(frame)),
-        SpanStyle::What,
-    ));
+    out.push(span(format!("  {}", desc.what), SpanStyle::What));
     (out, fresh)
 }
 
@@ -418,6 +496,39 @@ mod tests {
             unreachable!()
         };
         assert!((0.5..=1.0).contains(&frac));
+    }
+
+    #[test]
+    fn a_locally_generated_packet_is_labelled_from_its_hook_before_any_capture() {
+        let file = format!(
+            "{}/../../scenarios/modes/user-defined.ron",
+            env!("CARGO_MANIFEST_DIR")
+        );
+        let (_, built) =
+            crate::Document::load(&file, &std::fs::read_to_string(&file).unwrap()).unwrap();
+        let mut p = crate::Player::new(built.sim);
+        p.run_to_end();
+        let layout = Layout::compute(&p.sim().net, &BTreeMap::new());
+        let conns = Connections::from_trace(p.trace());
+        let nat = p
+            .trace()
+            .iter()
+            .position(|r| matches!(r.event, TraceEvent::Nat { .. }))
+            .unwrap();
+        p.jump_to(nat);
+        let s = compute(&layout, p.shown(), p.clock(), &conns, true);
+        let m = s
+            .markers
+            .iter()
+            .find(|m| m.current)
+            .expect("a marker in api's stack");
+        assert_eq!(m.kind, PacketKind::Dns);
+        assert!(m.text().starts_with("127.0.0.1:"), "{}", m.text());
+        assert!(
+            m.text().contains("~127.0.0.11:53~ 127.0.0.11:"),
+            "{}",
+            m.text()
+        );
     }
 
     fn s_on_cable_to(layout: &Layout, p: &crate::Player, conns: &Connections, ns: &str) -> bool {
