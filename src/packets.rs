@@ -7,7 +7,7 @@ use crate::session::{SessionSet, ViewState};
 use crate::topology::{Z_PACKET, world};
 use bevy::prelude::*;
 use bevy::sprite::Anchor;
-use bevy::text::{FontSize, Strikethrough};
+use bevy::text::{FontSize, Strikethrough, StrikethroughColor};
 use docknet_view::connections::PacketKind;
 use docknet_view::scene::{Marker, SpanStyle};
 use std::collections::HashMap;
@@ -58,7 +58,7 @@ fn shape(kind: PacketKind) -> (Vec2, f32) {
 
 fn spawn_label(parent: &mut ChildSpawnerCommands, m: &Marker) {
     let chars: usize = m.label.iter().map(|s| s.text.chars().count()).sum();
-    let width = chars as f32 * 8.6 + 14.0;
+    let width = chars as f32 * 9.1 + 16.0;
     // Centred above the marker, so labels near an edge stay on screen.
     parent.spawn((
         Sprite::from_color(palette::LABEL_BG, Vec2::new(width, 24.0)),
@@ -87,7 +87,7 @@ fn spawn_label(parent: &mut ChildSpawnerCommands, m: &Marker) {
                 let mut span = t.spawn((TextSpan::new(s.text.clone()), TextColor(color)));
                 match s.style {
                     SpanStyle::Struck => {
-                        span.insert(Strikethrough);
+                        span.insert((Strikethrough, StrikethroughColor(Color::WHITE)));
                     }
                     SpanStyle::Rewritten => {
                         span.insert(Flash);

@@ -26,6 +26,16 @@ pub enum Dir {
     Out,
 }
 
+impl Dir {
+    /// `In` or `Out`, as tcpdump -Q and the viewers name the direction.
+    pub fn name(self) -> &'static str {
+        match self {
+            Dir::In => "In",
+            Dir::Out => "Out",
+        }
+    }
+}
+
 /// What the bridge did with a frame.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case", tag = "action")]

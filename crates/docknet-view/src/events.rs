@@ -5,7 +5,7 @@
 use crate::connections::{self, PacketKind};
 use docknet_sim::format::explain;
 use docknet_sim::time::SimTime;
-use docknet_sim::trace::{Dir, TraceEvent, TraceRecord};
+use docknet_sim::trace::{TraceEvent, TraceRecord};
 use std::collections::{BTreeSet, HashMap};
 
 /// The kinds the kind filter offers, as `TraceEvent::kind` names them.
@@ -109,16 +109,14 @@ fn row(index: usize, r: &TraceRecord) -> Row {
             iface,
             dir,
             frame,
-        } => {
-            let dir = match dir {
-                Dir::In => "in",
-                Dir::Out => "out",
-            };
-            (
-                format!("{ns}:{iface}"),
-                format!("{dir}: {}", connections::label(frame)),
-            )
-        }
+        } => (
+            format!("{ns}:{iface}"),
+            format!(
+                "{}: {}",
+                dir.name().to_lowercase(),
+                connections::label(frame)
+            ),
+        ),
         TraceEvent::Link {
             from_ns,
             from_iface,

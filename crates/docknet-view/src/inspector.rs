@@ -2,7 +2,7 @@
 //! changed since the previous hop marked, and the conntrack entry its connection has.
 
 use docknet_sim::time::SimTime;
-use docknet_sim::trace::{Dir, TraceEvent, TraceRecord};
+use docknet_sim::trace::{TraceEvent, TraceRecord};
 use docknet_sim::wire::{ArpOp, Frame, FramePayload, IcmpMessage, L4, UdpPayload};
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -78,14 +78,10 @@ pub fn inspect(
                     .is_none_or(|g| g.value != f.value);
             }
         }
-        let dir = match dir {
-            Dir::In => "In",
-            Dir::Out => "Out",
-        };
         hops.push(Hop {
             record: i,
             t: r.t_ns,
-            at: format!("{ns}:{iface} {dir}"),
+            at: format!("{ns}:{iface} {}", dir.name()),
             fields,
         });
     }

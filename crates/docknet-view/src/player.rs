@@ -341,13 +341,14 @@ pub(crate) mod tests {
             assert!(p.step_forward());
         }
         let clock = p.clock();
-        let ct_at_40 = p
-            .state()
-            .net
-            .namespaces
-            .iter()
-            .map(|n| n.conntrack.list(clock))
-            .collect::<Vec<_>>();
+        let conntrack_tables = |p: &mut Player| {
+            let net = &p.state().net;
+            net.namespaces
+                .iter()
+                .map(|n| n.conntrack.list(clock))
+                .collect::<Vec<_>>()
+        };
+        let ct_at_40 = conntrack_tables(&mut p);
         for _ in 0..25 {
             p.step_forward();
         }
@@ -356,14 +357,7 @@ pub(crate) mod tests {
         }
         assert_eq!(p.cursor(), 40);
         assert_eq!(p.clock(), clock);
-        let again = p
-            .state()
-            .net
-            .namespaces
-            .iter()
-            .map(|n| n.conntrack.list(clock))
-            .collect::<Vec<_>>();
-        assert_eq!(again, ct_at_40);
+        assert_eq!(conntrack_tables(&mut p), ct_at_40);
     }
 
     #[test]
