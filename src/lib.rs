@@ -15,6 +15,8 @@ pub mod session;
 pub mod shortcuts;
 pub mod topology;
 pub mod ui;
+#[cfg(target_arch = "wasm32")]
+pub mod web;
 
 use bevy::prelude::*;
 
@@ -76,6 +78,8 @@ pub fn app(scenario: &Scenario, capture: capture::CaptureOptions) -> App {
             primary_window: Some(Window {
                 title: "docknet — Docker networking, packet by packet".into(),
                 resolution: (1280, 720).into(),
+                // The web page's canvas; Bevy sizes it to its parent.
+                canvas: Some("#docknet-canvas".into()),
                 fit_canvas_to_parent: true,
                 ..default()
             }),

@@ -2,6 +2,9 @@
 //! [--frame-stats] [--stress N]`: opens `scenarios/default.ron` (bundled) unless told otherwise;
 //! `--stress N` opens a generated scenario with N namespaces and a few hundred packets in flight.
 
+// The browser build takes its scenario from the address, not from arguments.
+#![cfg_attr(target_arch = "wasm32", allow(dead_code, unused_imports))]
+
 use docknet_app::Scenario;
 use docknet_app::capture::CaptureOptions;
 
@@ -45,6 +48,16 @@ fn parse(args: &[String]) -> Result<(Scenario, CaptureOptions), String> {
     Ok((scenario, opts))
 }
 
+#[cfg(target_arch = "wasm32")]
+fn main() {
+    console_error_panic_hook::set_once();
+    let (scenario, problem) = docknet_app::web::initial_scenario();
+    let mut app = docknet_app::app(&scenario, CaptureOptions::default());
+    app.add_plugins(docknet_app::web::WebPlugin { problem });
+    app.run();
+}
+
+#[cfg(not(target_arch = "wasm32"))]
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
     match parse(&args) {

@@ -171,6 +171,19 @@ pub fn show(ui: &mut egui::Ui, c: &mut Ctx) {
                 }));
             }
         }
+        #[cfg(target_arch = "wasm32")]
+        if ui
+            .button("Share link")
+            .on_hover_text("a link that opens this scenario, edits included")
+            .clicked()
+        {
+            let link = format!(
+                "{}#{}",
+                crate::web::page_base(),
+                crate::web::share_fragment()
+            );
+            crate::web::copy_share_link(&link);
+        }
         ui.separator();
         for (on, name) in c.ui.panels.iter_mut().zip(super::PANEL_NAMES) {
             ui.toggle_value(on, name);

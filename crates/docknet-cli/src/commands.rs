@@ -115,6 +115,15 @@ pub fn show(path: &Path, ns: &str, view: &str, at_time: Option<&str>) -> Result<
 pub fn check(paths: &[std::path::PathBuf]) -> Result<(), String> {
     let mut failed = Vec::new();
     for p in paths {
+        // Exercise files are checked as exercises (every query computes, fixes make sense).
+        let is_exercise =
+            std::fs::read_to_string(p).is_ok_and(|t| docknet_view::exercise::is_exercise(&t));
+        if is_exercise {
+            if let Err(e) = crate::exercise::check(std::slice::from_ref(p)) {
+                failed.push(e);
+            }
+            continue;
+        }
         match open(p) {
             Ok(_) => println!("{}: ok", p.display()),
             Err(e) => failed.push(e),

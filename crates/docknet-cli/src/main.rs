@@ -2,6 +2,7 @@
 
 mod commands;
 mod conform;
+mod exercise;
 
 use clap::{Parser, Subcommand, ValueEnum};
 use std::path::PathBuf;
@@ -77,6 +78,38 @@ enum Command {
     /// Run the scenario's lab on this machine's kernel (root) and compare its captures and
     /// conntrack table with the simulator's; prints a side-by-side diff on mismatch.
     Conform { scenario: PathBuf },
+    /// Verify learners' result files against fresh simulations of their variants and print a
+    /// table (and a CSV for a gradebook with --csv).
+    Grade {
+        exercise: PathBuf,
+        #[arg(long, required = true, num_args = 1..)]
+        answers: Vec<PathBuf>,
+        #[arg(long, value_name = "FILE.csv")]
+        csv: Option<PathBuf>,
+    },
+    /// Write, check or answer exercises.
+    #[command(subcommand)]
+    Exercise(ExerciseCommand),
+}
+
+#[derive(Subcommand)]
+enum ExerciseCommand {
+    /// Print a new exercise built around a Docker-level scenario, with example tasks.
+    New { scenario: PathBuf },
+    /// Validate exercises: every query computes, every fix goal fails before and its
+    /// reference solution achieves it.
+    Check {
+        #[arg(required = true)]
+        exercises: Vec<PathBuf>,
+    },
+    /// Print the answers a learner's variant expects (by --learner name or --seed).
+    Key {
+        exercise: PathBuf,
+        #[arg(long)]
+        learner: Option<String>,
+        #[arg(long)]
+        seed: Option<u64>,
+    },
 }
 
 fn main() -> ExitCode {
@@ -102,6 +135,18 @@ fn main() -> ExitCode {
         } => commands::pcap(&scenario, &at, &output),
         Command::Lab { scenario, prefix } => commands::lab(&scenario, prefix),
         Command::Conform { scenario } => commands::conform(&scenario),
+        Command::Grade {
+            exercise,
+            answers,
+            csv,
+        } => exercise::grade(&exercise, &answers, csv.as_deref()),
+        Command::Exercise(ExerciseCommand::New { scenario }) => exercise::new(&scenario),
+        Command::Exercise(ExerciseCommand::Check { exercises }) => exercise::check(&exercises),
+        Command::Exercise(ExerciseCommand::Key {
+            exercise,
+            learner,
+            seed,
+        }) => exercise::key(&exercise, learner.as_deref(), seed),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -175,3 +175,97 @@ fn pcap_opens_in_tcpdump() {
     }
     std::fs::remove_dir_all(&dir).ok();
 }
+
+/// `docknet grade`: honest files are scored from a fresh simulation, a tampered one is
+/// rejected (and the exit status says so), the CSV has one row per file.
+#[test]
+fn grade_verifies_result_files_and_writes_csv() {
+    use docknet_view::exercise::Exercise;
+    use docknet_view::exercise::grade::{Answer, Expected, Key, ResultFile};
+    use std::collections::BTreeMap;
+
+    let path = scenario("exercises/masquerade-out.ron");
+    let text = std::fs::read_to_string(&path).unwrap();
+    let ex = Exercise::parse("masquerade-out.ron", &text).unwrap();
+    let dir = std::env::temp_dir().join(format!("docknet-grade-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let write = |name: &str, seed: u64, right: bool| {
+        let key = Key::compute(&ex, seed).unwrap();
+        let answers: BTreeMap<String, Answer> = key
+            .tasks
+            .iter()
+            .map(|t| {
+                let Expected::Text(s) = &t.expected else {
+                    unreachable!()
+                };
+                let a = if right {
+                    s.clone()
+                } else {
+                    "172.17.0.2".into()
+                };
+                (t.id.clone(), Answer::Text(a))
+            })
+            .collect();
+        let r = ResultFile::new(&ex, &text, &key, name, answers, BTreeMap::new());
+        let file = dir.join(format!("{name}.json"));
+        std::fs::write(&file, r.to_json()).unwrap();
+        (file, r)
+    };
+    let (ada, ada_r) = write("ada", 11, true);
+    let (bob, _) = write("bob", 12, false);
+    let csv = dir.join("grades.csv");
+    let out = stdout(&[
+        "grade",
+        path.to_str().unwrap(),
+        "--answers",
+        ada.to_str().unwrap(),
+        bob.to_str().unwrap(),
+        "--csv",
+        csv.to_str().unwrap(),
+    ]);
+    let lines: Vec<&str> = out.lines().collect();
+    assert!(
+        lines[0].starts_with("learner") && lines[0].contains("server-sees"),
+        "{out}"
+    );
+    assert!(
+        lines[1].starts_with("ada")
+            && lines[1].contains(&format!("{}/{}", ada_r.max, ada_r.max))
+            && lines[1].ends_with("ok"),
+        "{out}"
+    );
+    assert!(
+        lines[2].starts_with("bob") && lines[2].contains(&format!("0/{}", ada_r.max)),
+        "{out}"
+    );
+    let csv_text = std::fs::read_to_string(&csv).unwrap();
+    assert_eq!(csv_text.lines().count(), 3, "{csv_text}");
+
+    // Raise bob's total by hand: rejected, and the exit status says so.
+    let forged = std::fs::read_to_string(&bob)
+        .unwrap()
+        .replace("\"total\": 0", "\"total\": 5");
+    std::fs::write(&bob, forged).unwrap();
+    let out = docknet(&[
+        "grade",
+        path.to_str().unwrap(),
+        "--answers",
+        bob.to_str().unwrap(),
+    ]);
+    assert!(!out.status.success());
+    let text_out = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text_out.contains("REJECTED: checksum mismatch"),
+        "{text_out}"
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// `docknet exercise new` writes an exercise that parses and checks.
+#[test]
+fn exercise_new_scaffolds_a_valid_exercise() {
+    let out = stdout(&["exercise", "new", scenario("default.ron").to_str().unwrap()]);
+    let ex = docknet_view::exercise::Exercise::parse("new.ron", &out).unwrap();
+    assert_eq!(ex.tasks.len(), 3);
+    assert!(docknet_view::exercise::grade::validate(&ex).is_empty());
+}

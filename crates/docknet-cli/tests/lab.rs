@@ -11,12 +11,12 @@ fn scenarios_dir() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../scenarios")
 }
 
-/// Every `.ron` file under `dir`, recursively, sorted.
+/// Every scenario `.ron` under `dir`, recursively (not the exercises), sorted.
 fn ron_files(dir: &Path) -> Vec<PathBuf> {
     let mut out = Vec::new();
     for entry in std::fs::read_dir(dir).expect("scenarios/ is readable") {
         let path = entry.expect("directory entry").path();
-        if path.is_dir() {
+        if path.is_dir() && !path.ends_with("exercises") {
             out.extend(ron_files(&path));
         } else if path.extension().is_some_and(|e| e == "ron") {
             out.push(path);

@@ -14,7 +14,7 @@ use std::collections::BTreeMap;
 #[derive(Clone, Debug, PartialEq)]
 pub enum Origin {
     /// `DockerScenario(...)`: compiled by the Docker compiler.
-    Docker(DockerScenario),
+    Docker(Box<DockerScenario>),
     /// A kernel-level `(namespaces: ..., links: ...)` scenario.
     Kernel(Scenario),
 }
@@ -49,7 +49,7 @@ impl Document {
     /// Parse a scenario file (Docker- or kernel-level). Validation happens in [`Document::build`].
     pub fn open(file: &str, text: &str) -> Result<Document, ScenarioError> {
         let source = if scenario::is_docker_level(text) {
-            Origin::Docker(scenario::parse_ron(file, text)?)
+            Origin::Docker(Box::new(scenario::parse_ron(file, text)?))
         } else {
             Origin::Kernel(scenario::parse(file, text)?)
         };

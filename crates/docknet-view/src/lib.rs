@@ -10,16 +10,20 @@
 //! - [`inspector`]: a packet's headers at every hop, with what changed.
 //! - [`events`]: the event list with its filters.
 //! - [`console`]: a namespace's shell (`ip`, `iptables`, `conntrack`, `ping`, `docker ...`).
+//! - [`exercise`]: classroom exercises whose answers the simulation computes, and grading.
+//! - [`share`]: scenarios packed into links; [`stress`]: a generated scenario for measuring.
 
 pub mod connections;
 pub mod console;
 pub mod document;
 pub mod events;
+pub mod exercise;
 pub mod inspector;
 pub mod layout;
 pub mod netfilter;
 pub mod player;
 pub mod scene;
+pub mod share;
 pub mod stress;
 
 pub use document::Document;

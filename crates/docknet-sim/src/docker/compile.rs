@@ -706,7 +706,7 @@ impl<'a> Compiler<'a> {
             ..Default::default()
         };
         let input = self.rules_input();
-        eng.iptables = rules::host_rules(&input);
+        eng.iptables = self.with_admin_rules(rules::host_rules(&input));
         eng.sysctls = rules::host_sysctls(&input).into_iter().collect();
         for n in &self.networks {
             eng.interfaces.push(IfaceSpec {
@@ -977,6 +977,37 @@ impl<'a> Compiler<'a> {
             namespaces: names,
             inventory: self.inventory(),
         }
+    }
+
+    /// The engine's rules with the scenario's own `iptables` commands applied on top.
+    fn with_admin_rules(&mut self, engine_rules: String) -> String {
+        if self.sc.iptables.is_empty() {
+            return engine_rules;
+        }
+        let mut ruleset = match crate::netfilter::Ruleset::parse(&engine_rules) {
+            Ok(r) => r,
+            Err(e) => {
+                self.problems.push(Problem::at(
+                    None,
+                    "iptables",
+                    format!("the engine's rules do not parse: {e}"),
+                    "report this as a bug",
+                ));
+                return engine_rules;
+            }
+        };
+        for line in &self.sc.iptables {
+            let cmd = line.trim().strip_prefix("sudo ").unwrap_or(line.trim());
+            if let Err(e) = ruleset.run_command(cmd) {
+                self.problems.push(Problem::at(
+                    Some("iptables"),
+                    line,
+                    format!("`{line}`: {e}"),
+                    "write it as you would type it on the host, e.g. iptables -I DOCKER-USER -s 10.12.91.0/24 -j DROP",
+                ));
+            }
+        }
+        ruleset.iptables_save()
     }
 
     fn inventory(&self) -> Inventory {

@@ -34,6 +34,10 @@ pub struct DockerScenario {
     /// `docker network connect`.
     #[serde(default)]
     pub commands: Vec<String>,
+    /// iptables commands run on the host (Desktop: in the VM) after the engine has installed
+    /// its rules, in order: `iptables -I DOCKER-USER -s 10.12.91.0/24 -j DROP`.
+    #[serde(default)]
+    pub iptables: Vec<String>,
     /// Traffic by name: `from` is a container, peer, `host` (Linux) or `mac`/`windows`
     /// (Desktop); `to` is `address:port` or `name:port` (resolved by the sender's DNS).
     #[serde(default)]
