@@ -11,6 +11,7 @@ pub mod camera;
 pub mod capture;
 pub mod packets;
 pub mod palette;
+pub mod results;
 pub mod session;
 pub mod shortcuts;
 pub mod topology;

@@ -7,6 +7,7 @@ use docknet_view::connections::Connections;
 use docknet_view::console::{self, Effect};
 use docknet_view::document::Built;
 use docknet_view::events::{EventIndex, Filter};
+use docknet_view::exercise::{self, grade::Answer, session::Attempt};
 use docknet_view::inspector::{self, Inspection};
 use docknet_view::layout::Layout;
 use docknet_view::netfilter::{self, NetfilterView};
@@ -32,12 +33,28 @@ pub struct Session {
     pub error: Option<String>,
     /// The console's transcript: (namespace, command, output).
     pub console: Vec<(String, String, String)>,
+    /// The exercise being worked on, when an exercise file is open.
+    pub attempt: Option<Attempt>,
+    /// A message for the learner (where the result file went), shown until dismissed.
+    pub notice: Option<String>,
 }
 
 impl Session {
     pub fn open(file: &str, text: &str) -> Result<Session, String> {
+        if exercise::is_exercise(text) {
+            return Session::open_exercise(file, text, DEFAULT_LEARNER);
+        }
         let (doc, built) = Document::load(file, text).map_err(|e| e.to_string())?;
         Ok(Session::from_parts(doc, built))
+    }
+
+    /// An exercise for a learner: their variant of its scenario, and the tasks.
+    pub fn open_exercise(file: &str, text: &str, learner: &str) -> Result<Session, String> {
+        let (attempt, doc) = Attempt::start(file, text, learner)?;
+        let built = doc.build().map_err(|e| e.to_string())?;
+        let mut s = Session::from_parts(doc, built);
+        s.attempt = Some(attempt);
+        Ok(s)
     }
 
     fn from_parts(doc: Document, built: Built) -> Session {
@@ -50,6 +67,8 @@ impl Session {
             conns_at: 0,
             error: None,
             console: Vec::new(),
+            attempt: None,
+            notice: None,
             built,
             doc,
         };
@@ -108,6 +127,9 @@ impl Session {
     }
 }
 
+/// The learner name an exercise starts with until one is typed.
+pub const DEFAULT_LEARNER: &str = "learner";
+
 /// What the UI, the keyboard and the camera ask for.
 #[derive(Message, Clone, Debug, PartialEq)]
 pub enum UiCommand {
@@ -141,6 +163,19 @@ pub enum UiCommand {
     Breakpoints(docknet_view::player::Breakpoints),
     /// Show a problem (or clear it with None).
     Problem(Option<String>),
+    /// Restart the open exercise for a learner (their own variant).
+    Learner(String),
+    /// Answer an exercise task (a fix task's answer is the commands run so far).
+    Answer {
+        id: String,
+        answer: Answer,
+    },
+    /// Reveal the next hint of a task.
+    Hint(String),
+    /// Write the result file to hand in.
+    Submit,
+    /// Clear the notice.
+    DismissNotice,
 }
 
 /// What the user picked: the console's namespace and the inspected packet.
@@ -253,10 +288,17 @@ fn apply_commands(
                         inventory: s.built.inventory.as_ref(),
                     },
                 );
-                s.console.push((ns, line, out));
                 if let Effect::Rebuilt { built, resume_at } = effect {
                     s.rebuilt(*built, resume_at);
+                    // Setup changes are a fix task's answer.
+                    let first = line.split_whitespace().next().unwrap_or("");
+                    if let Some(a) = s.attempt.as_mut()
+                        && matches!(first, "docker" | "sudo" | "iptables")
+                    {
+                        a.commands.push(line.trim().to_string());
+                    }
                 }
+                s.console.push((ns, line, out));
             }
             UiCommand::SetMode { container, mode } => {
                 match s.doc.set_network_mode(&container, &mode) {
@@ -275,6 +317,36 @@ fn apply_commands(
             UiCommand::SelectNs(ns) => selection.ns = Some(ns),
             UiCommand::Breakpoints(b) => s.player.breakpoints = b,
             UiCommand::Problem(p) => s.error = p,
+            UiCommand::Learner(name) => {
+                if let Some(a) = &s.attempt {
+                    match Session::open_exercise(&a.file.clone(), &a.text.clone(), &name) {
+                        Ok(next) => {
+                            s.replace_with(next);
+                            selection.ns = first_container(s);
+                        }
+                        Err(e) => s.error = Some(e),
+                    }
+                }
+            }
+            UiCommand::Answer { id, answer } => {
+                if let Some(a) = s.attempt.as_mut() {
+                    a.answer(&id, answer);
+                }
+            }
+            UiCommand::Hint(id) => {
+                if let Some(a) = s.attempt.as_mut() {
+                    a.take_hint(&id);
+                }
+            }
+            UiCommand::Submit => {
+                if let Some(a) = &s.attempt {
+                    s.notice = Some(crate::results::hand_in(
+                        &a.result_file_name(),
+                        &a.result().to_json(),
+                    ));
+                }
+            }
+            UiCommand::DismissNotice => s.notice = None,
         }
     }
 }

@@ -23,6 +23,13 @@ extern "C" {
     /// Defined by web/index.html: copies text to the clipboard (and shows it).
     #[wasm_bindgen(js_namespace = window, js_name = docknet_copy)]
     fn copy_to_clipboard(text: &str);
+    /// Defined by web/index.html: offers `text` as a file download.
+    #[wasm_bindgen(js_namespace = window, js_name = docknet_download)]
+    pub fn download(name: &str, text: &str);
+    /// Defined by web/index.html: opens the file picker (its result comes back through
+    /// `open_scenario`).
+    #[wasm_bindgen(js_namespace = window, js_name = docknet_pick_file)]
+    pub fn pick_file();
 }
 
 /// `{ "event": 12, "total": 304, "complete": true, "playing": false, "title": "...",

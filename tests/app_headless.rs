@@ -190,3 +190,75 @@ fn playing_with_a_nat_breakpoint_stops_there() {
         s.player.stopped_by
     );
 }
+
+#[test]
+fn an_exercise_is_answered_in_the_app_and_handed_in() {
+    use docknet_view::exercise::grade::{self, Answer, Expected};
+    let mut app = app("exercises/publish-fix");
+    send(&mut app, UiCommand::Learner("Ada".into()));
+    let (port, flags) = {
+        let s = app.world().resource::<Session>();
+        let a = s.attempt.as_ref().expect("an exercise is open");
+        assert_eq!(a.learner, "Ada");
+        let Expected::Text(flags) = &a.key.task("what-happens").unwrap().expected else {
+            unreachable!()
+        };
+        (a.key.variant.choices[0].1.clone(), flags.clone())
+    };
+    send(
+        &mut app,
+        UiCommand::Answer {
+            id: "what-happens".into(),
+            answer: Answer::Text(flags),
+        },
+    );
+    // The fix is made in the console, as a learner would.
+    send(
+        &mut app,
+        UiCommand::Console {
+            ns: "host".into(),
+            line: format!("docker run -d --name web2 -p {port}:80 nginx"),
+        },
+    );
+    let commands = app
+        .world()
+        .resource::<Session>()
+        .attempt
+        .as_ref()
+        .unwrap()
+        .commands
+        .clone();
+    assert_eq!(commands.len(), 1, "{commands:?}");
+    send(
+        &mut app,
+        UiCommand::Answer {
+            id: "publish".into(),
+            answer: Answer::Commands(commands),
+        },
+    );
+    let dir = std::env::temp_dir().join(format!("docknet-results-{}", std::process::id()));
+    // SAFETY: set before the app writes and read by this test's thread only.
+    unsafe { std::env::set_var("DOCKNET_RESULTS_DIR", &dir) };
+    send(&mut app, UiCommand::Submit);
+    let s = app.world().resource::<Session>();
+    let a = s.attempt.as_ref().unwrap();
+    assert_eq!(a.score(), (4, 4));
+    assert!(
+        s.notice
+            .as_deref()
+            .is_some_and(|n| n.contains("ada-publish-fix.json")),
+        "{:?}",
+        s.notice
+    );
+    let json = std::fs::read_to_string(dir.join("ada-publish-fix.json")).unwrap();
+    let r = grade::ResultFile::from_json(&json).unwrap();
+    let text = docknet_app::bundled::find("exercises/publish-fix")
+        .unwrap()
+        .text;
+    let ex = docknet_view::exercise::Exercise::parse("publish-fix.ron", text).unwrap();
+    assert_eq!(
+        grade::verify(&ex, text, &r).unwrap().values().sum::<u32>(),
+        4
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}

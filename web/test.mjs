@@ -48,6 +48,9 @@ page.on('console', (m) => {
   // winit leaves the JS event loop by throwing on purpose; that is not an error.
   if (m.type() === 'error' && !m.text().includes('Using exceptions for control flow')) errors.push(m.text());
 });
+page.on('response', (r) => {
+  if (r.status() >= 400) errors.push(`HTTP ${r.status()} for ${r.url()}`);
+});
 page.on('pageerror', (e) => {
   if (!String(e).includes('Using exceptions for control flow')) errors.push(String(e));
 });

@@ -4,6 +4,7 @@
 
 mod console;
 mod events;
+mod exercise;
 mod inspector;
 mod netfilter;
 mod picker;
@@ -30,6 +31,7 @@ pub struct UiState {
     pub help: bool,
     pub compare: Option<picker::Comparison>,
     pub mode_target: Option<String>,
+    pub drafts: exercise::Drafts,
 }
 
 impl Default for UiState {
@@ -42,6 +44,7 @@ impl Default for UiState {
             help: false,
             compare: None,
             mode_target: None,
+            drafts: exercise::Drafts::default(),
         }
     }
 }
@@ -152,6 +155,7 @@ fn draw(
             });
     }
     picker::windows(&ctx, &mut c);
+    exercise::window(&ctx, &mut c);
     let rest = root.available_rect_before_wrap();
     let commands = std::mem::take(&mut c.out);
     selection.filter = filter;

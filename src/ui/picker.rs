@@ -16,9 +16,17 @@ fn catalogue() -> &'static [(&'static str, String, String)] {
     CAT.get_or_init(|| {
         SCENARIOS
             .iter()
-            .map(|b| match Document::open(b.name, b.text) {
-                Ok(d) => (b.name, d.title().to_string(), d.description().to_string()),
-                Err(e) => (b.name, format!("{} (does not open)", b.name), e.to_string()),
+            .map(|b| {
+                if docknet_view::exercise::is_exercise(b.text) {
+                    return match docknet_view::exercise::Exercise::parse(b.name, b.text) {
+                        Ok(e) => (b.name, format!("Exercise: {}", e.title), e.intro),
+                        Err(e) => (b.name, format!("{} (does not open)", b.name), e.to_string()),
+                    };
+                }
+                match Document::open(b.name, b.text) {
+                    Ok(d) => (b.name, d.title().to_string(), d.description().to_string()),
+                    Err(e) => (b.name, format!("{} (does not open)", b.name), e.to_string()),
+                }
             })
             .collect()
     })
@@ -66,7 +74,8 @@ pub fn show(ui: &mut egui::Ui, c: &mut Ctx) {
             .selected_text(doc.title())
             .show_ui(ui, |ui| {
                 for (name, title, desc) in catalogue() {
-                    let r = ui.selectable_label(doc.file == *name, format!("{title}  ({name})"));
+                    let open = doc.file == *name || doc.file.starts_with(&format!("{name} ("));
+                    let r = ui.selectable_label(open, format!("{title}  ({name})"));
                     if r.on_hover_text(desc.as_str()).clicked()
                         && let Some(b) = crate::bundled::find(name)
                     {
@@ -77,6 +86,14 @@ pub fn show(ui: &mut egui::Ui, c: &mut Ctx) {
                     }
                 }
             });
+        #[cfg(target_arch = "wasm32")]
+        if ui
+            .button("Open file")
+            .on_hover_text("a scenario or exercise (.ron) from this computer")
+            .clicked()
+        {
+            crate::web::pick_file();
+        }
         #[cfg(not(target_arch = "wasm32"))]
         {
             ui.add(
@@ -219,6 +236,16 @@ pub fn windows(ctx: &egui::Context, c: &mut Ctx) {
                 ui.label(mono(err, egui::Color32::from_rgb(255, 140, 140)));
                 if ui.button("dismiss").clicked() {
                     c.out.push(UiCommand::Problem(None));
+                }
+            });
+    }
+    if let Some(n) = &c.session.notice {
+        egui::Window::new("Handed in")
+            .collapsible(false)
+            .show(ctx, |ui| {
+                ui.label(n);
+                if ui.button("ok").clicked() {
+                    c.out.push(UiCommand::DismissNotice);
                 }
             });
     }

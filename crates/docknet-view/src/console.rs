@@ -40,6 +40,7 @@ pub struct Context<'a> {
 pub const HELP: &str = "\
 state:    ip addr | ip route | ip neigh | bridge fdb | iptables-save
           iptables [-t TABLE] -L [CHAIN] -n -v | conntrack -L
+rules:    iptables -I DOCKER-USER ... (on the Docker host; the scenario is rebuilt)
 traffic:  ping [-c N] [-t TTL] HOST | curl [http://]HOST[:PORT][/path] | nc [-u] HOST PORT
 docker:   docker ps | docker network ls | docker network inspect NAME
           docker run ... | docker network create ... | docker network connect NET CONTAINER";
@@ -67,6 +68,7 @@ pub fn run(line: &str, ctx: Context<'_>) -> (String, Effect) {
         ["bridge", "fdb", rest @ ..] if rest.is_empty() || rest == ["show"] => view(View::Fdb),
         ["iptables-save", ..] => view(View::IptablesSave),
         ["conntrack", "-L"] => view(View::Conntrack),
+        ["iptables", args @ ..] if changes_rules(args) => iptables_edit(line, ctx),
         ["iptables", args @ ..] => (iptables_list(ctx.state, nsid, args), Effect::None),
         ["ping", args @ ..] => traffic(ctx, ping(args)),
         ["curl", args @ ..] => traffic(ctx, curl(args)),
@@ -76,6 +78,51 @@ pub fn run(line: &str, ctx: Context<'_>) -> (String, Effect) {
             format!("{cmd}: command not found (try `help`)"),
             Effect::None,
         ),
+    }
+}
+
+/// Whether an iptables command changes rules (rather than listing them).
+fn changes_rules(args: &[&str]) -> bool {
+    args.iter().any(|a| {
+        matches!(
+            *a,
+            "-A" | "--append"
+                | "-I"
+                | "--insert"
+                | "-D"
+                | "--delete"
+                | "-R"
+                | "--replace"
+                | "-N"
+                | "--new-chain"
+                | "-X"
+                | "-P"
+                | "--policy"
+                | "-F"
+                | "--flush"
+        )
+    })
+}
+
+/// A rule change on the Docker host: kept in the scenario, which is rebuilt.
+fn iptables_edit(line: &str, ctx: Context<'_>) -> (String, Effect) {
+    let engine = ctx.names.get("host").or_else(|| ctx.names.get("vm"));
+    if engine.is_none_or(|e| e != ctx.ns) {
+        let at = engine.map_or("the host".to_string(), |e| format!("`{e}`"));
+        return (
+            format!("iptables: change rules on the Docker host: open the console of {at}"),
+            Effect::None,
+        );
+    }
+    match ctx.doc.run_iptables(line) {
+        Ok(built) => (
+            String::new(),
+            Effect::Rebuilt {
+                built: Box::new(built),
+                resume_at: SimTime::ZERO,
+            },
+        ),
+        Err(e) => (format!("iptables: {e}"), Effect::None),
     }
 }
 

@@ -151,6 +151,20 @@ impl Document {
         })
     }
 
+    /// Run an `iptables` command on the engine's host (Docker-level files only), e.g.
+    /// `iptables -I DOCKER-USER -s 10.12.91.66 -j DROP`; kept only if it applies.
+    pub fn run_iptables(&mut self, line: &str) -> Result<Built, String> {
+        let Origin::Docker(_) = &self.source else {
+            return Err("this is a kernel-level scenario: edit its iptables text instead".into());
+        };
+        docknet_sim::netfilter::IptablesCommand::parse(line).map_err(|e| e.to_string())?;
+        self.try_edit(|doc| {
+            if let Origin::Docker(d) = &mut doc.source {
+                d.iptables.push(line.trim().to_string());
+            }
+        })
+    }
+
     /// Add a flow (from the console's `ping`, `curl`, `nc`), then rebuild.
     pub fn add_traffic(&mut self, t: TrafficSpec) -> Result<Built, String> {
         self.try_edit(|doc| match &mut doc.source {

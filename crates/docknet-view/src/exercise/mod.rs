@@ -14,6 +14,7 @@
 
 pub mod grade;
 pub mod query;
+pub mod session;
 
 use docknet_sim::docker::DockerScenario;
 use docknet_sim::scenario::{ScenarioError, Source};
