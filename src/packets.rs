@@ -9,13 +9,15 @@ use bevy::prelude::*;
 use bevy::sprite::Anchor;
 use bevy::text::{FontSize, Strikethrough, StrikethroughColor};
 use docknet_view::connections::PacketKind;
-use docknet_view::scene::{Marker, SpanStyle};
+use docknet_view::scene::{Marker, Place, SpanStyle};
 use std::collections::HashMap;
 
 /// A packet on screen.
 #[derive(Component, Debug)]
 pub struct PacketMarker {
     pub pkt: u64,
+    /// Which copy: a flooded frame is on several cables at once under one packet id.
+    pub copy: String,
     /// The label as plain text (`~struck~`), to tell when it must be rebuilt.
     pub label: String,
     pub fresh_nat: bool,
@@ -101,16 +103,21 @@ fn spawn_label(parent: &mut ChildSpawnerCommands, m: &Marker) {
 fn sync_markers(
     mut commands: Commands,
     view: Res<ViewState>,
-    mut markers: Query<(Entity, &mut PacketMarker, &mut Transform)>,
+    mut markers: Query<(Entity, &PacketMarker, &mut Transform)>,
 ) {
     if !view.is_changed() {
         return;
     }
-    let wanted: HashMap<u64, &Marker> = view.scene.markers.iter().map(|m| (m.pkt, m)).collect();
+    let wanted: HashMap<(u64, String), &Marker> = view
+        .scene
+        .markers
+        .iter()
+        .map(|m| ((m.pkt, copy_of(m)), m))
+        .collect();
     let labelled = |m: &Marker| m.current || view.scene.markers.len() < LABEL_ALL_BELOW;
     let mut existing = HashMap::new();
-    for (e, mut pm, mut tf) in &mut markers {
-        let Some(m) = wanted.get(&pm.pkt) else {
+    for (e, pm, mut tf) in &mut markers {
+        let Some(m) = wanted.get(&(pm.pkt, pm.copy.clone())) else {
             commands.entity(e).despawn();
             continue;
         };
@@ -121,11 +128,10 @@ fn sync_markers(
             commands.entity(e).despawn();
             continue;
         }
-        existing.insert(pm.pkt, ());
-        let _ = &mut pm;
+        existing.insert((pm.pkt, pm.copy.clone()), ());
     }
     for m in &view.scene.markers {
-        if existing.contains_key(&m.pkt) {
+        if existing.contains_key(&(m.pkt, copy_of(m))) {
             continue;
         }
         let (size, rot) = shape(m.kind);
@@ -135,6 +141,7 @@ fn sync_markers(
             .spawn((
                 PacketMarker {
                     pkt: m.pkt,
+                    copy: copy_of(m),
                     label: label.clone(),
                     fresh_nat: m.fresh_nat,
                 },
@@ -159,6 +166,14 @@ fn sync_markers(
                     spawn_label(p, m);
                 }
             });
+    }
+}
+
+/// Which copy of a packet a marker is: the cable it is on, or where in the stack.
+fn copy_of(m: &Marker) -> String {
+    match &m.place {
+        Place::Cable { from, to, .. } => format!("{}:{}>{}:{}", from.0, from.1, to.0, to.1),
+        other => format!("{other:?}"),
     }
 }
 

@@ -248,6 +248,7 @@ fn apply_commands(
     mut session: ResMut<Session>,
     mut selection: ResMut<Selection>,
 ) {
+    let generation = session.generation;
     for c in commands.read() {
         let s = &mut *session;
         match c.clone() {
@@ -349,6 +350,10 @@ fn apply_commands(
             UiCommand::DismissNotice => s.notice = None,
         }
     }
+    // A rebuilt run has other packets under the same ids: unpin.
+    if session.generation != generation {
+        selection.pinned_pkt = None;
+    }
 }
 
 fn advance(time: Res<Time>, mut session: ResMut<Session>) {
@@ -383,11 +388,21 @@ fn refresh_view(
         &s.conns,
         !s.player.playing,
     );
-    let later = s.player.trace()[s.player.cursor()..s.player.event_records().end].to_vec();
-    let shown_len = s.player.cursor();
-    let state_net = s.player.state().net.clone();
-    let shown = &s.player.trace()[..shown_len];
-    view.netfilter = netfilter::view(shown, &later, &state_net);
+    // The kernel state is only needed while a packet is inside a namespace's stack.
+    let in_stack = s.player.shown().last().is_some_and(|r| {
+        matches!(
+            r.event.kind(),
+            "hook" | "rule" | "nat" | "route" | "conntrack" | "log" | "drop"
+        )
+    });
+    view.netfilter = if in_stack {
+        let later = s.player.trace()[s.player.cursor()..s.player.event_records().end].to_vec();
+        let state_net = s.player.state().net.clone();
+        netfilter::view(s.player.shown(), &later, &state_net)
+    } else {
+        None
+    };
+    let shown = s.player.shown();
     let pkt = selection
         .pinned_pkt
         .or_else(|| shown.iter().rev().find_map(|r| r.pkt).map(|p| p.0));

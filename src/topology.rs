@@ -210,9 +210,11 @@ fn respawn_on_rebuild(
 
 fn highlight_active(
     view: Res<crate::session::ViewState>,
+    added: Query<(), Added<ActiveOutline>>,
     mut outlines: Query<(&ActiveOutline, &mut Visibility)>,
 ) {
-    if !view.is_changed() {
+    // After a rebuild the new outlines need their state even if the view did not move.
+    if !view.is_changed() && added.is_empty() {
         return;
     }
     let active = view.scene.active_ns.as_deref();

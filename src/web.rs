@@ -165,7 +165,12 @@ fn publish_status(session: Res<Session>, mut last_generation: Local<Option<u64>>
     STATUS.with(|s| *s.borrow_mut() = json.to_string());
     if *last_generation != Some(session.generation) {
         *last_generation = Some(session.generation);
-        let fragment = format!("s={}", docknet_view::share::encode(&session.doc.to_ron()));
+        // An exercise is shared as the exercise (each learner gets their own variant).
+        let text = session
+            .attempt
+            .as_ref()
+            .map_or_else(|| session.doc.to_ron(), |a| a.text.clone());
+        let fragment = format!("s={}", docknet_view::share::encode(&text));
         SHARE.with(|s| *s.borrow_mut() = fragment);
     }
 }

@@ -262,3 +262,26 @@ fn an_exercise_is_answered_in_the_app_and_handed_in() {
     );
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn a_flooded_frame_is_drawn_on_every_cable_it_crosses() {
+    let mut app = app("kernel/bridge-three");
+    let mut seen = false;
+    for _ in 0..200 {
+        send(&mut app, UiCommand::StepForward);
+        let ms = markers(&mut app);
+        let mut by_pkt: std::collections::BTreeMap<u64, Vec<Vec3>> = Default::default();
+        for (pkt, _, pos) in ms {
+            by_pkt.entry(pkt).or_default().push(pos);
+        }
+        if let Some(copies) = by_pkt.values().find(|v| v.len() > 1) {
+            assert!(
+                copies.windows(2).all(|w| w[0] != w[1]),
+                "copies at one place: {copies:?}"
+            );
+            seen = true;
+            break;
+        }
+    }
+    assert!(seen, "the ARP broadcast is flooded to two ports");
+}

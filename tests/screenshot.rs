@@ -204,8 +204,9 @@ fn main() {
                     shoot(name, &file)?;
                     let img = Image::load(&file)?;
                     check(name, &img)?;
-                    let lesson = !name.starts_with("conformance/") && !name.starts_with("exercises/");
-                if lesson && std::env::var_os("DOCKNET_UPDATE_SCREENSHOTS").is_some() {
+                    let lesson =
+                        !name.starts_with("conformance/") && !name.starts_with("exercises/");
+                    if lesson && std::env::var_os("DOCKNET_UPDATE_SCREENSHOTS").is_some() {
                         let docs = Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/screenshots");
                         std::fs::create_dir_all(&docs).map_err(|e| e.to_string())?;
                         std::fs::copy(&file, docs.join(file.file_name().unwrap()))

@@ -18,7 +18,7 @@ const types = { '.html': 'text/html', '.js': 'text/javascript', '.wasm': 'applic
 const server = http.createServer((req, res) => {
   const url = new URL(req.url, 'http://x');
   let file = path.join(dist, decodeURIComponent(url.pathname));
-  if (!file.startsWith(dist)) { res.writeHead(403).end(); return; }
+  if (file !== dist && !file.startsWith(dist + path.sep)) { res.writeHead(403).end(); return; }
   if (fs.existsSync(file) && fs.statSync(file).isDirectory()) file = path.join(file, 'index.html');
   fs.readFile(file, (err, data) => {
     if (err) { res.writeHead(404).end(); return; }
@@ -87,7 +87,6 @@ await page.waitForTimeout(1000);
 await page.screenshot({ path: path.join(out, '3-modes-bridge.png') });
 
 await page.goto(base + '#' + fragment, { waitUntil: 'load' });
-await page.reload({ waitUntil: 'load' });
 const shared = await waitFor('#s= link', (s) => s.file === 'shared link', 120000);
 if (shared.title !== first.title) await fail(`the share link opened "${shared.title}", not "${first.title}"`);
 await page.screenshot({ path: path.join(out, '4-shared-link.png') });

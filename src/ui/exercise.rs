@@ -11,6 +11,8 @@ use std::collections::BTreeMap;
 /// Answers being typed, per task (kept between frames).
 #[derive(Default)]
 pub struct Drafts {
+    /// The attempt these drafts belong to (file, learner): another one starts afresh.
+    pub owner: (String, String),
     pub learner: String,
     pub text: BTreeMap<String, String>,
     pub order: BTreeMap<String, Vec<String>>,
@@ -27,6 +29,14 @@ fn mark_line(ui: &mut egui::Ui, m: &Mark) {
 
 pub fn window(ctx: &egui::Context, c: &mut Ctx) {
     let Some(a) = &c.session.attempt else { return };
+    let owner = (a.file.clone(), a.learner.clone());
+    if c.ui.drafts.owner != owner {
+        c.ui.drafts = Drafts {
+            owner,
+            learner: a.learner.clone(),
+            ..Drafts::default()
+        };
+    }
     let (got, max) = a.score();
     egui::Window::new(format!("Exercise — {got}/{max} points"))
         .default_pos([ctx.viewport_rect().right() - 480.0, 200.0])
@@ -36,9 +46,6 @@ pub fn window(ctx: &egui::Context, c: &mut Ctx) {
             ui.label(&a.exercise.intro);
             ui.horizontal(|ui| {
                 ui.label("Your name:");
-                if c.ui.drafts.learner.is_empty() {
-                    c.ui.drafts.learner = a.learner.clone();
-                }
                 ui.add(egui::TextEdit::singleline(&mut c.ui.drafts.learner).desired_width(160.0));
                 if c.ui.drafts.learner.trim() != a.learner
                     && ui.button("start as this learner").clicked()

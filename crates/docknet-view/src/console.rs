@@ -163,6 +163,9 @@ fn iptables_list(state: &Sim, nsid: docknet_sim::ids::NsId, args: &[&str]) -> St
     }
 }
 
+/// The most pings one command sends (each rebuild replays the whole run).
+const MAX_PINGS: u32 = 100;
+
 /// A flow to add, or the usage error.
 type Flow = Result<(String, FlowKind), String>;
 
@@ -181,7 +184,8 @@ fn ping(args: &[&str]) -> Flow {
                 count = it
                     .next()
                     .and_then(|n| n.parse().ok())
-                    .ok_or("ping: -c needs a count")?
+                    .filter(|n| (1..=MAX_PINGS).contains(n))
+                    .ok_or(format!("ping: -c needs a count from 1 to {MAX_PINGS}"))?
             }
             "-t" => {
                 ttl = Some(
@@ -533,5 +537,40 @@ mod tests {
         );
         assert!(matches!(effect, Effect::None));
         assert!(out.contains("nope"), "{out}");
+    }
+
+    #[test]
+    fn iptables_changes_on_the_docker_host_rebuild_the_scenario() {
+        let (mut doc, built) = open("default.ron");
+        let state = built.sim.clone();
+        let (out, effect) = exec(
+            "iptables -I DOCKER-USER -s 10.12.91.1 -j DROP",
+            "web",
+            &mut doc,
+            &built,
+            &state,
+        );
+        assert!(
+            matches!(effect, Effect::None) && out.contains("open the console of `host`"),
+            "{out}"
+        );
+        let (out, effect) = exec(
+            "iptables -I DOCKER-USER -s 10.12.91.1 -j DROP",
+            "host",
+            &mut doc,
+            &built,
+            &state,
+        );
+        let Effect::Rebuilt { built: b, .. } = effect else {
+            panic!("{out}")
+        };
+        let mut sim = b.sim.clone();
+        sim.run_to_end();
+        assert!(
+            sim.trace().iter().any(|r| matches!(&r.event, docknet_sim::trace::TraceEvent::Rule { chain, verdict, .. } if chain == "DOCKER-USER" && verdict == "DROP")),
+            "the laptop's SYN is dropped in DOCKER-USER"
+        );
+        let (out, _) = exec("iptables -I NOSUCH -j DROP", "host", &mut doc, &b, &state);
+        assert!(out.starts_with("iptables: "), "{out}");
     }
 }

@@ -5,6 +5,9 @@ use docknet_sim::time::SimTime;
 use docknet_sim::trace::{TraceEvent, TraceRecord};
 use docknet_sim::wire::{ArpOp, Frame, FramePayload, IcmpMessage, L4, UdpPayload};
 
+/// How far back (in records) the inspector looks: a packet's life is far shorter.
+const WINDOW: usize = 20_000;
+
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Field {
     /// `Ethernet`, `IPv4`, `TCP`, `UDP`, `DNS`, `ICMP`, `ARP`.
@@ -52,7 +55,8 @@ pub fn inspect(
     same_connection: impl Fn(u64) -> bool,
 ) -> Inspection {
     let mut hops: Vec<Hop> = Vec::new();
-    for (i, r) in shown.iter().enumerate() {
+    let start = shown.len().saturating_sub(WINDOW);
+    for (i, r) in shown.iter().enumerate().skip(start) {
         let (
             Some(p),
             TraceEvent::Capture {
@@ -85,14 +89,18 @@ pub fn inspect(
             fields,
         });
     }
-    let conntrack = shown.iter().rev().find_map(|r| match (&r.event, r.pkt) {
-        (TraceEvent::Conntrack { ns, entry, .. }, Some(p))
-            if p.0 == pkt || same_connection(p.0) =>
-        {
-            Some(split_entry(ns, entry))
-        }
-        _ => None,
-    });
+    let conntrack = shown
+        .iter()
+        .rev()
+        .take(WINDOW)
+        .find_map(|r| match (&r.event, r.pkt) {
+            (TraceEvent::Conntrack { ns, entry, .. }, Some(p))
+                if p.0 == pkt || same_connection(p.0) =>
+            {
+                Some(split_entry(ns, entry))
+            }
+            _ => None,
+        });
     Inspection {
         pkt,
         hops,

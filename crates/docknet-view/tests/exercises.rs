@@ -4,7 +4,7 @@
 //! diagnostics.
 
 use docknet_view::exercise::grade::{self, Answer, Expected, Key, ResultFile};
-use docknet_view::exercise::{Exercise, Task};
+use docknet_view::exercise::{Exercise, Task, seed_for};
 use std::collections::BTreeMap;
 
 fn exercises() -> Vec<(String, String, Exercise)> {
@@ -86,7 +86,7 @@ fn at_least_ten_exercises_validate() {
 #[test]
 fn correct_answers_score_full_marks_and_verify_wrong_ones_do_not() {
     for (name, text, ex) in exercises() {
-        let key = Key::compute(&ex, 7).unwrap();
+        let key = Key::compute(&ex, seed_for("Ada")).unwrap();
         let good = ResultFile::new(&ex, &text, &key, "Ada", correct(&ex, &key), BTreeMap::new());
         assert_eq!(good.total, good.max, "{name}: {:?}", good.scores);
         assert_eq!(
@@ -95,7 +95,8 @@ fn correct_answers_score_full_marks_and_verify_wrong_ones_do_not() {
             "{name}"
         );
 
-        let bad = ResultFile::new(&ex, &text, &key, "Bob", wrong(&key), BTreeMap::new());
+        let bob = Key::compute(&ex, seed_for("Bob")).unwrap();
+        let bad = ResultFile::new(&ex, &text, &bob, "Bob", wrong(&bob), BTreeMap::new());
         assert!(bad.total < bad.max / 2, "{name}: {:?}", bad.scores);
         assert!(
             grade::verify(&ex, &text, &bad).is_ok(),
@@ -106,7 +107,7 @@ fn correct_answers_score_full_marks_and_verify_wrong_ones_do_not() {
         let first = &ex.tasks[0];
         if first.hint_cost() > 0 {
             let hints = BTreeMap::from([(first.id().to_string(), 1)]);
-            let hinted = ResultFile::new(&ex, &text, &key, "Cy", correct(&ex, &key), hints);
+            let hinted = ResultFile::new(&ex, &text, &key, "Ada", correct(&ex, &key), hints);
             assert_eq!(hinted.total, good.total - first.hint_cost(), "{name}");
         }
     }
@@ -115,7 +116,7 @@ fn correct_answers_score_full_marks_and_verify_wrong_ones_do_not() {
 #[test]
 fn tampering_is_caught() {
     let (text, ex) = exercise("dnat-published-port.ron");
-    let key = Key::compute(&ex, 3).unwrap();
+    let key = Key::compute(&ex, seed_for("Eve")).unwrap();
     let bad = ResultFile::new(&ex, &text, &key, "Eve", wrong(&key), BTreeMap::new());
     // A raised total.
     let mut edited = bad.clone();
@@ -136,6 +137,22 @@ fn tampering_is_caught() {
     );
     let err = grade::verify(&ex, &text, &forged).unwrap_err();
     assert!(err.contains("do not follow from the answers"), "{err}");
+    // A classmate's file with the name changed: the seed is not the new name's variant.
+    let ada = Key::compute(&ex, seed_for("Ada")).unwrap();
+    let mut copied = ResultFile::new(&ex, &text, &ada, "Ada", correct(&ex, &ada), BTreeMap::new());
+    copied.learner = "Eve".into();
+    copied.checksum.clear();
+    let body = serde_json::to_string(&copied).unwrap();
+    copied.checksum = docknet_view::exercise::digest(
+        format!("docknet-result\n{}\n{body}", copied.exercise_digest).as_bytes(),
+    );
+    assert!(
+        grade::verify(&ex, &text, &copied)
+            .unwrap_err()
+            .contains("made for someone else")
+    );
+    // The same text with Windows line endings is the same exercise.
+    assert!(grade::verify(&ex, &text.replace('\n', "\r\n"), &bad).is_ok());
     // Another version of the exercise.
     assert!(
         grade::verify(&ex, &format!("{text}\n"), &bad)

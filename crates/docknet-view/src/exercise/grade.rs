@@ -4,7 +4,7 @@
 //! simulation with that learner's seed.
 
 use super::query::{Goal, Run};
-use super::{Exercise, Task, Variant, Wrong, digest};
+use super::{Exercise, Task, Variant, Wrong, digest, seed_for, text_digest};
 use docknet_sim::docker::{DockerScenario, cli};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -78,7 +78,7 @@ fn shuffle<T>(v: &mut [T], seed: u64) {
 impl Key {
     /// Compute every task's answer for the learner's seed.
     pub fn compute(ex: &Exercise, seed: u64) -> Result<Key, String> {
-        let variant = ex.variant(seed);
+        let variant = ex.variant(seed)?;
         let run = Run::new(&variant.exercise.scenario)?;
         let mut tasks = Vec::new();
         for (n, t) in variant.exercise.tasks.iter().enumerate() {
@@ -197,7 +197,7 @@ impl Key {
                 "That kind of answer does not fit this task.".to_string(),
             ),
         };
-        let points = earned.saturating_sub(hints_used * k.hint_cost);
+        let points = earned.saturating_sub(hints_used.saturating_mul(k.hint_cost));
         Mark {
             points,
             max: k.points,
@@ -268,7 +268,7 @@ impl ResultFile {
         }
         let mut r = ResultFile {
             exercise: ex.title.clone(),
-            exercise_digest: digest(exercise_text.as_bytes()),
+            exercise_digest: text_digest(exercise_text),
             learner: learner.trim().to_string(),
             seed: key.variant.seed,
             total: scores.values().sum(),
@@ -308,7 +308,13 @@ pub fn verify(
     if r.checksum != r.compute_checksum() {
         return Err("checksum mismatch: the file was edited after it was written".into());
     }
-    if r.exercise_digest != digest(exercise_text.as_bytes()) {
+    if r.seed != seed_for(&r.learner) {
+        return Err(format!(
+            "seed {} is not the variant of learner `{}`: the file was made for someone else",
+            r.seed, r.learner
+        ));
+    }
+    if r.exercise_digest != text_digest(exercise_text) {
         return Err(format!(
             "written for another version of the exercise (digest {})",
             r.exercise_digest
@@ -340,7 +346,10 @@ pub fn validate(ex: &Exercise) -> Vec<String> {
     if let Err(e) = Key::compute(ex, 0) {
         problems.push(e);
     }
-    let variant = ex.variant(0);
+    let variant = match ex.variant(0) {
+        Ok(v) => v,
+        Err(e) => return vec![e],
+    };
     for t in &variant.exercise.tasks {
         if let Task::Fix(f) = t {
             match f.goal.holds(&variant.exercise.scenario) {

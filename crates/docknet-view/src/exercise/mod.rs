@@ -124,6 +124,15 @@ impl Task {
         }
     }
 
+    fn set_id(&mut self, id: &str) {
+        let slot = match self {
+            Task::Predict(t) => &mut t.id,
+            Task::Fix(t) => &mut t.id,
+            Task::Explain(t) => &mut t.id,
+        };
+        *slot = id.to_string();
+    }
+
     pub fn points(&self) -> u32 {
         match self {
             Task::Predict(t) => t.points,
@@ -164,6 +173,15 @@ pub fn is_exercise(text: &str) -> bool {
         .map(str::trim)
         .find(|l| !l.is_empty() && !l.starts_with("//"))
         .is_some_and(|l| l.starts_with("Exercise"))
+}
+
+/// The digest of an exercise file's text, the same whatever its line endings or BOM.
+pub fn text_digest(text: &str) -> String {
+    digest(
+        text.trim_start_matches('\u{feff}')
+            .replace("\r\n", "\n")
+            .as_bytes(),
+    )
 }
 
 /// A short stable digest (FNV-1a, 64 bits) as 16 hex digits: the exercise's identity in
@@ -235,8 +253,9 @@ impl Exercise {
         }
     }
 
-    /// The variant for a seed: tokens replaced (deterministically) and the scenario reseeded.
-    pub fn variant(&self, seed: u64) -> Variant {
+    /// The variant for a seed: tokens replaced (deterministically) everywhere but in task
+    /// ids, and the scenario reseeded.
+    pub fn variant(&self, seed: u64) -> Result<Variant, String> {
         let mut text = ron::ser::to_string(self).expect("an exercise serialises");
         let mut choices = Vec::new();
         for (i, v) in self.vary.iter().enumerate() {
@@ -246,14 +265,19 @@ impl Exercise {
             choices.push((v.token.clone(), to.clone()));
             text = replace_token(&text, &v.token, &to);
         }
-        let mut exercise: Exercise = ron::from_str(&text).unwrap_or_else(|_| self.clone());
+        let mut exercise: Exercise = ron::from_str(&text).map_err(|e| {
+            format!("the variant for seed {seed} ({choices:?}) does not parse: {e}; check the vary choices")
+        })?;
+        for (t, original) in exercise.tasks.iter_mut().zip(&self.tasks) {
+            t.set_id(original.id());
+        }
         exercise.vary.clear();
         exercise.scenario.seed = self.scenario.seed ^ seed;
-        Variant {
+        Ok(Variant {
             seed,
             exercise,
             choices,
-        }
+        })
     }
 }
 
