@@ -9,6 +9,7 @@ target_dir="${CARGO_TARGET_DIR:-$PWD/target}"
 out=web/dist
 
 bindgen_version=$(awk '/^name = "wasm-bindgen"$/ { getline; gsub(/[^0-9.]/, ""); print; exit }' Cargo.lock)
+export PATH="$PATH:${CARGO_HOME:-$HOME/.cargo}/bin"
 if [ "$(wasm-bindgen --version 2>/dev/null | awk '{print $2}')" != "$bindgen_version" ]; then
   echo "==> installing wasm-bindgen-cli $bindgen_version (matches Cargo.lock)"
   # Not --locked: one of its locked dependencies is not in the registry.
