@@ -5,6 +5,7 @@
 mod console;
 mod events;
 mod exercise;
+mod fonts;
 mod inspector;
 mod netfilter;
 mod picker;
@@ -101,8 +102,15 @@ fn draw(
     mut out: MessageWriter<UiCommand>,
     mut camera: Single<&mut Camera, With<crate::camera::WorldCamera>>,
     window: Single<&Window, With<PrimaryWindow>>,
+    mut fonts_installed: Local<bool>,
 ) -> Result {
     let ctx = contexts.ctx_mut()?.clone();
+    if !*fonts_installed {
+        // egui has no fonts until ours arrive (at the next pass): draw nothing this one.
+        fonts::install(&ctx);
+        *fonts_installed = true;
+        return Ok(());
+    }
     let mut root = egui::Ui::new(
         ctx.clone(),
         "docknet-root".into(),
