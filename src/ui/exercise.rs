@@ -130,6 +130,9 @@ fn task(ui: &mut egui::Ui, c: &mut Ctx, t: &Task, id: &str) {
         }
         Task::Fix(f) => {
             ui.label(format!("Goal: {}", f.goal.describe()));
+            for k in &f.keep {
+                ui.label(format!("and still: {}", k.describe()));
+            }
             ui.label("Change the setup in the console (docker ..., iptables ... on the host), then check.");
             if a.commands.is_empty() {
                 ui.label(egui::RichText::new("No commands run yet.").small());

@@ -195,6 +195,30 @@ fn the_seed_picks_the_variant_and_the_answers_follow() {
 }
 
 #[test]
+fn blocking_everyone_is_not_a_fix_when_others_must_keep_access() {
+    let (_, ex) = exercise("docker-user-firewall.ron");
+    let key = Key::compute(&ex, 5).unwrap();
+    let all = key.mark(
+        "block-intruder",
+        &Answer::Commands(vec!["iptables -I DOCKER-USER -j DROP".into()]),
+        0,
+    );
+    assert!(
+        !all.correct && all.feedback.contains("still laptop must reach"),
+        "{}",
+        all.feedback
+    );
+    let one = key.mark(
+        "block-intruder",
+        &Answer::Commands(vec![
+            "iptables -I DOCKER-USER -s 10.12.91.66 -j DROP".into(),
+        ]),
+        0,
+    );
+    assert!(one.correct, "{}", one.feedback);
+}
+
+#[test]
 fn a_wrong_answer_gets_the_feedback_written_for_it() {
     let (_, ex) = exercise("masquerade-out.ron");
     let key = Key::compute(&ex, 1).unwrap();

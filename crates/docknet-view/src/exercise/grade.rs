@@ -174,11 +174,21 @@ impl Key {
                 }
             }
             (Expected::Goal(goal), Answer::Commands(cmds)) => {
-                match apply_commands(&self.variant.exercise.scenario, cmds)
-                    .and_then(|sc| goal.holds(&sc))
-                {
-                    Ok(true) => (k.points, true, format!("Fixed: {}.", goal.describe())),
-                    Ok(false) => (0, false, format!("Not yet: {}.", goal.describe())),
+                let fix = self.variant.exercise.tasks.iter().find_map(|t| match t {
+                    Task::Fix(f) if f.id == id => Some(f),
+                    _ => None,
+                });
+                let outcome = apply_commands(&self.variant.exercise.scenario, cmds).and_then(
+                    |sc| match fix {
+                        Some(f) => f.check(&sc),
+                        None => goal
+                            .holds(&sc)
+                            .map(|ok| if ok { Ok(()) } else { Err(goal.describe()) }),
+                    },
+                );
+                match outcome {
+                    Ok(Ok(())) => (k.points, true, format!("Fixed: {}.", goal.describe())),
+                    Ok(Err(missing)) => (0, false, format!("Not yet: {missing}.")),
                     Err(e) => (0, false, e),
                 }
             }
@@ -363,13 +373,12 @@ pub fn validate(ex: &Exercise) -> Vec<String> {
             }
             if !f.solution.is_empty() {
                 match apply_commands(&variant.exercise.scenario, &f.solution)
-                    .and_then(|sc| f.goal.holds(&sc))
+                    .and_then(|sc| f.check(&sc))
                 {
-                    Ok(true) => {}
-                    Ok(false) => problems.push(format!(
-                        "task `{}`: the reference solution does not achieve the goal ({})",
-                        f.id,
-                        f.goal.describe()
+                    Ok(Ok(())) => {}
+                    Ok(Err(missing)) => problems.push(format!(
+                        "task `{}`: the reference solution does not achieve the goal ({missing})",
+                        f.id
                     )),
                     Err(e) => problems.push(format!(
                         "task `{}`: the reference solution fails: {e}",

@@ -78,6 +78,10 @@ pub struct Fix {
     /// What to achieve, in words.
     pub task: String,
     pub goal: query::Goal,
+    /// What must still hold after the fix (e.g. the laptop still reaches the site while the
+    /// intruder is blocked), so "block everything" is not a fix.
+    #[serde(default)]
+    pub keep: Vec<query::Goal>,
     /// A reference fix (the teacher's; checked against the goal, never shown to learners).
     #[serde(default)]
     pub solution: Vec<String>,
@@ -113,6 +117,22 @@ pub struct Feedback {
 pub enum Wrong {
     Query(query::Query),
     Text(String),
+}
+
+impl Fix {
+    /// Whether the goal and everything to keep hold for a scenario; the first that does not,
+    /// described, otherwise.
+    pub fn check(&self, sc: &DockerScenario) -> Result<Result<(), String>, String> {
+        for (g, main) in
+            std::iter::once((&self.goal, true)).chain(self.keep.iter().map(|g| (g, false)))
+        {
+            if !g.holds(sc)? {
+                let what = if main { "" } else { "still " };
+                return Ok(Err(format!("{what}{}", g.describe())));
+            }
+        }
+        Ok(Ok(()))
+    }
 }
 
 impl Task {
