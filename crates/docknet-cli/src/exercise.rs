@@ -67,7 +67,7 @@ pub fn grade(
         };
         rows.push(row);
     }
-    print!("{}", table(&rows));
+    print!("{}", docknet_view::columns::aligned(&rows, "  "));
     if let Some(path) = csv {
         let body: String = rows
             .iter()
@@ -91,29 +91,6 @@ fn csv_cell(c: &str) -> String {
     } else {
         c.to_string()
     }
-}
-
-fn table(rows: &[Vec<String>]) -> String {
-    let cols = rows.iter().map(Vec::len).max().unwrap_or(0);
-    let widths: Vec<usize> = (0..cols)
-        .map(|c| {
-            rows.iter()
-                .map(|r| r.get(c).map_or(0, |s| s.chars().count()))
-                .max()
-                .unwrap_or(0)
-        })
-        .collect();
-    let mut out = String::new();
-    for r in rows {
-        let line: Vec<String> = r
-            .iter()
-            .enumerate()
-            .map(|(c, s)| format!("{s:<w$}", w = widths[c]))
-            .collect();
-        out.push_str(line.join("  ").trim_end());
-        out.push('\n');
-    }
-    out
 }
 
 /// A new exercise around a Docker-level scenario: a predict task on its first flow's SYN-ACK,

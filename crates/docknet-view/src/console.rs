@@ -335,32 +335,6 @@ fn docker(line: &str, args: &[&str], ctx: Context<'_>) -> (String, Effect) {
     }
 }
 
-fn table(rows: &[Vec<String>]) -> String {
-    let cols = rows.iter().map(Vec::len).max().unwrap_or(0);
-    let widths: Vec<usize> = (0..cols)
-        .map(|c| {
-            rows.iter()
-                .map(|r| r.get(c).map_or(0, |s| s.chars().count()))
-                .max()
-                .unwrap_or(0)
-        })
-        .collect();
-    let mut out = String::new();
-    for r in rows {
-        let mut line = String::new();
-        for (c, cell) in r.iter().enumerate() {
-            if c + 1 < r.len() {
-                let _ = write!(line, "{cell:<w$}   ", w = widths[c]);
-            } else {
-                line.push_str(cell);
-            }
-        }
-        out.push_str(line.trim_end());
-        out.push('\n');
-    }
-    out
-}
-
 fn docker_ps(inv: &Inventory) -> String {
     let mut rows = vec![
         ["CONTAINER ID", "IMAGE", "STATUS", "PORTS", "NAMES"]
@@ -376,7 +350,7 @@ fn docker_ps(inv: &Inventory) -> String {
             c.name.clone(),
         ]);
     }
-    table(&rows)
+    crate::columns::aligned(&rows, "   ")
 }
 
 fn network_ls(inv: &Inventory) -> String {
@@ -392,7 +366,7 @@ fn network_ls(inv: &Inventory) -> String {
     for (n, d) in names {
         rows.push(vec![n, d.into(), "local".into()]);
     }
-    table(&rows)
+    crate::columns::aligned(&rows, "   ")
 }
 
 fn network_inspect(inv: &Inventory, names: &[&str]) -> String {

@@ -87,12 +87,19 @@ impl Document {
         if !self.edited {
             return self.original.clone();
         }
-        let pretty = ron::ser::PrettyConfig::default().struct_names(true);
-        let body = match &self.source {
-            Origin::Docker(d) => ron::ser::to_string_pretty(d, pretty),
-            Origin::Kernel(k) => ron::ser::to_string_pretty(k, pretty),
-        };
-        body.unwrap_or_else(|e| format!("// could not serialise the scenario: {e}\n"))
+        origin_text(&self.source)
+    }
+
+    /// A document for a Docker-level scenario held as data (an exercise's variant), its text
+    /// written out so diagnostics and share links have one.
+    pub fn from_docker(file: &str, scenario: DockerScenario) -> Document {
+        let source = Origin::Docker(Box::new(scenario));
+        Document {
+            file: file.to_string(),
+            original: origin_text(&source),
+            source,
+            edited: false,
+        }
     }
 
     /// Compile (Docker-level) and build the simulation, or every problem located in the text.
@@ -268,6 +275,16 @@ impl Document {
                 .join("\n")),
         }
     }
+}
+
+/// A scenario as pretty RON with its type's name, as files write it.
+fn origin_text(source: &Origin) -> String {
+    let pretty = ron::ser::PrettyConfig::default().struct_names(true);
+    let body = match source {
+        Origin::Docker(d) => ron::ser::to_string_pretty(d, pretty),
+        Origin::Kernel(k) => ron::ser::to_string_pretty(k, pretty),
+    };
+    body.unwrap_or_else(|e| format!("// could not serialise the scenario: {e}\n"))
 }
 
 /// `line` with any `--network`/`--net` option replaced by `--network MODE`.

@@ -13,6 +13,7 @@
 //! - [`exercise`]: classroom exercises whose answers the simulation computes, and grading.
 //! - [`share`]: scenarios packed into links; [`stress`]: a generated scenario for measuring.
 
+pub mod columns;
 pub mod connections;
 pub mod console;
 pub mod document;

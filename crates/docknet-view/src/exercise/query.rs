@@ -88,9 +88,7 @@ pub struct Run {
 
 impl Run {
     pub fn new(sc: &DockerScenario) -> Result<Run, String> {
-        let text = ron::ser::to_string(sc).map_err(|e| e.to_string())?;
-        let doc = crate::Document::open("exercise", &format!("DockerScenario{text}"))
-            .map_err(|e| e.to_string())?;
+        let doc = crate::Document::from_docker("exercise", sc.clone());
         let mut built = doc.build().map_err(|e| e.to_string())?;
         built.sim.run_to_end();
         Ok(Run {

@@ -27,16 +27,10 @@ impl Attempt {
     pub fn start(file: &str, text: &str, learner: &str) -> Result<(Attempt, Document), String> {
         let exercise = Exercise::parse(file, text).map_err(|e| e.to_string())?;
         let key = Key::compute(&exercise, seed_for(learner))?;
-        let body = ron::ser::to_string_pretty(
-            &key.variant.exercise.scenario,
-            ron::ser::PrettyConfig::default(),
-        )
-        .map_err(|e| e.to_string())?;
-        let doc = Document::open(
+        let doc = Document::from_docker(
             &format!("{file} (your variant)"),
-            &format!("DockerScenario{body}"),
-        )
-        .map_err(|e| e.to_string())?;
+            key.variant.exercise.scenario.clone(),
+        );
         Ok((
             Attempt {
                 file: file.to_string(),
