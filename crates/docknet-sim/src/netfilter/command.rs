@@ -5,7 +5,7 @@ use super::error::{ErrorSite, NetfilterError, site};
 use super::lex::{Token, tokenize};
 use super::rule::{Hook, Rule, TableName};
 use super::ruleset::{Ruleset, check_parsed, missing_chain};
-use super::spec::{ParsedSpec, parse_spec};
+use super::spec::{ParsedSpec, chain_name_problem, parse_spec};
 use super::table::{Counters, Policy, RuleEntry, Table};
 
 /// `-D CHAIN n` or `-D CHAIN spec`.
@@ -214,12 +214,8 @@ impl IptablesCommand {
             "-N" | "--new-chain" => {
                 let c = need_chain()?;
                 no_more(args)?;
-                if c.text.starts_with('-') || c.text.chars().count() > 28 {
-                    return Err(NetfilterError::InvalidValue(site(
-                        c.col,
-                        &c.text,
-                        "chain names are up to 28 characters and do not start with `-`",
-                    )));
+                if let Some(problem) = chain_name_problem(&c.text) {
+                    return Err(NetfilterError::InvalidValue(site(c.col, &c.text, problem)));
                 }
                 IptablesCommand::NewChain {
                     table,

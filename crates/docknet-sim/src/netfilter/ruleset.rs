@@ -4,7 +4,7 @@
 use super::error::{NetfilterError, did_you_mean, site};
 use super::lex::{Token, tokenize};
 use super::rule::{Hook, Rule, TableName};
-use super::spec::{ParsedSpec, parse_spec};
+use super::spec::{ParsedSpec, chain_name_problem, parse_spec};
 use super::table::{CheckError, Counters, Policy, RuleEntry, RulePart, Table, check_rule};
 use std::fmt::Write as _;
 
@@ -239,11 +239,11 @@ fn declare_chain(table: &mut Table, toks: &[Token]) -> Result<(), NetfilterError
     if name.is_empty() {
         return Err(syntax(first, "missing chain name after `:`"));
     }
-    if name.chars().count() > 28 {
+    if let Some(problem) = chain_name_problem(name) {
         return Err(NetfilterError::InvalidValue(site(
             first.col,
             &first.text,
-            "chain names are at most 28 characters",
+            problem,
         )));
     }
     let pol = toks.get(1).ok_or_else(|| {

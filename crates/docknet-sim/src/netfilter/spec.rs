@@ -192,6 +192,23 @@ fn new_target(name: &str, goto: bool) -> Target {
     }
 }
 
+/// Why iptables would refuse `name` as a chain or target name, if it would:
+/// at most 28 characters, not starting with `-` or `!`, no whitespace
+/// (checked against iptables 1.8.9: "Invalid chain name `a b'").
+pub(crate) fn chain_name_problem(name: &str) -> Option<&'static str> {
+    if name.is_empty() {
+        Some("a chain name cannot be empty")
+    } else if name.starts_with('-') || name.starts_with('!') {
+        Some("chain names do not start with `-` or `!`")
+    } else if name.chars().count() > 28 {
+        Some("chain names are at most 28 characters")
+    } else if name.chars().any(char::is_whitespace) {
+        Some("chain names cannot contain spaces")
+    } else {
+        None
+    }
+}
+
 /// Names that are targets, not chains.
 pub(crate) const TARGET_NAMES: [&str; 9] = [
     "ACCEPT",
@@ -382,6 +399,9 @@ impl<'t> Parser<'t> {
                         v,
                         format!("`{}` needs a target or chain name", tok.text),
                     ));
+                }
+                if let Some(problem) = chain_name_problem(&v.text) {
+                    return Err(invalid(v, format!("invalid target name: {problem}")));
                 }
                 if goto && TARGET_NAMES.contains(&v.text.as_str()) {
                     return Err(not_allowed(

@@ -360,6 +360,17 @@ fn errors_carry_position_and_help() {
     assert!(matches!(e, NetfilterError::InvalidValue(_)));
     let e = err("*filter\n-A INPUT -j DROP -j ACCEPT\nCOMMIT\n");
     assert!(matches!(e, NetfilterError::Syntax(_)));
+
+    // iptables 1.8.9 refuses these: "Invalid target name `a b'", "Invalid chain name `a b'".
+    let e = err("*filter\n-A INPUT -j \"a b\"\nCOMMIT\n");
+    assert!(matches!(e, NetfilterError::InvalidValue(_)), "{e}");
+    assert!(e.message().contains("spaces"), "{e}");
+    let e = "-j \"a b\"".parse::<Rule>().unwrap_err();
+    assert!(matches!(e, NetfilterError::InvalidValue(_)), "{e}");
+    let e = IptablesCommand::parse("iptables -N \"a b\"").unwrap_err();
+    assert!(e.message().contains("spaces"), "{e}");
+    let e = err("*filter\n:!x - [0:0]\nCOMMIT\n");
+    assert!(matches!(e, NetfilterError::InvalidValue(_)), "{e}");
 }
 
 #[test]
