@@ -212,14 +212,20 @@ fn an_exercise_is_answered_in_the_app_and_handed_in() {
             answer: Answer::Text(flags),
         },
     );
-    // The fix is made in the console, as a learner would.
-    send(
-        &mut app,
-        UiCommand::Console {
-            ns: "host".into(),
-            line: format!("docker run -d --name web2 -p {port}:80 nginx"),
-        },
-    );
+    // The fix is made in the console, as a learner would: the container cannot gain a
+    // published port, so it is removed and run again with one.
+    for line in [
+        "docker rm -f web".to_string(),
+        format!("docker run -d --name web -p {port}:80 nginx"),
+    ] {
+        send(
+            &mut app,
+            UiCommand::Console {
+                ns: "host".into(),
+                line,
+            },
+        );
+    }
     let commands = app
         .world()
         .resource::<Session>()
@@ -228,7 +234,7 @@ fn an_exercise_is_answered_in_the_app_and_handed_in() {
         .unwrap()
         .commands
         .clone();
-    assert_eq!(commands.len(), 1, "{commands:?}");
+    assert_eq!(commands.len(), 2, "{commands:?}");
     send(
         &mut app,
         UiCommand::Answer {

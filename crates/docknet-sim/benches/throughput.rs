@@ -1,5 +1,6 @@
 //! Simulation speed: packets per second through a DNAT + MASQUERADE host, and events per
-//! second on a generated topology of 1,000 namespaces on 20 bridges carrying 10,000 flows.
+//! second on a generated topology of 1,000 namespaces on 20 bridges carrying 10,000 flows,
+//! and the time of one step back from the end of that run.
 //!
 //! `cargo bench -p docknet-sim` (criterion prints elements/s = packets/s or events/s).
 
@@ -216,6 +217,25 @@ fn bench(c: &mut Criterion) {
             || big.clone(),
             |mut s| {
                 s.run_to_end();
+                black_box(s.events_done())
+            },
+            BatchSize::LargeInput,
+        )
+    });
+    g.finish();
+
+    // One step back from the end of the big run, as a viewer does: with snapshots taken on
+    // the way forward, it replays at most CHECKPOINT_EVERY events, not the whole run.
+    let mut at_end = big.clone();
+    at_end.rewind_to(usize::MAX);
+    let total = at_end.events_done();
+    let mut g = c.benchmark_group("step_back_generated_1000ns");
+    g.sample_size(10);
+    g.bench_function("one_event_back_from_the_end", |b| {
+        b.iter_batched(
+            || at_end.clone(),
+            |mut s| {
+                s.rewind_to(total - 1);
                 black_box(s.events_done())
             },
             BatchSize::LargeInput,

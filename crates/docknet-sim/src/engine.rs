@@ -1,10 +1,11 @@
 //! The discrete-event engine: a queue ordered by (time, insertion sequence), a seeded RNG,
 //! and the step API (`step`, `step_until`, `run_to_end`, `rewind_to`).
 //!
-//! Step-back is done by replay: a `Sim` keeps a clone of its initial state, and
-//! [`Sim::rewind_to`] restores that clone and replays events up to the requested index.
+//! Step-back is done by replay: a `Sim` keeps a snapshot of its initial state, and
+//! [`Sim::rewind_to`] restores the latest snapshot at or before the requested event index and
+//! replays from there. While it replays forward it takes a snapshot every
+//! [`CHECKPOINT_EVERY`] events, so stepping back through a long run replays at most that many.
 //! The model is deterministic, so the state reached is exactly the one seen going forward.
-//! (Viewers that scrub often can keep their own clones as snapshots: `Sim` is `Clone`.)
 
 use crate::apps::{AppEvent, Apps};
 use crate::ids::{IfaceId, NsId, PacketId};
@@ -18,6 +19,18 @@ use rand_chacha::ChaCha8Rng;
 use std::cmp::Ordering;
 use std::collections::{BinaryHeap, HashSet};
 use std::net::Ipv4Addr;
+use std::sync::Arc;
+
+/// Events between the snapshots [`Sim::rewind_to`] takes as it replays forward.
+pub const CHECKPOINT_EVERY: usize = 2048;
+
+/// A state to rewind to: the simulation without its trace (the trace up to this point is
+/// a prefix of the rewinding simulation's own, by determinism) and that trace's length.
+#[derive(Debug)]
+struct Checkpoint {
+    sim: Sim,
+    trace_len: usize,
+}
 
 /// Something scheduled to happen at a point in simulated time.
 #[derive(Clone, Debug)]
@@ -86,7 +99,9 @@ pub struct Sim {
     trace: Vec<TraceRecord>,
     events_done: usize,
     /// The state before the first event, for `rewind_to`.
-    initial: Option<Box<Sim>>,
+    initial: Option<Arc<Checkpoint>>,
+    /// Later states `rewind_to` passed, by increasing event index; shared by clones.
+    checkpoints: Vec<Arc<Checkpoint>>,
 }
 
 /// The jiffies phase at boot, drawn from its own stream so that it does not shift the
@@ -115,14 +130,51 @@ impl Sim {
             trace: Vec::new(),
             events_done: 0,
             initial: None,
+            checkpoints: Vec::new(),
         }
     }
 
     /// Remember the current state as the start for `rewind_to`.
     pub(crate) fn seal(&mut self) {
-        let mut start = self.clone();
-        start.initial = None;
-        self.initial = Some(Box::new(start));
+        self.initial = Some(Arc::new(self.checkpoint()));
+    }
+
+    /// This state without its trace or snapshots.
+    fn checkpoint(&self) -> Checkpoint {
+        let sim = Sim {
+            net: self.net.clone(),
+            apps: self.apps.clone(),
+            queue: self.queue.clone(),
+            now: self.now,
+            seq: self.seq,
+            rng: self.rng.clone(),
+            jiffies: self.jiffies,
+            confirming_packets: self.confirming_packets.clone(),
+            next_pkt: self.next_pkt,
+            trace: Vec::new(),
+            events_done: self.events_done,
+            initial: None,
+            checkpoints: Vec::new(),
+        };
+        Checkpoint {
+            sim,
+            trace_len: self.trace.len(),
+        }
+    }
+
+    /// Go back to `cp`, keeping this simulation's snapshots and its trace up to `cp`.
+    fn restore(&mut self, cp: &Checkpoint) {
+        let mut trace = std::mem::take(&mut self.trace);
+        trace.truncate(cp.trace_len);
+        let initial = self.initial.take();
+        let checkpoints = std::mem::take(&mut self.checkpoints);
+        let mut sim = Sim {
+            trace,
+            initial,
+            checkpoints,
+            ..cp.sim.clone()
+        };
+        std::mem::swap(self, &mut sim);
     }
 
     pub fn now(&self) -> SimTime {
@@ -137,6 +189,11 @@ impl Sim {
     /// How many queued events have been processed.
     pub fn events_done(&self) -> usize {
         self.events_done
+    }
+
+    /// How many snapshots [`Sim::rewind_to`] has taken to step back from.
+    pub fn snapshots(&self) -> usize {
+        self.checkpoints.len()
     }
 
     /// When the next event is due, if any.
@@ -175,16 +232,31 @@ impl Sim {
     }
 
     /// Rebuild the state right after `events` events had been processed (by replay from
-    /// the initial state). Rewinding to a later point than now simply steps forward.
+    /// the latest snapshot before it). Rewinding to a later point than now steps forward,
+    /// taking snapshots on the way.
     pub fn rewind_to(&mut self, events: usize) {
-        if events < self.events_done
-            && let Some(initial) = self.initial.take()
-        {
-            *self = (*initial).clone();
-            self.initial = Some(initial);
+        if events < self.events_done {
+            let from = self
+                .checkpoints
+                .iter()
+                .rev()
+                .find(|c| c.sim.events_done <= events)
+                .or(self.initial.as_ref())
+                .cloned();
+            if let Some(cp) = from {
+                self.restore(&cp);
+            }
         }
         while self.events_done < events && !self.queue.is_empty() {
             self.step();
+            let due = self.events_done.is_multiple_of(CHECKPOINT_EVERY)
+                && self
+                    .checkpoints
+                    .last()
+                    .is_none_or(|c| c.sim.events_done < self.events_done);
+            if due && self.initial.is_some() {
+                self.checkpoints.push(Arc::new(self.checkpoint()));
+            }
         }
     }
 

@@ -47,6 +47,54 @@ fn rewind_reproduces_the_state_reached_going_forward() {
 }
 
 #[test]
+fn rewinding_through_snapshots_matches_a_fresh_run_at_every_point_tried() {
+    use docknet_sim::engine::CHECKPOINT_EVERY;
+    let path = common::scenarios_dir().join("kernel/veth-pair.ron");
+    let text = std::fs::read_to_string(&path)
+        .unwrap()
+        .replace("count: 1)", "count: 3000)");
+    let (_, fresh) = docknet_sim::load("long.ron", &text).unwrap();
+    let at = |k: usize| {
+        let mut s = fresh.clone();
+        while s.events_done() < k {
+            s.step();
+        }
+        (jsonl::lines(s.trace()), format!("{:?}", s.net))
+    };
+    let mut sim = fresh.clone();
+    sim.rewind_to(usize::MAX);
+    let total = sim.events_done();
+    assert!(
+        total > 3 * CHECKPOINT_EVERY,
+        "long enough for several snapshots: {total} events"
+    );
+    assert_eq!(sim.snapshots(), total / CHECKPOINT_EVERY);
+    // Backwards across snapshots, just before and after one, then forwards again.
+    for k in [
+        total - 1,
+        2 * CHECKPOINT_EVERY + 1,
+        2 * CHECKPOINT_EVERY,
+        2 * CHECKPOINT_EVERY - 1,
+        7,
+        CHECKPOINT_EVERY + 5,
+        total / 2,
+        0,
+    ] {
+        sim.rewind_to(k);
+        assert_eq!(sim.events_done(), k);
+        let (trace, net) = at(k);
+        assert!(
+            jsonl::lines(sim.trace()) == trace,
+            "trace after rewinding to {k}"
+        );
+        assert!(
+            format!("{:?}", sim.net) == net,
+            "kernel state after rewinding to {k}"
+        );
+    }
+}
+
+#[test]
 fn a_different_seed_changes_random_choices_only() {
     let path = common::scenarios_dir().join("kernel/veth-pair.ron");
     let text = std::fs::read_to_string(&path).unwrap();

@@ -281,3 +281,102 @@ fn an_internet_peer_needs_a_gateway() {
         "{text}"
     );
 }
+
+fn inventory(commands: &[&str]) -> docknet_sim::docker::Inventory {
+    let sc = docknet_sim::docker::DockerScenario {
+        commands: commands.iter().map(|c| c.to_string()).collect(),
+        ..ron::from_str("DockerScenario()").expect("empty scenario")
+    };
+    match docknet_sim::docker::compile(&sc) {
+        Ok(c) => c.inventory,
+        Err(p) => panic!("{commands:?}: {p:?}"),
+    }
+}
+
+fn address_of(inv: &docknet_sim::docker::Inventory, name: &str) -> String {
+    let c = inv.containers.iter().find(|c| c.name == name).expect(name);
+    c.endpoints[0].1.to_string()
+}
+
+#[test]
+fn a_stopped_container_releases_its_address_and_port_and_gets_new_ones_on_start() {
+    let inv = inventory(&[
+        "docker run -d --name web -p 8080:80 nginx",
+        "docker stop web",
+        "docker run -d --name api -p 8080:80 nginx",
+    ]);
+    let names: Vec<&str> = inv.containers.iter().map(|c| c.name.as_str()).collect();
+    assert_eq!(names, ["api"], "docker ps lists only running containers");
+    assert_eq!(
+        address_of(&inv, "api"),
+        "172.17.0.2",
+        "web's address was freed"
+    );
+    assert_eq!(inv.containers[0].ports, ["0.0.0.0:8080->80/tcp"]);
+
+    // Started again, web rejoins the bridge at the lowest free address.
+    let inv = inventory(&[
+        "docker run -d --name web -p 8080:80 nginx",
+        "docker stop web",
+        "docker run -d --name api nginx",
+        "docker start web",
+    ]);
+    assert_eq!(address_of(&inv, "api"), "172.17.0.2");
+    assert_eq!(address_of(&inv, "web"), "172.17.0.3");
+    let web = inv.containers.iter().find(|c| c.name == "web").unwrap();
+    assert_eq!(
+        web.ports,
+        ["0.0.0.0:8080->80/tcp"],
+        "ports are published again"
+    );
+
+    // --ip survives a restart; docker rm -f frees the name for a new container.
+    let inv = inventory(&[
+        "docker network create --subnet 10.9.0.0/24 app",
+        "docker run -d --name db --network app --ip 10.9.0.50 redis",
+        "docker restart db",
+        "docker rm -f db",
+        "docker run -d --name db --network app redis",
+    ]);
+    assert_eq!(address_of(&inv, "db"), "10.9.0.2");
+    let inv = inventory(&[
+        "docker network create --subnet 10.9.0.0/24 app",
+        "docker run -d --name db --network app --ip 10.9.0.50 redis",
+        "docker run -d --name other --network app redis",
+        "docker restart db",
+    ]);
+    assert_eq!(address_of(&inv, "db"), "10.9.0.50");
+}
+
+#[test]
+fn removing_a_published_container_removes_its_rules_and_the_port_refuses() {
+    let text = |extra: &str| {
+        format!(
+            r#"DockerScenario(
+        host: (services: []),
+        peers: [(name: "laptop", addr: "10.12.91.66/24")],
+        commands: ["docker run -d --name web -p 8080:80 nginx", {extra}],
+        traffic: [Tcp(from: "laptop", to: "10.12.91.17:8080", send: 20)],
+    )"#
+        )
+    };
+    let ev = run(&text(""));
+    assert!(!select(&ev, "nat", &[("kind", "DNAT")]).is_empty());
+    assert!(says(&ev, "web", "read 20 bytes"));
+
+    let ev = run(&text(r#""docker rm -f web""#));
+    assert!(
+        select(&ev, "nat", &[("kind", "DNAT")]).is_empty(),
+        "the DNAT rule left with the container"
+    );
+    assert!(
+        select(&ev, "rule", &[("ns", "host")])
+            .iter()
+            .all(|r| !r["rule"].as_str().unwrap_or("").contains("8080")),
+        "no rule mentions the port"
+    );
+    assert!(
+        says(&ev, "laptop", "refused"),
+        "nothing listens on 8080 any more: the host answers RST"
+    );
+}

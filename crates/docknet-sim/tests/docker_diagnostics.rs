@@ -74,3 +74,43 @@ fn unknown_flag_points_at_the_flag() {
     let col = 9 + "docker run -d ".len() + 1;
     assert!(e.starts_with(&format!("lesson.ron:3:{col}:")), "{e}");
 }
+
+#[test]
+fn container_lifecycle_mistakes() {
+    let e = error_text(&with_commands(&[
+        "docker run -d --name web nginx",
+        "docker rm web",
+    ]));
+    assert!(e.starts_with("lesson.ron:4:"), "{e}");
+    assert!(e.contains("container is running"), "{e}");
+    assert!(e.contains("docker rm -f"), "{e}");
+
+    let e = error_text(&with_commands(&["docker stop nosuch"]));
+    assert!(e.contains("No such container: nosuch"), "{e}");
+
+    let e = error_text(&with_commands(&[
+        "docker run -d --name web nginx",
+        "docker stop web",
+        "docker run -d --name web nginx",
+    ]));
+    assert!(e.contains("is already in use"), "{e}");
+
+    let e = error_text(&with_commands(&[
+        "docker run -d --name web nginx",
+        "docker run -d --name side --network container:web busybox",
+        "docker stop web",
+    ]));
+    assert!(e.contains("side shares web's network namespace"), "{e}");
+
+    let e = error_text(&with_commands(&["docker stop"]));
+    assert!(
+        e.contains("\"docker stop\" requires at least 1 argument"),
+        "{e}"
+    );
+
+    let e = error_text(
+        "DockerScenario(\n    commands: [\"docker run -d --name web nginx\", \"docker stop web\"],\n    traffic: [Tcp(from: \"web\", to: \"1.1.1.1:80\")],\n)",
+    );
+    assert!(e.contains("container web is not running"), "{e}");
+    assert!(e.contains("docker start web"), "{e}");
+}

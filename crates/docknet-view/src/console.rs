@@ -6,6 +6,7 @@
 use crate::document::{Built, Document};
 use docknet_sim::Sim;
 use docknet_sim::docker::Inventory;
+use docknet_sim::docker::cli::DockerCommand;
 use docknet_sim::format::show::{self, View};
 use docknet_sim::netfilter::TableName;
 use docknet_sim::scenario::TrafficSpec;
@@ -43,7 +44,8 @@ state:    ip addr | ip route | ip neigh | bridge fdb | iptables-save
 rules:    iptables -I DOCKER-USER ... (on the Docker host; the scenario is rebuilt)
 traffic:  ping [-c N] [-t TTL] HOST | curl [http://]HOST[:PORT][/path] | nc [-u] HOST PORT
 docker:   docker ps | docker network ls | docker network inspect NAME
-          docker run ... | docker network create ... | docker network connect NET CONTAINER";
+          docker run ... | docker stop|start|restart|rm [-f] CONTAINER
+          docker network create ... | docker network connect|disconnect NET CONTAINER";
 
 /// Run one command line; returns the output and what else happened.
 pub fn run(line: &str, ctx: Context<'_>) -> (String, Effect) {
@@ -316,11 +318,15 @@ fn docker(line: &str, args: &[&str], ctx: Context<'_>) -> (String, Effect) {
             let before: Vec<String> = inv.containers.iter().map(|c| c.name.clone()).collect();
             match ctx.doc.run_docker(line) {
                 Ok(built) => {
-                    let out = built
-                        .inventory
-                        .as_ref()
-                        .and_then(|i| i.containers.iter().find(|c| !before.contains(&c.name)))
-                        .map_or(String::new(), |c| c.id.clone());
+                    // `docker stop|rm ...` print the names given; `docker run` the new id.
+                    let out = match docknet_sim::docker::cli::parse_command(line) {
+                        Ok(DockerCommand::Lifecycle { containers, .. }) => containers.join("\n"),
+                        _ => built
+                            .inventory
+                            .as_ref()
+                            .and_then(|i| i.containers.iter().find(|c| !before.contains(&c.name)))
+                            .map_or(String::new(), |c| c.id.clone()),
+                    };
                     (
                         out,
                         Effect::Rebuilt {
@@ -511,6 +517,15 @@ mod tests {
         );
         assert!(matches!(effect, Effect::None));
         assert!(out.contains("nope"), "{out}");
+
+        let (out, effect) = exec("docker rm -f cache", "host", &mut doc, &b2, &state);
+        assert_eq!(out, "cache", "docker rm prints the names it removed");
+        let Effect::Rebuilt { built: b3, .. } = effect else {
+            panic!("{out}")
+        };
+        assert!(b3.sim.net.ns_by_name("cache").is_none(), "its box is gone");
+        let (ps, _) = exec("docker ps", "host", &mut doc, &b3, &state);
+        assert!(!ps.contains("cache"), "{ps}");
     }
 
     #[test]

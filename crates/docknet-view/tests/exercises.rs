@@ -219,6 +219,34 @@ fn blocking_everyone_is_not_a_fix_when_others_must_keep_access() {
 }
 
 #[test]
+fn stopping_the_database_is_not_an_isolation_fix() {
+    let (_, ex) = exercise("isolation-fix.ron");
+    let key = Key::compute(&ex, 6).unwrap();
+    let stop = key.mark(
+        "isolate",
+        &Answer::Commands(vec!["docker stop db".into()]),
+        0,
+    );
+    assert!(
+        !stop.correct && stop.feedback.contains("still api must reach db:6379"),
+        "{}",
+        stop.feedback
+    );
+    let gone = key.mark(
+        "isolate",
+        &Answer::Commands(vec!["docker rm -f frontend".into()]),
+        0,
+    );
+    assert!(!gone.correct, "{}", gone.feedback);
+    let fix = key.mark(
+        "isolate",
+        &Answer::Commands(vec!["docker network disconnect backend frontend".into()]),
+        0,
+    );
+    assert!(fix.correct, "{}", fix.feedback);
+}
+
+#[test]
 fn a_wrong_answer_gets_the_feedback_written_for_it() {
     let (_, ex) = exercise("masquerade-out.ron");
     let key = Key::compute(&ex, 1).unwrap();

@@ -41,6 +41,26 @@ pub enum DockerCommand {
         /// Container name or id.
         container: String,
     },
+    /// `docker stop|kill|start|restart|rm CONTAINER...` (also under `docker container`).
+    Lifecycle {
+        action: ContainerAction,
+        /// Container names, in the order given.
+        containers: Vec<String>,
+    },
+}
+
+/// What a lifecycle command does to each container it names.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum ContainerAction {
+    /// `docker stop` / `docker kill`: the endpoints leave their networks (addresses and
+    /// published ports are released); the container keeps its name.
+    Stop,
+    /// `docker start`: a stopped container rejoins its networks and republishes its ports.
+    Start,
+    /// `docker restart`: stop, then start.
+    Restart,
+    /// `docker rm`: remove a stopped container; `force` (`-f`) also stops a running one.
+    Remove { force: bool },
 }
 
 /// `docker network create` for the bridge driver.
@@ -284,7 +304,8 @@ fn help_suffix(help: &str) -> String {
 // Entry points
 // ---------------------------------------------------------------------------------------------
 
-const SUPPORTED: &str = "supported commands: docker run, docker network create, \
+const SUPPORTED: &str = "supported commands: docker run, docker stop, docker start, \
+                         docker restart, docker kill, docker rm, docker network create, \
                          docker network connect, docker network disconnect";
 
 /// Parses one `docker` command line (`docker ` and `sudo docker ` are optional).
@@ -318,6 +339,9 @@ pub fn parse_command(line: &str) -> Result<DockerCommand, CliError> {
             Some(t) if t.text == "run" => {
                 build_run(rest.get(1..).unwrap_or_default(), end).map(DockerCommand::Run)
             }
+            Some(t) if lifecycle_spec(&t.text).is_some() => {
+                build_lifecycle(&t.text, rest.get(1..).unwrap_or_default(), end)
+            }
             Some(t) => Err(err(
                 t,
                 format!(
@@ -333,8 +357,12 @@ pub fn parse_command(line: &str) -> Result<DockerCommand, CliError> {
             )),
         },
         "network" => parse_network(rest, end),
+        verb if lifecycle_spec(verb).is_some() => build_lifecycle(verb, rest, end),
         other => {
-            let help = match suggest(other, &["run", "network"]) {
+            let help = match suggest(
+                other,
+                &["run", "network", "stop", "start", "restart", "kill", "rm"],
+            ) {
                 Some(s) => format!("did you mean `docker {s}`? {SUPPORTED}"),
                 None => SUPPORTED.to_string(),
             };
@@ -363,10 +391,9 @@ pub fn parse_command(line: &str) -> Result<DockerCommand, CliError> {
 
 const KNOWN_DOCKER_COMMANDS: &[&str] = &[
     "attach", "build", "commit", "compose", "cp", "create", "diff", "events", "exec", "export",
-    "history", "image", "images", "import", "info", "inspect", "kill", "load", "login", "logout",
-    "logs", "pause", "port", "ps", "pull", "push", "rename", "restart", "rm", "rmi", "save",
-    "search", "start", "stats", "stop", "swarm", "system", "tag", "top", "unpause", "update",
-    "version", "volume", "wait",
+    "history", "image", "images", "import", "info", "inspect", "load", "login", "logout", "logs",
+    "pause", "port", "ps", "pull", "push", "rename", "rmi", "save", "search", "stats", "swarm",
+    "system", "tag", "top", "unpause", "update", "version", "volume", "wait",
 ];
 
 fn parse_network(rest: &[Tok], end: usize) -> Result<DockerCommand, CliError> {
@@ -1004,6 +1031,86 @@ const NETWORK_DISCONNECT: CmdSpec = CmdSpec {
     h_is_help: true,
     words_as_flags: false,
 };
+
+const STOP_FLAGS: &[FlagSpec] = &[
+    value("time", Some('t'), "10").ignored(),
+    value("timeout", None, "10").ignored(),
+    value("signal", Some('s'), "SIGTERM").ignored(),
+];
+const KILL_FLAGS: &[FlagSpec] = &[value("signal", Some('s'), "SIGKILL").ignored()];
+const START_FLAGS: &[FlagSpec] = &[
+    boolean("attach", Some('a')).ignored(),
+    boolean("interactive", Some('i')).ignored(),
+    value("detach-keys", None, "ctrl-p,ctrl-q").ignored(),
+];
+const RM_FLAGS: &[FlagSpec] = &[
+    boolean("force", Some('f')),
+    boolean("volumes", Some('v')).ignored(),
+    boolean("link", Some('l')).unsimulated("legacy links are not simulated"),
+];
+
+const fn lifecycle_cmd(
+    name: &'static str,
+    usage: &'static str,
+    flags: &'static [FlagSpec],
+) -> CmdSpec {
+    CmdSpec {
+        name,
+        usage,
+        flags,
+        interspersed: true,
+        h_is_help: true,
+        words_as_flags: false,
+    }
+}
+
+/// The container lifecycle commands, by verb.
+fn lifecycle_spec(verb: &str) -> Option<(CmdSpec, Option<ContainerAction>)> {
+    Some(match verb {
+        "stop" => (
+            lifecycle_cmd(
+                "docker stop",
+                "docker stop [OPTIONS] CONTAINER [CONTAINER...]",
+                STOP_FLAGS,
+            ),
+            Some(ContainerAction::Stop),
+        ),
+        "kill" => (
+            lifecycle_cmd(
+                "docker kill",
+                "docker kill [OPTIONS] CONTAINER [CONTAINER...]",
+                KILL_FLAGS,
+            ),
+            Some(ContainerAction::Stop),
+        ),
+        "start" => (
+            lifecycle_cmd(
+                "docker start",
+                "docker start [OPTIONS] CONTAINER [CONTAINER...]",
+                START_FLAGS,
+            ),
+            Some(ContainerAction::Start),
+        ),
+        "restart" => (
+            lifecycle_cmd(
+                "docker restart",
+                "docker restart [OPTIONS] CONTAINER [CONTAINER...]",
+                STOP_FLAGS,
+            ),
+            Some(ContainerAction::Restart),
+        ),
+        // `rm`'s action depends on `-f`, read after the flags.
+        "rm" | "remove" => (
+            lifecycle_cmd(
+                "docker rm",
+                "docker rm [OPTIONS] CONTAINER [CONTAINER...]",
+                RM_FLAGS,
+            ),
+            None,
+        ),
+        _ => return None,
+    })
+}
 
 const DAEMON_FLAGS: &[FlagSpec] = &[
     boolean("userland-proxy", None),
@@ -2349,6 +2456,32 @@ fn build_disconnect(toks: &[Tok], end: usize) -> Result<DockerCommand, CliError>
     })
 }
 
+fn build_lifecycle(verb: &str, toks: &[Tok], end: usize) -> Result<DockerCommand, CliError> {
+    let Some((spec, action)) = lifecycle_spec(verb) else {
+        return Err(missing(
+            end,
+            format!("unknown command: docker {verb}"),
+            SUPPORTED,
+        ));
+    };
+    let (occs, pos) = parse_flags(&spec, toks)?;
+    if pos.is_empty() {
+        return Err(missing(
+            end,
+            format!("\"{}\" requires at least 1 argument", spec.name),
+            format!("name the container; usage: {}", spec.usage),
+        ));
+    }
+    let action = action.unwrap_or(ContainerAction::Remove {
+        force: occs.iter().any(|o| o.long == "force" && o.on),
+    });
+    let containers = pos
+        .iter()
+        .map(|t| non_empty(t, "container name"))
+        .collect::<Result<_, _>>()?;
+    Ok(DockerCommand::Lifecycle { action, containers })
+}
+
 // ---------------------------------------------------------------------------------------------
 // Tests
 // ---------------------------------------------------------------------------------------------
@@ -2380,6 +2513,33 @@ mod tests {
 
     fn ip(s: &str) -> Ipv4Addr {
         s.parse().expect("test ip")
+    }
+
+    #[test]
+    fn lifecycle_commands() {
+        let lc = |line: &str| match parse_command(line) {
+            Ok(DockerCommand::Lifecycle { action, containers }) => (action, containers),
+            other => panic!("{line}: expected a lifecycle command, got {other:?}"),
+        };
+        assert_eq!(
+            lc("docker container rm -f web db"),
+            (
+                ContainerAction::Remove { force: true },
+                vec!["web".to_string(), "db".to_string()]
+            )
+        );
+        assert_eq!(
+            lc("docker rm web").0,
+            ContainerAction::Remove { force: false }
+        );
+        assert_eq!(lc("docker kill -s KILL web").0, ContainerAction::Stop);
+        assert_eq!(lc("docker stop -t 0 web").0, ContainerAction::Stop);
+        assert_eq!(lc("docker restart web").0, ContainerAction::Restart);
+        assert_eq!(lc("sudo docker start -a web").0, ContainerAction::Start);
+        let e = fail("docker rm --link web");
+        assert!(e.help.contains("legacy links"), "{e}");
+        let e = fail("docker stpo web");
+        assert!(e.help.contains("docker stop"), "{e}");
     }
 
     fn net(s: &str) -> Ipv4Net {

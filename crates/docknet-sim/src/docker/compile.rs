@@ -3,6 +3,8 @@
 //! engine version, the rules and sysctls of that version, docker-proxy relays, the embedded
 //! DNS on user-defined networks, and Docker Desktop's VM with its user-space forwarders.
 
+mod lifecycle;
+
 use super::cli::{
     self, DaemonOptions, DockerCommand, NetworkMode, PortBinding, PortProto, RunSpec,
 };
@@ -90,6 +92,8 @@ struct Endpoint {
     mac: MacAddr,
     veth: String,
     aliases: Vec<String>,
+    /// Given with `--ip`: kept across a stop and start (others may change).
+    pinned: bool,
 }
 
 enum Mode {
@@ -106,6 +110,8 @@ struct Container {
     mode: Mode,
     endpoints: Vec<Endpoint>,
     ports: Vec<PublishedPort>,
+    /// The ports asked for (`-p`, `-P`), published again by `docker start`.
+    bindings: Vec<PortBinding>,
     services: Vec<ProcessSpec>,
     add_hosts: Vec<(String, Ipv4Addr)>,
     sysctls: Vec<(String, i64)>,
@@ -117,7 +123,10 @@ struct Compiler<'a> {
     daemon: DaemonOptions,
     rng: ChaCha8Rng,
     networks: Vec<Network>,
+    /// Running containers, in creation order.
     containers: Vec<Container>,
+    /// Stopped containers: their names are taken, they have no namespace.
+    stopped: Vec<lifecycle::Stopped>,
     next_port: BTreeMap<PortProto, u16>,
     problems: Vec<Problem>,
     /// Desktop: the Mac/PC namespace name; None on Linux.
@@ -138,6 +147,7 @@ pub fn compile(sc: &DockerScenario) -> Result<Compiled, Vec<Problem>> {
     for line in &sc.commands {
         c.command(line);
     }
+    c.check_stopped_senders();
     let out = c.emit();
     if c.problems.is_empty() {
         Ok(out)
@@ -188,6 +198,7 @@ impl<'a> Compiler<'a> {
             rng: ChaCha8Rng::seed_from_u64(sc.seed ^ 0x646f_636b),
             networks: Vec::new(),
             containers: Vec::new(),
+            stopped: Vec::new(),
             next_port: BTreeMap::new(),
             problems,
             desktop_host,
@@ -382,7 +393,15 @@ impl<'a> Compiler<'a> {
         match cmd {
             DockerCommand::NetworkCreate(n) => self.network_create(anchor, n),
             DockerCommand::Run(r) => self.run(anchor, r),
+            DockerCommand::Lifecycle { action, containers } => {
+                for name in containers {
+                    self.lifecycle(anchor, action, &name);
+                }
+            }
             DockerCommand::NetworkConnect(c) => {
+                if self.connect_stopped(anchor, &c) {
+                    return;
+                }
                 let Some(ct) = self.containers.iter().position(|x| x.name == c.container) else {
                     self.fail(
                         anchor,
@@ -395,6 +414,9 @@ impl<'a> Compiler<'a> {
                 self.connect(anchor, ct, &c.network, c.aliases, c.ip);
             }
             DockerCommand::NetworkDisconnect { network, container } => {
+                if self.disconnect_stopped(&network, &container) {
+                    return;
+                }
                 let net = self.networks.iter().position(|n| n.name == network);
                 let ct = self.containers.iter().position(|x| x.name == container);
                 let ep = net.zip(ct).and_then(|(n, c)| {
@@ -474,16 +496,18 @@ impl<'a> Compiler<'a> {
     }
 
     fn run(&mut self, anchor: &str, r: RunSpec) {
-        let name = r
-            .name
-            .clone()
-            .unwrap_or_else(|| format!("ctr{}", self.containers.len() + 1));
-        if self.containers.iter().any(|c| c.name == name) {
+        let name = r.name.clone().unwrap_or_else(|| {
+            (self.containers.len() + 1..)
+                .map(|n| format!("ctr{n}"))
+                .find(|n| !self.name_taken(n))
+                .unwrap_or_default()
+        });
+        if self.name_taken(&name) {
             self.fail(
                 anchor,
                 &name,
                 format!("Conflict. The container name \"/{name}\" is already in use"),
-                "give each container its own --name",
+                "give each container its own --name (or `docker rm -f` the old one first)",
             );
             return;
         }
@@ -522,6 +546,7 @@ impl<'a> Compiler<'a> {
             mode,
             endpoints: Vec::new(),
             ports: Vec::new(),
+            bindings: requested_bindings(&r),
             services,
             add_hosts: r.add_hosts.clone(),
             sysctls: r.sysctls.clone(),
@@ -537,7 +562,7 @@ impl<'a> Compiler<'a> {
                 self.containers.pop();
                 return;
             }
-            self.publish(anchor, ct, &r);
+            self.publish(anchor, ct);
         }
     }
 
@@ -611,33 +636,17 @@ impl<'a> Compiler<'a> {
             mac,
             veth,
             aliases,
+            pinned: ip.is_some(),
         });
         true
     }
 
-    fn publish(&mut self, anchor: &str, ct: usize, r: &RunSpec) {
-        let mut bindings: Vec<PortBinding> = r.publish.clone();
-        if r.publish_all {
-            let exposed = cli::image_ports(&r.image)
-                .into_iter()
-                .chain(r.expose.iter().copied());
-            for (port, proto) in exposed {
-                if !bindings
-                    .iter()
-                    .any(|b| b.container_port == port && b.proto == proto)
-                {
-                    bindings.push(PortBinding {
-                        host_ip: None,
-                        host_port: None,
-                        container_port: port,
-                        proto,
-                    });
-                }
-            }
-        }
+    /// Publish container `ct`'s requested ports on the host.
+    fn publish(&mut self, anchor: &str, ct: usize) {
         if self.containers[ct].endpoints.is_empty() {
             return;
         }
+        let bindings = self.containers[ct].bindings.clone();
         for b in bindings {
             let host_port = match b.host_port {
                 Some(p) => p,
@@ -954,10 +963,13 @@ impl<'a> Compiler<'a> {
             .iter()
             .map(|t| retarget(t, &names))
             .collect();
+        // A stopped container has no interfaces to capture on: its capture points wait
+        // for `docker start`.
         let observe = self
             .sc
             .observe
             .iter()
+            .filter(|o| !self.is_stopped(o.split_once(':').map_or(o.as_str(), |(n, _)| n)))
             .map(|o| match o.split_once(':') {
                 Some((n, i)) => format!("{}:{i}", names.get(n).map_or(n, |s| s.as_str())),
                 None => o.clone(),
@@ -1369,6 +1381,31 @@ fn desktop_names(release: &str, os: &str) -> Vec<String> {
         names.push("gateway.docker.internal".into());
     }
     names
+}
+
+/// The ports `docker run` asks to publish: `-p` as given, then `-P`'s exposed ports not
+/// already published.
+fn requested_bindings(r: &RunSpec) -> Vec<PortBinding> {
+    let mut bindings: Vec<PortBinding> = r.publish.clone();
+    if r.publish_all {
+        let exposed = cli::image_ports(&r.image)
+            .into_iter()
+            .chain(r.expose.iter().copied());
+        for (port, proto) in exposed {
+            if !bindings
+                .iter()
+                .any(|b| b.container_port == port && b.proto == proto)
+            {
+                bindings.push(PortBinding {
+                    host_ip: None,
+                    host_port: None,
+                    container_port: port,
+                    proto,
+                });
+            }
+        }
+    }
+    bindings
 }
 
 /// Traffic names -> the namespaces that run them.

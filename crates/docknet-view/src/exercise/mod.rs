@@ -310,32 +310,37 @@ pub(crate) fn splitmix(mut x: u64) -> u64 {
 }
 
 /// Replace whole-token occurrences of `token` (not inside a longer word or number), so the
-/// token `80` does not touch `8080` and `web` does not touch `website`.
+/// token `80` does not touch `8080` and `web` does not touch `website`. `text` is serialised
+/// RON, so an escape such as `\n` before the token is a boundary, not a letter `n`.
 fn replace_token(text: &str, token: &str, to: &str) -> String {
     let is_word = |c: char| c.is_ascii_alphanumeric() || c == '_';
+    let starts_word = token.chars().next().is_some_and(is_word);
+    let ends_word = token.chars().next_back().is_some_and(is_word);
     let mut out = String::with_capacity(text.len());
     let mut rest = text;
     while let Some(i) = rest.find(token) {
-        // The character before the match, which may have been written out already.
-        let before = rest[..i]
-            .chars()
-            .next_back()
-            .or_else(|| out.chars().next_back());
-        let after = rest[i + token.len()..].chars().next();
-        let edge_ok = |c: Option<char>, t: Option<char>| match (c, t) {
-            (Some(c), Some(t)) => !(is_word(c) && is_word(t)),
-            _ => true,
-        };
         out.push_str(&rest[..i]);
-        if edge_ok(before, token.chars().next()) && edge_ok(after, token.chars().next_back()) {
-            out.push_str(to);
+        let joins_before =
+            starts_word && out.chars().next_back().is_some_and(is_word) && !ends_in_escape(&out);
+        let after = &rest[i + token.len()..];
+        let joins_after = ends_word && after.chars().next().is_some_and(is_word);
+        out.push_str(if joins_before || joins_after {
+            token
         } else {
-            out.push_str(token);
-        }
-        rest = &rest[i + token.len()..];
+            to
+        });
+        rest = after;
     }
     out.push_str(rest);
     out
+}
+
+/// Whether `text` ends in a string escape like `\n` or `\t` (an odd run of backslashes
+/// before its last character).
+fn ends_in_escape(text: &str) -> bool {
+    let mut chars = text.chars().rev();
+    chars.next();
+    chars.take_while(|&c| c == '\\').count() % 2 == 1
 }
 
 #[cfg(test)]
@@ -351,6 +356,11 @@ mod tests {
         assert_eq!(
             replace_token("web website web:eth0", "web", "site"),
             "site website site:eth0"
+        );
+        // In serialised RON a newline is `\n`: the token after it is whole, `\\n` is not.
+        assert_eq!(
+            replace_token(r#"a\nweb b\\nweb \tweb"#, "web", "site"),
+            r#"a\nsite b\\nweb \tsite"#
         );
     }
 

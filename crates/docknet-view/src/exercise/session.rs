@@ -152,9 +152,10 @@ mod tests {
         let port = a.key.variant.choices[0].1.clone();
         let m = a.answer(
             "publish",
-            Answer::Commands(vec![format!(
-                "docker run -d --name web2 -p {port}:80 nginx"
-            )]),
+            Answer::Commands(vec![
+                "docker rm -f web".into(),
+                format!("docker run -d --name web -p {port}:80 nginx"),
+            ]),
         );
         assert!(m.correct, "{}", m.feedback);
         assert_eq!(a.score(), (3, 4));
