@@ -43,7 +43,7 @@ state:    ip addr | ip route | ip neigh | bridge fdb | iptables-save
           iptables [-t TABLE] -L [CHAIN] -n -v | conntrack -L
 rules:    iptables -I DOCKER-USER ... (on the Docker host; the scenario is rebuilt)
 traffic:  ping [-c N] [-t TTL] HOST | curl [http://]HOST[:PORT][/path] | nc [-u] HOST PORT
-docker:   docker ps | docker network ls | docker network inspect NAME
+docker:   docker ps [-a] | docker network ls | docker network inspect NAME
           docker run ... | docker stop|start|restart|rm [-f] CONTAINER
           docker network create ... | docker network connect|disconnect NET CONTAINER";
 
@@ -309,7 +309,10 @@ fn docker(line: &str, args: &[&str], ctx: Context<'_>) -> (String, Effect) {
         );
     };
     match args {
-        ["ps", ..] | ["container", "ls", ..] => (docker_ps(inv), Effect::None),
+        ["ps", flags @ ..] | ["container", "ls", flags @ ..] => {
+            let all = flags.iter().any(|f| matches!(*f, "-a" | "--all"));
+            (docker_ps(inv, all), Effect::None)
+        }
         ["network", "ls"] => (network_ls(inv), Effect::None),
         ["network", "inspect", names @ ..] if !names.is_empty() => {
             (network_inspect(inv, names), Effect::None)
@@ -341,7 +344,8 @@ fn docker(line: &str, args: &[&str], ctx: Context<'_>) -> (String, Effect) {
     }
 }
 
-fn docker_ps(inv: &Inventory) -> String {
+/// `docker ps [-a]`: newest first; stopped containers only with `-a`.
+fn docker_ps(inv: &Inventory, all: bool) -> String {
     let mut rows = vec![
         ["CONTAINER ID", "IMAGE", "STATUS", "PORTS", "NAMES"]
             .map(String::from)
@@ -355,6 +359,17 @@ fn docker_ps(inv: &Inventory) -> String {
             c.ports.join(", "),
             c.name.clone(),
         ]);
+    }
+    if all {
+        for c in inv.stopped.iter().rev() {
+            rows.push(vec![
+                c.id.clone(),
+                c.image.clone(),
+                "Exited".into(),
+                String::new(),
+                c.name.clone(),
+            ]);
+        }
     }
     crate::columns::aligned(&rows, "   ")
 }
@@ -526,6 +541,17 @@ mod tests {
         assert!(b3.sim.net.ns_by_name("cache").is_none(), "its box is gone");
         let (ps, _) = exec("docker ps", "host", &mut doc, &b3, &state);
         assert!(!ps.contains("cache"), "{ps}");
+
+        let (out, effect) = exec("docker stop web", "host", &mut doc, &b3, &state);
+        assert_eq!(out, "web");
+        let Effect::Rebuilt { built: b4, .. } = effect else {
+            panic!("{out}")
+        };
+        let (ps, _) = exec("docker ps", "host", &mut doc, &b4, &state);
+        assert!(!ps.contains("web"), "{ps}");
+        let (ps, _) = exec("docker ps -a", "host", &mut doc, &b4, &state);
+        let web = ps.lines().find(|l| l.ends_with("web")).expect(&ps);
+        assert!(web.contains("nginx") && web.contains("Exited"), "{ps}");
     }
 
     #[test]

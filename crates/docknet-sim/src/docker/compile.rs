@@ -34,6 +34,17 @@ pub struct Compiled {
 pub struct Inventory {
     pub containers: Vec<ContainerInfo>,
     pub networks: Vec<NetworkInfo>,
+    /// Stopped containers (`docker ps -a`), by the order they stopped in.
+    pub stopped: Vec<StoppedInfo>,
+}
+
+/// A stopped container as `docker ps -a` lists it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct StoppedInfo {
+    pub name: String,
+    /// The 12-hex-digit short id.
+    pub id: String,
+    pub image: String,
 }
 
 /// One running container as `docker ps` / `docker inspect` show it.
@@ -1075,6 +1086,7 @@ impl<'a> Compiler<'a> {
         Inventory {
             containers,
             networks,
+            stopped: self.stopped_info(),
         }
     }
 

@@ -6,5 +6,5 @@ pub mod compile;
 pub mod rules;
 pub mod scenario;
 
-pub use compile::{Compiled, ContainerInfo, Inventory, NetworkInfo, compile};
+pub use compile::{Compiled, ContainerInfo, Inventory, NetworkInfo, StoppedInfo, compile};
 pub use scenario::DockerScenario;

@@ -4,7 +4,7 @@
 //! networks with the same aliases and publishes the same ports again, possibly at other
 //! addresses (only `--ip` is kept).
 
-use super::{Compiler, Container, Mode};
+use super::{Compiler, Container, Mode, StoppedInfo};
 use crate::build::Problem;
 use crate::docker::cli::{ContainerAction, NetworkConnect};
 use std::net::Ipv4Addr;
@@ -26,6 +26,17 @@ struct Attachment {
 impl Compiler<'_> {
     pub(super) fn is_stopped(&self, name: &str) -> bool {
         self.stopped.iter().any(|s| s.container.name == name)
+    }
+
+    pub(super) fn stopped_info(&self) -> Vec<StoppedInfo> {
+        self.stopped
+            .iter()
+            .map(|s| StoppedInfo {
+                name: s.container.name.clone(),
+                id: s.container.id.chars().take(12).collect(),
+                image: s.container.image.clone(),
+            })
+            .collect()
     }
 
     /// Whether `name` is taken by a running or stopped container.
