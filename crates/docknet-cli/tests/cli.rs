@@ -91,13 +91,14 @@ fn show_prints_kernel_state() {
     let list = stdout(&["show", p, "--ns", "r", "iptables-L"]);
     assert!(
         list.starts_with(
-            "# iptables -t nat -L -n -v\nChain PREROUTING (policy ACCEPT 1 packets, 40 bytes)"
+            // A SYN with Linux's options is 60 bytes (mss, sackOK, TS, wscale).
+            "# iptables -t nat -L -n -v\nChain PREROUTING (policy ACCEPT 1 packets, 60 bytes)"
         ),
         "{list}"
     );
     assert!(
         list.contains(
-            "    1    40 MASQUERADE  0    --  *      eth1    192.168.1.0/24       0.0.0.0/0"
+            "    1    60 MASQUERADE  0    --  *      eth1    192.168.1.0/24       0.0.0.0/0"
         ),
         "{list}"
     );

@@ -2,6 +2,10 @@
 //! traffic, ping, and a TCP relay (docker-proxy, Docker Desktop's forwarder) that accepts one
 //! connection and opens a second one.
 
+mod tcp_options;
+
+pub(crate) use tcp_options::mss_for_mtu;
+
 use crate::engine::{Event, Sim};
 use crate::ids::{NsId, SocketId};
 use crate::scenario::Proto;
@@ -150,6 +154,10 @@ pub(crate) struct TcpConn {
     pub dst_pending_confirm: bool,
     /// When the connection began (the first SYN), for the connect timeout.
     pub opened: SimTime,
+    /// Options offered (before the SYN-ACK) or agreed, and our receive window.
+    pub agreed: tcp_options::Agreed,
+    /// The MSS this end advertises.
+    pub mss: u16,
 }
 
 impl TcpConn {
@@ -166,6 +174,8 @@ impl TcpConn {
             snd_una: iss,
             dst_pending_confirm: false,
             opened: SimTime::ZERO,
+            agreed: tcp_options::Agreed::default(),
+            mss: 1460,
         }
     }
 
@@ -552,6 +562,8 @@ impl Sim {
         let iss = self.random_u32();
         let mut conn = TcpConn::new(TcpState::SynSent, iss, 0, role);
         conn.opened = self.now();
+        conn.mss = self.advmss(ns, to.0);
+        conn.agreed = tcp_options::offer(&self.net.ns(ns).sysctl, conn.mss);
         let linear = self.net.ns(ns).sysctl.tcp_syn_linear_timeouts;
         let s = self.apps.add(Sock {
             ns,
@@ -616,14 +628,24 @@ impl Sim {
             c.acked = c.rcv_nxt;
         }
         let confirm_neigh = std::mem::take(&mut c.dst_pending_confirm);
+        let (agreed, mss) = (c.agreed, c.mss);
+        let tsval = tcp_options::ts_val(self.ts_secret, local.0, remote.0, self.now().as_millis());
+        let (options, window) = tcp_options::outgoing(
+            &agreed,
+            mss,
+            flags.has(TcpFlags::SYN),
+            flags.has(TcpFlags::ACK),
+            tsval,
+        );
         let seg = TcpSegment {
             sport: local.1,
             dport: remote.1,
             seq,
             ack,
             flags,
-            window: 64240,
+            window,
             payload_len,
+            options,
         };
         let ip = Ipv4Packet {
             src: local.0,
@@ -753,7 +775,9 @@ impl Sim {
         };
         let iss = self.random_u32();
         let rcv = seg.seq.wrapping_add(1);
-        let conn = TcpConn::new(TcpState::SynRecv, iss, rcv, role);
+        let mut conn = TcpConn::new(TcpState::SynRecv, iss, rcv, role);
+        conn.mss = self.advmss(l.ns, remote.0);
+        conn.agreed = tcp_options::answer(&self.net.ns(l.ns).sysctl, &seg.options, conn.mss);
         let s = self.apps.add(Sock {
             ns: l.ns,
             process: l.process.clone(),
@@ -786,11 +810,17 @@ impl Sim {
         {
             c.ack_received(seg.ack);
         }
+        if let (Some((tsval, _)), Some(c)) = (seg.options.timestamps, self.conn_mut(s))
+            && c.agreed.timestamps
+        {
+            c.agreed.ts_recent = tsval;
+        }
         match c.state {
             TcpState::SynSent if seg.flags.has(TcpFlags::SYN) && seg.flags.has(TcpFlags::ACK) => {
                 if let Some(c) = self.conn_mut(s) {
                     c.rcv_nxt = seg.seq.wrapping_add(1);
                     c.state = TcpState::Established;
+                    tcp_options::take_syn_ack(&mut c.agreed, &seg.options);
                 }
                 self.tcp_send(s, TcpFlags::ACK, 0);
                 self.sock_event(s, "connected".into());

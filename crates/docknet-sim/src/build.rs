@@ -335,6 +335,9 @@ impl Builder {
                 // In range: checked above.
                 "net.ipv4.tcp_syn_retries" => s.tcp_syn_retries = value as u32,
                 "net.ipv4.tcp_syn_linear_timeouts" => s.tcp_syn_linear_timeouts = value as u32,
+                "net.ipv4.tcp_timestamps" => s.tcp_timestamps = on,
+                "net.ipv4.tcp_sack" => s.tcp_sack = on,
+                "net.ipv4.tcp_window_scaling" => s.tcp_window_scaling = on,
                 k if route_localnet_iface(k).is_some() => {
                     if let (true, Some(iface)) = (on, route_localnet_iface(k)) {
                         s.route_localnet.push(iface.to_string());

@@ -96,6 +96,8 @@ pub struct Sim {
     /// REACHABLE, unprobed, while a server's TCP replies passed through it).
     pub(crate) confirming_packets: HashSet<PacketId>,
     next_pkt: u64,
+    /// The secret behind TCP timestamp offsets (`secure_tcp_ts_off`), from the seed.
+    pub(crate) ts_secret: u64,
     trace: Vec<TraceRecord>,
     events_done: usize,
     /// The state before the first event, for `rewind_to`.
@@ -127,6 +129,7 @@ impl Sim {
             jiffies: boot_jiffies(seed),
             confirming_packets: HashSet::new(),
             next_pkt: 1,
+            ts_secret: ChaCha8Rng::seed_from_u64(seed ^ 0x7473_5f6f_6666_7365).random(),
             trace: Vec::new(),
             events_done: 0,
             initial: None,
@@ -151,6 +154,7 @@ impl Sim {
             jiffies: self.jiffies,
             confirming_packets: self.confirming_packets.clone(),
             next_pkt: self.next_pkt,
+            ts_secret: self.ts_secret,
             trace: Vec::new(),
             events_done: self.events_done,
             initial: None,

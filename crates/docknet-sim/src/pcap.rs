@@ -139,10 +139,12 @@ fn zeros(n: u32, header_len: usize) -> Result<Vec<u8>, u64> {
     }
 }
 
-/// TCP header (20 bytes, no options) and zero payload; `Err` is the over-long transport length.
+/// TCP header with its options and zero payload; `Err` is the over-long transport length.
 fn tcp_bytes(t: &TcpSegment, src: [u8; 4], dst: [u8; 4]) -> Result<Vec<u8>, u64> {
-    let payload = zeros(t.payload_len, TcpHeader::MIN_LEN)?;
+    let payload = zeros(t.payload_len, t.header_len() as usize)?;
     let mut h = TcpHeader::new(t.sport, t.dport, t.seq, t.window);
+    h.set_options_raw(&t.options.to_bytes())
+        .map_err(|_| u64::from(t.header_len()))?;
     h.acknowledgment_number = t.ack;
     let bit = |mask: u8| t.flags.0 & mask != 0;
     h.fin = t.flags.has(TcpFlags::FIN);
@@ -307,7 +309,7 @@ fn fit_ipv4(p: &Ipv4Packet) -> Ipv4Packet {
     let cap = |n: u32, header: usize| n.min((MAX_IP_PAYLOAD - header) as u32);
     let l4 = match &p.l4 {
         L4::Tcp(t) => L4::Tcp(TcpSegment {
-            payload_len: cap(t.payload_len, TcpHeader::MIN_LEN),
+            payload_len: cap(t.payload_len, t.header_len() as usize),
             ..*t
         }),
         L4::Udp(u) => L4::Udp(UdpDatagram {
@@ -408,7 +410,7 @@ pub fn write_pcap<W: std::io::Write>(w: W, frames: &[(SimTime, Frame)]) -> Resul
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::wire::MacAddr;
+    use crate::wire::{MacAddr, TcpOptions};
     use etherparse::{
         ArpHardwareId, Icmpv4Slice, LinkSlice, NetSlice, SlicedPacket, TransportSlice,
     };
@@ -448,6 +450,7 @@ mod tests {
                 flags: TcpFlags::SYN,
                 window: 64240,
                 payload_len: 0,
+                options: Default::default(),
             }),
         )
     }
@@ -975,8 +978,14 @@ mod tests {
             any::<u8>(),
             any::<u16>(),
             0u32..3000,
+            (
+                prop::option::of(any::<u16>()),
+                any::<bool>(),
+                prop::option::of(any::<(u32, u32)>()),
+                prop::option::of(0u8..15),
+            ),
         )
-            .prop_map(|(p, s, flags, window, payload_len)| {
+            .prop_map(|(p, s, flags, window, payload_len, o)| {
                 L4::Tcp(TcpSegment {
                     sport: p[0],
                     dport: p[1],
@@ -985,6 +994,12 @@ mod tests {
                     flags: TcpFlags(flags),
                     window,
                     payload_len,
+                    options: TcpOptions {
+                        mss: o.0,
+                        sack_permitted: o.1,
+                        timestamps: o.2,
+                        window_scale: o.3,
+                    },
                 })
             });
         let dns = (

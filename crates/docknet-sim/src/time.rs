@@ -21,6 +21,10 @@ pub struct SimDuration(pub u64);
 impl SimTime {
     pub const ZERO: SimTime = SimTime(0);
 
+    pub fn as_millis(self) -> u64 {
+        self.0 / 1_000_000
+    }
+
     pub fn as_nanos(self) -> u64 {
         self.0
     }

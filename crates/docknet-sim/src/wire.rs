@@ -251,7 +251,7 @@ pub enum L4 {
 impl L4 {
     pub fn len(&self) -> u32 {
         match self {
-            L4::Tcp(t) => TcpSegment::HEADER_LEN + t.payload_len,
+            L4::Tcp(t) => t.header_len() + t.payload_len,
             L4::Udp(u) => 8 + u.payload_len(),
             L4::Icmp(i) => i.len(),
         }
@@ -269,12 +269,123 @@ pub struct TcpSegment {
     pub seq: u32,
     pub ack: u32,
     pub flags: TcpFlags,
+    /// As on the wire: scaled down by the window scale once both sides agreed to one.
     pub window: u16,
     pub payload_len: u32,
+    #[serde(default, skip_serializing_if = "TcpOptions::is_empty")]
+    pub options: TcpOptions,
 }
 
 impl TcpSegment {
+    /// The header without options.
     pub const HEADER_LEN: u32 = 20;
+
+    /// The header with its options.
+    pub fn header_len(&self) -> u32 {
+        Self::HEADER_LEN + self.options.len()
+    }
+}
+
+/// The TCP options Linux writes (`tcp_options_write`): MSS, SACK permitted, timestamps and
+/// window scale on SYNs; timestamps on every later segment once both sides sent them.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TcpOptions {
+    pub mss: Option<u16>,
+    pub sack_permitted: bool,
+    /// (TSval, TSecr).
+    pub timestamps: Option<(u32, u32)>,
+    pub window_scale: Option<u8>,
+}
+
+/// One option as laid out on the wire.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum TcpOption {
+    Nop,
+    Mss(u16),
+    SackPermitted,
+    Timestamps(u32, u32),
+    WindowScale(u8),
+}
+
+impl TcpOptions {
+    pub fn is_empty(&self) -> bool {
+        *self == TcpOptions::default()
+    }
+
+    /// The options in Linux's order, with its NOP padding to 32-bit words.
+    pub fn layout(&self) -> Vec<TcpOption> {
+        let mut out = Vec::new();
+        if let Some(m) = self.mss {
+            out.push(TcpOption::Mss(m));
+        }
+        match (self.timestamps, self.sack_permitted) {
+            (Some((v, e)), true) => {
+                out.extend([TcpOption::SackPermitted, TcpOption::Timestamps(v, e)])
+            }
+            (Some((v, e)), false) => {
+                out.extend([TcpOption::Nop, TcpOption::Nop, TcpOption::Timestamps(v, e)])
+            }
+            (None, true) => out.extend([TcpOption::Nop, TcpOption::Nop, TcpOption::SackPermitted]),
+            (None, false) => {}
+        }
+        if let Some(w) = self.window_scale {
+            out.extend([TcpOption::Nop, TcpOption::WindowScale(w)]);
+        }
+        out
+    }
+
+    /// Bytes on the wire (a multiple of 4).
+    pub fn len(&self) -> u32 {
+        self.layout().iter().map(|o| o.len()).sum()
+    }
+
+    pub fn to_bytes(&self) -> Vec<u8> {
+        let mut b = Vec::new();
+        for o in self.layout() {
+            match o {
+                TcpOption::Nop => b.push(1),
+                TcpOption::Mss(m) => {
+                    b.extend([2, 4]);
+                    b.extend(m.to_be_bytes());
+                }
+                TcpOption::SackPermitted => b.extend([4, 2]),
+                TcpOption::Timestamps(v, e) => {
+                    b.extend([8, 10]);
+                    b.extend(v.to_be_bytes());
+                    b.extend(e.to_be_bytes());
+                }
+                TcpOption::WindowScale(w) => b.extend([3, 3, w]),
+            }
+        }
+        b
+    }
+
+    /// As tcpdump prints them inside `options [...]`.
+    pub fn tcpdump(&self) -> String {
+        self.layout()
+            .iter()
+            .map(|o| match o {
+                TcpOption::Nop => "nop".to_string(),
+                TcpOption::Mss(m) => format!("mss {m}"),
+                TcpOption::SackPermitted => "sackOK".to_string(),
+                TcpOption::Timestamps(v, e) => format!("TS val {v} ecr {e}"),
+                TcpOption::WindowScale(w) => format!("wscale {w}"),
+            })
+            .collect::<Vec<_>>()
+            .join(",")
+    }
+}
+
+impl TcpOption {
+    fn len(self) -> u32 {
+        match self {
+            TcpOption::Nop => 1,
+            TcpOption::Mss(_) => 4,
+            TcpOption::SackPermitted => 2,
+            TcpOption::Timestamps(..) => 10,
+            TcpOption::WindowScale(_) => 3,
+        }
+    }
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]

@@ -190,6 +190,9 @@ pub fn fields(frame: &Frame) -> Vec<Field> {
                     out.push(field("TCP", "seq", t.seq));
                     out.push(field("TCP", "ack", t.ack));
                     out.push(field("TCP", "window", t.window));
+                    if !t.options.is_empty() {
+                        out.push(field("TCP", "options", t.options.tcpdump()));
+                    }
                     out.push(field("TCP", "payload", format!("{} bytes", t.payload_len)));
                 }
                 L4::Udp(u) => {

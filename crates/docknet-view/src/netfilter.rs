@@ -303,10 +303,7 @@ mod tests {
             lit[0].text
         );
         assert_eq!(lit[0].packets, 1);
-        assert_eq!(
-            lit[0].bytes, 40,
-            "the SYN's IP length (TCP options are not modelled)"
-        );
+        assert_eq!(lit[0].bytes, 60, "the SYN's IP length with Linux's options");
         let pre = &v.stages[0];
         assert_eq!(pre.lit, Lit::Current);
         assert_eq!(

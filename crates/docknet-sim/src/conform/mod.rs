@@ -1,6 +1,7 @@
 //! Comparing the simulator with the kernel: what a capture point saw, reduced to the fields
-//! the conformance check compares (protocol, addresses, ports, TCP flags, ICMP type/code, ARP
-//! operation), with kernel-chosen ephemeral ports normalized. Works on the simulator's frames
+//! the conformance check compares (protocol, addresses, ports, TCP flags and options (the MSS
+//! and which options, not the timestamp values), ICMP type/code, ARP operation), with
+//! kernel-chosen ephemeral ports normalized. Works on the simulator's frames
 //! and on pcap bytes alike; nothing here does I/O.
 
 pub mod walks;
@@ -45,7 +46,7 @@ impl Seen {
                         "tcp",
                         Some(t.sport),
                         Some(t.dport),
-                        format!("[{}]", t.flags.tcpdump()),
+                        tcp_detail(t.flags, t.options.layout().iter().map(option_name)),
                     ),
                     L4::Udp(u) => ("udp", Some(u.sport), Some(u.dport), String::new()),
                     L4::Icmp(i) => {
@@ -105,11 +106,25 @@ impl Seen {
                         flags = flags.with(bit);
                     }
                 }
+                let options =
+                    etherparse::TcpOptionsIterator::from_slice(t.options()).map(|o| match o {
+                        Ok(etherparse::TcpOptionElement::Noop) => "nop".to_string(),
+                        Ok(etherparse::TcpOptionElement::MaximumSegmentSize(m)) => {
+                            format!("mss {m}")
+                        }
+                        Ok(etherparse::TcpOptionElement::SelectiveAcknowledgementPermitted) => {
+                            "sackOK".into()
+                        }
+                        Ok(etherparse::TcpOptionElement::Timestamp(..)) => "TS".into(),
+                        Ok(etherparse::TcpOptionElement::WindowScale(_)) => "wscale".into(),
+                        Ok(other) => format!("{other:?}"),
+                        Err(e) => format!("bad option: {e}"),
+                    });
                 (
                     "tcp",
                     Some(t.source_port()),
                     Some(t.destination_port()),
-                    format!("[{}]", flags.tcpdump()),
+                    tcp_detail(flags, options),
                 )
             }
             Some(TransportSlice::Udp(u)) => (
@@ -134,6 +149,28 @@ impl Seen {
             dport,
             detail,
         }
+    }
+}
+
+/// TCP flags and option layout: `[S] mss 1460,sackOK,TS,nop,wscale`.
+fn tcp_detail(flags: crate::wire::TcpFlags, options: impl Iterator<Item = String>) -> String {
+    let options: Vec<String> = options.collect();
+    if options.is_empty() {
+        format!("[{}]", flags.tcpdump())
+    } else {
+        format!("[{}] {}", flags.tcpdump(), options.join(","))
+    }
+}
+
+/// How [`tcp_detail`] names a simulated option (values that vary per run are left out).
+fn option_name(o: &crate::wire::TcpOption) -> String {
+    use crate::wire::TcpOption;
+    match o {
+        TcpOption::Nop => "nop".into(),
+        TcpOption::Mss(m) => format!("mss {m}"),
+        TcpOption::SackPermitted => "sackOK".into(),
+        TcpOption::Timestamps(..) => "TS".into(),
+        TcpOption::WindowScale(_) => "wscale".into(),
     }
 }
 
@@ -293,6 +330,10 @@ mod tests {
                 flags: TcpFlags::SYN,
                 window: 100,
                 payload_len: 0,
+                options: crate::wire::TcpOptions {
+                    mss: Some(1460),
+                    ..Default::default()
+                },
             }),
         };
         let f = Frame {

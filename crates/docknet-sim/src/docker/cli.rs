@@ -1927,6 +1927,9 @@ fn network_mode(v: &Tok) -> Result<NetworkMode, CliError> {
 pub const CONTAINER_SYSCTLS: &[&str] = &[
     "net.ipv4.tcp_syn_retries",
     "net.ipv4.tcp_syn_linear_timeouts",
+    "net.ipv4.tcp_timestamps",
+    "net.ipv4.tcp_sack",
+    "net.ipv4.tcp_window_scaling",
     "net.ipv4.ip_forward",
     "net.ipv4.conf.all.route_localnet",
 ];

@@ -150,7 +150,11 @@ impl Tcpdump {
             };
             s += &format!(", ack {}", rel(t.ack, ack_base));
         }
-        s + &format!(", win {}, length {}", t.window, t.payload_len)
+        s += &format!(", win {}", t.window);
+        if !t.options.is_empty() {
+            s += &format!(", options [{}]", t.options.tcpdump());
+        }
+        s + &format!(", length {}", t.payload_len)
     }
 }
 

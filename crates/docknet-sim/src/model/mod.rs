@@ -96,6 +96,11 @@ pub struct Sysctls {
     /// `net.ipv4.tcp_syn_linear_timeouts`: SYN retransmissions after a 1 s wait before the
     /// waits start doubling.
     pub tcp_syn_linear_timeouts: u32,
+    /// `net.ipv4.tcp_timestamps`, `tcp_sack`, `tcp_window_scaling`: which TCP options a
+    /// SYN offers (all on by default).
+    pub tcp_timestamps: bool,
+    pub tcp_sack: bool,
+    pub tcp_window_scaling: bool,
 }
 
 impl Default for Sysctls {
@@ -110,6 +115,8 @@ impl Sysctls {
         match key {
             "net.ipv4.tcp_syn_retries" => Some(1..=127),
             "net.ipv4.tcp_syn_linear_timeouts" => Some(0..=10),
+            "net.ipv4.tcp_timestamps" => Some(0..=2),
+            "net.ipv4.tcp_sack" | "net.ipv4.tcp_window_scaling" => Some(0..=1),
             _ => None,
         }
     }
@@ -123,6 +130,9 @@ impl Sysctls {
             port_range: (32768, 60999),
             tcp_syn_retries: 6,
             tcp_syn_linear_timeouts: 4,
+            tcp_timestamps: true,
+            tcp_sack: true,
+            tcp_window_scaling: true,
         }
     }
 
@@ -136,6 +146,9 @@ impl Sysctls {
         "net.ipv4.ip_local_port_range.max",
         "net.ipv4.tcp_syn_retries",
         "net.ipv4.tcp_syn_linear_timeouts",
+        "net.ipv4.tcp_timestamps",
+        "net.ipv4.tcp_sack",
+        "net.ipv4.tcp_window_scaling",
     ];
 }
 

@@ -108,6 +108,8 @@ impl Sim {
             flags,
             window: 0,
             payload_len: 0,
+            // `tcp_v4_send_reset` writes no options (no socket, no timestamps).
+            options: Default::default(),
         };
         let ip = Ipv4Packet {
             src,

@@ -334,6 +334,17 @@ impl Sim {
         }
     }
 
+    /// The MSS a socket towards `dst` advertises: its route's device MTU less 40 (local
+    /// destinations go through `lo`, MTU 65536).
+    pub(crate) fn advmss(&self, ns: NsId, dst: Ipv4Addr) -> u16 {
+        let mtu = match self.route_lookup(ns, dst) {
+            RouteDecision::Out { iface, .. } => self.net.iface(iface).mtu,
+            RouteDecision::Local => 65536,
+            RouteDecision::Fail { .. } => 1500,
+        };
+        crate::apps::mss_for_mtu(mtu)
+    }
+
     /// The next IP identification value for a namespace.
     pub(crate) fn next_ip_id(&mut self, ns: NsId) -> u16 {
         let n = self.net.ns_mut(ns);
