@@ -35,6 +35,7 @@ pub const SCENARIOS: &[Bundled] = bundle![
     "conformance/masquerade-port-collision",
     "conformance/publish-localhost",
     "conformance/reject",
+    "conformance/tcp-options",
     "conformance/ttl-expiry",
     "conformance/two-published-ports",
     "conformance/udp-port-unreachable",

@@ -33,6 +33,7 @@ const MATCHING: &[&str] = &[
     "conformance/two-published-ports.ron",
     "conformance/publish-localhost.ron",
     "conformance/hairpin-nat.ron",
+    "conformance/tcp-options.ron",
 ];
 
 /// Runs per scenario before it counts as a disagreement. The kernel's own timing is not

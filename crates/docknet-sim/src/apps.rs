@@ -158,6 +158,9 @@ pub(crate) struct TcpConn {
     pub agreed: tcp_options::Agreed,
     /// The MSS this end advertises.
     pub mss: u16,
+    /// `rcv_wup`: where the advertised window's right edge was last moved; the window left is
+    /// the agreed one less what arrived since.
+    pub rcv_wup: u32,
 }
 
 impl TcpConn {
@@ -176,6 +179,7 @@ impl TcpConn {
             opened: SimTime::ZERO,
             agreed: tcp_options::Agreed::default(),
             mss: 1460,
+            rcv_wup: rcv_nxt,
         }
     }
 
@@ -628,6 +632,12 @@ impl Sim {
             c.acked = c.rcv_nxt;
         }
         let confirm_neigh = std::mem::take(&mut c.dst_pending_confirm);
+        // A receiver whose process reads at once opens the window again once a full
+        // segment's worth of space is free (flows here are mostly under one MSS).
+        if c.rcv_nxt.wrapping_sub(c.rcv_wup) >= u32::from(c.mss) {
+            c.rcv_wup = c.rcv_nxt;
+        }
+        let consumed = c.rcv_nxt.wrapping_sub(c.rcv_wup);
         let (agreed, mss) = (c.agreed, c.mss);
         let tsval = tcp_options::ts_val(self.ts_secret, local.0, remote.0, self.now().as_millis());
         let (options, window) = tcp_options::outgoing(
@@ -636,6 +646,7 @@ impl Sim {
             flags.has(TcpFlags::SYN),
             flags.has(TcpFlags::ACK),
             tsval,
+            consumed,
         );
         let seg = TcpSegment {
             sport: local.1,
@@ -819,6 +830,7 @@ impl Sim {
             TcpState::SynSent if seg.flags.has(TcpFlags::SYN) && seg.flags.has(TcpFlags::ACK) => {
                 if let Some(c) = self.conn_mut(s) {
                     c.rcv_nxt = seg.seq.wrapping_add(1);
+                    c.rcv_wup = c.rcv_nxt;
                     c.state = TcpState::Established;
                     tcp_options::take_syn_ack(&mut c.agreed, &seg.options);
                 }
@@ -942,6 +954,11 @@ impl Sim {
                     self.on_peer_closed(s, c.role, true);
                 }
                 Some(TcpState::FinWait1 | TcpState::FinWait2) => {
+                    // The ACK that ends in TIME_WAIT keeps the window from before the FIN
+                    // (seen in the lab: `ack 302, win 63940` after 300 bytes and a FIN).
+                    if let Some(c) = self.conn_mut(s) {
+                        c.rcv_wup = c.rcv_wup.wrapping_add(1);
+                    }
                     self.tcp_send(s, TcpFlags::ACK, 0);
                     self.set_state(s, TcpState::TimeWait);
                     self.sock_event(s, "connection closed (TIME_WAIT)".into());

@@ -92,13 +92,15 @@ pub(crate) fn take_syn_ack(a: &mut Agreed, syn_ack: &TcpOptions) {
 
 /// The options and window field of a segment this end sends: SYNs and SYN-ACKs carry MSS,
 /// SACK permitted, timestamps and window scale as offered or agreed, and an unscaled window;
-/// later segments carry only timestamps, and a scaled window.
+/// later segments carry only timestamps, and the window left after `consumed` bytes (the
+/// right edge stays put as data arrives: `win 65060` after 100 bytes in the lab), scaled.
 pub(crate) fn outgoing(
     a: &Agreed,
     mss: u16,
     syn: bool,
     ack: bool,
     tsval: u32,
+    consumed: u32,
 ) -> (TcpOptions, u16) {
     let ecr = if syn && !ack { 0 } else { a.ts_recent };
     let timestamps = a.timestamps.then_some((tsval, ecr));
@@ -115,7 +117,8 @@ pub(crate) fn outgoing(
             timestamps,
             ..TcpOptions::default()
         };
-        (options, window_field(a.rcv_wnd, a.rcv_wscale))
+        let left = a.rcv_wnd.saturating_sub(consumed);
+        (options, window_field(left, a.rcv_wscale))
     }
 }
 
@@ -144,7 +147,7 @@ mod tests {
     fn a_syn_without_timestamps_gets_a_syn_ack_without_them() {
         let sys = Sysctls::new();
         let client = offer(&sys, 1460);
-        let (syn, win) = outgoing(&client, 1460, true, false, 7);
+        let (syn, win) = outgoing(&client, 1460, true, false, 7, 0);
         assert_eq!(
             syn.tcpdump(),
             "mss 1460,sackOK,TS val 7 ecr 0,nop,wscale 10"
@@ -155,24 +158,35 @@ mod tests {
             ..syn
         };
         let server = answer(&sys, &no_ts, 1460);
-        let (syn_ack, win) = outgoing(&server, 1460, true, true, 9);
+        let (syn_ack, win) = outgoing(&server, 1460, true, true, 9, 0);
         assert_eq!(syn_ack.tcpdump(), "mss 1460,nop,nop,sackOK,nop,wscale 10");
         assert_eq!(win, 64240, "no timestamps: the full MSS counts");
         let mut client = client;
         take_syn_ack(&mut client, &syn_ack);
-        let (ack, win) = outgoing(&client, 1460, false, true, 8);
+        let (ack, win) = outgoing(&client, 1460, false, true, 8, 0);
         assert!(ack.is_empty(), "{ack:?}");
         assert_eq!(win, 63);
 
         let server = answer(&sys, &syn, 1460);
-        let (syn_ack, win) = outgoing(&server, 1460, true, true, 9);
+        let (syn_ack, win) = outgoing(&server, 1460, true, true, 9, 0);
         assert_eq!(
             syn_ack.tcpdump(),
             "mss 1460,sackOK,TS val 9 ecr 7,nop,wscale 10"
         );
         assert_eq!(win, 65160);
-        let (data, win) = outgoing(&server, 1460, false, true, 10);
+        let (data, win) = outgoing(&server, 1460, false, true, 10, 0);
         assert_eq!(data.tcpdump(), "nop,nop,TS val 10 ecr 7");
         assert_eq!((data.len(), win), (12, 64));
+        let (_, win) = outgoing(&client, 1460, false, true, 8, 300);
+        assert_eq!(win, 63, "64240 - 300 rounds up to the same 63 units");
+        let unscaled = Agreed {
+            rcv_wscale: None,
+            ..server
+        };
+        let (_, win) = outgoing(&unscaled, 1460, false, true, 8, 101);
+        assert_eq!(
+            win, 65059,
+            "100 bytes and a FIN into 65160, as the lab shows"
+        );
     }
 }

@@ -1,6 +1,6 @@
 //! Comparing the simulator with the kernel: what a capture point saw, reduced to the fields
-//! the conformance check compares (protocol, addresses, ports, TCP flags and options (the MSS
-//! and which options, not the timestamp values), ICMP type/code, ARP operation), with
+//! the conformance check compares (protocol, addresses, ports, TCP flags, window and options
+//! (the MSS and which options, not the timestamp values), ICMP type/code, ARP operation), with
 //! kernel-chosen ephemeral ports normalized. Works on the simulator's frames
 //! and on pcap bytes alike; nothing here does I/O.
 
@@ -46,7 +46,11 @@ impl Seen {
                         "tcp",
                         Some(t.sport),
                         Some(t.dport),
-                        tcp_detail(t.flags, t.options.layout().iter().map(option_name)),
+                        tcp_detail(
+                            t.flags,
+                            t.window,
+                            t.options.layout().iter().map(option_name),
+                        ),
                     ),
                     L4::Udp(u) => ("udp", Some(u.sport), Some(u.dport), String::new()),
                     L4::Icmp(i) => {
@@ -124,7 +128,7 @@ impl Seen {
                     "tcp",
                     Some(t.source_port()),
                     Some(t.destination_port()),
-                    tcp_detail(flags, options),
+                    tcp_detail(flags, t.window_size(), options),
                 )
             }
             Some(TransportSlice::Udp(u)) => (
@@ -152,13 +156,18 @@ impl Seen {
     }
 }
 
-/// TCP flags and option layout: `[S] mss 1460,sackOK,TS,nop,wscale`.
-fn tcp_detail(flags: crate::wire::TcpFlags, options: impl Iterator<Item = String>) -> String {
+/// TCP flags, window and option layout: `[S] win 64240 mss 1460,sackOK,TS,nop,wscale`.
+fn tcp_detail(
+    flags: crate::wire::TcpFlags,
+    window: u16,
+    options: impl Iterator<Item = String>,
+) -> String {
     let options: Vec<String> = options.collect();
+    let head = format!("[{}] win {window}", flags.tcpdump());
     if options.is_empty() {
-        format!("[{}]", flags.tcpdump())
+        head
     } else {
-        format!("[{}] {}", flags.tcpdump(), options.join(","))
+        format!("{head} {}", options.join(","))
     }
 }
 
