@@ -107,7 +107,14 @@ pub fn view(shown: &[TraceRecord], later: &[TraceRecord], state: &Net) -> Option
         })
         .unwrap_or((chain, None));
     let nsid = state.ns_by_name(&ns)?;
-    let rules = rule_rows(state, nsid, &table, &chain, matched, later, shown, pkt, &ns);
+    let at = ChainAt {
+        ns: &ns,
+        nsid,
+        table: &table,
+        chain: &chain,
+        matched,
+    };
+    let rules = rule_rows(state, &at, &Moment { shown, later, pkt });
     let present: Vec<String> = TableName::SAVE_ORDER
         .iter()
         .filter(|t| state.ns(nsid).rules.table(**t).is_some())
@@ -194,20 +201,33 @@ fn stages(visit: &[&TraceRecord], hook: &str, table: &str, present: &[String]) -
         .collect()
 }
 
+/// A chain in a namespace, and the rule the packet matched there (0: the policy).
+struct ChainAt<'a> {
+    ns: &'a str,
+    nsid: docknet_sim::ids::NsId,
+    table: &'a str,
+    chain: &'a str,
+    matched: Option<usize>,
+}
+
+/// Where the cursor is: the records shown, the rest of the current event, the packet.
+struct Moment<'a> {
+    shown: &'a [TraceRecord],
+    later: &'a [TraceRecord],
+    pkt: u64,
+}
+
 /// The chain's rules with counters as of the cursor: the state's counters less the matches
 /// that happen later in the same simulation event.
-#[allow(clippy::too_many_arguments)]
-fn rule_rows(
-    state: &Net,
-    nsid: docknet_sim::ids::NsId,
-    table: &str,
-    chain: &str,
-    matched: Option<usize>,
-    later: &[TraceRecord],
-    shown: &[TraceRecord],
-    pkt: u64,
-    ns: &str,
-) -> Vec<RuleRow> {
+fn rule_rows(state: &Net, at: &ChainAt, now: &Moment) -> Vec<RuleRow> {
+    let ChainAt {
+        ns,
+        nsid,
+        table,
+        chain,
+        matched,
+    } = *at;
+    let Moment { shown, later, pkt } = *now;
     let Ok(t) = table.parse::<TableName>() else {
         return Vec::new();
     };
@@ -345,7 +365,19 @@ mod tests {
             let shown = p.shown().to_vec();
             let net = p.state().net.clone();
             let id = net.ns_by_name("host").unwrap();
-            let rows = rule_rows(&net, id, "nat", "DOCKER", None, &later, &shown, 1, "host");
+            let at = ChainAt {
+                ns: "host",
+                nsid: id,
+                table: "nat",
+                chain: "DOCKER",
+                matched: None,
+            };
+            let now = Moment {
+                shown: &shown,
+                later: &later,
+                pkt: 1,
+            };
+            let rows = rule_rows(&net, &at, &now);
             rows.iter()
                 .find(|r| r.text.contains("DNAT"))
                 .unwrap()
