@@ -115,10 +115,18 @@ pub fn show(ui: &mut egui::Ui, c: &mut Ctx) {
             }
         }
         // In an exercise the setup changes only through the console (they are the answer).
-        let containers = if c.session.attempt.is_some() {
+        // Only the running ones: a removed or stopped container has nothing to switch.
+        let running = |n: &String| {
+            c.session
+                .built
+                .inventory
+                .as_ref()
+                .is_none_or(|i| i.containers.iter().any(|ct| ct.name == *n))
+        };
+        let containers: Vec<String> = if c.session.attempt.is_some() {
             Vec::new()
         } else {
-            doc.containers()
+            doc.containers().into_iter().filter(running).collect()
         };
         if !containers.is_empty() {
             ui.separator();

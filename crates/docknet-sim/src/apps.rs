@@ -633,13 +633,16 @@ impl Sim {
         }
         let confirm_neigh = std::mem::take(&mut c.dst_pending_confirm);
         // A receiver whose process reads at once opens the window again once a full
-        // segment's worth of space is free (flows here are mostly under one MSS).
-        if c.rcv_nxt.wrapping_sub(c.rcv_wup) >= u32::from(c.mss) {
+        // segment's worth of space is free, or half the window on lo, whose MSS is about
+        // the whole window (flows here are mostly under one MSS).
+        if c.rcv_nxt.wrapping_sub(c.rcv_wup) >= u32::from(c.mss).min(c.agreed.rcv_wnd / 2) {
             c.rcv_wup = c.rcv_nxt;
         }
         let consumed = c.rcv_nxt.wrapping_sub(c.rcv_wup);
         let (agreed, mss) = (c.agreed, c.mss);
-        let tsval = tcp_options::ts_val(self.ts_secret, local.0, remote.0, self.now().as_millis());
+        let per_pair = self.net.ns(ns).sysctl.tcp_ts_per_pair_offset;
+        let pair = per_pair.then_some((local.0, remote.0));
+        let tsval = tcp_options::ts_val(self.ts_secret, pair, self.now().as_millis());
         let (options, window) = tcp_options::outgoing(
             &agreed,
             mss,

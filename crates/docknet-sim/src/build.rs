@@ -335,7 +335,10 @@ impl Builder {
                 // In range: checked above.
                 "net.ipv4.tcp_syn_retries" => s.tcp_syn_retries = value as u32,
                 "net.ipv4.tcp_syn_linear_timeouts" => s.tcp_syn_linear_timeouts = value as u32,
-                "net.ipv4.tcp_timestamps" => s.tcp_timestamps = on,
+                "net.ipv4.tcp_timestamps" => {
+                    s.tcp_timestamps = on;
+                    s.tcp_ts_per_pair_offset = value == 1;
+                }
                 "net.ipv4.tcp_sack" => s.tcp_sack = on,
                 "net.ipv4.tcp_window_scaling" => s.tcp_window_scaling = on,
                 k if route_localnet_iface(k).is_some() => {
@@ -441,6 +444,17 @@ impl Builder {
             };
             let id = self.add_iface(ns, &i.name, kind, mac, addrs);
             self.net.iface_mut(id).hairpin = i.hairpin;
+            match i.mtu {
+                // Linux's limits for an Ethernet device (IPv4 needs 68).
+                Some(m) if !(68..=65535).contains(&m) => self.problem(
+                    Some(&spec.name),
+                    &i.name,
+                    format!("mtu {m} on `{}` is out of range", i.name),
+                    "IPv4 over Ethernet takes 68 to 65535",
+                ),
+                Some(m) => self.net.iface_mut(id).mtu = m,
+                None => {}
+            }
         }
     }
 

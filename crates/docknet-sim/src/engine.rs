@@ -4,8 +4,9 @@
 //! Step-back is done by replay: a `Sim` keeps a snapshot of its initial state, and
 //! [`Sim::rewind_to`] restores the latest snapshot at or before the requested event index and
 //! replays from there. While it replays forward it takes a snapshot every
-//! [`CHECKPOINT_EVERY`] events, so stepping back through a long run replays at most that many.
-//! The model is deterministic, so the state reached is exactly the one seen going forward.
+//! [`CHECKPOINT_EVERY`] events, so moving to any point already reached replays at most that
+//! many. The model is deterministic, so the state reached is exactly the one seen going
+//! forward; records already produced once are kept and only re-counted when replayed.
 
 use crate::apps::{AppEvent, Apps};
 use crate::ids::{IfaceId, NsId, PacketId};
@@ -98,7 +99,11 @@ pub struct Sim {
     next_pkt: u64,
     /// The secret behind TCP timestamp offsets (`secure_tcp_ts_off`), from the seed.
     pub(crate) ts_secret: u64,
+    /// Every record produced so far; after a rewind, the ones past `trace_shown` are the
+    /// (deterministic) future, re-counted rather than pushed again as replay reaches them.
     trace: Vec<TraceRecord>,
+    /// How many of `trace`'s records belong to the current state.
+    trace_shown: usize,
     events_done: usize,
     /// The state before the first event, for `rewind_to`.
     initial: Option<Arc<Checkpoint>>,
@@ -131,6 +136,7 @@ impl Sim {
             next_pkt: 1,
             ts_secret: ChaCha8Rng::seed_from_u64(seed ^ 0x7473_5f6f_6666_7365).random(),
             trace: Vec::new(),
+            trace_shown: 0,
             events_done: 0,
             initial: None,
             checkpoints: Vec::new(),
@@ -156,24 +162,27 @@ impl Sim {
             next_pkt: self.next_pkt,
             ts_secret: self.ts_secret,
             trace: Vec::new(),
+            trace_shown: 0,
             events_done: self.events_done,
             initial: None,
             checkpoints: Vec::new(),
         };
         Checkpoint {
             sim,
-            trace_len: self.trace.len(),
+            trace_len: self.trace_shown,
         }
     }
 
-    /// Go back to `cp`, keeping this simulation's snapshots and its trace up to `cp`.
+    /// Move to `cp` (back, or forward to a point this simulation reached before), keeping
+    /// its snapshots and every record it has produced.
     fn restore(&mut self, cp: &Checkpoint) {
-        let mut trace = std::mem::take(&mut self.trace);
-        trace.truncate(cp.trace_len);
+        debug_assert!(cp.trace_len <= self.trace.len(), "a snapshot of this run");
+        let trace = std::mem::take(&mut self.trace);
         let initial = self.initial.take();
         let checkpoints = std::mem::take(&mut self.checkpoints);
         let mut sim = Sim {
             trace,
+            trace_shown: cp.trace_len,
             initial,
             checkpoints,
             ..cp.sim.clone()
@@ -187,7 +196,7 @@ impl Sim {
 
     /// Every trace record emitted so far.
     pub fn trace(&self) -> &[TraceRecord] {
-        &self.trace
+        &self.trace[..self.trace_shown]
     }
 
     /// How many queued events have been processed.
@@ -211,13 +220,13 @@ impl Sim {
 
     /// Process one event; returns the trace records it produced (empty when finished).
     pub fn step(&mut self) -> &[TraceRecord] {
-        let start = self.trace.len();
+        let start = self.trace_shown;
         if let Some(q) = self.queue.pop() {
             self.now = q.at;
             self.events_done += 1;
             self.dispatch(q.event);
         }
-        &self.trace[start..]
+        &self.trace[start..self.trace_shown]
     }
 
     /// Process every event due at or before `t`, then set the clock to `t`.
@@ -235,21 +244,20 @@ impl Sim {
         }
     }
 
-    /// Rebuild the state right after `events` events had been processed (by replay from
-    /// the latest snapshot before it). Rewinding to a later point than now steps forward,
+    /// Rebuild the state right after `events` events had been processed: from the latest
+    /// snapshot at or before it (when that is behind now, or ahead of now), then by replay,
     /// taking snapshots on the way.
     pub fn rewind_to(&mut self, events: usize) {
-        if events < self.events_done {
-            let from = self
-                .checkpoints
-                .iter()
-                .rev()
-                .find(|c| c.sim.events_done <= events)
-                .or(self.initial.as_ref())
-                .cloned();
-            if let Some(cp) = from {
-                self.restore(&cp);
-            }
+        let from = self
+            .checkpoints
+            .iter()
+            .rev()
+            .find(|c| c.sim.events_done <= events)
+            .or(self.initial.as_ref())
+            .filter(|c| events < self.events_done || c.sim.events_done > self.events_done)
+            .cloned();
+        if let Some(cp) = from {
+            self.restore(&cp);
         }
         while self.events_done < events && !self.queue.is_empty() {
             self.step();
@@ -291,11 +299,18 @@ impl Sim {
     }
 
     pub(crate) fn emit(&mut self, pkt: Option<PacketId>, event: TraceEvent) {
-        self.trace.push(TraceRecord {
+        let record = TraceRecord {
             t_ns: self.now,
             pkt,
             event,
-        });
+        };
+        if self.trace_shown < self.trace.len() {
+            // Replaying after a rewind: this record was produced before, identically.
+            debug_assert_eq!(self.trace[self.trace_shown], record, "replay diverged");
+        } else {
+            self.trace.push(record);
+        }
+        self.trace_shown += 1;
     }
 
     pub(crate) fn new_packet_id(&mut self) -> PacketId {

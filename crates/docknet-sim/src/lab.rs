@@ -311,6 +311,11 @@ impl<'a> Lab<'a> {
                     ));
                 }
             }
+            for i in ifaces.iter().filter(|i| i.name != "lo") {
+                if let Some(mtu) = i.mtu {
+                    self.line(format!("ip -n {ns} link set dev {} mtu {mtu}", q(&i.name)));
+                }
+            }
             for i in &ifaces {
                 self.port(&spec.name, i);
             }

@@ -380,3 +380,56 @@ fn removing_a_published_container_removes_its_rules_and_the_port_refuses() {
         "nothing listens on 8080 any more: the host answers RST"
     );
 }
+
+#[test]
+fn run_rm_containers_vanish_when_stopped_and_signals_that_do_not_end_the_process_change_nothing() {
+    // `--rm`: stopping removes it, so its name is free again.
+    let inv = inventory(&[
+        "docker run -d --rm --name job busybox",
+        "docker stop job",
+        "docker run -d --name job busybox",
+    ]);
+    assert_eq!(inv.containers.len(), 1);
+    assert!(inv.stopped.is_empty(), "{:?}", inv.stopped);
+    // A restart keeps it.
+    let inv = inventory(&[
+        "docker run -d --rm --name job busybox",
+        "docker restart job",
+    ]);
+    assert_eq!(inv.containers[0].name, "job");
+
+    // `kill -s HUP` (an nginx reload) leaves it on its network; plain `kill` stops it.
+    let inv = inventory(&["docker run -d --name web nginx", "docker kill -s HUP web"]);
+    assert_eq!(address_of(&inv, "web"), "172.17.0.2");
+    let inv = inventory(&["docker run -d --name web nginx", "docker kill web"]);
+    assert!(inv.containers.is_empty());
+    assert_eq!(inv.stopped[0].name, "web");
+}
+
+#[test]
+fn a_network_mtu_sets_the_mss_its_containers_offer() {
+    let (_, mut sim) = docknet_sim::load(
+        "mtu.ron",
+        r#"DockerScenario(
+        commands: [
+            "docker network create -o com.docker.network.driver.mtu=1450 app",
+            "docker run -d --name web --network app nginx",
+            "docker run -d --name cli --network app busybox",
+        ],
+        traffic: [Tcp(from: "cli", to: "web:80", send: 20)],
+    )"#,
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    sim.run_to_end();
+    let lines = docknet_sim::format::tcpdump::Tcpdump::lines(sim.trace(), None);
+    for flags in ["Flags [S],", "Flags [S.],"] {
+        assert!(
+            lines
+                .iter()
+                .any(|l| l.contains(flags) && l.contains("options [mss 1410,")),
+            "{flags} with MSS 1450 - 40: {lines:#?}"
+        );
+    }
+    let web = sim.net.ns_by_name("web").unwrap();
+    assert!(docknet_sim::format::show::addr(&sim.net, web).contains("mtu 1450"));
+}

@@ -102,6 +102,33 @@ fn container_lifecycle_mistakes() {
     ]));
     assert!(e.contains("side shares web's network namespace"), "{e}");
 
+    let e = error_text(&with_commands(&[
+        "docker run -d --name web nginx",
+        "docker stop web",
+        "docker kill web",
+    ]));
+    assert!(e.contains("container is not running"), "{e}");
+
+    let e = error_text(&with_commands(&[
+        "docker run -d --rm --name job busybox",
+        "docker stop job",
+        "docker start job",
+    ]));
+    assert!(e.contains("No such container: job"), "{e}");
+
+    // Only a container with a network namespace of its own joins networks.
+    let e = error_text(&with_commands(&[
+        "docker run -d --name hostweb --network host nginx",
+        "docker network connect bridge hostweb",
+    ]));
+    assert!(e.contains("connected to host network"), "{e}");
+    let e = error_text(&with_commands(&[
+        "docker run -d --name web nginx",
+        "docker run -d --name side --network container:web busybox",
+        "docker network connect bridge side",
+    ]));
+    assert!(e.contains("sharing network namespace"), "{e}");
+
     let e = error_text(&with_commands(&["docker stop"]));
     assert!(
         e.contains("\"docker stop\" requires at least 1 argument"),

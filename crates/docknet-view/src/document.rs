@@ -189,6 +189,7 @@ impl Document {
         for line in &d.commands {
             if let Ok(cli::DockerCommand::Run(r)) = cli::parse_command(line)
                 && let Some(n) = r.name
+                && !names.contains(&n)
             {
                 names.push(n);
             }

@@ -44,9 +44,11 @@ pub(crate) fn window_field(rcv_wnd: u32, wscale: Option<u8>) -> u16 {
     }
 }
 
-/// The TSval clock: milliseconds plus a per address pair offset (`secure_tcp_ts_off`), here
-/// a hash of the pair and the simulation's secret.
-pub(crate) fn ts_val(secret: u64, src: Ipv4Addr, dst: Ipv4Addr, now_ms: u64) -> u32 {
+/// The TSval clock: milliseconds plus an offset, per address pair (`secure_tcp_ts_off`,
+/// `tcp_timestamps=1`) or one for the whole machine (`tcp_timestamps=2`): a hash of the pair
+/// and the simulation's secret.
+pub(crate) fn ts_val(secret: u64, pair: Option<(Ipv4Addr, Ipv4Addr)>, now_ms: u64) -> u32 {
+    let (src, dst) = pair.unwrap_or((Ipv4Addr::UNSPECIFIED, Ipv4Addr::UNSPECIFIED));
     let mut x = secret ^ (u64::from(u32::from(src)) << 32 | u64::from(u32::from(dst)));
     x = (x ^ (x >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
     x = (x ^ (x >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);

@@ -52,9 +52,12 @@ pub enum DockerCommand {
 /// What a lifecycle command does to each container it names.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum ContainerAction {
-    /// `docker stop` / `docker kill`: the endpoints leave their networks (addresses and
-    /// published ports are released); the container keeps its name.
+    /// `docker stop`: the endpoints leave their networks (addresses and published ports
+    /// are released); the container keeps its name (unless it ran with `--rm`).
     Stop,
+    /// `docker kill [-s SIGNAL]`: KILL (the default), TERM, INT and QUIT stop the container;
+    /// other signals (HUP for an nginx reload, USR1, ...) leave it running.
+    Kill { stops: bool },
     /// `docker start`: a stopped container rejoins its networks and republishes its ports.
     Start,
     /// `docker restart`: stop, then start.
@@ -174,6 +177,9 @@ pub struct RunSpec {
     pub name: Option<String>,
     /// `-d`, `--detach`.
     pub detach: bool,
+    /// `--rm`: the container is removed when it stops.
+    #[serde(default)]
+    pub remove_on_stop: bool,
     /// `--network`, `--net`.
     pub network: NetworkMode,
     /// `-p`, `--publish`, expanded per port.
@@ -206,6 +212,7 @@ impl RunSpec {
         RunSpec {
             name: None,
             detach: false,
+            remove_on_stop: false,
             network: NetworkMode::Bridge,
             publish: Vec::new(),
             publish_all: false,
@@ -338,6 +345,10 @@ pub fn parse_command(line: &str) -> Result<DockerCommand, CliError> {
         "container" => match rest.first() {
             Some(t) if t.text == "run" => {
                 build_run(rest.get(1..).unwrap_or_default(), end).map(DockerCommand::Run)
+            }
+            // `docker container remove` is `docker rm` (there is no top-level `remove`).
+            Some(t) if t.text == "remove" => {
+                build_lifecycle("rm", rest.get(1..).unwrap_or_default(), end)
             }
             Some(t) if lifecycle_spec(&t.text).is_some() => {
                 build_lifecycle(&t.text, rest.get(1..).unwrap_or_default(), end)
@@ -926,7 +937,7 @@ const RUN_FLAGS: &[FlagSpec] = &[
     value("env-file", None, "app.env").ignored(),
     value("volume", Some('v'), "/data:/data").ignored(),
     value("mount", None, "type=volume,src=data,dst=/data").ignored(),
-    boolean("rm", None).ignored(),
+    boolean("rm", None),
     boolean("interactive", Some('i')).ignored(),
     boolean("tty", Some('t')).ignored(),
     boolean("init", None).ignored(),
@@ -1075,13 +1086,14 @@ fn lifecycle_spec(verb: &str) -> Option<(CmdSpec, Option<ContainerAction>)> {
             ),
             Some(ContainerAction::Stop),
         ),
+        // `kill`'s action depends on `-s`, read after the flags.
         "kill" => (
             lifecycle_cmd(
                 "docker kill",
                 "docker kill [OPTIONS] CONTAINER [CONTAINER...]",
                 KILL_FLAGS,
             ),
-            Some(ContainerAction::Stop),
+            None,
         ),
         "start" => (
             lifecycle_cmd(
@@ -1100,7 +1112,7 @@ fn lifecycle_spec(verb: &str) -> Option<(CmdSpec, Option<ContainerAction>)> {
             Some(ContainerAction::Restart),
         ),
         // `rm`'s action depends on `-f`, read after the flags.
-        "rm" | "remove" => (
+        "rm" => (
             lifecycle_cmd(
                 "docker rm",
                 "docker rm [OPTIONS] CONTAINER [CONTAINER...]",
@@ -2112,6 +2124,7 @@ fn build_run(toks: &[Tok], end: usize) -> Result<RunSpec, CliError> {
         let v = &o.value;
         match o.long {
             "detach" => spec.detach = o.on,
+            "rm" => spec.remove_on_stop = o.on,
             "name" => spec.name = Some(container_name(v)?),
             "network" => {
                 if network_flag.is_some() {
@@ -2459,6 +2472,17 @@ fn build_disconnect(toks: &[Tok], end: usize) -> Result<DockerCommand, CliError>
     })
 }
 
+/// Whether a signal ends a container's main process: KILL always; TERM, INT and QUIT for the
+/// servers the images run (PID 1 ignores signals it has no handler for).
+fn signal_stops(signal: &str) -> bool {
+    let s = signal.to_ascii_uppercase();
+    let name = s.strip_prefix("SIG").unwrap_or(&s);
+    matches!(
+        name,
+        "KILL" | "9" | "TERM" | "15" | "INT" | "2" | "QUIT" | "3"
+    )
+}
+
 fn build_lifecycle(verb: &str, toks: &[Tok], end: usize) -> Result<DockerCommand, CliError> {
     let Some((spec, action)) = lifecycle_spec(verb) else {
         return Err(missing(
@@ -2475,9 +2499,18 @@ fn build_lifecycle(verb: &str, toks: &[Tok], end: usize) -> Result<DockerCommand
             format!("name the container; usage: {}", spec.usage),
         ));
     }
-    let action = action.unwrap_or(ContainerAction::Remove {
-        force: occs.iter().any(|o| o.long == "force" && o.on),
-    });
+    let action = match (action, verb) {
+        (Some(a), _) => a,
+        (None, "kill") => ContainerAction::Kill {
+            stops: occs
+                .iter()
+                .rfind(|o| o.long == "signal")
+                .is_none_or(|o| signal_stops(&o.value.text)),
+        },
+        (None, _) => ContainerAction::Remove {
+            force: occs.iter().any(|o| o.long == "force" && o.on),
+        },
+    };
     let containers = pos
         .iter()
         .map(|t| non_empty(t, "container name"))
@@ -2535,7 +2568,20 @@ mod tests {
             lc("docker rm web").0,
             ContainerAction::Remove { force: false }
         );
-        assert_eq!(lc("docker kill -s KILL web").0, ContainerAction::Stop);
+        assert_eq!(
+            lc("docker kill web").0,
+            ContainerAction::Kill { stops: true }
+        );
+        assert_eq!(
+            lc("docker kill -s sighup web").0,
+            ContainerAction::Kill { stops: false },
+            "an nginx reload"
+        );
+        assert_eq!(
+            lc("docker container remove web").0,
+            ContainerAction::Remove { force: false }
+        );
+        assert!(parse_command("docker remove web").is_err());
         assert_eq!(lc("docker stop -t 0 web").0, ContainerAction::Stop);
         assert_eq!(lc("docker restart web").0, ContainerAction::Restart);
         assert_eq!(lc("sudo docker start -a web").0, ContainerAction::Start);

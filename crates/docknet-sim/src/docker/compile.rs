@@ -95,6 +95,8 @@ struct Network {
     default_bridge: bool,
     mac: MacAddr,
     used: BTreeSet<Ipv4Addr>,
+    /// `-o com.docker.network.driver.mtu`: on the bridge and both ends of every veth.
+    mtu: Option<u32>,
 }
 
 struct Endpoint {
@@ -123,6 +125,8 @@ struct Container {
     ports: Vec<PublishedPort>,
     /// The ports asked for (`-p`, `-P`), published again by `docker start`.
     bindings: Vec<PortBinding>,
+    /// `--rm`: stopping it removes it.
+    remove_on_stop: bool,
     services: Vec<ProcessSpec>,
     add_hosts: Vec<(String, Ipv4Addr)>,
     sysctls: Vec<(String, i64)>,
@@ -134,7 +138,7 @@ struct Compiler<'a> {
     daemon: DaemonOptions,
     rng: ChaCha8Rng,
     networks: Vec<Network>,
-    /// Running containers, in creation order.
+    /// Running containers, in the order they (last) started.
     containers: Vec<Container>,
     /// Stopped containers: their names are taken, they have no namespace.
     stopped: Vec<lifecycle::Stopped>,
@@ -319,6 +323,7 @@ impl<'a> Compiler<'a> {
             default_bridge,
             mac,
             used,
+            mtu: None,
         });
     }
 
@@ -504,6 +509,9 @@ impl<'a> Compiler<'a> {
             n.icc,
             false,
         );
+        if let Some(net) = self.networks.last_mut() {
+            net.mtu = n.mtu;
+        }
     }
 
     fn run(&mut self, anchor: &str, r: RunSpec) {
@@ -558,6 +566,7 @@ impl<'a> Compiler<'a> {
             endpoints: Vec::new(),
             ports: Vec::new(),
             bindings: requested_bindings(&r),
+            remove_on_stop: r.remove_on_stop,
             services,
             add_hosts: r.add_hosts.clone(),
             sysctls: r.sysctls.clone(),
@@ -599,6 +608,28 @@ impl<'a> Compiler<'a> {
             );
             return false;
         };
+        // Docker's own refusals (runconfig's ErrConflict*): only a container with a network
+        // namespace of its own joins networks.
+        let refusal = match self.containers[ct].mode {
+            Mode::Own => None,
+            Mode::Host => Some(
+                "container cannot be disconnected from host network or connected to host network",
+            ),
+            Mode::Shared(_) => Some(
+                "container sharing network namespace with another container or host cannot be connected to any other network",
+            ),
+            Mode::Isolated => Some(
+                "container cannot be connected to multiple networks with one of the networks in private (none) mode",
+            ),
+        };
+        if let Some(message) = refusal {
+            let help = format!(
+                "run {} again with --network {name} instead",
+                self.containers[ct].name
+            );
+            self.fail(anchor, name, message.to_string(), &help);
+            return false;
+        }
         if self.containers[ct].endpoints.iter().any(|e| e.net == net) {
             self.fail(
                 anchor,
@@ -734,6 +765,7 @@ impl<'a> Compiler<'a> {
                 bridge: true,
                 mac: Some(n.mac.to_string()),
                 addrs: vec![format!("{}/{}", n.gateway, n.subnet.prefix_len())],
+                mtu: n.mtu,
                 ..Default::default()
             });
         }
@@ -821,12 +853,14 @@ impl<'a> Compiler<'a> {
                     name: ifname.clone(),
                     mac: Some(ep.mac.to_string()),
                     addrs: vec![format!("{}/{}", ep.ip, n.subnet.prefix_len())],
+                    mtu: n.mtu,
                     ..Default::default()
                 });
                 eng.interfaces.push(IfaceSpec {
                     name: ep.veth.clone(),
                     master: Some(n.bridge.clone()),
                     hairpin: !self.daemon.userland_proxy,
+                    mtu: n.mtu,
                     ..Default::default()
                 });
                 links.push(LinkSpec::Veth {

@@ -99,6 +99,8 @@ pub struct Sysctls {
     /// `net.ipv4.tcp_timestamps`, `tcp_sack`, `tcp_window_scaling`: which TCP options a
     /// SYN offers (all on by default).
     pub tcp_timestamps: bool,
+    /// `tcp_timestamps=1` offsets TSval per address pair; `2` does not.
+    pub tcp_ts_per_pair_offset: bool,
     pub tcp_sack: bool,
     pub tcp_window_scaling: bool,
 }
@@ -131,6 +133,7 @@ impl Sysctls {
             tcp_syn_retries: 6,
             tcp_syn_linear_timeouts: 4,
             tcp_timestamps: true,
+            tcp_ts_per_pair_offset: true,
             tcp_sack: true,
             tcp_window_scaling: true,
         }

@@ -371,6 +371,9 @@ fn errors_carry_position_and_help() {
     assert!(e.message().contains("spaces"), "{e}");
     let e = err("*filter\n:!x - [0:0]\nCOMMIT\n");
     assert!(matches!(e, NetfilterError::InvalidValue(_)), "{e}");
+    // iptables counts bytes: 15 two-byte letters are 30 bytes, over the 28 allowed.
+    let e = IptablesCommand::parse(&format!("iptables -N {}", "é".repeat(15))).unwrap_err();
+    assert!(e.message().contains("28 bytes"), "{e}");
 }
 
 #[test]

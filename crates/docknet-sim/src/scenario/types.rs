@@ -77,6 +77,8 @@ pub struct IfaceSpec {
     pub addrs: Vec<String>,
     /// Hairpin mode on a bridge port (frames may leave by the port they came in on).
     pub hairpin: bool,
+    /// `ip link set mtu`; default 1500. TCP's MSS follows the route's device MTU.
+    pub mtu: Option<u32>,
 }
 
 /// A link between two interfaces, written `ns:iface`.

@@ -55,14 +55,32 @@ impl Compiler<'_> {
                 format!("No such container: {name}"),
                 "check the name: docker ps lists the running containers",
             ),
-            // Stopping a stopped container and starting a running one change nothing.
-            (ContainerAction::Stop, None, Some(_)) | (ContainerAction::Start, Some(_), _) => {}
-            (ContainerAction::Stop, Some(i), _) => {
-                self.stop(anchor, i);
+            // Stopping a stopped container and starting a running one change nothing; a
+            // signal that does not end the process changes nothing either.
+            (ContainerAction::Stop, None, Some(_))
+            | (ContainerAction::Start, Some(_), _)
+            | (ContainerAction::Kill { stops: false }, Some(_), _) => {}
+            (ContainerAction::Kill { .. }, None, Some(_)) => self.fail(
+                anchor,
+                name,
+                format!("Cannot kill container: {name}: container is not running"),
+                &format!("`docker start {name}` first"),
+            ),
+            (ContainerAction::Stop | ContainerAction::Kill { stops: true }, Some(i), _) => {
+                if self.stop(anchor, i)
+                    && self
+                        .stopped
+                        .last()
+                        .is_some_and(|s| s.container.remove_on_stop)
+                {
+                    // `docker run --rm`: gone once stopped, name and all.
+                    self.stopped.pop();
+                }
             }
             (ContainerAction::Start | ContainerAction::Restart, None, Some(i)) => {
                 self.start(anchor, i);
             }
+            // A restart keeps a `--rm` container: it does not stop for good.
             (ContainerAction::Restart, Some(i), _) => {
                 if self.stop(anchor, i) {
                     self.start(anchor, self.stopped.len() - 1);
@@ -160,7 +178,17 @@ impl Compiler<'_> {
         else {
             return false;
         };
-        if !self.networks.iter().any(|n| n.name == c.network) {
+        if !matches!(self.stopped[i].container.mode, Mode::Own) {
+            self.fail(
+                anchor,
+                &c.container,
+                format!(
+                    "container {} does not have a network namespace of its own (host, none or container: mode)",
+                    c.container
+                ),
+                "only containers on bridge or user-defined networks join networks",
+            );
+        } else if !self.networks.iter().any(|n| n.name == c.network) {
             self.fail(
                 anchor,
                 &c.network,
