@@ -132,6 +132,13 @@ struct Container {
     sysctls: Vec<(String, i64)>,
 }
 
+impl Container {
+    /// The 12-hex-digit id `docker ps` shows.
+    fn short_id(&self) -> String {
+        self.id.chars().take(12).collect()
+    }
+}
+
 struct Compiler<'a> {
     sc: &'a DockerScenario,
     engine: EngineVersion,
@@ -595,53 +602,19 @@ impl<'a> Compiler<'a> {
         aliases: Vec<String>,
         ip: Option<Ipv4Addr>,
     ) -> bool {
-        let Some(net) = self.networks.iter().position(|n| n.name == name) else {
-            let known: Vec<&str> = self.networks.iter().map(|n| n.name.as_str()).collect();
-            self.fail(
-                anchor,
-                name,
-                format!("network {name} not found"),
-                &format!(
-                    "create it first with `docker network create {name}` (known: {})",
-                    known.join(", ")
-                ),
-            );
-            return false;
+        let c = &self.containers[ct];
+        let joined: Vec<&str> = c
+            .endpoints
+            .iter()
+            .map(|e| self.networks[e.net].name.as_str())
+            .collect();
+        let net = match self.may_join(c, &joined, name) {
+            Ok(net) => net,
+            Err((message, help)) => {
+                self.fail(anchor, name, message, &help);
+                return false;
+            }
         };
-        // Docker's own refusals (runconfig's ErrConflict*): only a container with a network
-        // namespace of its own joins networks.
-        let refusal = match self.containers[ct].mode {
-            Mode::Own => None,
-            Mode::Host => Some(
-                "container cannot be disconnected from host network or connected to host network",
-            ),
-            Mode::Shared(_) => Some(
-                "container sharing network namespace with another container or host cannot be connected to any other network",
-            ),
-            Mode::Isolated => Some(
-                "container cannot be connected to multiple networks with one of the networks in private (none) mode",
-            ),
-        };
-        if let Some(message) = refusal {
-            let help = format!(
-                "run {} again with --network {name} instead",
-                self.containers[ct].name
-            );
-            self.fail(anchor, name, message.to_string(), &help);
-            return false;
-        }
-        if self.containers[ct].endpoints.iter().any(|e| e.net == net) {
-            self.fail(
-                anchor,
-                name,
-                format!(
-                    "container {} is already attached to network {name}",
-                    self.containers[ct].name
-                ),
-                "connect each network once",
-            );
-            return false;
-        }
         let n = &self.networks[net];
         let addr = match ip {
             Some(ip) if !n.subnet.contains(&ip) || n.used.contains(&ip) => {
@@ -681,6 +654,52 @@ impl<'a> Compiler<'a> {
             pinned: ip.is_some(),
         });
         true
+    }
+
+    /// The network `name` that container `c`, already on `joined`, may join (its index), or
+    /// why not as (message, help): Docker's own refusals, e.g. runconfig's ErrConflict* for
+    /// containers without a network namespace of their own.
+    fn may_join(
+        &self,
+        c: &Container,
+        joined: &[&str],
+        name: &str,
+    ) -> Result<usize, (String, String)> {
+        let Some(net) = self.networks.iter().position(|n| n.name == name) else {
+            let known: Vec<&str> = self.networks.iter().map(|n| n.name.as_str()).collect();
+            return Err((
+                format!("network {name} not found"),
+                format!(
+                    "create it first with `docker network create {name}` (known: {})",
+                    known.join(", ")
+                ),
+            ));
+        };
+        let refusal = match c.mode {
+            Mode::Own => None,
+            Mode::Host => Some(
+                "container cannot be disconnected from host network or connected to host network",
+            ),
+            Mode::Shared(_) => Some(
+                "container sharing network namespace with another container or host cannot be connected to any other network",
+            ),
+            Mode::Isolated => Some(
+                "container cannot be connected to multiple networks with one of the networks in private (none) mode",
+            ),
+        };
+        if let Some(message) = refusal {
+            return Err((
+                message.to_string(),
+                format!("run {} again with --network {name} instead", c.name),
+            ));
+        }
+        if joined.contains(&name) {
+            return Err((
+                format!("container {} is already attached to network {name}", c.name),
+                "connect each network once".to_string(),
+            ));
+        }
+        Ok(net)
     }
 
     /// Publish container `ct`'s requested ports on the host.
@@ -1073,7 +1092,7 @@ impl<'a> Compiler<'a> {
             .iter()
             .map(|c| ContainerInfo {
                 name: c.name.clone(),
-                id: c.id.chars().take(12).collect(),
+                id: c.short_id(),
                 image: c.image.clone(),
                 mode: match &c.mode {
                     Mode::Host => "host".into(),

@@ -33,7 +33,7 @@ impl Compiler<'_> {
             .iter()
             .map(|s| StoppedInfo {
                 name: s.container.name.clone(),
-                id: s.container.id.chars().take(12).collect(),
+                id: s.container.short_id(),
                 image: s.container.image.clone(),
             })
             .collect()
@@ -178,43 +178,15 @@ impl Compiler<'_> {
         else {
             return false;
         };
-        if !matches!(self.stopped[i].container.mode, Mode::Own) {
-            self.fail(
-                anchor,
-                &c.container,
-                format!(
-                    "container {} does not have a network namespace of its own (host, none or container: mode)",
-                    c.container
-                ),
-                "only containers on bridge or user-defined networks join networks",
-            );
-        } else if !self.networks.iter().any(|n| n.name == c.network) {
-            self.fail(
-                anchor,
-                &c.network,
-                format!("network {} not found", c.network),
-                &format!("create it first with `docker network create {}`", c.network),
-            );
-        } else if self.stopped[i]
-            .attachments
-            .iter()
-            .any(|a| a.network == c.network)
-        {
-            self.fail(
-                anchor,
-                &c.network,
-                format!(
-                    "container {} is already attached to network {}",
-                    c.container, c.network
-                ),
-                "connect each network once",
-            );
-        } else {
-            self.stopped[i].attachments.push(Attachment {
+        let s = &self.stopped[i];
+        let joined: Vec<&str> = s.attachments.iter().map(|a| a.network.as_str()).collect();
+        match self.may_join(&s.container, &joined, &c.network) {
+            Ok(_) => self.stopped[i].attachments.push(Attachment {
                 network: c.network.clone(),
                 aliases: c.aliases.clone(),
                 ip: c.ip,
-            });
+            }),
+            Err((message, help)) => self.fail(anchor, &c.network, message, &help),
         }
         true
     }
