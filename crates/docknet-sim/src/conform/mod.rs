@@ -110,20 +110,22 @@ impl Seen {
                         flags = flags.with(bit);
                     }
                 }
-                let options =
-                    etherparse::TcpOptionsIterator::from_slice(t.options()).map(|o| match o {
-                        Ok(etherparse::TcpOptionElement::Noop) => "nop".to_string(),
-                        Ok(etherparse::TcpOptionElement::MaximumSegmentSize(m)) => {
-                            format!("mss {m}")
+                let options = etherparse::TcpOptionsIterator::from_slice(t.options()).map(|o| {
+                    use crate::wire::TcpOption;
+                    use etherparse::TcpOptionElement as E;
+                    match o {
+                        Ok(E::Noop) => option_name(&TcpOption::Nop),
+                        Ok(E::MaximumSegmentSize(m)) => option_name(&TcpOption::Mss(m)),
+                        Ok(E::SelectiveAcknowledgementPermitted) => {
+                            option_name(&TcpOption::SackPermitted)
                         }
-                        Ok(etherparse::TcpOptionElement::SelectiveAcknowledgementPermitted) => {
-                            "sackOK".into()
-                        }
-                        Ok(etherparse::TcpOptionElement::Timestamp(..)) => "TS".into(),
-                        Ok(etherparse::TcpOptionElement::WindowScale(_)) => "wscale".into(),
+                        Ok(E::Timestamp(v, e)) => option_name(&TcpOption::Timestamps(v, e)),
+                        Ok(E::WindowScale(w)) => option_name(&TcpOption::WindowScale(w)),
+                        // Options the model never writes (SACK blocks), shown as they are.
                         Ok(other) => format!("{other:?}"),
                         Err(e) => format!("bad option: {e}"),
-                    });
+                    }
+                });
                 (
                     "tcp",
                     Some(t.source_port()),
