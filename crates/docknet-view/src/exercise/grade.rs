@@ -178,14 +178,14 @@ impl Key {
                     Task::Fix(f) if f.id == id => Some(f),
                     _ => None,
                 });
-                let outcome = apply_commands(&self.variant.exercise.scenario, cmds).and_then(
-                    |sc| match fix {
-                        Some(f) => f.check(&sc),
-                        None => goal
-                            .holds(&sc)
-                            .map(|ok| if ok { Ok(()) } else { Err(goal.describe()) }),
-                    },
-                );
+                // The key's goal comes from this Fix task (see `compute`); its check also
+                // covers what must be kept.
+                let outcome = fix
+                    .ok_or_else(|| format!("task `{id}` is not a fix task of this exercise"))
+                    .and_then(|f| {
+                        apply_commands(&self.variant.exercise.scenario, cmds)
+                            .and_then(|sc| f.check(&sc))
+                    });
                 match outcome {
                     Ok(Ok(())) => (k.points, true, format!("Fixed: {}.", goal.describe())),
                     Ok(Err(missing)) => (0, false, format!("Not yet: {missing}.")),
