@@ -5,10 +5,15 @@ mod common;
 use common::{events, select};
 use serde_json::Value;
 
-fn run(text: &str) -> Vec<Value> {
+/// An inline scenario, run to the end.
+fn run_sim(text: &str) -> docknet_sim::Sim {
     let (_, mut sim) = docknet_sim::load("inline.ron", text).unwrap_or_else(|e| panic!("{e}"));
     sim.run_to_end();
-    events(&sim)
+    sim
+}
+
+fn run(text: &str) -> Vec<Value> {
+    events(&run_sim(text))
 }
 
 fn says(ev: &[Value], ns: &str, needle: &str) -> bool {
@@ -408,8 +413,7 @@ fn run_rm_containers_vanish_when_stopped_and_signals_that_do_not_end_the_process
 
 #[test]
 fn a_network_mtu_sets_the_mss_its_containers_offer() {
-    let (_, mut sim) = docknet_sim::load(
-        "mtu.ron",
+    let sim = run_sim(
         r#"DockerScenario(
         commands: [
             "docker network create -o com.docker.network.driver.mtu=1450 app",
@@ -418,9 +422,7 @@ fn a_network_mtu_sets_the_mss_its_containers_offer() {
         ],
         traffic: [Tcp(from: "cli", to: "web:80", send: 20)],
     )"#,
-    )
-    .unwrap_or_else(|e| panic!("{e}"));
-    sim.run_to_end();
+    );
     let lines = docknet_sim::format::tcpdump::Tcpdump::lines(sim.trace(), None);
     for flags in ["Flags [S],", "Flags [S.],"] {
         assert!(

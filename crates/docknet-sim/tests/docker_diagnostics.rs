@@ -85,49 +85,62 @@ fn container_lifecycle_mistakes() {
     assert!(e.contains("container is running"), "{e}");
     assert!(e.contains("docker rm -f"), "{e}");
 
-    let e = error_text(&with_commands(&["docker stop nosuch"]));
-    assert!(e.contains("No such container: nosuch"), "{e}");
-
-    let e = error_text(&with_commands(&[
-        "docker run -d --name web nginx",
-        "docker stop web",
-        "docker run -d --name web nginx",
-    ]));
-    assert!(e.contains("is already in use"), "{e}");
-
-    let e = error_text(&with_commands(&[
-        "docker run -d --name web nginx",
-        "docker run -d --name side --network container:web busybox",
-        "docker stop web",
-    ]));
-    assert!(e.contains("side shares web's network namespace"), "{e}");
-
-    let e = error_text(&with_commands(&[
-        "docker run -d --name web nginx",
-        "docker stop web",
-        "docker kill web",
-    ]));
-    assert!(e.contains("container is not running"), "{e}");
-
-    let e = error_text(&with_commands(&[
-        "docker run -d --rm --name job busybox",
-        "docker stop job",
-        "docker start job",
-    ]));
-    assert!(e.contains("No such container: job"), "{e}");
-
-    // Only a container with a network namespace of its own joins networks.
-    let e = error_text(&with_commands(&[
-        "docker run -d --name hostweb --network host nginx",
-        "docker network connect bridge hostweb",
-    ]));
-    assert!(e.contains("connected to host network"), "{e}");
-    let e = error_text(&with_commands(&[
-        "docker run -d --name web nginx",
-        "docker run -d --name side --network container:web busybox",
-        "docker network connect bridge side",
-    ]));
-    assert!(e.contains("sharing network namespace"), "{e}");
+    // (commands, what the error says)
+    let cases: [(&[&str], &str); 7] = [
+        (&["docker stop nosuch"], "No such container: nosuch"),
+        (
+            &[
+                "docker run -d --name web nginx",
+                "docker stop web",
+                "docker run -d --name web nginx",
+            ],
+            "is already in use",
+        ),
+        (
+            &[
+                "docker run -d --name web nginx",
+                "docker run -d --name side --network container:web busybox",
+                "docker stop web",
+            ],
+            "side shares web's network namespace",
+        ),
+        (
+            &[
+                "docker run -d --name web nginx",
+                "docker stop web",
+                "docker kill web",
+            ],
+            "container is not running",
+        ),
+        (
+            &[
+                "docker run -d --rm --name job busybox",
+                "docker stop job",
+                "docker start job",
+            ],
+            "No such container: job",
+        ),
+        // Only a container with a network namespace of its own joins networks.
+        (
+            &[
+                "docker run -d --name hostweb --network host nginx",
+                "docker network connect bridge hostweb",
+            ],
+            "connected to host network",
+        ),
+        (
+            &[
+                "docker run -d --name web nginx",
+                "docker run -d --name side --network container:web busybox",
+                "docker network connect bridge side",
+            ],
+            "sharing network namespace",
+        ),
+    ];
+    for (commands, says) in cases {
+        let e = error_text(&with_commands(commands));
+        assert!(e.contains(says), "{commands:?}: {e}");
+    }
 
     let e = error_text(&with_commands(&["docker stop"]));
     assert!(

@@ -194,26 +194,26 @@ fn the_seed_picks_the_variant_and_the_answers_follow() {
     assert_eq!(Key::compute(&ex, 4).unwrap().tasks, keys[4].tasks);
 }
 
+/// The mark for answering fix task `id` with console commands, no hints taken.
+fn mark_fix(key: &Key, id: &str, commands: &[&str]) -> docknet_view::exercise::grade::Mark {
+    let commands = commands.iter().map(|c| c.to_string()).collect();
+    key.mark(id, &Answer::Commands(commands), 0)
+}
+
 #[test]
 fn blocking_everyone_is_not_a_fix_when_others_must_keep_access() {
     let (_, ex) = exercise("docker-user-firewall.ron");
     let key = Key::compute(&ex, 5).unwrap();
-    let all = key.mark(
-        "block-intruder",
-        &Answer::Commands(vec!["iptables -I DOCKER-USER -j DROP".into()]),
-        0,
-    );
+    let all = mark_fix(&key, "block-intruder", &["iptables -I DOCKER-USER -j DROP"]);
     assert!(
         !all.correct && all.feedback.contains("still laptop must reach"),
         "{}",
         all.feedback
     );
-    let one = key.mark(
+    let one = mark_fix(
+        &key,
         "block-intruder",
-        &Answer::Commands(vec![
-            "iptables -I DOCKER-USER -s 10.12.91.66 -j DROP".into(),
-        ]),
-        0,
+        &["iptables -I DOCKER-USER -s 10.12.91.66 -j DROP"],
     );
     assert!(one.correct, "{}", one.feedback);
 }
@@ -222,26 +222,18 @@ fn blocking_everyone_is_not_a_fix_when_others_must_keep_access() {
 fn stopping_the_database_is_not_an_isolation_fix() {
     let (_, ex) = exercise("isolation-fix.ron");
     let key = Key::compute(&ex, 6).unwrap();
-    let stop = key.mark(
-        "isolate",
-        &Answer::Commands(vec!["docker stop db".into()]),
-        0,
-    );
+    let stop = mark_fix(&key, "isolate", &["docker stop db"]);
     assert!(
         !stop.correct && stop.feedback.contains("still api must reach db:6379"),
         "{}",
         stop.feedback
     );
-    let gone = key.mark(
-        "isolate",
-        &Answer::Commands(vec!["docker rm -f frontend".into()]),
-        0,
-    );
+    let gone = mark_fix(&key, "isolate", &["docker rm -f frontend"]);
     assert!(!gone.correct, "{}", gone.feedback);
-    let fix = key.mark(
+    let fix = mark_fix(
+        &key,
         "isolate",
-        &Answer::Commands(vec!["docker network disconnect backend frontend".into()]),
-        0,
+        &["docker network disconnect backend frontend"],
     );
     assert!(fix.correct, "{}", fix.feedback);
 }
