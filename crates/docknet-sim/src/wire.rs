@@ -334,9 +334,17 @@ impl TcpOptions {
         out
     }
 
-    /// Bytes on the wire (a multiple of 4).
+    /// Bytes on the wire (a multiple of 4): what [`TcpOptions::layout`] lays out, counted
+    /// without building it (packet lengths are asked for at every hook and rule).
     pub fn len(&self) -> u32 {
-        self.layout().iter().map(|o| o.len()).sum()
+        let mss = if self.mss.is_some() { 4 } else { 0 };
+        let ts_sack = match (self.timestamps.is_some(), self.sack_permitted) {
+            (true, _) => 12,
+            (false, true) => 4,
+            (false, false) => 0,
+        };
+        let wscale = if self.window_scale.is_some() { 4 } else { 0 };
+        mss + ts_sack + wscale
     }
 
     pub fn to_bytes(&self) -> Vec<u8> {
@@ -373,18 +381,6 @@ impl TcpOptions {
             })
             .collect::<Vec<_>>()
             .join(",")
-    }
-}
-
-impl TcpOption {
-    fn len(self) -> u32 {
-        match self {
-            TcpOption::Nop => 1,
-            TcpOption::Mss(_) => 4,
-            TcpOption::SackPermitted => 2,
-            TcpOption::Timestamps(..) => 10,
-            TcpOption::WindowScale(_) => 3,
-        }
     }
 }
 
@@ -531,6 +527,20 @@ mod tests {
         assert_eq!(TcpFlags::PSH.with(TcpFlags::ACK).tcpdump(), "P.");
         assert_eq!(TcpFlags::RST.with(TcpFlags::ACK).tcpdump(), "R.");
         assert_eq!(TcpFlags::FIN.with(TcpFlags::ACK).tcpdump(), "F.");
+    }
+
+    #[test]
+    fn option_lengths_are_the_bytes_laid_out() {
+        for bits in 0..16u8 {
+            let o = TcpOptions {
+                mss: (bits & 1 != 0).then_some(1460),
+                sack_permitted: bits & 2 != 0,
+                timestamps: (bits & 4 != 0).then_some((1, 2)),
+                window_scale: (bits & 8 != 0).then_some(10),
+            };
+            assert_eq!(o.len() as usize, o.to_bytes().len(), "{o:?}");
+            assert_eq!(o.len() % 4, 0, "{o:?}");
+        }
     }
 
     #[test]
