@@ -110,7 +110,7 @@ impl Session {
                 }
             }
         }
-        self.layout = Layout::compute(&self.built.sim.net, &guests);
+        self.layout = Layout::of_built(&self.built);
     }
 
     /// Keep the connection colours and the event list in step with the trace.

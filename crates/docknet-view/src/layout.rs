@@ -7,7 +7,10 @@
 //! laptop ends up left of the host and the containers below its bridges. Coordinates are in
 //! world units with y growing downwards; the app flips y.
 
+use crate::labels::{self, Label, LabelKind};
+use crate::stack::StackStrip;
 use docknet_sim::model::{IfaceKind, Net};
+use docknet_sim::netfilter::TableName;
 use docknet_sim::scenario::NsRole;
 use std::collections::{BTreeMap, HashMap, VecDeque};
 
@@ -29,6 +32,65 @@ impl Rect {
     pub fn contains(&self, p: Point) -> bool {
         p[0] >= self.x && p[0] <= self.x + self.w && p[1] >= self.y && p[1] <= self.y + self.h
     }
+    /// Whether the two rectangles share any area (touching edges do not).
+    pub fn intersects(&self, o: &Rect) -> bool {
+        self.x < o.x + o.w && o.x < self.x + self.w && self.y < o.y + o.h && o.y < self.y + self.h
+    }
+    /// Whether `self` lies within `outer`.
+    pub fn inside(&self, outer: &Rect) -> bool {
+        self.x >= outer.x
+            && self.y >= outer.y
+            && self.x + self.w <= outer.x + outer.w
+            && self.y + self.h <= outer.y + outer.h
+    }
+    /// The smallest rectangle holding both.
+    pub fn union(&self, o: &Rect) -> Rect {
+        let x = self.x.min(o.x);
+        let y = self.y.min(o.y);
+        Rect {
+            x,
+            y,
+            w: (self.x + self.w).max(o.x + o.w) - x,
+            h: (self.y + self.h).max(o.y + o.h) - y,
+        }
+    }
+    /// Grown by `d` on every side.
+    pub fn grown(&self, d: f32) -> Rect {
+        Rect {
+            x: self.x - d,
+            y: self.y - d,
+            w: self.w + 2.0 * d,
+            h: self.h + 2.0 * d,
+        }
+    }
+}
+
+/// The icon drawn beside a box's title (files in `assets/icons/`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Icon {
+    LinuxHost,
+    /// The Mac or PC that runs Docker Desktop.
+    Desktop,
+    Vm,
+    Container,
+    Laptop,
+    Server,
+    Router,
+}
+
+impl Icon {
+    /// The file under `assets/`.
+    pub fn file(self) -> &'static str {
+        match self {
+            Icon::LinuxHost => "icons/linux-host.png",
+            Icon::Desktop => "icons/desktop.png",
+            Icon::Vm => "icons/vm.png",
+            Icon::Container => "icons/container.png",
+            Icon::Laptop => "icons/laptop.png",
+            Icon::Server => "icons/server.png",
+            Icon::Router => "icons/router.png",
+        }
+    }
 }
 
 /// A namespace drawn as a box.
@@ -42,6 +104,11 @@ pub struct NsBox {
     pub parent: Option<String>,
     /// Extra lines inside the box: containers sharing this namespace, `lo` only.
     pub notes: Vec<String>,
+    pub icon: Icon,
+    /// The kernel's stations, for a namespace with rules that is not a container.
+    pub stack: Option<StackStrip>,
+    /// User-space processes drawn inside the box (Docker Desktop's forwarder on the Mac).
+    pub processes: Vec<(String, Rect)>,
 }
 
 /// Which edge of its box a port sits on (or its bridge bar).
@@ -66,6 +133,12 @@ pub struct Port {
     pub mac: String,
     /// `veth` or `ether`.
     pub kind: &'static str,
+    /// Where the label is written.
+    pub label_rect: Rect,
+    /// Where the MAC is written (shown with `M`).
+    pub mac_rect: Rect,
+    /// Where a bridge port's learned MACs are written.
+    pub fdb_rect: Option<Rect>,
 }
 
 /// A bridge drawn as a bar across its namespace's box.
@@ -120,27 +193,79 @@ pub struct Layout {
     pub bridges: Vec<BridgeBar>,
     pub ports: Vec<Port>,
     pub cables: Vec<Cable>,
+    /// Every piece of text (and icon) in the static picture, with its rectangle.
+    pub labels: Vec<Label>,
     pub bounds: Rect,
 }
 
-const LEAF_W: f32 = 280.0;
+const LEAF_W: f32 = 240.0;
+const CONTAINER_W: f32 = 280.0;
 const LEAF_H: f32 = 120.0;
 const NOTE_H: f32 = 18.0;
 const HEADER_H: f32 = 56.0;
 const BAR_PITCH: f32 = 64.0;
 const BAR_H: f32 = 14.0;
-const CHILD_GAP: f32 = 36.0;
-const CABLE_DROP: f32 = 70.0;
+const CHILD_GAP: f32 = 50.0;
+const CABLE_DROP: f32 = 88.0;
 const PAD: f32 = 24.0;
-const COLUMN_GAP: f32 = 170.0;
+/// Room between top-level boxes: edge ports write their labels there, above the cable.
+const COLUMN_GAP: f32 = 190.0;
 const ROW_GAP: f32 = 70.0;
+/// Wider than this many times its height, a row of machines wraps.
+const WRAP_ASPECT: f32 = 4.0;
 const PER_ROW: usize = 4;
+/// Spacing of bridge ports that lead out of the box rather than to a child.
+const BAR_PORT_PITCH: f32 = 190.0;
+/// The kernel strip's height in a box, with the gap under it.
+const STACK_SPACE: f32 = crate::stack::STRIP_H + 20.0;
+/// A user-space process line (Docker Desktop's forwarder).
+const PROCESS_H: f32 = 30.0;
+const ICON: f32 = 28.0;
+/// Room kept around the picture when it is fitted to the window.
+pub const FIT_MARGIN: f32 = 30.0;
 
 impl Layout {
     /// Lay out `net`. `guests` lists, per namespace, the containers that run in it without
     /// their own namespace (`--network host`, `container:X`), as labels.
     pub fn compute(net: &Net, guests: &BTreeMap<String, Vec<String>>) -> Layout {
         Builder::new(net, guests).build()
+    }
+
+    /// The layout of a built scenario, with the containers that share another's namespace
+    /// written in that namespace's box.
+    pub fn of_built(built: &crate::document::Built) -> Layout {
+        let mut guests: BTreeMap<String, Vec<String>> = BTreeMap::new();
+        if let Some(inv) = &built.inventory {
+            for c in &inv.containers {
+                if c.namespace != c.name {
+                    guests
+                        .entry(c.namespace.clone())
+                        .or_default()
+                        .push(format!("runs {} (--network {})", c.name, c.mode));
+                }
+            }
+        }
+        Layout::compute(&built.sim.net, &guests)
+    }
+
+    /// The scale (world units per pixel) that fits the whole picture into a viewport.
+    pub fn fit_scale(&self, viewport: (f32, f32)) -> f32 {
+        ((self.bounds.w + 2.0 * FIT_MARGIN) / viewport.0)
+            .max((self.bounds.h + 2.0 * FIT_MARGIN) / viewport.1)
+    }
+
+    /// How tall (in pixels) the smallest text is when the picture is fitted to `viewport`.
+    pub fn smallest_text_px(&self, viewport: (f32, f32)) -> f32 {
+        let smallest = self
+            .labels
+            .iter()
+            .filter(|l| !matches!(l.kind, LabelKind::Icon | LabelKind::Mac))
+            .map(|l| match l.kind {
+                LabelKind::Station => LabelKind::Table.px(),
+                k => k.px(),
+            })
+            .fold(f32::MAX, f32::min);
+        smallest / self.fit_scale(viewport).max(f32::EPSILON)
     }
 
     pub fn ns_box(&self, ns: &str) -> Option<&NsBox> {
@@ -252,13 +377,96 @@ impl<'a> Builder<'a> {
         notes
     }
 
+    /// How many veths lead from `ns` to its parent box.
+    fn up_links(&self, ns: usize) -> usize {
+        self.veth_neighbours(ns)
+            .into_iter()
+            .filter(|&p| Some(p) == self.parent[ns])
+            .count()
+    }
+
+    /// Docker Desktop's Mac/PC: the machine that runs the VM. Its forwarding is a user-space
+    /// process, not netfilter.
+    fn runs_vm(&self, ns: usize) -> bool {
+        self.children[ns]
+            .iter()
+            .any(|&k| self.net.namespaces[k].role == NsRole::Vm)
+    }
+
+    /// The tables a namespace has rules in, when its kernel is drawn as stations: a namespace
+    /// with rules that is not a container (the Docker host, Desktop's VM, a router).
+    fn stack_tables(&self, ns: usize) -> Option<Vec<&'static str>> {
+        let n = &self.net.namespaces[ns];
+        if n.role == NsRole::Container || self.runs_vm(ns) {
+            return None;
+        }
+        let present: Vec<&'static str> = TableName::SAVE_ORDER
+            .iter()
+            .filter(|t| n.rules.table(**t).is_some())
+            .map(|t| t.as_str())
+            .collect();
+        (!present.is_empty()).then_some(present)
+    }
+
+    fn processes(&self, ns: usize) -> Vec<String> {
+        if self.runs_vm(ns) {
+            vec!["com.docker.backend (vpnkit): a user-space forwarder, not netfilter".to_string()]
+        } else {
+            Vec::new()
+        }
+    }
+
+    /// Height of what sits between the header and the bridges: notes, processes, the strip.
+    fn upper_h(&self, ns: usize) -> f32 {
+        self.notes(ns).len() as f32 * NOTE_H
+            + self.processes(ns).len() as f32 * PROCESS_H
+            + if self.stack_tables(ns).is_some() {
+                STACK_SPACE
+            } else {
+                0.0
+            }
+    }
+
+    fn min_w(&self, ns: usize) -> f32 {
+        let process = self
+            .processes(ns)
+            .iter()
+            .map(|p| labels::text_size(p, LabelKind::Process.px()).0 + 24.0)
+            .fold(0.0, f32::max);
+        let strip = if self.stack_tables(ns).is_some() {
+            crate::stack::STRIP_W
+        } else {
+            0.0
+        };
+        (strip.max(process) + 2.0 * PAD).max(LEAF_W)
+    }
+
     fn measure(&mut self, ns: usize) -> (f32, f32) {
-        let notes = self.notes(ns).len() as f32 * NOTE_H;
+        let notes = self.upper_h(ns);
         let kids = self.children[ns].clone();
         let bars = self.bridges_of(ns).len() as f32 * BAR_PITCH;
         let size = if kids.is_empty() {
             let w = if bars > 0.0 { LEAF_W + 80.0 } else { LEAF_W };
-            (w, LEAF_H + notes + bars)
+            // Containers sit side by side under a bridge with labels beside their cables.
+            let w = if self.net.namespaces[ns].role == NsRole::Container {
+                w.max(CONTAINER_W + 150.0 * self.up_links(ns).saturating_sub(1) as f32)
+            } else {
+                w
+            };
+            // Ports on both edges write their labels towards each other.
+            let edge_labels: Vec<f32> = self.net.namespaces[ns]
+                .ifaces
+                .iter()
+                .map(|&i| self.net.iface(i))
+                .filter(|i| !matches!(i.kind, IfaceKind::Loopback | IfaceKind::Bridge(_)))
+                .map(|i| labels::text_size(&iface_label(i), LabelKind::Port.px()).0)
+                .collect();
+            let w = if edge_labels.len() >= 2 {
+                w.max(2.0 * edge_labels.iter().fold(0.0, |a: f32, b| a.max(*b)) + 60.0)
+            } else {
+                w
+            };
+            (w.max(self.min_w(ns)), LEAF_H + notes + bars)
         } else {
             let sizes: Vec<(f32, f32)> = kids.iter().map(|&k| self.measure(k)).collect();
             let rows: Vec<&[(f32, f32)]> = sizes.chunks(PER_ROW).collect();
@@ -271,7 +479,9 @@ impl<'a> Builder<'a> {
                 .map(|r| r.iter().map(|s| s.1).fold(0.0, f32::max) + CABLE_DROP)
                 .sum();
             (
-                (content_w + 2.0 * PAD).max(LEAF_W + 120.0),
+                (content_w + 2.0 * PAD)
+                    .max(LEAF_W + 120.0)
+                    .max(self.min_w(ns)),
                 HEADER_H + notes + bars + content_h + PAD,
             )
         };
@@ -282,10 +492,7 @@ impl<'a> Builder<'a> {
     fn place(&mut self, ns: usize, x: f32, y: f32) {
         let (w, h) = self.size[ns];
         self.rect[ns] = Rect { x, y, w, h };
-        let top = y
-            + HEADER_H
-            + self.notes(ns).len() as f32 * NOTE_H
-            + self.bridges_of(ns).len() as f32 * BAR_PITCH;
+        let top = y + HEADER_H + self.upper_h(ns) + self.bridges_of(ns).len() as f32 * BAR_PITCH;
         let kids = self.children[ns].clone();
         let mut row_y = top + CABLE_DROP;
         for row in kids.chunks(PER_ROW) {
@@ -375,10 +582,26 @@ impl<'a> Builder<'a> {
             c.iter().map(|&r| size[r].1).sum::<f32>() + ROW_GAP * (c.len() as f32 - 1.0)
         };
         let tallest = cols.values().map(col_h).fold(0.0, f32::max);
-        let mut x = 0.0;
+        let col_w = |c: &Vec<usize>| c.iter().map(|&r| size[r].0).fold(0.0, f32::max);
+        let total_w: f32 = cols.values().map(|c| col_w(c) + COLUMN_GAP).sum();
+        // A long chain of machines wraps onto a second row rather than shrinking to fit a
+        // window of ordinary shape.
+        let rows = if cols.len() > 3 && total_w > WRAP_ASPECT * tallest {
+            2
+        } else {
+            1
+        };
+        let (mut x, mut y0, mut row) = (0.0, 0.0, 0);
+        let mut acc = 0.0;
         for members in cols.values() {
-            let width = members.iter().map(|&r| size[r].0).fold(0.0, f32::max);
-            let mut y = (tallest - col_h(members)) / 2.0;
+            let width = col_w(members);
+            if rows > 1 && row == 0 && acc > total_w / 2.0 {
+                row = 1;
+                x = 0.0;
+                y0 = tallest + 2.0 * ROW_GAP;
+            }
+            acc += width + COLUMN_GAP;
+            let mut y = y0 + (tallest - col_h(members)) / 2.0;
             for &r in members {
                 let rx = x + (width - self.size[r].0) / 2.0;
                 self.place(r, rx, y);
@@ -391,36 +614,79 @@ impl<'a> Builder<'a> {
         self.bridges(&mut layout);
         self.ports(&mut layout);
         self.cables(&mut layout);
-        let (mut x0, mut y0, mut x1, mut y1) = (0.0f32, 0.0f32, 0.0f32, 0.0f32);
-        for b in &layout.boxes {
-            x0 = x0.min(b.rect.x);
-            y0 = y0.min(b.rect.y);
-            x1 = x1.max(b.rect.x + b.rect.w);
-            y1 = y1.max(b.rect.y + b.rect.h);
+        layout.labels = static_labels(&layout);
+        let mut bounds = layout.boxes.first().map(|b| b.rect).unwrap_or_default();
+        for r in layout
+            .boxes
+            .iter()
+            .map(|b| b.rect)
+            .chain(layout.labels.iter().map(|l| l.rect))
+        {
+            bounds = bounds.union(&r);
         }
-        layout.bounds = Rect {
-            x: x0,
-            y: y0,
-            w: x1 - x0,
-            h: y1 - y0,
-        };
+        layout.bounds = bounds.grown(8.0);
         layout
     }
 
     fn boxes(&self, roots: &[usize], layout: &mut Layout) {
-        let mut stack: Vec<(usize, usize)> = roots.iter().rev().map(|&r| (r, 0)).collect();
-        while let Some((ns, depth)) = stack.pop() {
+        let mut todo: Vec<(usize, usize)> = roots.iter().rev().map(|&r| (r, 0)).collect();
+        while let Some((ns, depth)) = todo.pop() {
             let n = &self.net.namespaces[ns];
+            let r = self.rect[ns];
+            let notes = self.notes(ns);
+            let mut y = r.y + HEADER_H + notes.len() as f32 * NOTE_H;
+            let processes = self
+                .processes(ns)
+                .into_iter()
+                .map(|p| {
+                    let w = labels::text_size(&p, LabelKind::Process.px()).0 + 16.0;
+                    let rect = Rect {
+                        x: r.x + PAD,
+                        y,
+                        w,
+                        h: PROCESS_H - 6.0,
+                    };
+                    y += PROCESS_H;
+                    (p, rect)
+                })
+                .collect();
+            let stack = self.stack_tables(ns).map(|present| {
+                let x = r.x + (r.w - crate::stack::STRIP_W) / 2.0;
+                StackStrip::new(&n.name, x, y + 4.0, &present)
+            });
             layout.boxes.push(NsBox {
                 ns: n.name.clone(),
                 role: n.role,
-                rect: self.rect[ns],
+                rect: r,
                 depth,
                 parent: self.parent[ns].map(|p| self.net.namespaces[p].name.clone()),
-                notes: self.notes(ns),
+                notes,
+                icon: self.icon(ns),
+                stack,
+                processes,
             });
             for &k in self.children[ns].iter().rev() {
-                stack.push((k, depth + 1));
+                todo.push((k, depth + 1));
+            }
+        }
+    }
+
+    fn icon(&self, ns: usize) -> Icon {
+        let n = &self.net.namespaces[ns];
+        match n.role {
+            NsRole::Host if self.runs_vm(ns) => Icon::Desktop,
+            NsRole::Host => Icon::LinuxHost,
+            NsRole::Vm => Icon::Vm,
+            NsRole::Container => Icon::Container,
+            NsRole::Router => Icon::Router,
+            NsRole::External => {
+                let name = n.name.to_lowercase();
+                let personal = ["laptop", "client", "pc", "browser", "user", "desk"];
+                if personal.iter().any(|p| name.contains(p)) {
+                    Icon::Laptop
+                } else {
+                    Icon::Server
+                }
             }
         }
     }
@@ -428,7 +694,7 @@ impl<'a> Builder<'a> {
     fn bridges(&self, layout: &mut Layout) {
         for (ns, n) in self.net.namespaces.iter().enumerate() {
             let r = self.rect[ns];
-            let top = r.y + HEADER_H + self.notes(ns).len() as f32 * NOTE_H;
+            let top = r.y + HEADER_H + self.upper_h(ns);
             for (k, id) in self.bridges_of(ns).into_iter().enumerate() {
                 let i = self.net.iface(id);
                 layout.bridges.push(BridgeBar {
@@ -476,6 +742,7 @@ impl<'a> Builder<'a> {
                         .iter()
                         .find(|b| b.ns == n.name && &b.name == name)
                 });
+                let mut slot = 0;
                 let (side, pos) = if let Some(bar) = bar {
                     let y = bar.rect.y + bar.rect.h / 2.0;
                     let x = match (is_child, peer_rect) {
@@ -484,17 +751,18 @@ impl<'a> Builder<'a> {
                         _ => {
                             let k = bump(&mut used, Side::Bar, Some(bar.name.clone()));
                             if towards_left {
-                                bar.rect.x + 30.0 + 90.0 * k as f32
+                                bar.rect.x + 30.0 + BAR_PORT_PITCH * k as f32
                             } else {
-                                bar.rect.x + bar.rect.w - 30.0 - 90.0 * k as f32
+                                bar.rect.x + bar.rect.w - 30.0 - BAR_PORT_PITCH * k as f32
                             }
                         }
                     };
                     (Side::Bar, [x, y])
                 } else if is_parent {
                     // Right of centre, so the label under it clears the box's title.
-                    let k = bump(&mut used, Side::Top, None) as f32;
-                    (Side::Top, [r.x + r.w * 0.62 + 70.0 * k, r.y])
+                    slot = bump(&mut used, Side::Top, None);
+                    let base = if self.up_links(ns) > 1 { 0.5 } else { 0.62 };
+                    (Side::Top, [r.x + r.w * base + 70.0 * slot as f32, r.y])
                 } else if is_child {
                     let pr = peer_rect.unwrap_or_default();
                     (Side::Bottom, [pr.center()[0], pr.y - CABLE_DROP / 2.0])
@@ -506,16 +774,41 @@ impl<'a> Builder<'a> {
                     };
                     let k = bump(&mut used, side, None) as f32;
                     let x = if towards_left { r.x } else { r.x + r.w };
-                    (side, [x, r.y + HEADER_H + 8.0 + 46.0 * k])
+                    // Beside the stations a packet meets first (PREROUTING) or last.
+                    let y0 = match layout.boxes.iter().find(|b| b.ns == n.name) {
+                        Some(NsBox {
+                            stack: Some(strip), ..
+                        }) => strip.station(crate::stack::Station::Prerouting).center()[1],
+                        _ => r.y + HEADER_H + 8.0,
+                    };
+                    (side, [x, y0 + 46.0 * k])
                 };
+                let label = iface_label(i);
+                let mac = i.mac.to_string();
+                let inside_edge = self.children[ns].is_empty() && self.stack_tables(ns).is_none();
+                let child_bar_port = side == Side::Bar && is_child;
+                let (label_rect, mac_rect) =
+                    port_label_rects(side, pos, &label, &mac, inside_edge, slot, child_bar_port);
+                let fdb_rect = (side == Side::Bar).then(|| {
+                    let below = if child_bar_port { label_rect } else { mac_rect };
+                    labels::rect_at(
+                        pos[0] + 8.0,
+                        below.y + below.h + 1.0,
+                        "MAC 00:00:00:00:00:00",
+                        LabelKind::Fdb.px(),
+                    )
+                });
                 layout.ports.push(Port {
                     ns: n.name.clone(),
                     iface: i.name.clone(),
                     pos,
                     side,
-                    label: iface_label(i),
-                    mac: i.mac.to_string(),
+                    label,
+                    mac,
                     kind: i.kind.name(),
+                    label_rect,
+                    mac_rect,
+                    fdb_rect,
                 });
             }
         }
@@ -554,12 +847,175 @@ impl<'a> Builder<'a> {
     }
 }
 
+/// Where a port's label and MAC are written. Edge ports of a box that holds nothing else write
+/// inside it; others write outside the box, above their cable; veth ends beside the cable.
+fn port_label_rects(
+    side: Side,
+    pos: Point,
+    label: &str,
+    mac: &str,
+    inside_edge: bool,
+    slot: usize,
+    child_bar_port: bool,
+) -> (Rect, Rect) {
+    let (lp, mp) = (LabelKind::Port.px(), LabelKind::Mac.px());
+    let (lw, lh) = labels::text_size(label, lp);
+    let (mw, mh) = labels::text_size(mac, mp);
+    let [x, y] = pos;
+    let rects = |lx: f32, ly: f32, mx: f32, my: f32| {
+        (
+            Rect {
+                x: lx,
+                y: ly,
+                w: lw,
+                h: lh,
+            },
+            Rect {
+                x: mx,
+                y: my,
+                w: mw,
+                h: mh,
+            },
+        )
+    };
+    match side {
+        Side::Left if inside_edge => rects(x + 10.0, y + 4.0, x + 10.0, y + 4.0 + lh),
+        Side::Right if inside_edge => rects(x - 10.0 - lw, y + 4.0, x - 10.0 - mw, y + 4.0 + lh),
+        // Outside the box: above the cable on the left, below it on the right, so two boxes'
+        // labels in the gap between them never meet.
+        Side::Left => rects(x - 8.0 - lw, y - 4.0 - lh, x - 8.0 - mw, y - 4.0 - lh - mh),
+        Side::Right => rects(x + 8.0, y + 4.0, x + 8.0, y + 4.0 + lh),
+        // A container's end of its veth: right of the cable, just above the box; a second
+        // veth's label one row higher.
+        Side::Top => {
+            let row = slot as f32;
+            rects(
+                x + 8.0,
+                y - 4.0 - lh - row * (lh + 2.0),
+                x - 8.0 - mw,
+                y - 4.0 - mh - row * (lh + 2.0),
+            )
+        }
+        // A bridge port: right of the cable, under the bar (towards a child its MAC left of
+        // the cable; elsewhere under the label).
+        Side::Bar if child_bar_port => rects(
+            x + 8.0,
+            y + BAR_H / 2.0 + 3.0,
+            x - 8.0 - mw,
+            y + BAR_H / 2.0 + 3.0,
+        ),
+        Side::Bar => rects(
+            x + 8.0,
+            y + BAR_H / 2.0 + 3.0,
+            x + 8.0,
+            y + BAR_H / 2.0 + 3.0 + lh,
+        ),
+        Side::Bottom => rects(x + 8.0, y - lh / 2.0, x - 8.0 - mw, y - mh / 2.0),
+    }
+}
+
 /// `eth0 172.17.0.2/16`; further addresses as `+N` (the console's `ip addr` lists them).
 fn iface_label(i: &docknet_sim::model::Interface) -> String {
     match i.addrs.as_slice() {
         [] => i.name.clone(),
         [a] => format!("{} {a}", i.name),
         [a, rest @ ..] => format!("{} {a} +{}", i.name, rest.len()),
+    }
+}
+
+/// Every piece of text of the static picture with the rectangle it takes.
+fn static_labels(l: &Layout) -> Vec<Label> {
+    let mut out = Vec::new();
+    let mut push = |kind: LabelKind, text: &str, rect: Rect, ns: &str| {
+        out.push(Label {
+            kind,
+            text: text.to_string(),
+            rect,
+            ns: ns.to_string(),
+        })
+    };
+    for b in &l.boxes {
+        let (x, y) = (b.rect.x + 10.0, b.rect.y + 8.0);
+        push(
+            LabelKind::Icon,
+            "",
+            Rect {
+                x,
+                y,
+                w: ICON,
+                h: ICON,
+            },
+            &b.ns,
+        );
+        let tx = x + ICON + 8.0;
+        push(
+            LabelKind::Title,
+            &b.ns,
+            labels::rect_at(tx, y, &b.ns, LabelKind::Title.px()),
+            &b.ns,
+        );
+        let role = role_name(b.role);
+        push(
+            LabelKind::Role,
+            role,
+            labels::rect_at(tx, y + 28.0, role, LabelKind::Role.px()),
+            &b.ns,
+        );
+        for (i, note) in b.notes.iter().enumerate() {
+            push(
+                LabelKind::Note,
+                note,
+                labels::rect_at(
+                    b.rect.x + 12.0,
+                    b.rect.y + HEADER_H + NOTE_H * i as f32,
+                    note,
+                    LabelKind::Note.px(),
+                ),
+                &b.ns,
+            );
+        }
+        for (p, r) in &b.processes {
+            push(LabelKind::Process, p, *r, &b.ns);
+        }
+        if let Some(strip) = &b.stack {
+            for (kind, r) in strip.text_rects() {
+                push(kind, "", r, &b.ns);
+            }
+        }
+    }
+    for bar in &l.bridges {
+        let text = format!("bridge {}", bar.label);
+        let (w, h) = labels::text_size(&text, LabelKind::Bridge.px());
+        push(
+            LabelKind::Bridge,
+            &text,
+            Rect {
+                x: bar.rect.x,
+                y: bar.rect.y - 4.0 - h,
+                w,
+                h,
+            },
+            &bar.ns,
+        );
+    }
+    for p in &l.ports {
+        push(LabelKind::Port, &p.label, p.label_rect, &p.ns);
+        push(LabelKind::Mac, &p.mac, p.mac_rect, &p.ns);
+        if let Some(r) = p.fdb_rect {
+            push(LabelKind::Fdb, "", r, &p.ns);
+        }
+    }
+    out
+}
+
+/// What a box stands for, under its title.
+pub fn role_name(role: NsRole) -> &'static str {
+    match role {
+        NsRole::Host => "host",
+        NsRole::Vm => "VM",
+        NsRole::Container => "container",
+        NsRole::Router => "router",
+        NsRole::External => "external",
     }
 }
 
@@ -683,6 +1139,79 @@ mod tests {
             // Every link has a drawn cable.
             let links = built.sim.net.graph.edge_count();
             assert_eq!(l.cables.len(), links, "{}", f.display());
+        }
+    }
+
+    /// Every bundled lesson and exercise (an exercise as its default learner's variant).
+    pub(crate) fn every_bundled_scenario() -> Vec<(String, crate::document::Built)> {
+        let root = format!("{}/../../scenarios", env!("CARGO_MANIFEST_DIR"));
+        let mut files = Vec::new();
+        let mut dirs = vec![std::path::PathBuf::from(root)];
+        while let Some(d) = dirs.pop() {
+            for e in std::fs::read_dir(d).unwrap() {
+                let p = e.unwrap().path();
+                if p.is_dir() {
+                    dirs.push(p);
+                } else if p.extension().is_some_and(|x| x == "ron") {
+                    files.push(p);
+                }
+            }
+        }
+        files.sort();
+        files
+            .into_iter()
+            .map(|f| {
+                let name = f.display().to_string();
+                let text = std::fs::read_to_string(&f).unwrap();
+                let built = if crate::exercise::is_exercise(&text) {
+                    let (_, doc) =
+                        crate::exercise::session::Attempt::start(&name, &text, "learner").unwrap();
+                    doc.build().unwrap()
+                } else {
+                    Document::load(&name, &text).unwrap().1
+                };
+                (name, built)
+            })
+            .collect()
+    }
+
+    #[test]
+    fn no_two_labels_overlap_and_all_fit_the_picture_at_both_window_sizes() {
+        let all = every_bundled_scenario();
+        assert!(all.len() > 30);
+        if std::env::var("LAYOUT_REPORT").is_ok() {
+            for (name, built) in &all {
+                let l = Layout::of_built(built);
+                let o = labels::first_overlap(&l.labels)
+                    .map(|(a, b)| format!("{:?} {:?} / {:?} {:?}", a.kind, a.text, b.kind, b.text));
+                eprintln!(
+                    "{name}: {:.1} px, {:.0}x{:.0} {o:?}",
+                    l.smallest_text_px(crate::labels::picture_viewport((1280.0, 720.0), false)),
+                    l.bounds.w,
+                    l.bounds.h
+                );
+            }
+        }
+        for (name, built) in &all {
+            let l = Layout::of_built(built);
+            if let Some((a, b)) = labels::first_overlap(&l.labels) {
+                panic!(
+                    "{name}: {:?} {:?} at {:?} overlaps {:?} {:?} at {:?}",
+                    a.kind, a.text, a.rect, b.kind, b.text, b.rect
+                );
+            }
+            for lab in &l.labels {
+                assert!(lab.rect.inside(&l.bounds), "{name}: {lab:?} outside");
+            }
+            // Boxes' titles never sit under another box's title or label.
+            for size in [(1280.0, 720.0), (1920.0, 1080.0)] {
+                let view = crate::labels::picture_viewport(size, false);
+                let px = l.smallest_text_px(view) * 1280.0 / size.0;
+                assert!(
+                    px >= crate::labels::MIN_READABLE_PX,
+                    "{name} at {size:?}: smallest text {px:.1} px"
+                );
+            }
         }
     }
 

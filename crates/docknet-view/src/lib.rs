@@ -20,11 +20,14 @@ pub mod document;
 pub mod events;
 pub mod exercise;
 pub mod inspector;
+pub mod labels;
 pub mod layout;
+pub mod live;
 pub mod netfilter;
 pub mod player;
 pub mod scene;
 pub mod share;
+pub mod stack;
 pub mod stress;
 
 pub use document::Document;

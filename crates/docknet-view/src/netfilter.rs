@@ -138,7 +138,8 @@ pub fn view(shown: &[TraceRecord], later: &[TraceRecord], state: &Net) -> Option
 
 /// The records of `pkt`'s current visit to `ns`: from where it entered (its capture on the
 /// way in, or its creation) to the last shown record.
-fn visit<'a>(shown: &'a [TraceRecord], pkt: u64, ns: &str) -> Vec<&'a TraceRecord> {
+/// The records of `pkt`'s current visit to `ns`, oldest first.
+pub(crate) fn visit<'a>(shown: &'a [TraceRecord], pkt: u64, ns: &str) -> Vec<&'a TraceRecord> {
     let mut out = Vec::new();
     for r in shown.iter().rev().take(5000) {
         if r.pkt.map(|p| p.0) != Some(pkt) {

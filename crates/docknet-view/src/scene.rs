@@ -3,7 +3,9 @@
 //! last record is about inside its namespace's stack or on a bridge, and recent drops.
 
 use crate::connections::{self, Connections, PacketKind};
-use crate::layout::{Layout, Point};
+use crate::labels::{self, LabelKind};
+use crate::layout::{Layout, Point, Rect};
+use crate::stack::{self, Station};
 use docknet_sim::time::SimTime;
 use docknet_sim::trace::{BridgeAction, Dir, TraceEvent, TraceRecord};
 use docknet_sim::wire::Frame;
@@ -51,6 +53,12 @@ pub enum Place {
     },
     /// Being processed by a namespace's stack (routing, netfilter, sockets).
     Stack { ns: String },
+    /// At one of the kernel's stations drawn in the namespace's box (in `table` when given).
+    Station {
+        ns: String,
+        station: Station,
+        table: Option<String>,
+    },
     /// Crossing a bridge.
     Bridge { ns: String, bridge: String },
     /// Seen by a capture at an interface.
@@ -70,6 +78,9 @@ pub struct Marker {
     pub current: bool,
     /// A NAT rewrite of this packet is among the last few records.
     pub fresh_nat: bool,
+    /// Where its header card is drawn (free space, joined to the marker by a leader line);
+    /// None when it is not labelled.
+    pub card: Option<Rect>,
 }
 
 impl Marker {
@@ -92,6 +103,10 @@ pub struct DropMark {
     pub reason: String,
     pub pos: Point,
     pub record: usize,
+    /// The rule that dropped it, in short form, when a rule did.
+    pub rule: Option<String>,
+    /// Where the reason is written.
+    pub card: Rect,
 }
 
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -100,7 +115,13 @@ pub struct Scene {
     pub drops: Vec<DropMark>,
     /// The namespace the last record happened in.
     pub active_ns: Option<String>,
+    /// The stations the current packet has passed in its current namespace, in order.
+    pub path: Option<(String, Vec<Station>)>,
 }
+
+/// Markers whose header card is drawn: the current packet's, and every one while few are
+/// on screen.
+pub const LABEL_ALL_BELOW: usize = 12;
 
 /// The scene after `shown` records at `clock`. While `stepping` (paused), a frame whose link
 /// record is the last one shown is drawn halfway along its cable rather than at its start.
@@ -164,6 +185,7 @@ pub fn compute(
             label,
             current: current_pkt == Some(pkt),
             fresh_nat,
+            card: None,
         });
     }
     if let (Some(pkt), Some(last)) = (current_pkt, shown.last())
@@ -172,6 +194,17 @@ pub fn compute(
     {
         scene.markers.push(m);
     }
+    if let (Some(pkt), Some(last)) = (current_pkt, shown.last()) {
+        let ns = last.event.ns();
+        if layout.ns_box(ns).is_some_and(|b| b.stack.is_some()) {
+            let visit = crate::netfilter::visit(shown, pkt, ns);
+            let path = stack::path_of(&visit);
+            if !path.is_empty() {
+                scene.path = Some((ns.to_string(), path));
+            }
+        }
+    }
+    let mut taken: Vec<Rect> = Vec::new();
     for (i, r) in shown
         .iter()
         .enumerate()
@@ -180,15 +213,121 @@ pub fn compute(
         if let TraceEvent::Drop { ns, reason } = &r.event
             && let Some(b) = layout.ns_box(ns)
         {
+            let pkt = r.pkt.map(|p| p.0);
+            let visit = pkt.map_or(Vec::new(), |p| crate::netfilter::visit(&shown[..=i], p, ns));
+            let pos = match (&b.stack, stack::station_of(&visit)) {
+                (Some(strip), Some((st, table))) => strip.marker_pos(st, table.as_deref()),
+                _ => [b.rect.x + b.rect.w - 40.0, b.rect.y + 20.0],
+            };
+            let rule = visit.iter().rev().find_map(|r| match &r.event {
+                TraceEvent::Rule {
+                    table,
+                    chain,
+                    rule,
+                    verdict,
+                    ..
+                } if verdict == "DROP" || verdict == "REJECT" => {
+                    Some(format!("{table} {chain}: {}", short_rule(rule, chain)))
+                }
+                _ => None,
+            });
+            let text = drop_text(reason, rule.as_deref());
+            let card = place_card(layout, &taken, pos, &text, LabelKind::Packet.px());
+            taken.push(card);
             scene.drops.push(DropMark {
                 ns: ns.clone(),
                 reason: reason.clone(),
-                pos: [b.rect.x + b.rect.w - 40.0, b.rect.y + 20.0],
+                pos,
                 record: i,
+                rule,
+                card,
             });
         }
     }
+    // Header cards: the current packet first, then the others while few are shown.
+    let few = scene.markers.len() < LABEL_ALL_BELOW;
+    let mut order: Vec<usize> = (0..scene.markers.len()).collect();
+    order.sort_by_key(|&k| !scene.markers[k].current);
+    for k in order {
+        let m = &scene.markers[k];
+        if !(m.current || few) {
+            continue;
+        }
+        let card = place_card(layout, &taken, m.pos, &m.text(), LabelKind::Packet.px());
+        taken.push(card);
+        scene.markers[k].card = Some(card);
+    }
     scene
+}
+
+/// What a drop's card says.
+pub fn drop_text(reason: &str, rule: Option<&str>) -> String {
+    match rule {
+        Some(r) => format!("DROP: {reason}\n{r}"),
+        None => format!("DROP: {reason}"),
+    }
+}
+
+/// A rule without its `-A CHAIN` and the `-m tcp` that iptables-save adds.
+pub fn short_rule(rule: &str, chain: &str) -> String {
+    let r = rule
+        .strip_prefix(&format!("-A {chain} "))
+        .unwrap_or(rule)
+        .replace(" -m tcp", "")
+        .replace(" -m udp", "");
+    r.trim().to_string()
+}
+
+/// Padding around a card's text.
+pub const CARD_PAD: f32 = 6.0;
+
+/// A rectangle for a card of `text` near `pos` that covers no text of the picture nor another
+/// card and stays inside the picture, trying places at growing distances; the least covering
+/// one when none is free.
+fn place_card(layout: &Layout, taken: &[Rect], pos: Point, text: &str, px: f32) -> Rect {
+    let (w, h) = labels::text_size(text, px);
+    let (w, h) = (w + 2.0 * CARD_PAD, h + 2.0 * CARD_PAD);
+    let area = layout.bounds.grown(60.0);
+    let mut best: Option<(usize, Rect)> = None;
+    for d in [36.0f32, 70.0, 110.0, 160.0, 220.0] {
+        let candidates = [
+            [pos[0] - w / 2.0, pos[1] - d - h],
+            [pos[0] - w / 2.0, pos[1] + d],
+            [pos[0] + d, pos[1] - h / 2.0],
+            [pos[0] - d - w, pos[1] - h / 2.0],
+            [pos[0] + d * 0.5, pos[1] - d - h],
+            [pos[0] - w - d * 0.5, pos[1] - d - h],
+            [pos[0] + d * 0.5, pos[1] + d],
+            [pos[0] - w - d * 0.5, pos[1] + d],
+        ];
+        for [x, y] in candidates {
+            let r = Rect { x, y, w, h };
+            if !r.inside(&area) {
+                continue;
+            }
+            let covered = layout
+                .labels
+                .iter()
+                .filter(|l| l.rect.intersects(&r))
+                .count()
+                + taken.iter().filter(|t| t.intersects(&r)).count();
+            if covered == 0 {
+                return r;
+            }
+            if best.is_none_or(|(c, _)| covered < c) {
+                best = Some((covered, r));
+            }
+        }
+    }
+    best.map_or(
+        Rect {
+            x: pos[0] - w / 2.0,
+            y: pos[1] - 36.0 - h,
+            w,
+            h,
+        },
+        |(_, r)| r,
+    )
 }
 
 /// The marker for the packet the last record is about, where that record puts it.
@@ -252,10 +391,22 @@ fn stack_marker(
         TraceEvent::Link { .. } => return None,
         _ => {
             let b = layout.ns_box(&ns)?;
-            (
-                Place::Stack { ns: ns.clone() },
-                [b.rect.x + b.rect.w - 110.0, b.rect.y + 36.0],
-            )
+            let visit = crate::netfilter::visit(shown, pkt, &ns);
+            match (&b.stack, stack::station_of(&visit)) {
+                (Some(strip), Some((station, table))) => (
+                    Place::Station {
+                        ns: ns.clone(),
+                        station,
+                        table: table.clone(),
+                    },
+                    strip.marker_pos(station, table.as_deref()),
+                ),
+                // A namespace drawn without stations: the packet sits right of the title.
+                _ => (
+                    Place::Stack { ns: ns.clone() },
+                    [b.rect.x + b.rect.w - 30.0, b.rect.y + 30.0],
+                ),
+            }
         }
     };
     let desc = match frame_before(shown, shown.len(), pkt, None) {
@@ -281,6 +432,7 @@ fn stack_marker(
         label,
         current: true,
         fresh_nat,
+        card: None,
     })
 }
 
@@ -467,7 +619,16 @@ mod tests {
         p.jump_to(dnat);
         let s = compute(&layout, p.shown(), p.clock(), &conns, true);
         let m = s.markers.iter().find(|m| m.current).unwrap();
-        assert_eq!(m.place, Place::Stack { ns: "host".into() });
+        assert_eq!(
+            m.place,
+            Place::Station {
+                ns: "host".into(),
+                station: Station::Prerouting,
+                table: Some("nat".into())
+            }
+        );
+        let strip = layout.ns_box("host").unwrap().stack.as_ref().unwrap();
+        assert_eq!(m.pos, strip.marker_pos(Station::Prerouting, Some("nat")));
         assert!(m.fresh_nat);
         assert_eq!(
             m.text(),
@@ -529,6 +690,229 @@ mod tests {
             "{}",
             m.text()
         );
+    }
+
+    /// The places the current marker of `pkt` takes while stepping through `p` from the
+    /// start, consecutive repeats merged, with the record index of each.
+    fn places_of(p: &mut crate::Player, layout: &Layout, pkt: u64) -> Vec<(usize, Place)> {
+        let conns = Connections::from_trace(p.trace());
+        let mut out: Vec<(usize, Place)> = Vec::new();
+        p.seek(0);
+        while p.step_forward() {
+            let s = compute(layout, p.shown(), p.clock(), &conns, true);
+            if let Some(m) = s.markers.iter().find(|m| m.current && m.pkt == pkt)
+                && out.last().is_none_or(|(_, pl)| *pl != m.place)
+            {
+                out.push((p.cursor(), m.place.clone()));
+            }
+        }
+        out
+    }
+
+    fn stations_in(places: &[(usize, Place)], ns: &str) -> Vec<(Station, Option<String>)> {
+        let mut out: Vec<(Station, Option<String>)> = Vec::new();
+        for (_, pl) in places {
+            if let Place::Station {
+                ns: n,
+                station,
+                table,
+            } = pl
+                && n == ns
+            {
+                out.push((*station, table.clone()));
+            }
+        }
+        out
+    }
+
+    fn lesson(path: &str) -> (crate::Player, Layout) {
+        let file = format!("{}/../../scenarios/{path}", env!("CARGO_MANIFEST_DIR"));
+        let (_, built) =
+            crate::Document::load(&file, &std::fs::read_to_string(&file).unwrap()).unwrap();
+        let layout = Layout::of_built(&built);
+        let mut p = crate::Player::new(built.sim);
+        p.run_to_end();
+        (p, layout)
+    }
+
+    fn first_nat(p: &crate::Player, kind: docknet_sim::trace::NatKind) -> (usize, u64) {
+        p.trace()
+            .iter()
+            .enumerate()
+            .find_map(|(i, r)| match &r.event {
+                TraceEvent::Nat { kind: k, .. } if *k == kind => Some((i, r.pkt.unwrap().0)),
+                _ => None,
+            })
+            .unwrap()
+    }
+
+    #[test]
+    fn the_syn_walks_the_hosts_stations_in_the_kernels_order_then_the_bridge() {
+        let (mut p, layout) = lesson("default.ron");
+        let (dnat_at, syn) = first_nat(&p, docknet_sim::trace::NatKind::Dnat);
+        let places = places_of(&mut p, &layout, syn);
+        let hops = stations_in(&places, "host");
+        let order: Vec<Station> = hops.iter().map(|(s, _)| *s).fold(Vec::new(), |mut v, s| {
+            if v.last() != Some(&s) {
+                v.push(s);
+            }
+            v
+        });
+        assert_eq!(
+            order,
+            [
+                Station::Prerouting,
+                Station::Routing,
+                Station::Forward,
+                Station::Postrouting
+            ],
+            "{places:#?}"
+        );
+        // The DNAT happens with the marker on nat PREROUTING.
+        let at_dnat = places
+            .iter()
+            .rev()
+            .find(|(i, _)| *i <= dnat_at + 1)
+            .map(|(_, pl)| pl.clone())
+            .unwrap();
+        assert_eq!(
+            at_dnat,
+            Place::Station {
+                ns: "host".into(),
+                station: Station::Prerouting,
+                table: Some("nat".into())
+            }
+        );
+        assert!(hops.contains(&(Station::Forward, Some("filter".into()))));
+        // After POSTROUTING the frame crosses docker0.
+        let post = places
+            .iter()
+            .position(|(_, pl)| {
+                matches!(
+                    pl,
+                    Place::Station {
+                        station: Station::Postrouting,
+                        ..
+                    }
+                )
+            })
+            .unwrap();
+        assert!(
+            places[post..]
+                .iter()
+                .any(|(_, pl)| matches!(pl, Place::Bridge { bridge, .. } if bridge == "docker0")),
+            "{places:#?}"
+        );
+
+        // Stepping back shows exactly the places stepping forward showed, in reverse.
+        let conns = Connections::from_trace(p.trace());
+        let mut back = Vec::new();
+        p.seek(places.last().unwrap().0);
+        loop {
+            let s = compute(&layout, p.shown(), p.clock(), &conns, true);
+            if let Some(m) = s.markers.iter().find(|m| m.current && m.pkt == syn)
+                && back.last() != Some(&m.place)
+            {
+                back.push(m.place.clone());
+            }
+            if p.cursor() <= places[0].0 || !p.step_back() {
+                break;
+            }
+        }
+        back.reverse();
+        let forward: Vec<Place> = places.iter().map(|(_, pl)| pl.clone()).collect();
+        assert_eq!(back, forward);
+    }
+
+    #[test]
+    fn masquerade_happens_at_nat_postrouting() {
+        let (mut p, layout) = lesson("nat/container-to-outside-snat.ron");
+        let (at, pkt) = first_nat(&p, docknet_sim::trace::NatKind::Masquerade);
+        let conns = Connections::from_trace(p.trace());
+        p.jump_to(at);
+        let s = compute(&layout, p.shown(), p.clock(), &conns, true);
+        let m = s
+            .markers
+            .iter()
+            .find(|m| m.current && m.pkt == pkt)
+            .unwrap();
+        assert!(
+            matches!(&m.place, Place::Station { station: Station::Postrouting, table, .. } if table.as_deref() == Some("nat")),
+            "{:?}",
+            m.place
+        );
+        assert!(m.text().contains('~'), "{}", m.text());
+    }
+
+    #[test]
+    fn a_locally_delivered_packet_goes_prerouting_routing_input_to_the_process() {
+        let (mut p, layout) = lesson("host-access/linux-docker0-gateway.ron");
+        // The first packet from outside (captured coming in on a NIC) that reaches INPUT.
+        let from_outside: Vec<u64> = p
+            .trace()
+            .iter()
+            .filter_map(|r| match &r.event {
+                TraceEvent::Capture {
+                    ns,
+                    iface,
+                    dir: Dir::In,
+                    ..
+                } if ns == "host" && iface != "lo" => r.pkt.map(|p| p.0),
+                _ => None,
+            })
+            .collect();
+        let pkt = p
+            .trace()
+            .iter()
+            .find_map(|r| match &r.event {
+                TraceEvent::Hook { ns, hook, .. } if ns == "host" && hook == "INPUT" => {
+                    r.pkt.map(|p| p.0).filter(|p| from_outside.contains(p))
+                }
+                _ => None,
+            })
+            .unwrap();
+        let places = places_of(&mut p, &layout, pkt);
+        let order: Vec<Station> = stations_in(&places, "host")
+            .into_iter()
+            .map(|(s, _)| s)
+            .fold(Vec::new(), |mut v, s| {
+                if v.last() != Some(&s) {
+                    v.push(s);
+                }
+                v
+            });
+        assert_eq!(
+            &order[..3],
+            [Station::Prerouting, Station::Routing, Station::Input],
+            "{places:#?}"
+        );
+    }
+
+    #[test]
+    fn header_cards_cover_no_text_of_the_picture() {
+        let (mut p, layout) = lesson("default.ron");
+        let conns = Connections::from_trace(p.trace());
+        p.seek(0);
+        let mut checked = 0;
+        while p.step_forward() {
+            let s = compute(&layout, p.shown(), p.clock(), &conns, true);
+            for m in &s.markers {
+                let Some(card) = m.card else { continue };
+                checked += 1;
+                for l in &layout.labels {
+                    assert!(
+                        !card.intersects(&l.rect),
+                        "record {}: card {:?} of {} covers {:?} {:?}",
+                        p.cursor(),
+                        card,
+                        m.text(),
+                        l.kind,
+                        l.text
+                    );
+                }
+            }
+        }
+        assert!(checked > 100);
     }
 
     fn s_on_cable_to(layout: &Layout, p: &crate::Player, conns: &Connections, ns: &str) -> bool {
