@@ -52,9 +52,9 @@ fn fit_on_rebuild(
     }
     *fitted = Some(key);
     let b = session.layout.bounds;
-    let margin = 30.0;
-    let scale = ((b.w + 2.0 * margin) / size.x)
-        .max((b.h + 2.0 * margin) / size.y)
+    let scale = session
+        .layout
+        .fit_scale((size.x, size.y))
         .clamp(MIN_SCALE, MAX_SCALE);
     let center = world(b.center());
     tf.translation = center.extend(tf.translation.z);

@@ -17,6 +17,10 @@ pub struct CaptureOptions {
     pub frames: u32,
     pub screenshot: Option<PathBuf>,
     pub frame_stats: bool,
+    /// The window's size (logical pixels); None opens it at most of the screen.
+    pub window: Option<(u32, u32)>,
+    /// Start in presentation mode.
+    pub presentation: bool,
 }
 
 pub struct CapturePlugin(pub CaptureOptions);
@@ -48,6 +52,9 @@ pub fn seek_target(session: &mut Session, spec: &str) -> Result<usize, String> {
         }),
         "nat" => first(&|e| matches!(e, TraceEvent::Nat { .. })),
         "drop" => first(&|e| matches!(e, TraceEvent::Drop { .. })),
+        "conntrack" => {
+            first(&|e| matches!(e, TraceEvent::Conntrack { change, .. } if change == "new"))
+        }
         // The most telling moment: the first DNAT, else any NAT, else a drop, else halfway.
         "auto" => first(&|e| {
             matches!(
@@ -65,7 +72,7 @@ pub fn seek_target(session: &mut Session, spec: &str) -> Result<usize, String> {
     };
     found.ok_or_else(|| {
         format!(
-            "--seek {spec}: no such event in this scenario (auto, dnat, nat, drop, end or a number)"
+            "--seek {spec}: no such event in this scenario (auto, dnat, nat, drop, conntrack, end or a number)"
         )
     })
 }
@@ -82,6 +89,7 @@ fn seek(opts: Res<CaptureOptions>, mut session: ResMut<Session>) {
     }
 }
 
+#[allow(clippy::too_many_arguments)]
 fn count_frames(
     mut commands: Commands,
     opts: Res<CaptureOptions>,
@@ -90,6 +98,7 @@ fn count_frames(
     mut deltas: Local<Vec<f32>>,
     mut exit: MessageWriter<AppExit>,
     view: Res<crate::session::ViewState>,
+    camera: Single<(&Camera, &Transform, &Projection), With<crate::camera::WorldCamera>>,
 ) {
     *frame += 1;
     if opts.frame_stats && *frame > 30 {
@@ -115,6 +124,25 @@ fn count_frames(
     match &opts.screenshot {
         Some(path) => {
             let path = path.clone();
+            // Beside the picture: where the picture's camera looked, so a test can find a
+            // layout rectangle's pixels.
+            let (cam, tf, proj) = *camera;
+            let scale = match proj {
+                Projection::Orthographic(o) => o.scale,
+                _ => 1.0,
+            };
+            if let Some(v) = &cam.viewport {
+                let json = format!(
+                    "{{\"viewport\": [{}, {}, {}, {}], \"scale\": {scale}, \"center\": [{}, {}]}}\n",
+                    v.physical_position.x,
+                    v.physical_position.y,
+                    v.physical_size.x,
+                    v.physical_size.y,
+                    tf.translation.x,
+                    tf.translation.y
+                );
+                let _ = std::fs::write(path.with_extension("json"), json);
+            }
             commands
                 .spawn(Screenshot::primary_window())
                 .observe(save_to_disk(path.clone()))

@@ -3,12 +3,15 @@
 //! sends commands (play, step, seek, console lines, edits) and draws the result.
 //!
 //! One plugin per file: [`session`] (the open scenario and timeline), [`topology`] (the static
-//! picture), [`packets`] (markers), [`camera`] (pan, zoom, selection), [`shortcuts`],
-//! [`ui`] (egui panels), [`capture`] (screenshots and frame statistics).
+//! picture), [`kernel`] (the stations, rule line and conntrack tables as the cursor moves),
+//! [`packets`] (markers and their header cards), [`camera`] (pan, zoom, selection),
+//! [`shortcuts`], [`window`] (size and resizing), [`ui`] (egui panels), [`capture`]
+//! (screenshots and frame statistics).
 
 pub mod bundled;
 pub mod camera;
 pub mod capture;
+pub mod kernel;
 pub mod packets;
 pub mod palette;
 pub mod results;
@@ -18,6 +21,7 @@ pub mod topology;
 pub mod ui;
 #[cfg(target_arch = "wasm32")]
 pub mod web;
+pub mod window;
 
 use bevy::prelude::*;
 
@@ -67,31 +71,60 @@ pub fn core_plugins(app: &mut App, scenario: &Scenario) {
             text: scenario.text.clone(),
         },
         topology::TopologyPlugin,
+        kernel::KernelPlugin,
         packets::PacketsPlugin,
     ));
+}
+
+/// Where the font and icons are read from: `assets/` of this source tree when it is there (a
+/// `cargo run` or a test from anywhere), else `assets/` beside the program (an installed
+/// copy) or, in the browser, under the page.
+fn assets_dir() -> String {
+    let tree = concat!(env!("CARGO_MANIFEST_DIR"), "/assets");
+    #[cfg(not(target_arch = "wasm32"))]
+    if std::path::Path::new(tree).is_dir() {
+        return tree.to_string();
+    }
+    let _ = tree;
+    "assets".to_string()
 }
 
 /// The whole app in a window.
 pub fn app(scenario: &Scenario, capture: capture::CaptureOptions) -> App {
     let mut app = App::new();
+    let (w, h) = capture.window.unwrap_or((1280, 720));
+    let unattended = capture.frames > 0;
+    let presentation = capture.presentation;
     app.insert_resource(ClearColor(palette::BACKGROUND))
-        .add_plugins(DefaultPlugins.set(WindowPlugin {
-            primary_window: Some(Window {
-                title: "docknet — Docker networking, packet by packet".into(),
-                resolution: (1280, 720).into(),
-                // The web page's canvas; Bevy sizes it to its parent.
-                canvas: Some("#docknet-canvas".into()),
-                fit_canvas_to_parent: true,
-                ..default()
-            }),
-            ..default()
-        }));
+        .add_plugins(
+            DefaultPlugins
+                .set(WindowPlugin {
+                    primary_window: Some(Window {
+                        title: "docknet — Docker networking, packet by packet".into(),
+                        resolution: (w, h).into(),
+                        resizable: true,
+                        // The web page's canvas; Bevy sizes it to its parent.
+                        canvas: Some("#docknet-canvas".into()),
+                        fit_canvas_to_parent: true,
+                        ..default()
+                    }),
+                    ..default()
+                })
+                .set(AssetPlugin {
+                    file_path: assets_dir(),
+                    ..default()
+                }),
+        );
     app.add_plugins(bevy_egui::EguiPlugin::default());
     core_plugins(&mut app, scenario);
+    app.insert_resource(packets::Easing(!unattended));
     app.add_plugins((
         camera::CameraPlugin,
         shortcuts::ShortcutsPlugin,
-        ui::UiPlugin,
+        window::WindowSizePlugin {
+            fit_screen: capture.window.is_none(),
+        },
+        ui::UiPlugin { presentation },
         capture::CapturePlugin(capture),
     ));
     app

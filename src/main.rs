@@ -1,6 +1,8 @@
 //! `docknet-app [SCENARIO] [--seek WHERE] [--play] [--frames N] [--screenshot FILE.png]
-//! [--frame-stats] [--stress N]`: opens `scenarios/default.ron` (bundled) unless told otherwise;
-//! `--stress N` opens a generated scenario with N namespaces and a few hundred packets in flight.
+//! [--frame-stats] [--stress N] [--size WxH] [--present]`: opens `scenarios/default.ron`
+//! (bundled) unless told otherwise; `--stress N` opens a generated scenario with N namespaces
+//! and a few hundred packets in flight; `--size` fixes the window's size (else it opens at
+//! most of the screen); `--present` starts in presentation mode.
 
 // The browser build takes its scenario from the address, not from arguments.
 #![cfg_attr(target_arch = "wasm32", allow(dead_code, unused_imports))]
@@ -8,7 +10,7 @@
 use docknet_app::Scenario;
 use docknet_app::capture::CaptureOptions;
 
-const USAGE: &str = "usage: docknet-app [SCENARIO.ron | bundled-name] [--seek auto|dnat|nat|drop|end|N] [--play] [--frames N] [--screenshot FILE.png] [--frame-stats] [--stress N]";
+const USAGE: &str = "usage: docknet-app [SCENARIO.ron | bundled-name] [--seek auto|dnat|nat|drop|conntrack|end|N] [--play] [--frames N] [--screenshot FILE.png] [--frame-stats] [--stress N] [--size WxH] [--present]";
 
 fn parse(args: &[String]) -> Result<(Scenario, CaptureOptions), String> {
     let mut opts = CaptureOptions::default();
@@ -30,6 +32,19 @@ fn parse(args: &[String]) -> Result<(Scenario, CaptureOptions), String> {
             }
             "--screenshot" => opts.screenshot = Some(value("--screenshot")?.into()),
             "--frame-stats" => opts.frame_stats = true,
+            "--present" => opts.presentation = true,
+            "--size" => {
+                let v = value("--size")?;
+                let parsed = v
+                    .split_once('x')
+                    .and_then(|(w, h)| Some((w.parse().ok()?, h.parse().ok()?)))
+                    .filter(|&(w, h): &(u32, u32)| {
+                        (320..=8192).contains(&w) && (240..=8192).contains(&h)
+                    });
+                opts.window = Some(parsed.ok_or(format!(
+                    "--size {v}: give the window's width and height in pixels, like 1280x720\n{USAGE}"
+                ))?);
+            }
             "--stress" => {
                 let n: usize = value("--stress")?
                     .parse()

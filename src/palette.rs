@@ -16,6 +16,20 @@ pub const REWRITTEN: Color = Color::srgb(0.45, 0.95, 0.45);
 pub const DROP: Color = Color::srgb(0.95, 0.25, 0.25);
 pub const LABEL_BG: Color = Color::srgba(0.04, 0.05, 0.06, 0.88);
 pub const ACTIVE_OUTLINE: Color = Color::srgb(1.0, 0.85, 0.3);
+/// A netfilter station not on the current packet's path, its frame, and one it passed.
+pub const STATION: Color = Color::srgb(0.13, 0.15, 0.19);
+pub const STATION_EDGE: Color = Color::srgb(0.38, 0.42, 0.50);
+pub const STATION_PASSED: Color = Color::srgb(0.20, 0.34, 0.52);
+/// The station (and table) the packet is at now.
+pub const STATION_NOW: Color = Color::srgb(0.93, 0.72, 0.20);
+pub const TABLE_TAG: Color = Color::srgb(0.22, 0.25, 0.31);
+pub const ARROW: Color = Color::srgb(0.36, 0.40, 0.47);
+pub const ARROW_PASSED: Color = Color::srgb(0.45, 0.70, 1.0);
+/// A user-space process (Docker Desktop's forwarder).
+pub const PROCESS: Color = Color::srgb(0.30, 0.24, 0.40);
+/// A conntrack row just created, and one a reply is un-NATed by.
+pub const CT_NEW: Color = Color::srgb(0.45, 0.95, 0.45);
+pub const CT_LOOKUP: Color = Color::srgb(0.45, 0.80, 1.0);
 
 /// Fill and outline of a namespace box by what it stands for (darker when nested deeper).
 pub fn ns_fill(role: NsRole, depth: usize) -> (Color, Color) {
@@ -31,16 +45,6 @@ pub fn ns_fill(role: NsRole, depth: usize) -> (Color, Color) {
         Color::srgb(r * k, g * k, b * k),
         Color::srgb((r * 2.2).min(1.0), (g * 2.2).min(1.0), (b * 2.2).min(1.0)),
     )
-}
-
-pub fn role_name(role: NsRole) -> &'static str {
-    match role {
-        NsRole::Host => "host",
-        NsRole::Vm => "VM",
-        NsRole::Container => "container",
-        NsRole::Router => "router",
-        NsRole::External => "external",
-    }
 }
 
 /// Eight well-separated hues for connections.

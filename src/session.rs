@@ -10,11 +10,11 @@ use docknet_view::events::{EventIndex, Filter};
 use docknet_view::exercise::{self, grade::Answer, session::Attempt};
 use docknet_view::inspector::{self, Inspection};
 use docknet_view::layout::Layout;
+use docknet_view::live;
 use docknet_view::netfilter::{self, NetfilterView};
 use docknet_view::player::PUMP_BUDGET;
 use docknet_view::scene::{self, Scene};
 use docknet_view::{Document, Player};
-use std::collections::BTreeMap;
 
 /// Everything about the open scenario.
 #[derive(Resource)]
@@ -99,17 +99,6 @@ impl Session {
     }
 
     fn rebuild_layout(&mut self) {
-        let mut guests: BTreeMap<String, Vec<String>> = BTreeMap::new();
-        if let Some(inv) = &self.built.inventory {
-            for c in &inv.containers {
-                if c.namespace != c.name {
-                    guests
-                        .entry(c.namespace.clone())
-                        .or_default()
-                        .push(format!("runs {} (--network {})", c.name, c.mode));
-                }
-            }
-        }
         self.layout = Layout::of_built(&self.built);
     }
 
@@ -192,6 +181,13 @@ pub struct ViewState {
     pub scene: Scene,
     pub netfilter: Option<NetfilterView>,
     pub inspection: Option<Inspection>,
+    /// The narrated sentence for the current step.
+    pub caption: String,
+    /// The rule that decided at the current station: (namespace, short text).
+    pub rule_line: Option<(String, String)>,
+    pub conntrack: Vec<live::CtTable>,
+    /// What bridge ports have learned.
+    pub fdb: Vec<live::FdbNote>,
     key: Option<(u64, usize, u64, Option<u64>, bool, usize)>,
 }
 
@@ -388,7 +384,19 @@ fn refresh_view(
         &s.conns,
         !s.player.playing,
     );
-    // The kernel state is only needed while a packet is inside a namespace's stack.
+    view.caption = live::caption(s.player.shown());
+    // The kernel state at the cursor: conntrack tables, learned MACs, rule counters.
+    let later = s.player.trace()[s.player.cursor()..s.player.event_records().end].to_vec();
+    let now = s.player.clock();
+    let state_net = s.player.state().net.clone();
+    let at = live::AtCursor {
+        state: &state_net,
+        now,
+        last: s.player.shown().last(),
+        later: &later,
+    };
+    view.conntrack = live::conntrack_tables(&s.layout, at, docknet_view::stack::CONNTRACK_ROWS);
+    view.fdb = live::fdb_notes(&s.layout, at);
     let in_stack = s.player.shown().last().is_some_and(|r| {
         matches!(
             r.event.kind(),
@@ -396,12 +404,14 @@ fn refresh_view(
         )
     });
     view.netfilter = if in_stack {
-        let later = s.player.trace()[s.player.cursor()..s.player.event_records().end].to_vec();
-        let state_net = s.player.state().net.clone();
         netfilter::view(s.player.shown(), &later, &state_net)
     } else {
         None
     };
+    view.rule_line = view
+        .netfilter
+        .as_ref()
+        .and_then(|v| live::rule_line(v).map(|t| (v.ns.clone(), t)));
     let shown = s.player.shown();
     let pkt = selection
         .pinned_pkt

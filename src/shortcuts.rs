@@ -1,5 +1,6 @@
 //! Keyboard shortcuts: Space play/pause, Right / Left arrow step one event, Shift for ten,
-//! Home / End to the start / end, 1-7 speed, M toggles MAC addresses. (+/- zoom: camera.)
+//! Home / End to the start / end, 1-7 speed, M toggles MAC addresses, P presentation mode.
+//! (+/- zoom: camera.)
 
 use crate::session::{Session, UiCommand};
 use crate::topology::ShowMacs;
@@ -23,14 +24,24 @@ pub const HELP: &[(&str, &str)] = &[
     ("1 … 7", "speed, slow motion to real time"),
     ("+ / − / wheel", "zoom; drag to pan"),
     ("M", "show MAC addresses"),
+    (
+        "P",
+        "presentation mode: the picture, the controls and the caption only",
+    ),
 ];
 
 fn keys(
     keys: Res<ButtonInput<KeyCode>>,
     session: Res<Session>,
     mut macs: ResMut<ShowMacs>,
+    ui: Option<ResMut<crate::ui::UiState>>,
     mut out: MessageWriter<UiCommand>,
 ) {
+    if keys.just_pressed(KeyCode::KeyP)
+        && let Some(mut ui) = ui
+    {
+        ui.presentation = !ui.presentation;
+    }
     let shift = keys.any_pressed([KeyCode::ShiftLeft, KeyCode::ShiftRight]);
     let times = if shift { 10 } else { 1 };
     if keys.just_pressed(KeyCode::Space) {

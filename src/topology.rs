@@ -1,11 +1,16 @@
-//! The static picture: namespace boxes, bridge bars, ports and cables, respawned from the
-//! layout whenever the scenario is rebuilt. Layout space has y down; the world has y up.
+//! The static picture: namespace boxes with their icons, the kernel's stations inside the
+//! boxes that have rules, bridge bars, ports and cables, respawned from the layout whenever the
+//! scenario is rebuilt. Every text is drawn where the layout's label rectangles say, so what the
+//! layout test proves (no overlaps) is what the window shows. Layout space has y down; the
+//! world has y up.
 
 use crate::palette;
 use crate::session::{Session, SessionSet};
 use bevy::prelude::*;
 use bevy::sprite::Anchor;
-use docknet_view::layout::{Point, Side};
+use docknet_view::labels::LabelKind;
+use docknet_view::layout::{Point, Rect};
+use docknet_view::stack::{StackStrip, Station};
 
 /// Everything drawn for the current layout (despawned on rebuild).
 #[derive(Component)]
@@ -23,7 +28,7 @@ pub struct ActiveOutline {
     pub ns: String,
 }
 
-/// A port's label (its MAC line is toggled separately).
+/// A port's MAC line (toggled with `M`).
 #[derive(Component)]
 pub struct MacLabel;
 
@@ -31,7 +36,49 @@ pub struct MacLabel;
 #[derive(Resource, Default)]
 pub struct ShowMacs(pub bool);
 
-/// Layer depths: boxes by nesting, then cables, ports, labels, packets.
+/// The picture's font: Hack from `assets/fonts/`, whose metrics the layout measures with
+/// (Bevy's built-in font until it is loaded, and in headless tests).
+#[derive(Resource, Default, Clone)]
+pub struct PictureFont(pub Handle<Font>);
+
+/// Icons by box kind, loaded from `assets/icons/`.
+#[derive(Resource, Default, Clone)]
+pub struct Icons(pub Vec<(docknet_view::layout::Icon, Handle<Image>)>);
+
+/// A station's fill, recoloured as the packet passes (see [`crate::kernel`]).
+#[derive(Component)]
+pub struct StationFill {
+    pub ns: String,
+    pub station: Station,
+}
+
+/// A table's tag at a station.
+#[derive(Component)]
+pub struct TableTag {
+    pub ns: String,
+    pub station: Station,
+    pub table: String,
+}
+
+/// A segment of an arrow between two stations.
+#[derive(Component)]
+pub struct ArrowSegment {
+    pub ns: String,
+    pub from: Station,
+    pub to: Station,
+}
+
+/// A line of text that changes with the cursor: the rule line, conntrack rows, FDB notes.
+#[derive(Component, Debug, Clone, PartialEq, Eq)]
+pub enum LiveText {
+    Rule { ns: String },
+    ConntrackTitle { ns: String },
+    ConntrackRow { ns: String, row: usize },
+    Fdb { ns: String, port: String },
+}
+
+/// Layer depths: boxes by nesting, then the stations, cables, ports, labels, packets.
+pub const Z_STATION: f32 = 15.0;
 pub const Z_CABLE: f32 = 20.0;
 pub const Z_PORT: f32 = 21.0;
 pub const Z_LABEL: f32 = 22.0;
@@ -41,25 +88,74 @@ pub fn world(p: Point) -> Vec2 {
     Vec2::new(p[0], -p[1])
 }
 
+/// The world centre of a layout rectangle.
+pub fn center(r: &Rect) -> Vec2 {
+    world(r.center())
+}
+
 pub struct TopologyPlugin;
 
 impl Plugin for TopologyPlugin {
     fn build(&self, app: &mut App) {
-        app.init_resource::<ShowMacs>().add_systems(
-            Update,
-            (respawn_on_rebuild, highlight_active, toggle_macs).after(SessionSet::View),
-        );
+        app.init_resource::<ShowMacs>()
+            .init_resource::<PictureFont>()
+            .init_resource::<Icons>()
+            .add_systems(Startup, load_assets)
+            .add_systems(
+                Update,
+                (respawn_on_rebuild, highlight_active, toggle_macs).after(SessionSet::View),
+            );
     }
 }
 
-fn text(s: impl Into<String>, size: f32, color: Color) -> impl Bundle {
+/// The font and icons, through the asset server when there is one (not in headless tests).
+fn load_assets(
+    assets: Option<Res<AssetServer>>,
+    mut font: ResMut<PictureFont>,
+    mut icons: ResMut<Icons>,
+) {
+    use docknet_view::layout::Icon;
+    let Some(assets) = assets else { return };
+    font.0 = assets.load("fonts/Hack-Regular.ttf");
+    icons.0 = [
+        Icon::LinuxHost,
+        Icon::Desktop,
+        Icon::Vm,
+        Icon::Container,
+        Icon::Laptop,
+        Icon::Server,
+        Icon::Router,
+    ]
+    .into_iter()
+    .map(|i| (i, assets.load(i.file())))
+    .collect();
+}
+
+/// A text at `px` in the picture's font, anchored at its top-left corner.
+pub fn text(font: &PictureFont, s: impl Into<String>, px: f32, color: Color) -> impl Bundle {
     (
         Text2d::new(s.into()),
         TextFont {
-            font_size: bevy::text::FontSize::Px(size),
+            font: font.0.clone().into(),
+            font_size: bevy::text::FontSize::Px(px),
             ..default()
         },
         TextColor(color),
+        Anchor::TOP_LEFT,
+    )
+}
+
+/// A text placed at a layout rectangle's top-left corner.
+pub fn text_at(
+    font: &PictureFont,
+    s: impl Into<String>,
+    kind: LabelKind,
+    color: Color,
+    r: &Rect,
+) -> impl Bundle {
+    (
+        text(font, s, kind.px(), color),
+        Transform::from_translation(world([r.x, r.y]).extend(Z_LABEL)),
     )
 }
 
@@ -73,12 +169,41 @@ pub fn segment(a: Vec2, b: Vec2, width: f32, color: Color, z: f32) -> impl Bundl
     )
 }
 
+/// A filled rectangle with an outline of `edge` pixels.
+fn framed(commands: &mut Commands, r: &Rect, fill: Color, edge: Color, z: f32) -> Entity {
+    let size = Vec2::new(r.w, r.h);
+    commands.spawn((
+        TopologyEntity,
+        Sprite::from_color(edge, size),
+        Transform::from_translation(center(r).extend(z)),
+    ));
+    commands
+        .spawn((
+            TopologyEntity,
+            Sprite::from_color(fill, size - Vec2::splat(3.0)),
+            Transform::from_translation(center(r).extend(z + 0.1)),
+        ))
+        .id()
+}
+
+fn label_color(kind: LabelKind) -> Color {
+    match kind {
+        LabelKind::Role | LabelKind::Mac | LabelKind::Fdb => palette::TEXT_DIM,
+        LabelKind::Note => palette::REWRITTEN,
+        LabelKind::Bridge => palette::BRIDGE,
+        _ => palette::TEXT,
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
 fn respawn_on_rebuild(
     mut commands: Commands,
     session: Res<Session>,
     old: Query<Entity, With<TopologyEntity>>,
     mut drawn: Local<Option<u64>>,
     show_macs: Res<ShowMacs>,
+    font: Res<PictureFont>,
+    icons: Res<Icons>,
 ) {
     if *drawn == Some(session.generation) {
         return;
@@ -91,62 +216,106 @@ fn respawn_on_rebuild(
     for b in &l.boxes {
         let (fill, edge) = palette::ns_fill(b.role, b.depth);
         let z = b.depth as f32 * 2.0;
-        let center = world(b.rect.center());
         let size = Vec2::new(b.rect.w, b.rect.h);
         commands.spawn((
             TopologyEntity,
             NsBoxEntity { ns: b.ns.clone() },
             Sprite::from_color(edge, size),
-            Transform::from_translation(center.extend(z)),
+            Transform::from_translation(center(&b.rect).extend(z)),
         ));
         commands.spawn((
             TopologyEntity,
             Sprite::from_color(fill, size - Vec2::splat(4.0)),
-            Transform::from_translation(center.extend(z + 0.5)),
+            Transform::from_translation(center(&b.rect).extend(z + 0.5)),
         ));
         commands.spawn((
             TopologyEntity,
             ActiveOutline { ns: b.ns.clone() },
             Sprite::from_color(palette::ACTIVE_OUTLINE, size + Vec2::splat(8.0)),
-            Transform::from_translation(center.extend(z - 0.4)),
+            Transform::from_translation(center(&b.rect).extend(z - 0.4)),
             Visibility::Hidden,
         ));
-        let top_left = world([b.rect.x + 12.0, b.rect.y + 10.0]);
-        commands.spawn((
-            TopologyEntity,
-            text(&b.ns, 22.0, palette::TEXT),
-            Anchor::TOP_LEFT,
-            Transform::from_translation(top_left.extend(Z_LABEL)),
-        ));
-        commands.spawn((
-            TopologyEntity,
-            text(palette::role_name(b.role), 13.0, palette::TEXT_DIM),
-            Anchor::TOP_LEFT,
-            Transform::from_translation((top_left + Vec2::new(0.0, -24.0)).extend(Z_LABEL)),
-        ));
-        for (i, note) in b.notes.iter().enumerate() {
+        for (p, r) in &b.processes {
+            framed(
+                &mut commands,
+                r,
+                palette::PROCESS,
+                palette::STATION_EDGE,
+                Z_STATION,
+            );
+            let at = Rect {
+                x: r.x + 8.0,
+                y: r.y + (r.h - LabelKind::Process.px() * 1.2) / 2.0,
+                ..*r
+            };
             commands.spawn((
                 TopologyEntity,
-                text(note, 15.0, palette::REWRITTEN),
-                Anchor::TOP_LEFT,
-                Transform::from_translation(
-                    (top_left + Vec2::new(0.0, -44.0 - 18.0 * i as f32)).extend(Z_LABEL),
-                ),
+                text_at(&font, p, LabelKind::Process, palette::TEXT, &at),
             ));
+        }
+        if let Some(strip) = &b.stack {
+            spawn_strip(&mut commands, &font, strip);
+        }
+    }
+    for lab in &l.labels {
+        match lab.kind {
+            LabelKind::Icon => {
+                let Some(b) = l.ns_box(&lab.ns) else { continue };
+                if let Some((_, h)) = icons.0.iter().find(|(i, _)| *i == b.icon) {
+                    commands.spawn((
+                        TopologyEntity,
+                        Sprite {
+                            image: h.clone(),
+                            custom_size: Some(Vec2::new(lab.rect.w, lab.rect.h)),
+                            ..default()
+                        },
+                        Transform::from_translation(center(&lab.rect).extend(Z_LABEL)),
+                    ));
+                }
+            }
+            LabelKind::Mac => {
+                commands.spawn((
+                    TopologyEntity,
+                    MacLabel,
+                    text_at(&font, &lab.text, lab.kind, label_color(lab.kind), &lab.rect),
+                    if show_macs.0 {
+                        Visibility::Inherited
+                    } else {
+                        Visibility::Hidden
+                    },
+                ));
+            }
+            LabelKind::Fdb => {
+                let port = l
+                    .ports
+                    .iter()
+                    .find(|p| p.ns == lab.ns && p.fdb_rect == Some(lab.rect))
+                    .map(|p| p.iface.clone())
+                    .unwrap_or_default();
+                commands.spawn((
+                    TopologyEntity,
+                    LiveText::Fdb {
+                        ns: lab.ns.clone(),
+                        port,
+                    },
+                    text_at(&font, "", lab.kind, palette::TEXT_DIM, &lab.rect),
+                ));
+            }
+            // Stations, the rule line and conntrack are drawn with their strip.
+            LabelKind::Station | LabelKind::Rule | LabelKind::Conntrack | LabelKind::Process => {}
+            _ => {
+                commands.spawn((
+                    TopologyEntity,
+                    text_at(&font, &lab.text, lab.kind, label_color(lab.kind), &lab.rect),
+                ));
+            }
         }
     }
     for bar in &l.bridges {
-        let center = world(bar.rect.center());
         commands.spawn((
             TopologyEntity,
             Sprite::from_color(palette::BRIDGE, Vec2::new(bar.rect.w, bar.rect.h)),
-            Transform::from_translation(center.extend(Z_CABLE + 0.5)),
-        ));
-        commands.spawn((
-            TopologyEntity,
-            text(format!("bridge {}", bar.label), 16.0, palette::BRIDGE),
-            Anchor::BOTTOM_LEFT,
-            Transform::from_translation(world([bar.rect.x, bar.rect.y - 4.0]).extend(Z_LABEL)),
+            Transform::from_translation(center(&bar.rect).extend(Z_CABLE + 0.5)),
         ));
     }
     for c in &l.cables {
@@ -163,49 +332,145 @@ fn respawn_on_rebuild(
         }
     }
     for p in &l.ports {
-        let pos = world(p.pos);
         commands.spawn((
             TopologyEntity,
             Sprite::from_color(palette::PORT, Vec2::splat(12.0)),
-            Transform::from_translation(pos.extend(Z_PORT)),
+            Transform::from_translation(world(p.pos).extend(Z_PORT)),
         ));
-        // Labels sit inside the box for edge ports, beside the port on bars.
-        let (offset, anchor) = match p.side {
-            Side::Left => (Vec2::new(10.0, 4.0), Anchor::BOTTOM_LEFT),
-            Side::Right => (Vec2::new(-10.0, 4.0), Anchor::BOTTOM_RIGHT),
-            Side::Top => (Vec2::new(0.0, -10.0), Anchor::TOP_CENTER),
-            Side::Bottom | Side::Bar => (Vec2::new(8.0, -10.0), Anchor::TOP_LEFT),
+    }
+}
+
+/// A namespace's kernel: stations with their table tags, the arrows of the path, and the
+/// (empty until the view fills them) rule line and conntrack table.
+fn spawn_strip(commands: &mut Commands, font: &PictureFont, strip: &StackStrip) {
+    let ns = &strip.ns;
+    for (from, to) in &strip.arrows {
+        let (a, b) = (strip.station(*from).rect, strip.station(*to).rect);
+        for (p, q) in arrow_points(&a, &b) {
+            commands.spawn((
+                TopologyEntity,
+                ArrowSegment {
+                    ns: ns.clone(),
+                    from: *from,
+                    to: *to,
+                },
+                segment(world(p), world(q), 3.0, palette::ARROW, Z_STATION - 0.5),
+            ));
+        }
+    }
+    for s in &strip.stations {
+        let fill = framed(
+            commands,
+            &s.rect,
+            palette::STATION,
+            palette::STATION_EDGE,
+            Z_STATION,
+        );
+        commands.entity(fill).insert(StationFill {
+            ns: ns.clone(),
+            station: s.station,
+        });
+        let name = s.station.name();
+        let px = LabelKind::Station.px();
+        let w = docknet_view::labels::text_size(name, px).0;
+        let at = Rect {
+            x: s.rect.x + (s.rect.w - w) / 2.0,
+            y: s.rect.y
+                + if s.tables.is_empty() {
+                    (s.rect.h - px * 1.2) / 2.0
+                } else {
+                    3.0
+                },
+            ..s.rect
         };
         commands.spawn((
             TopologyEntity,
-            text(&p.label, 15.0, palette::TEXT),
-            anchor,
-            Transform::from_translation((pos + offset).extend(Z_LABEL)),
+            text_at(font, name, LabelKind::Station, palette::TEXT, &at),
         ));
+        for (t, r) in &s.tables {
+            commands.spawn((
+                TopologyEntity,
+                TableTag {
+                    ns: ns.clone(),
+                    station: s.station,
+                    table: t.clone(),
+                },
+                Sprite::from_color(palette::TABLE_TAG, Vec2::new(r.w, r.h)),
+                Transform::from_translation(center(r).extend(Z_STATION + 0.3)),
+            ));
+            let at = Rect { x: r.x + 3.0, ..*r };
+            let mut e = commands.spawn((
+                TopologyEntity,
+                text_at(font, t, LabelKind::Table, palette::TEXT, &at),
+            ));
+            e.insert(Transform::from_translation(
+                world([at.x, at.y]).extend(Z_STATION + 0.5),
+            ));
+        }
+    }
+    commands.spawn((
+        TopologyEntity,
+        LiveText::Rule { ns: ns.clone() },
+        text_at(
+            font,
+            "",
+            LabelKind::Rule,
+            palette::STATION_NOW,
+            &strip.rule_line,
+        ),
+    ));
+    let row_h = 17.0;
+    commands.spawn((
+        TopologyEntity,
+        LiveText::ConntrackTitle { ns: ns.clone() },
+        text_at(
+            font,
+            "conntrack",
+            LabelKind::Conntrack,
+            palette::TEXT_DIM,
+            &strip.conntrack,
+        ),
+    ));
+    for row in 0..docknet_view::stack::CONNTRACK_ROWS {
+        let r = Rect {
+            y: strip.conntrack.y + row_h * (row as f32 + 1.0),
+            ..strip.conntrack
+        };
         commands.spawn((
             TopologyEntity,
-            MacLabel,
-            text(&p.mac, 11.0, palette::TEXT_DIM),
-            anchor,
-            Transform::from_translation(
-                (pos + offset
-                    + Vec2::new(
-                        0.0,
-                        if anchor == Anchor::BOTTOM_LEFT || anchor == Anchor::BOTTOM_RIGHT {
-                            16.0
-                        } else {
-                            -16.0
-                        },
-                    ))
-                .extend(Z_LABEL),
-            ),
-            if show_macs.0 {
-                Visibility::Inherited
-            } else {
-                Visibility::Hidden
+            LiveText::ConntrackRow {
+                ns: ns.clone(),
+                row,
             },
+            text_at(font, "", LabelKind::Conntrack, palette::TEXT, &r),
         ));
     }
+}
+
+/// The segments of the arrow from station `a` to station `b`: straight when they share a row,
+/// else up or down from the nearer edge.
+fn arrow_points(a: &Rect, b: &Rect) -> Vec<(Point, Point)> {
+    let (ac, bc) = (a.center(), b.center());
+    if (ac[1] - bc[1]).abs() < 1.0 {
+        let (x0, x1) = if bc[0] > ac[0] {
+            (a.x + a.w, b.x)
+        } else {
+            (a.x, b.x + b.w)
+        };
+        return vec![([x0, ac[1]], [x1, bc[1]])];
+    }
+    let up = bc[1] < ac[1];
+    let y0 = if up { a.y } else { a.y + a.h };
+    // Boxes above one another: straight up or down where they overlap.
+    let (lo, hi) = (a.x.max(b.x), (a.x + a.w).min(b.x + b.w));
+    if hi - lo >= 16.0 {
+        let x = (lo + hi) / 2.0;
+        let y1 = if up { b.y + b.h } else { b.y };
+        return vec![([x, y0], [x, y1])];
+    }
+    // Else up or down from `a`, then across into `b`'s side.
+    let x1 = if bc[0] > ac[0] { b.x } else { b.x + b.w };
+    vec![([ac[0], y0], [ac[0], bc[1]]), ([ac[0], bc[1]], [x1, bc[1]])]
 }
 
 fn highlight_active(

@@ -291,3 +291,125 @@ fn a_flooded_frame_is_drawn_on_every_cable_it_crosses() {
     }
     assert!(seen, "the ARP broadcast is flooded to two ports");
 }
+
+/// The station the SYN's marker entity sits at, by position (None off the stations).
+fn station_at(app: &App, pos: Vec3) -> Option<docknet_view::stack::Station> {
+    let s = app.world().resource::<Session>();
+    let strip = s.layout.ns_box("host")?.stack.as_ref()?;
+    strip.stations.iter().find_map(|b| {
+        let p = [pos.x, -pos.y];
+        b.rect.contains(p).then_some(b.station)
+    })
+}
+
+#[test]
+fn the_syn_marker_visits_the_hosts_stations_in_order_and_back_reverses_them() {
+    use docknet_view::stack::Station;
+    let mut app = app("default");
+    let syn_pos = |app: &mut App| {
+        markers(app)
+            .into_iter()
+            .find(|m| m.1.contains("TCP [S]") && !m.1.contains("[S.]"))
+            .map(|m| m.2)
+    };
+    let mut visited: Vec<(usize, Option<Station>, Vec3)> = Vec::new();
+    for _ in 0..120 {
+        send(&mut app, UiCommand::StepForward);
+        if let Some(p) = syn_pos(&mut app) {
+            let at = station_at(&app, p);
+            if visited.last().is_none_or(|(_, s, q)| *s != at || *q != p) {
+                let cursor = app.world().resource::<Session>().player.cursor();
+                visited.push((cursor, at, p));
+            }
+        }
+    }
+    let order: Vec<Station> =
+        visited
+            .iter()
+            .filter_map(|(_, s, _)| *s)
+            .fold(Vec::new(), |mut v, s| {
+                if v.last() != Some(&s) {
+                    v.push(s);
+                }
+                v
+            });
+    assert_eq!(
+        order,
+        [
+            Station::Prerouting,
+            Station::Routing,
+            Station::Forward,
+            Station::Postrouting
+        ]
+    );
+    // After POSTROUTING the marker is on docker0's bar.
+    let bar = app
+        .world()
+        .resource::<Session>()
+        .layout
+        .bridge("host", "docker0")
+        .unwrap()
+        .rect;
+    let post = visited
+        .iter()
+        .position(|(_, s, _)| *s == Some(Station::Postrouting))
+        .unwrap();
+    assert!(
+        visited[post..]
+            .iter()
+            .any(|(_, _, p)| (-p.y - bar.center()[1]).abs() < 1.0),
+        "{visited:?}"
+    );
+    // Stepping back puts the marker on the same places in reverse.
+    let mut back = Vec::new();
+    let first = visited[0].0;
+    while app.world().resource::<Session>().player.cursor() > first {
+        send(&mut app, UiCommand::StepBack);
+        let cursor = app.world().resource::<Session>().player.cursor();
+        if let Some((_, s, p)) = visited.iter().find(|(c, _, _)| *c == cursor) {
+            let now = syn_pos(&mut app).unwrap();
+            assert_eq!(now, *p, "at record {cursor}");
+            back.push(*s);
+        }
+    }
+    // The loop stepped past the last recorded place: going back meets every one of them.
+    let mut forward: Vec<Option<Station>> = visited.iter().map(|(_, s, _)| *s).collect();
+    forward.reverse();
+    assert_eq!(back, forward);
+}
+
+#[test]
+fn at_the_dnat_the_nat_prerouting_station_lights_and_conntrack_gets_its_entry_later() {
+    use docknet_app::topology::{LiveText, StationFill};
+    use docknet_view::stack::Station;
+    let mut app = app("default");
+    let dnat = seek_target(&mut app.world_mut().resource_mut::<Session>(), "dnat").unwrap();
+    send(&mut app, UiCommand::Seek(dnat));
+    app.update();
+    let mut q = app.world_mut().query::<(&StationFill, &Sprite)>();
+    let lit: Vec<Station> = q
+        .iter(app.world())
+        .filter(|(_, s)| s.color == docknet_app::kernel::STATION_NOW_FILL)
+        .map(|(f, _)| f.station)
+        .collect();
+    assert_eq!(lit, [Station::Prerouting]);
+    let row0 = |app: &mut App| {
+        let mut q = app.world_mut().query::<(&LiveText, &Text2d)>();
+        q.iter(app.world())
+            .find(|(l, _)| matches!(l, LiveText::ConntrackRow { row: 0, .. }))
+            .map(|(_, t)| t.0.clone())
+            .unwrap()
+    };
+    assert_eq!(row0(&mut app), "", "no entry before the SYN is confirmed");
+    for _ in 0..40 {
+        send(&mut app, UiCommand::StepForward);
+        if !row0(&mut app).is_empty() {
+            break;
+        }
+    }
+    let row = row0(&mut app);
+    assert!(
+        row.starts_with("new  tcp 10.12.91.1:40000 -> 10.12.91.17:8080  DNAT 172.17.0.2:80"),
+        "{row}"
+    );
+}

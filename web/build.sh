@@ -37,6 +37,8 @@ web/node_modules/.bin/wasm-opt -Oz --enable-bulk-memory --enable-nontrapping-flo
 mv "$out/docknet_bg.opt.wasm" "$out/docknet_bg.wasm"
 
 cp web/index.html "$out/"
+# The picture's font and icons, fetched by Bevy's asset server from under the page.
+cp -r assets "$out/assets"
 # The lessons are compiled into the module; their sources ride along for teachers.
 cp -r scenarios "$out/scenarios"
 

@@ -1,6 +1,8 @@
-//! The egui panels around the picture: lessons and switches on top, the timeline under them,
-//! the event list on the left, the netfilter view and inspector on the right, the console at
-//! the bottom. One system draws them in that order, then gives the camera the space left.
+//! The egui panels around the picture: the lesson picker and the transport row on top, the
+//! caption line under the picture, the lesson text with the netfilter view and inspector on
+//! the right, the event list (left) and console (bottom) when opened. Presentation mode keeps
+//! only the transport row and the caption, in large type. One system draws them, then gives
+//! the camera the space left.
 
 mod console;
 mod events;
@@ -33,12 +35,15 @@ pub struct UiState {
     pub compare: Option<picker::Comparison>,
     pub mode_target: Option<String>,
     pub drafts: exercise::Drafts,
+    /// Only the picture, the transport controls and the caption, in projector-sized type.
+    pub presentation: bool,
 }
 
 impl Default for UiState {
     fn default() -> Self {
         UiState {
-            panels: [true; 3],
+            // The picture first: the event list and console open on demand.
+            panels: [false, true, false],
             open_path: String::new(),
             console_input: String::new(),
             show_future: false,
@@ -46,19 +51,30 @@ impl Default for UiState {
             compare: None,
             mode_target: None,
             drafts: exercise::Drafts::default(),
+            presentation: false,
         }
     }
 }
 
-pub const PANEL_NAMES: [&str; 3] = ["events", "netfilter + inspector", "console"];
+pub const PANEL_NAMES: [&str; 3] = ["events", "details", "console"];
 
-pub struct UiPlugin;
+/// Text size of the caption line (and of everything in presentation mode).
+const CAPTION_PX: f32 = 17.0;
+const PRESENT_PX: f32 = 30.0;
+
+pub struct UiPlugin {
+    /// Start in presentation mode.
+    pub presentation: bool,
+}
 
 impl Plugin for UiPlugin {
     fn build(&self, app: &mut App) {
-        app.init_resource::<UiState>()
-            .add_systems(Startup, spawn_ui_camera)
-            .add_systems(EguiPrimaryContextPass, draw);
+        app.insert_resource(UiState {
+            presentation: self.presentation,
+            ..default()
+        })
+        .add_systems(Startup, spawn_ui_camera)
+        .add_systems(EguiPrimaryContextPass, draw);
     }
 }
 
@@ -111,6 +127,11 @@ fn draw(
         *fonts_installed = true;
         return Ok(());
     }
+    // Bigger windows get bigger type.
+    let zoom = docknet_view::labels::ui_zoom(window.width());
+    if (ctx.zoom_factor() - zoom).abs() > 0.01 {
+        ctx.set_zoom_factor(zoom);
+    }
     let mut root = egui::Ui::new(
         ctx.clone(),
         "docknet-root".into(),
@@ -126,41 +147,53 @@ fn draw(
         ui: &mut state,
         out: Vec::new(),
     };
-    egui::Panel::top("top").show(&mut root, |ui| {
-        picker::show(ui, &mut c);
-        ui.separator();
-        timeline::show(ui, &mut c);
-    });
-    let [events_on, detail_on, console_on] = c.ui.panels;
-    if console_on {
-        egui::Panel::bottom("console")
-            .resizable(true)
-            .default_size(130.0)
-            .show(&mut root, |ui| {
-                console::show(ui, &mut c);
-            });
-    }
-    if events_on {
-        egui::Panel::left("events")
-            .resizable(true)
-            .default_size(270.0)
-            .size_range(160.0..=560.0)
-            .show(&mut root, |ui| {
-                events::show(ui, &mut c, &mut filter);
-            });
-    }
-    if detail_on {
-        egui::Panel::right("detail")
-            .resizable(true)
-            .default_size(380.0)
-            .size_range(240.0..=640.0)
-            .show(&mut root, |ui| {
-                egui::ScrollArea::vertical().show(ui, |ui| {
-                    netfilter::show(ui, &mut c);
-                    ui.separator();
-                    inspector::show(ui, &mut c);
+    let width = ctx.viewport_rect().width();
+    if c.ui.presentation {
+        present(&ctx, &mut root, &mut c);
+    } else {
+        egui::Panel::top("top").show(&mut root, |ui| {
+            picker::show(ui, &mut c);
+            timeline::show(ui, &mut c, true);
+        });
+        let [events_on, detail_on, console_on] = c.ui.panels;
+        if console_on {
+            egui::Panel::bottom("console")
+                .resizable(true)
+                .default_size(150.0)
+                .show(&mut root, |ui| {
+                    console::show(ui, &mut c);
                 });
-            });
+        }
+        egui::Panel::bottom("caption").show(&mut root, |ui| {
+            caption(ui, &c, CAPTION_PX);
+        });
+        if events_on {
+            egui::Panel::left("events")
+                .resizable(true)
+                .default_size(270.0)
+                .size_range(160.0..=560.0)
+                .show(&mut root, |ui| {
+                    events::show(ui, &mut c, &mut filter);
+                });
+        }
+        if detail_on {
+            egui::Panel::right("detail")
+                .resizable(true)
+                .default_size(docknet_view::labels::detail_panel_width(width))
+                .size_range(220.0..=720.0)
+                .show(&mut root, |ui| {
+                    egui::ScrollArea::vertical().show(ui, |ui| {
+                        picker::about(ui, &mut c);
+                        ui.separator();
+                        netfilter::show(ui, &mut c);
+                        ui.separator();
+                        // The hops side by side scroll sideways rather than widen the panel.
+                        egui::ScrollArea::horizontal()
+                            .id_salt("inspector")
+                            .show(ui, |ui| inspector::show(ui, &mut c));
+                    });
+                });
+        }
     }
     picker::windows(&ctx, &mut c);
     exercise::window(&ctx, &mut c);
@@ -171,7 +204,7 @@ fn draw(
         out.write(cmd);
     }
     // The picture gets what the panels left.
-    let scale = window.scale_factor();
+    let scale = ctx.pixels_per_point();
     let pos = (rest.min.to_vec2() * scale).max(egui::Vec2::ZERO);
     let size = (rest.size() * scale).max(egui::vec2(1.0, 1.0));
     let phys = UVec2::new(window.physical_width(), window.physical_height());
@@ -192,6 +225,41 @@ fn draw(
         camera.viewport = Some(viewport);
     }
     Ok(())
+}
+
+/// Presentation mode: the transport row on top, the caption under the picture, large type.
+fn present(ctx: &egui::Context, root: &mut egui::Ui, c: &mut Ctx) {
+    let mut style = (*ctx.global_style()).clone();
+    for (_, font) in style.text_styles.iter_mut() {
+        font.size = PRESENT_PX * 0.7;
+    }
+    egui::Panel::top("present-top").show(root, |ui| {
+        ui.set_style(style.clone());
+        ui.horizontal(|ui| {
+            if ui.button("exit presentation (P)").clicked() {
+                c.ui.presentation = false;
+            }
+            ui.label(egui::RichText::new(c.session.doc.title()).strong());
+        });
+        timeline::show(ui, c, false);
+    });
+    egui::Panel::bottom("present-caption").show(root, |ui| {
+        caption(ui, c, PRESENT_PX);
+    });
+}
+
+/// The narrated sentence for the current step, like subtitles.
+fn caption(ui: &mut egui::Ui, c: &Ctx, px: f32) {
+    ui.add_space(4.0);
+    ui.add(
+        egui::Label::new(
+            egui::RichText::new(&c.view.caption)
+                .size(px)
+                .color(egui::Color32::from_gray(240)),
+        )
+        .wrap(),
+    );
+    ui.add_space(4.0);
 }
 
 /// Monospace text in a given colour.

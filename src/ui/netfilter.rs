@@ -24,7 +24,20 @@ pub fn show(ui: &mut egui::Ui, c: &mut Ctx) {
         "packet #{} in {} — {} {} chain {}",
         v.pkt, v.ns, v.table, v.hook, v.chain
     ));
-    // One column per hook: its name, then its tables in priority order.
+    // The picture draws the hook stations of namespaces with rules; a container's own (the
+    // embedded DNS's NAT) are shown here as one column per hook with its tables.
+    let in_picture = c
+        .session
+        .layout
+        .ns_box(&v.ns)
+        .is_some_and(|b| b.stack.is_some());
+    if !in_picture {
+        pipeline(ui, v);
+    }
+    rules(ui, v);
+}
+
+fn pipeline(ui: &mut egui::Ui, v: &docknet_view::netfilter::NetfilterView) {
     egui::Grid::new("pipeline")
         .spacing([6.0, 2.0])
         .show(ui, |ui| {
@@ -60,7 +73,10 @@ pub fn show(ui: &mut egui::Ui, c: &mut Ctx) {
                 ui.end_row();
             }
         });
-    ui.label(mono(&v.packet, egui::Color32::from_gray(190)));
+}
+
+fn rules(ui: &mut egui::Ui, v: &docknet_view::netfilter::NetfilterView) {
+    ui.add(egui::Label::new(mono(&v.packet, egui::Color32::from_gray(190))).wrap());
     ui.add_space(4.0);
     ui.label(mono(
         format!(

@@ -69,9 +69,15 @@ pub fn show(ui: &mut egui::Ui, c: &mut Ctx) {
     let doc = &c.session.doc;
     ui.horizontal_wrapped(|ui| {
         ui.strong("docknet");
+        let title: String = doc.title().chars().take(44).collect();
+        let title = if title.chars().count() < doc.title().chars().count() {
+            format!("{title}…")
+        } else {
+            title
+        };
         egui::ComboBox::from_id_salt("lesson")
-            .width(380.0)
-            .selected_text(doc.title())
+            .width(340.0)
+            .selected_text(title)
             .show_ui(ui, |ui| {
                 for (name, title, desc) in catalogue() {
                     let open = doc.file == *name || doc.file.starts_with(&format!("{name} ("));
@@ -98,7 +104,7 @@ pub fn show(ui: &mut egui::Ui, c: &mut Ctx) {
         {
             ui.add(
                 egui::TextEdit::singleline(&mut c.ui.open_path)
-                    .desired_width(180.0)
+                    .desired_width(150.0)
                     .hint_text("path/to/scenario.ron"),
             );
             if ui.button("Open file").clicked() {
@@ -129,77 +135,7 @@ pub fn show(ui: &mut egui::Ui, c: &mut Ctx) {
             doc.containers().into_iter().filter(running).collect()
         };
         if !containers.is_empty() {
-            ui.separator();
-            let target =
-                c.ui.mode_target
-                    .clone()
-                    .filter(|t| containers.contains(t))
-                    .unwrap_or_else(|| containers[0].clone());
-            let mut chosen = target.clone();
-            egui::ComboBox::from_id_salt("mode-target")
-                .selected_text(chosen.clone())
-                .show_ui(ui, |ui| {
-                    for n in &containers {
-                        ui.selectable_value(&mut chosen, n.clone(), n);
-                    }
-                });
-            c.ui.mode_target = Some(chosen.clone());
-            let mode = c
-                .session
-                .built
-                .inventory
-                .as_ref()
-                .and_then(|i| i.containers.iter().find(|x| x.name == chosen))
-                .map(|x| x.mode.clone())
-                .unwrap_or_default();
-            for m in ["bridge", "host", "none"] {
-                if ui
-                    .selectable_label(mode == m, m)
-                    .on_hover_text(format!("re-run {chosen} with --network {m} and replay"))
-                    .clicked()
-                    && mode != m
-                {
-                    c.out.push(UiCommand::SetMode {
-                        container: chosen.clone(),
-                        mode: m.into(),
-                    });
-                }
-            }
-            if ui
-                .button("compare…")
-                .on_hover_text(
-                    "the same traffic with this container in the other mode, side by side",
-                )
-                .clicked()
-            {
-                let other = if mode == "host" { "bridge" } else { "host" };
-                let (who, m) = (chosen.clone(), other.to_string());
-                c.ui.compare = Some(compare(doc, &format!("{who} with --network {m}"), |d| {
-                    d.set_network_mode(&who, &m).map(|_| ())
-                }));
-            }
-            ui.separator();
-            let desktop = doc.is_desktop();
-            if ui.selectable_label(!desktop, "Linux").clicked() && desktop {
-                c.out.push(UiCommand::SetDesktop(false));
-            }
-            if ui
-                .selectable_label(desktop, "Docker Desktop (Mac)")
-                .clicked()
-                && !desktop
-            {
-                c.out.push(UiCommand::SetDesktop(true));
-            }
-            if ui.button("compare platforms…").clicked() {
-                let label = if desktop {
-                    "on Linux"
-                } else {
-                    "on Docker Desktop for Mac"
-                };
-                c.ui.compare = Some(compare(doc, label, |d| {
-                    d.set_platform(!desktop).map(|_| ())
-                }));
-            }
+            ui.menu_button("switches…", |ui| switches(ui, c, containers));
         }
         #[cfg(target_arch = "wasm32")]
         if ui
@@ -218,19 +154,30 @@ pub fn show(ui: &mut egui::Ui, c: &mut Ctx) {
         for (on, name) in c.ui.panels.iter_mut().zip(super::PANEL_NAMES) {
             ui.toggle_value(on, name);
         }
+        if ui
+            .button("present")
+            .on_hover_text("only the picture, the controls and the caption, in large type (P)")
+            .clicked()
+        {
+            c.ui.presentation = true;
+        }
         if ui.button("?").on_hover_text("shortcuts").clicked() {
             c.ui.help = !c.ui.help;
         }
     });
+}
+
+/// The lesson's title, platform and learner text (the detail panel's first section).
+pub fn about(ui: &mut egui::Ui, c: &mut Ctx) {
+    let doc = &c.session.doc;
     let platform = &c.session.built.platform;
-    let head = if platform.is_empty() {
-        "About this scenario".to_string()
-    } else {
-        format!("About this scenario — {platform}")
-    };
-    egui::CollapsingHeader::new(head)
+    egui::CollapsingHeader::new("About this lesson")
         .default_open(true)
         .show(ui, |ui| {
+            ui.strong(doc.title());
+            if !platform.is_empty() {
+                ui.label(egui::RichText::new(platform.as_str()).weak());
+            }
             ui.label(doc.description());
             if doc.edited {
                 ui.colored_label(
@@ -239,6 +186,81 @@ pub fn show(ui: &mut egui::Ui, c: &mut Ctx) {
                 );
             }
         });
+}
+
+/// The quick switches: a container's network mode, Linux or Docker Desktop, side by side.
+fn switches(ui: &mut egui::Ui, c: &mut Ctx, containers: Vec<String>) {
+    let doc = &c.session.doc;
+    ui.horizontal(|ui| {
+        let target =
+            c.ui.mode_target
+                .clone()
+                .filter(|t| containers.contains(t))
+                .unwrap_or_else(|| containers[0].clone());
+        let mut chosen = target.clone();
+        egui::ComboBox::from_id_salt("mode-target")
+            .selected_text(chosen.clone())
+            .show_ui(ui, |ui| {
+                for n in &containers {
+                    ui.selectable_value(&mut chosen, n.clone(), n);
+                }
+            });
+        c.ui.mode_target = Some(chosen.clone());
+        let mode = c
+            .session
+            .built
+            .inventory
+            .as_ref()
+            .and_then(|i| i.containers.iter().find(|x| x.name == chosen))
+            .map(|x| x.mode.clone())
+            .unwrap_or_default();
+        for m in ["bridge", "host", "none"] {
+            if ui
+                .selectable_label(mode == m, m)
+                .on_hover_text(format!("re-run {chosen} with --network {m} and replay"))
+                .clicked()
+                && mode != m
+            {
+                c.out.push(UiCommand::SetMode {
+                    container: chosen.clone(),
+                    mode: m.into(),
+                });
+            }
+        }
+        if ui
+            .button("compare…")
+            .on_hover_text("the same traffic with this container in the other mode, side by side")
+            .clicked()
+        {
+            let other = if mode == "host" { "bridge" } else { "host" };
+            let (who, m) = (chosen.clone(), other.to_string());
+            c.ui.compare = Some(compare(doc, &format!("{who} with --network {m}"), |d| {
+                d.set_network_mode(&who, &m).map(|_| ())
+            }));
+        }
+        ui.separator();
+        let desktop = doc.is_desktop();
+        if ui.selectable_label(!desktop, "Linux").clicked() && desktop {
+            c.out.push(UiCommand::SetDesktop(false));
+        }
+        if ui
+            .selectable_label(desktop, "Docker Desktop (Mac)")
+            .clicked()
+            && !desktop
+        {
+            c.out.push(UiCommand::SetDesktop(true));
+        }
+        if ui.button("compare platforms…").clicked() {
+            let label = if desktop {
+                "on Linux"
+            } else {
+                "on Docker Desktop for Mac"
+            };
+            c.ui.compare = Some(compare(doc, label, |d| {
+                d.set_platform(!desktop).map(|_| ())
+            }));
+        }
+    });
 }
 
 pub fn windows(ctx: &egui::Context, c: &mut Ctx) {

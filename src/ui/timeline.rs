@@ -5,7 +5,9 @@ use crate::session::UiCommand;
 use bevy_egui::egui;
 use docknet_view::player::SPEEDS;
 
-pub fn show(ui: &mut egui::Ui, c: &mut Ctx) {
+/// The transport row: buttons, speed, time and position, and the scrubber filling the rest;
+/// the breakpoints in a menu (`full`) or left out (presentation mode).
+pub fn show(ui: &mut egui::Ui, c: &mut Ctx, full: bool) {
     let p = &c.session.player;
     let total = p.trace().len();
     ui.horizontal(|ui| {
@@ -51,18 +53,25 @@ pub fn show(ui: &mut egui::Ui, c: &mut Ctx) {
             total,
             if p.complete() { "" } else { "+" }
         ));
-    });
-    ui.horizontal(|ui| {
-        let mut at = p.cursor();
+        if full {
+            ui.menu_button("break on…", |ui| breakpoints(ui, c));
+        }
+        if let Some(why) = &c.session.player.stopped_by {
+            ui.colored_label(egui::Color32::YELLOW, format!("stopped: {why}"));
+        }
+        let mut at = c.session.player.cursor();
         let width = ui.available_width() - 10.0;
-        ui.spacing_mut().slider_width = width.max(100.0);
+        ui.spacing_mut().slider_width = width.max(80.0);
         let r = ui.add(egui::Slider::new(&mut at, 0..=total.max(1)).show_value(false));
         if r.changed() {
             c.out.push(UiCommand::Seek(at));
         }
     });
-    ui.horizontal(|ui| {
-        ui.label("Break on:");
+}
+
+fn breakpoints(ui: &mut egui::Ui, c: &mut Ctx) {
+    let p = &c.session.player;
+    ui.vertical(|ui| {
         let mut bp = p.breakpoints.clone();
         ui.checkbox(&mut bp.nat, "NAT rewrite");
         ui.checkbox(&mut bp.drop, "drop");
@@ -75,9 +84,6 @@ pub fn show(ui: &mut egui::Ui, c: &mut Ctx) {
         );
         if bp != p.breakpoints {
             c.out.push(UiCommand::Breakpoints(bp));
-        }
-        if let Some(why) = &p.stopped_by {
-            ui.colored_label(egui::Color32::YELLOW, format!("stopped: {why}"));
         }
     });
 }

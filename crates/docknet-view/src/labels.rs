@@ -53,7 +53,8 @@ impl LabelKind {
             LabelKind::Note | LabelKind::Port | LabelKind::Bridge => 15.0,
             LabelKind::Station => 14.0,
             LabelKind::Table => 12.0,
-            LabelKind::Rule | LabelKind::Conntrack | LabelKind::Process => 13.0,
+            LabelKind::Rule | LabelKind::Process => 13.0,
+            LabelKind::Conntrack => 12.0,
             LabelKind::Icon => 28.0,
             LabelKind::Packet => 16.0,
         }
@@ -69,19 +70,29 @@ pub const MIN_READABLE_PX: f32 = 7.0;
 pub const TOP_BAR: f32 = 64.0;
 pub const CAPTION_BAR: f32 = 44.0;
 
-/// The right panel's default width for a window `width` wide.
+/// The right panel's default width (in the panels' points) for a window `width` points wide.
 pub fn detail_panel_width(width: f32) -> f32 {
     (width * 0.2).clamp(250.0, 440.0)
+}
+
+/// How much the panels' type grows with the window: 1 at 1280 pixels wide, 1.5 at 1920, so
+/// a big screen or a projector gets bigger text rather than more of it.
+pub fn ui_zoom(window_width: f32) -> f32 {
+    (window_width / 1280.0).clamp(1.0, 2.0)
 }
 
 /// The picture's viewport (logical pixels) in a window of `size` with the default panels
 /// open, or in presentation mode (only the transport controls and the caption).
 pub fn picture_viewport(size: (f32, f32), presentation: bool) -> (f32, f32) {
     let (w, h) = size;
+    let z = ui_zoom(w);
     if presentation {
-        (w, h - 1.5 * (TOP_BAR / 2.0) - 1.5 * CAPTION_BAR)
+        (w, h - z * (TOP_BAR * 1.2 + CAPTION_BAR * 1.6))
     } else {
-        (w - detail_panel_width(w), h - TOP_BAR - CAPTION_BAR)
+        (
+            w - z * detail_panel_width(w / z),
+            h - z * (TOP_BAR + CAPTION_BAR),
+        )
     }
 }
 
@@ -108,6 +119,40 @@ pub fn rect_at(x: f32, y: f32, text: &str, px: f32) -> Rect {
     Rect { x, y, w, h }
 }
 
+/// `text` broken at spaces into at most `lines` lines of at most `width` characters (the
+/// last one cut with `…` when it does not fit).
+pub fn wrap(text: &str, width: usize, lines: usize) -> String {
+    let mut out: Vec<String> = vec![String::new()];
+    for word in text.split(' ') {
+        let cur = out.last_mut().expect("one line");
+        if cur.chars().count() + word.chars().count() + usize::from(!cur.is_empty()) <= width
+            || cur.is_empty()
+        {
+            if !cur.is_empty() {
+                cur.push(' ');
+            }
+            cur.push_str(word);
+        } else {
+            out.push(word.to_string());
+        }
+    }
+    let cut = |l: &str| {
+        if l.chars().count() > width {
+            let mut s: String = l.chars().take(width.saturating_sub(1)).collect();
+            s.push('…');
+            s
+        } else {
+            l.to_string()
+        }
+    };
+    if out.len() > lines {
+        let rest = out[lines - 1..].join(" ");
+        out.truncate(lines - 1);
+        out.push(rest);
+    }
+    out.iter().map(|l| cut(l)).collect::<Vec<_>>().join("\n")
+}
+
 /// The first pair of labels whose rectangles overlap, if any.
 pub fn first_overlap(labels: &[Label]) -> Option<(&Label, &Label)> {
     labels.iter().enumerate().find_map(|(i, a)| {
@@ -128,6 +173,13 @@ mod tests {
         assert!((w - 18.0 * ADVANCE * 15.0).abs() < 1e-3);
         assert!((h - 18.0).abs() < 1e-3);
         assert_eq!(text_size("ab\nabcd", 10.0).1, 24.0);
+    }
+
+    #[test]
+    fn wrapping_keeps_words_and_cuts_the_last_line() {
+        assert_eq!(wrap("aa bb cc", 5, 2), "aa bb\ncc");
+        assert_eq!(wrap("aa bb cc ddd", 5, 2), "aa bb\ncc d…");
+        assert_eq!(wrap("short", 20, 2), "short");
     }
 
     #[test]

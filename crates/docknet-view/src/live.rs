@@ -40,9 +40,14 @@ pub fn rule_line(view: &NetfilterView) -> Option<String> {
         None => short_rule(&row.text, &view.chain),
     };
     let pkts = if row.packets == 1 { "pkt" } else { "pkts" };
-    Some(format!(
+    let line = format!(
         "{} {}: {rule}   [{} {pkts}, {} B]",
         view.table, view.chain, row.packets, row.bytes
+    );
+    Some(crate::labels::wrap(
+        &line,
+        crate::stack::chars_across(crate::labels::LabelKind::Rule),
+        2,
     ))
 }
 
@@ -99,10 +104,11 @@ pub fn conntrack_tables(layout: &Layout, at: AtCursor, rows: usize) -> Vec<CtTab
                 .filter(|e| !later.iter().any(|r| created_by(r, &b.ns, e)))
                 .collect();
             all.sort_by_key(|e| e.created);
+            let width = crate::stack::chars_across(crate::labels::LabelKind::Conntrack) - 5;
             let mut out: Vec<CtRow> = all
                 .iter()
                 .map(|e| CtRow {
-                    text: row_text(e),
+                    text: crate::labels::wrap(&row_text(e), width, 1),
                     fresh: last.is_some_and(|r| created_by(r, &b.ns, e)),
                     looked_up: last.is_some_and(|r| un_nat_by(r, &b.ns, e)),
                 })
@@ -147,9 +153,6 @@ fn row_text(e: &CtEntry) -> String {
         text += &format!("  SNAT {}", endpoint(&e.reply, false));
     }
     text += &format!("  {}", e.state_name());
-    if !e.seen_reply {
-        text += " [UNREPLIED]";
-    }
     text
 }
 
@@ -176,9 +179,19 @@ fn un_nat_by(r: &TraceRecord, ns: &str, e: &CtEntry) -> bool {
         }
 }
 
-/// What a bridge port has learned: `(namespace, port, "MAC 3e:4d:..", fresh)` for every
-/// bridge port in the layout with a live FDB entry behind it.
-pub fn fdb_notes(layout: &Layout, at: AtCursor) -> Vec<(String, String, String, bool)> {
+/// What a bridge port has learned, written under it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct FdbNote {
+    pub ns: String,
+    pub port: String,
+    /// `MAC 3e:4d:36:34:89:c4`.
+    pub text: String,
+    /// Learned by the last shown record.
+    pub fresh: bool,
+}
+
+/// The notes for every bridge port in the layout with a live FDB entry behind it.
+pub fn fdb_notes(layout: &Layout, at: AtCursor) -> Vec<FdbNote> {
     let AtCursor {
         state,
         now,
@@ -212,8 +225,13 @@ pub fn fdb_notes(layout: &Layout, at: AtCursor) -> Vec<(String, String, String, 
                     if n == ns && p == port && *m == mac.to_string())
             });
             // One line per port: the newest MAC wins.
-            out.retain(|(n, p, _, _): &(String, String, String, bool)| !(n == ns && p == port));
-            out.push((ns.clone(), port.clone(), format!("MAC {mac}"), fresh));
+            out.retain(|n: &FdbNote| !(&n.ns == ns && &n.port == port));
+            out.push(FdbNote {
+                ns: ns.clone(),
+                port: port.clone(),
+                text: format!("MAC {mac}"),
+                fresh,
+            });
         }
     }
     out
@@ -226,10 +244,7 @@ mod tests {
     use docknet_sim::trace::NatKind;
 
     /// The live parts at the player's cursor.
-    fn at_cursor(
-        p: &mut crate::Player,
-        layout: &Layout,
-    ) -> (Vec<CtTable>, Vec<(String, String, String, bool)>) {
+    fn at_cursor(p: &mut crate::Player, layout: &Layout) -> (Vec<CtTable>, Vec<FdbNote>) {
         let later = p.trace()[p.cursor()..p.event_records().end].to_vec();
         let last = p.shown().last().cloned();
         let now = p.clock();
@@ -303,9 +318,10 @@ mod tests {
         let view = crate::netfilter::view(&shown, &later, &state).unwrap();
         let line = rule_line(&view).unwrap();
         assert_eq!(
-            line,
+            line.replace('\n', " "),
             "nat DOCKER: ! -i docker0 -p tcp --dport 8080 -j DNAT --to-destination 172.17.0.2:80   [1 pkt, 60 B]"
         );
+        assert_eq!(line.lines().count(), 2);
         // The entry appears at its confirmation, flagged new.
         let new = p
             .trace()
@@ -360,7 +376,7 @@ mod tests {
         p.jump_to(learn);
         let (_, notes) = at_cursor(&mut p, &layout);
         assert_eq!(notes.len(), 1, "{notes:?}");
-        assert!(notes[0].3, "fresh");
-        assert!(notes[0].2.starts_with("MAC "));
+        assert!(notes[0].fresh);
+        assert!(notes[0].text.starts_with("MAC "));
     }
 }

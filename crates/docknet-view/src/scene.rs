@@ -278,45 +278,71 @@ pub fn short_rule(rule: &str, chain: &str) -> String {
     r.trim().to_string()
 }
 
+/// How far (world units) beyond its own size a card may be placed from its marker.
+const SEARCH: f32 = 420.0;
+
 /// Padding around a card's text.
 pub const CARD_PAD: f32 = 6.0;
 
 /// A rectangle for a card of `text` near `pos` that covers no text of the picture nor another
-/// card and stays inside the picture, trying places at growing distances; the least covering
-/// one when none is free.
+/// card and stays inside the picture: the nearest free place around the marker, else the
+/// nearest free place anywhere in the picture (a grid search), else the least covering one.
 fn place_card(layout: &Layout, taken: &[Rect], pos: Point, text: &str, px: f32) -> Rect {
     let (w, h) = labels::text_size(text, px);
     let (w, h) = (w + 2.0 * CARD_PAD, h + 2.0 * CARD_PAD);
-    let area = layout.bounds.grown(60.0);
-    let mut best: Option<(usize, Rect)> = None;
-    for d in [36.0f32, 70.0, 110.0, 160.0, 220.0] {
-        let candidates = [
+    // Inside what the fitted camera shows, and not too far from the marker.
+    let area = layout.bounds.grown(crate::layout::FIT_MARGIN - 4.0);
+    let near = Rect {
+        x: pos[0] - w - SEARCH,
+        y: pos[1] - h - SEARCH,
+        w: 2.0 * (w + SEARCH),
+        h: 2.0 * (h + SEARCH),
+    };
+    let nearby: Vec<&Rect> = layout
+        .labels
+        .iter()
+        .map(|l| &l.rect)
+        .chain(taken)
+        .filter(|r| r.intersects(&near))
+        .collect();
+    let covered =
+        |r: &Rect| nearby.iter().filter(|l| l.intersects(r)).count() + usize::from(r.contains(pos));
+    let mut best: Option<(usize, f32, Rect)> = None;
+    let consider = |best: &mut Option<(usize, f32, Rect)>, r: Rect| {
+        if !r.inside(&area) {
+            return;
+        }
+        let c = covered(&r);
+        let d = distance(pos, &r);
+        if best.is_none_or(|(bc, bd, _)| (c, d) < (bc, bd)) {
+            *best = Some((c, d, r));
+        }
+    };
+    for d in [24.0f32, 44.0] {
+        for [x, y] in [
             [pos[0] - w / 2.0, pos[1] - d - h],
             [pos[0] - w / 2.0, pos[1] + d],
             [pos[0] + d, pos[1] - h / 2.0],
             [pos[0] - d - w, pos[1] - h / 2.0],
-            [pos[0] + d * 0.5, pos[1] - d - h],
-            [pos[0] - w - d * 0.5, pos[1] - d - h],
-            [pos[0] + d * 0.5, pos[1] + d],
-            [pos[0] - w - d * 0.5, pos[1] + d],
-        ];
-        for [x, y] in candidates {
-            let r = Rect { x, y, w, h };
-            if !r.inside(&area) {
-                continue;
+        ] {
+            consider(&mut best, Rect { x, y, w, h });
+        }
+    }
+    if best.is_none_or(|(c, _, _)| c > 0) {
+        let step = 16.0;
+        let (x0, y0) = (area.x.max(near.x), area.y.max(near.y));
+        let (x1, y1) = (
+            (area.x + area.w).min(near.x + near.w),
+            (area.y + area.h).min(near.y + near.h),
+        );
+        let mut y = y0;
+        while y + h <= y1 {
+            let mut x = x0;
+            while x + w <= x1 {
+                consider(&mut best, Rect { x, y, w, h });
+                x += step;
             }
-            let covered = layout
-                .labels
-                .iter()
-                .filter(|l| l.rect.intersects(&r))
-                .count()
-                + taken.iter().filter(|t| t.intersects(&r)).count();
-            if covered == 0 {
-                return r;
-            }
-            if best.is_none_or(|(c, _)| covered < c) {
-                best = Some((covered, r));
-            }
+            y += step;
         }
     }
     best.map_or(
@@ -326,8 +352,15 @@ fn place_card(layout: &Layout, taken: &[Rect], pos: Point, text: &str, px: f32) 
             w,
             h,
         },
-        |(_, r)| r,
+        |(_, _, r)| r,
     )
+}
+
+/// How far a point is from a rectangle (0 inside).
+fn distance(p: Point, r: &Rect) -> f32 {
+    let dx = (r.x - p[0]).max(p[0] - (r.x + r.w)).max(0.0);
+    let dy = (r.y - p[1]).max(p[1] - (r.y + r.h)).max(0.0);
+    (dx * dx + dy * dy).sqrt()
 }
 
 /// The marker for the packet the last record is about, where that record puts it.

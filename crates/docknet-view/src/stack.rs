@@ -97,6 +97,11 @@ pub struct StackStrip {
     pub conntrack: Rect,
 }
 
+/// How many characters of `kind` fit on one line across the strip.
+pub fn chars_across(kind: LabelKind) -> usize {
+    (STRIP_W / (labels::ADVANCE * kind.px())) as usize
+}
+
 /// Rows of the conntrack table (the newest entries).
 pub const CONNTRACK_ROWS: usize = 3;
 
@@ -108,8 +113,10 @@ pub const STRIP_W: f32 = 4.0 * COL + STATION_W;
 const ROW_LOCAL: f32 = 0.0;
 const ROW_TOP: f32 = 40.0;
 const ROW_MID: f32 = 116.0;
-const RULE_Y: f32 = 182.0;
-const CT_Y: f32 = 206.0;
+const RULE_Y: f32 = 180.0;
+/// The rule line wraps onto a second line.
+const RULE_LINES: f32 = 2.0;
+const CT_Y: f32 = RULE_Y + RULE_LINES * 15.6 + 6.0;
 pub const STRIP_H: f32 = CT_Y + (CONNTRACK_ROWS as f32 + 1.0) * 17.0 + 6.0;
 
 /// The arrows of the kernel's path.
@@ -165,7 +172,7 @@ impl StackStrip {
                 x,
                 y: y + RULE_Y,
                 w: STRIP_W,
-                h: labels::LINE * LabelKind::Rule.px(),
+                h: RULE_LINES * labels::LINE * LabelKind::Rule.px(),
             },
             conntrack: Rect {
                 x,
@@ -180,13 +187,18 @@ impl StackStrip {
         &self.stations[Station::ALL.iter().position(|&x| x == s).unwrap_or(0)]
     }
 
-    /// Where a packet at `s` (in `table`, when given) is drawn: on the table's tag if it has
-    /// one, else the station's centre.
+    /// Where a packet at `s` (in `table`, when given) is drawn: just right of the table's
+    /// tag if it has one (the tag stays readable), else the station's centre.
     pub fn marker_pos(&self, s: Station, table: Option<&str>) -> Point {
         let b = self.station(s);
         table
             .and_then(|t| b.tables.iter().find(|(name, _)| name == t))
-            .map_or(b.center(), |(_, r)| r.center())
+            .map_or(b.center(), |(_, r)| {
+                [
+                    (r.x + r.w + 20.0).min(b.rect.x + b.rect.w - 10.0),
+                    r.center()[1],
+                ]
+            })
     }
 
     /// The rectangles that hold text (station boxes, the rule line, the conntrack table).
@@ -207,7 +219,7 @@ fn table_tags(s: Station, rect: Rect, present: &[&str]) -> Vec<(String, Rect)> {
     let px = LabelKind::Table.px();
     let h = labels::LINE * px;
     let mut out = Vec::new();
-    let (mut x, mut y) = (rect.x + 4.0, rect.y + 20.0);
+    let (mut x, mut y) = (rect.x + 4.0, rect.y + 22.0);
     for t in s.tables().iter().filter(|t| present.contains(t)) {
         let w = labels::text_size(t, px).0 + 6.0;
         if x + w > rect.x + rect.w - 2.0 {
