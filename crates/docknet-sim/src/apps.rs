@@ -748,6 +748,22 @@ impl Sim {
                     }
             })
             .map(|(id, _)| id)
+            // A connection to somewhere else, taken by a user-space stack: its relay.
+            .or_else(|| {
+                (tcp && !self.net.is_local(ns, addr))
+                    .then(|| self.transparent_relay(ns))
+                    .flatten()
+            })
+    }
+
+    /// The relay that re-makes connections to their original destination (`to: "*"`).
+    fn transparent_relay(&self, ns: NsId) -> Option<SocketId> {
+        self.apps
+            .on_port(ns, 0)
+            .find(|(_, s)| {
+                matches!(s.kind, SockKind::TcpListen { relay_to: Some((ip, 0)), .. } if ip.is_unspecified())
+            })
+            .map(|(id, _)| id)
     }
 
     fn tcp_deliver(&mut self, ns: NsId, skb: &Skb, seg: TcpSegment) {
@@ -872,20 +888,34 @@ impl Sim {
             }
             Role::RelayFront { .. } => {
                 let sock = self.apps.socks[s.index()].clone();
-                let listener = self.apps.on_port(sock.ns, sock.local.1).find(|(_, l)| {
-                    matches!(
-                        l.kind,
-                        SockKind::TcpListen {
-                            relay_to: Some(_),
-                            ..
-                        }
-                    )
-                });
+                let listener = self
+                    .apps
+                    .on_port(sock.ns, sock.local.1)
+                    .find(|(_, l)| {
+                        matches!(
+                            l.kind,
+                            SockKind::TcpListen {
+                                relay_to: Some(_),
+                                ..
+                            }
+                        )
+                    })
+                    .map(|(_, l)| l.kind.clone())
+                    .or_else(|| {
+                        let id = self.transparent_relay(sock.ns)?;
+                        Some(self.apps.socks[id.index()].kind.clone())
+                    });
                 let Some(SockKind::TcpListen {
                     relay_to: Some(to), ..
-                }) = listener.map(|(_, l)| l.kind.clone())
+                }) = listener
                 else {
                     return;
+                };
+                // A transparent relay connects to where the connection was going.
+                let to = if to.0.is_unspecified() {
+                    sock.local
+                } else {
+                    to
                 };
                 let back = self.tcp_connect(
                     sock.ns,

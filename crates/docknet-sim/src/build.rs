@@ -201,6 +201,7 @@ impl Builder {
             addrs,
             master: None,
             hairpin: false,
+            transparent: false,
             node,
             tx_busy_until: SimTime::ZERO,
             mtu: 1500,
@@ -444,6 +445,7 @@ impl Builder {
             };
             let id = self.add_iface(ns, &i.name, kind, mac, addrs);
             self.net.iface_mut(id).hairpin = i.hairpin;
+            self.net.iface_mut(id).transparent = i.transparent;
             match i.mtu {
                 // Linux's limits for an Ethernet device (IPv4 needs 68).
                 Some(m) if !(68..=65535).contains(&m) => self.problem(
@@ -739,7 +741,13 @@ impl Builder {
                         to,
                         name,
                     } => {
-                        let Some(Target::Addr(ip, p)) = self.target(&spec.name, to, true) else {
+                        let target = if to == "*" {
+                            // The original destination of each connection.
+                            Some(Target::Addr(Ipv4Addr::UNSPECIFIED, 0))
+                        } else {
+                            self.target(&spec.name, to, true)
+                        };
+                        let Some(Target::Addr(ip, p)) = target else {
                             if !to.is_empty()
                                 && to
                                     .split_once(':')

@@ -1218,21 +1218,18 @@ impl<'a> Compiler<'a> {
                 format!("{host_addr}/24"),
                 format!("{DESKTOP_DNS}/24"),
             ],
+            // macOS has neither iptables nor conntrack here: Docker's user-space stack takes
+            // every frame from the VM and re-makes its connections from the Mac itself.
+            transparent: true,
             ..Default::default()
         });
         spec.processes.extend(self.sc.host.services.iter().cloned());
-        // Traffic from the VM to anywhere else leaves from the Mac's own address. Docker's
-        // user-space stack re-makes each connection; the model approximates that with
-        // kernel NAT (MASQUERADE), which gives the same view from outside.
-        spec.sysctls.insert("net.ipv4.ip_forward".into(), 1);
-        let mut nat = String::from("*nat\n");
-        for nic in &self.sc.host.nics {
-            nat += &format!(
-                "-A POSTROUTING -s 192.168.65.0/24 -o {} -j MASQUERADE\n",
-                nic.name
-            );
-        }
-        spec.iptables = nat + "COMMIT\n";
+        spec.processes.push(ProcessSpec::Relay {
+            port: 0,
+            addr: None,
+            to: "*".into(),
+            name: Some("com.docker.backend".into()),
+        });
         if let Some(gw) = &self.sc.host.gateway {
             spec.routes.push(format!("default via {gw}"));
         }

@@ -51,6 +51,8 @@ pub struct Interface {
     /// The bridge this interface is enslaved to.
     pub master: Option<IfaceId>,
     pub hairpin: bool,
+    /// A user-space stack takes every packet arriving here (see `IfaceSpec::transparent`).
+    pub transparent: bool,
     /// The node of this interface in the link graph.
     pub node: NodeIndex,
     /// When the transmitter is free again (frames queue behind each other).

@@ -79,6 +79,11 @@ pub struct IfaceSpec {
     pub hairpin: bool,
     /// `ip link set mtu`; default 1500. TCP's MSS follows the route's device MTU.
     pub mtu: Option<u32>,
+    /// A user-space network stack takes every packet arriving here, whatever its destination
+    /// (Docker Desktop's vpnkit with the VM's frames; on Linux, TPROXY-style `ip rule iif IF
+    /// lookup 100` with `local 0.0.0.0/0 dev lo table 100`): the packet is delivered to local
+    /// sockets, never forwarded, and a relay with `to: "*"` re-makes the connection.
+    pub transparent: bool,
 }
 
 /// A link between two interfaces, written `ns:iface`.
@@ -136,6 +141,8 @@ pub enum ProcessSpec {
     },
     /// A TCP relay (docker-proxy, Docker Desktop's forwarder): accepts on `port` and, per
     /// accepted connection, opens a second connection to `to` and copies bytes both ways.
+    /// `to: "*"` with `port: 0` relays every connection a `transparent` interface delivers
+    /// to its original destination, from this namespace's own address.
     Relay {
         port: u16,
         #[serde(default)]

@@ -129,7 +129,20 @@ impl Sim {
             self.drop_pkt(ns, pkt, reason);
             return;
         }
-        let decision = self.route_lookup(ns, dst);
+        let decision = if self.net.iface(iface).transparent {
+            // A user-space stack (vpnkit) takes everything that arrives here; it re-makes TCP
+            // connections, and the model has no relay for the rest.
+            if !self.net.is_local(ns, dst) && skb.ip.proto() != crate::wire::IpProto::Tcp {
+                let reason = format!(
+                    "{dst} is not the forwarder's own address and only TCP connections are relayed by the user-space forwarder here"
+                );
+                self.drop_pkt(ns, pkt, reason);
+                return;
+            }
+            RouteDecision::Local
+        } else {
+            self.route_lookup(ns, dst)
+        };
         match decision {
             RouteDecision::Local => {
                 self.trace_route(ns, pkt, dst, &decision);
