@@ -1098,24 +1098,10 @@ mod tests {
 
     #[test]
     fn every_shipped_scenario_lays_out_without_overlap() {
-        let root = format!("{}/../../scenarios", env!("CARGO_MANIFEST_DIR"));
-        let mut files = Vec::new();
-        let mut dirs = vec![std::path::PathBuf::from(root)];
-        while let Some(d) = dirs.pop() {
-            for e in std::fs::read_dir(d).unwrap() {
-                let p = e.unwrap().path();
-                if p.is_dir() && !p.ends_with("exercises") {
-                    dirs.push(p);
-                } else if p.extension().is_some_and(|x| x == "ron") {
-                    files.push(p);
-                }
-            }
-        }
-        assert!(files.len() > 20);
-        for f in files {
-            let text = std::fs::read_to_string(&f).unwrap();
-            let (_, built) = Document::load(&f.display().to_string(), &text).unwrap();
-            let l = Layout::compute(&built.sim.net, &BTreeMap::new());
+        let all = every_bundled_scenario();
+        assert!(all.len() > 30);
+        for (f, built) in &all {
+            let l = Layout::of_built(built);
             assert_eq!(l.boxes.len(), built.sim.net.namespaces.len());
             for (i, a) in l.boxes.iter().enumerate() {
                 for b in &l.boxes[i + 1..] {
@@ -1127,18 +1113,12 @@ mod tests {
                         || b.rect.x + b.rect.w <= a.rect.x
                         || a.rect.y + a.rect.h <= b.rect.y
                         || b.rect.y + b.rect.h <= a.rect.y;
-                    assert!(
-                        nested || apart,
-                        "{}: {} overlaps {}",
-                        f.display(),
-                        a.ns,
-                        b.ns
-                    );
+                    assert!(nested || apart, "{}: {} overlaps {}", f, a.ns, b.ns);
                 }
             }
             // Every link has a drawn cable.
             let links = built.sim.net.graph.edge_count();
-            assert_eq!(l.cables.len(), links, "{}", f.display());
+            assert_eq!(l.cables.len(), links, "{f}");
         }
     }
 

@@ -270,19 +270,7 @@ mod tests {
         let (mut p, _) = default_run();
         p.seek(0);
         assert!(caption(p.shown()).starts_with("Press play"));
-        let dnat = p
-            .trace()
-            .iter()
-            .position(|r| {
-                matches!(
-                    &r.event,
-                    TraceEvent::Nat {
-                        kind: NatKind::Dnat,
-                        ..
-                    }
-                )
-            })
-            .unwrap();
+        let (dnat, _) = crate::player::tests::first_nat(&p, NatKind::Dnat);
         p.jump_to(dnat);
         let at = caption(p.shown());
         assert!(at.starts_with("Packet #"), "{at}");
@@ -298,19 +286,7 @@ mod tests {
     fn the_dnat_rule_and_the_new_conntrack_entry_are_shown_where_they_happen() {
         let (mut p, layout) = default_run();
         let _ = Connections::from_trace(p.trace());
-        let dnat = p
-            .trace()
-            .iter()
-            .position(|r| {
-                matches!(
-                    &r.event,
-                    TraceEvent::Nat {
-                        kind: NatKind::Dnat,
-                        ..
-                    }
-                )
-            })
-            .unwrap();
+        let (dnat, _) = crate::player::tests::first_nat(&p, NatKind::Dnat);
         p.jump_to(dnat);
         let later = p.trace()[p.cursor()..p.event_records().end].to_vec();
         let shown = p.shown().to_vec();
@@ -344,19 +320,7 @@ mod tests {
             host.rows[0].text
         );
         // The SYN-ACK's un-DNAT looks the entry up.
-        let undnat = p
-            .trace()
-            .iter()
-            .position(|r| {
-                matches!(
-                    &r.event,
-                    TraceEvent::Nat {
-                        kind: NatKind::UnDnat,
-                        ..
-                    }
-                )
-            })
-            .unwrap();
+        let (undnat, _) = crate::player::tests::first_nat(&p, NatKind::UnDnat);
         p.jump_to(undnat);
         let (tables, _) = at_cursor(&mut p, &layout);
         let host = tables.iter().find(|t| t.ns == "host").unwrap();

@@ -334,6 +334,18 @@ pub(crate) mod tests {
         Player::new(built.sim)
     }
 
+    /// The index and packet of the first NAT rewrite of `kind` in the player's trace.
+    pub(crate) fn first_nat(p: &Player, kind: docknet_sim::trace::NatKind) -> (usize, u64) {
+        p.trace()
+            .iter()
+            .enumerate()
+            .find_map(|(i, r)| match &r.event {
+                TraceEvent::Nat { kind: k, .. } if *k == kind => Some((i, r.pkt?.0)),
+                _ => None,
+            })
+            .expect("the trace has that rewrite")
+    }
+
     #[test]
     fn stepping_back_restores_the_same_kernel_state() {
         let mut p = default_player();

@@ -260,10 +260,10 @@ pub fn compute(
     scene
 }
 
-/// What a drop's card says.
+/// What a drop's card says: the rule that dropped it, else the reason (the caption has both).
 pub fn drop_text(reason: &str, rule: Option<&str>) -> String {
     match rule {
-        Some(r) => format!("DROP: {reason}\n{r}"),
+        Some(r) => format!("DROP by {r}"),
         None => format!("DROP: {reason}"),
     }
 }
@@ -627,7 +627,7 @@ fn label_with_nat(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::player::tests::default_player;
+    use crate::player::tests::{default_player, first_nat};
     use std::collections::BTreeMap;
 
     #[test]
@@ -636,19 +636,7 @@ mod tests {
         p.run_to_end();
         let layout = Layout::compute(&p.sim().net, &BTreeMap::new());
         let conns = Connections::from_trace(p.trace());
-        let dnat = p
-            .trace()
-            .iter()
-            .position(|r| {
-                matches!(
-                    &r.event,
-                    TraceEvent::Nat {
-                        kind: docknet_sim::trace::NatKind::Dnat,
-                        ..
-                    }
-                )
-            })
-            .unwrap();
+        let (dnat, _) = first_nat(&p, docknet_sim::trace::NatKind::Dnat);
         p.jump_to(dnat);
         let s = compute(&layout, p.shown(), p.clock(), &conns, true);
         let m = s.markers.iter().find(|m| m.current).unwrap();
@@ -766,17 +754,6 @@ mod tests {
         let mut p = crate::Player::new(built.sim);
         p.run_to_end();
         (p, layout)
-    }
-
-    fn first_nat(p: &crate::Player, kind: docknet_sim::trace::NatKind) -> (usize, u64) {
-        p.trace()
-            .iter()
-            .enumerate()
-            .find_map(|(i, r)| match &r.event {
-                TraceEvent::Nat { kind: k, .. } if *k == kind => Some((i, r.pkt.unwrap().0)),
-                _ => None,
-            })
-            .unwrap()
     }
 
     #[test]
