@@ -189,6 +189,9 @@ pub struct ViewState {
     /// What bridge ports have learned.
     pub fdb: Vec<live::FdbNote>,
     key: Option<(u64, usize, u64, Option<u64>, bool, usize)>,
+    /// What the kernel state at the cursor was last computed for (generation, cursor, pin,
+    /// connection count).
+    kernel_key: Option<(u64, usize, Option<u64>, usize)>,
 }
 
 /// Systems in order: commands, simulation, view.
@@ -384,6 +387,17 @@ fn refresh_view(
         &s.conns,
         !s.player.playing,
     );
+    // The rest changes only when the cursor (or the pinned packet) does, not with the clock.
+    let kernel_key = (
+        s.generation,
+        s.player.cursor(),
+        selection.pinned_pkt,
+        s.conns.count(),
+    );
+    if view.kernel_key == Some(kernel_key) {
+        return;
+    }
+    view.kernel_key = Some(kernel_key);
     view.caption = live::caption(s.player.shown());
     // The kernel state at the cursor: conntrack tables, learned MACs, rule counters.
     let later = s.player.trace()[s.player.cursor()..s.player.event_records().end].to_vec();

@@ -14,7 +14,7 @@ const dist = path.join(here, 'dist');
 const out = process.argv[2] || path.join(here, 'test-output');
 fs.mkdirSync(out, { recursive: true });
 
-const types = { '.html': 'text/html', '.js': 'text/javascript', '.wasm': 'application/wasm', '.ron': 'text/plain' };
+const types = { '.html': 'text/html', '.js': 'text/javascript', '.wasm': 'application/wasm', '.ron': 'text/plain', '.png': 'image/png', '.ttf': 'font/ttf' };
 const server = http.createServer((req, res) => {
   const url = new URL(req.url, 'http://x');
   let file = path.join(dist, decodeURIComponent(url.pathname));

@@ -40,8 +40,9 @@ pub fn rule_line(view: &NetfilterView) -> Option<String> {
         None => short_rule(&row.text, &view.chain),
     };
     let pkts = if row.packets == 1 { "pkt" } else { "pkts" };
+    // The counter stays in one piece when the line wraps.
     let line = format!(
-        "{} {}: {rule}   [{} {pkts}, {} B]",
+        "{} {}: {rule}   [{}\u{a0}{pkts},\u{a0}{}\u{a0}B]",
         view.table, view.chain, row.packets, row.bytes
     );
     Some(crate::labels::wrap(
@@ -294,7 +295,7 @@ mod tests {
         let view = crate::netfilter::view(&shown, &later, &state).unwrap();
         let line = rule_line(&view).unwrap();
         assert_eq!(
-            line.replace('\n', " "),
+            line.replace('\n', " ").replace('\u{a0}', " "),
             "nat DOCKER: ! -i docker0 -p tcp --dport 8080 -j DNAT --to-destination 172.17.0.2:80   [1 pkt, 60 B]"
         );
         assert_eq!(line.lines().count(), 2);
