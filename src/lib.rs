@@ -112,6 +112,8 @@ pub fn app(scenario: &Scenario, capture: capture::CaptureOptions) -> App {
                 })
                 .set(AssetPlugin {
                     file_path: assets_dir(),
+                    // No .meta files: the browser would ask the server for each one.
+                    meta_check: bevy::asset::AssetMetaCheck::Never,
                     ..default()
                 }),
         );
