@@ -169,19 +169,50 @@ pub fn segment(a: Vec2, b: Vec2, width: f32, color: Color, z: f32) -> impl Bundl
     )
 }
 
-/// A filled rectangle with an outline of `edge` pixels.
-fn framed(commands: &mut Commands, r: &Rect, fill: Color, edge: Color, z: f32) -> Entity {
-    let size = Vec2::new(r.w, r.h);
-    commands.spawn((
-        TopologyEntity,
-        Sprite::from_color(edge, size),
-        Transform::from_translation(center(r).extend(z)),
-    ));
+/// A rectangle's outline, `width` thick just inside `r` grown by `grow`: four thin sprites
+/// under one parent (a software renderer pays for every pixel a sprite covers, so outlines
+/// are not drawn as a full rectangle under the fill).
+fn outline(
+    commands: &mut Commands,
+    r: &Rect,
+    grow: f32,
+    width: f32,
+    color: Color,
+    z: f32,
+) -> Entity {
+    let r = r.grown(grow);
+    let c = center(&r);
+    let (hw, hh) = (r.w / 2.0, r.h / 2.0);
     commands
         .spawn((
             TopologyEntity,
-            Sprite::from_color(fill, size - Vec2::splat(3.0)),
-            Transform::from_translation(center(r).extend(z + 0.1)),
+            Transform::from_translation(c.extend(z)),
+            Visibility::Inherited,
+        ))
+        .with_children(|p| {
+            for (offset, size) in [
+                (Vec2::new(0.0, hh - width / 2.0), Vec2::new(r.w, width)),
+                (Vec2::new(0.0, -hh + width / 2.0), Vec2::new(r.w, width)),
+                (Vec2::new(-hw + width / 2.0, 0.0), Vec2::new(width, r.h)),
+                (Vec2::new(hw - width / 2.0, 0.0), Vec2::new(width, r.h)),
+            ] {
+                p.spawn((
+                    Sprite::from_color(color, size),
+                    Transform::from_translation(offset.extend(0.0)),
+                ));
+            }
+        })
+        .id()
+}
+
+/// A filled rectangle with a thin outline; returns the fill (its colour may change).
+fn framed(commands: &mut Commands, r: &Rect, fill: Color, edge: Color, z: f32) -> Entity {
+    outline(commands, r, 0.0, 1.5, edge, z + 0.1);
+    commands
+        .spawn((
+            TopologyEntity,
+            Sprite::from_color(fill, Vec2::new(r.w, r.h)),
+            Transform::from_translation(center(r).extend(z)),
         ))
         .id()
 }
@@ -220,21 +251,21 @@ fn respawn_on_rebuild(
         commands.spawn((
             TopologyEntity,
             NsBoxEntity { ns: b.ns.clone() },
-            Sprite::from_color(edge, size),
+            Sprite::from_color(fill, size),
             Transform::from_translation(center(&b.rect).extend(z)),
         ));
-        commands.spawn((
-            TopologyEntity,
-            Sprite::from_color(fill, size - Vec2::splat(4.0)),
-            Transform::from_translation(center(&b.rect).extend(z + 0.5)),
-        ));
-        commands.spawn((
-            TopologyEntity,
-            ActiveOutline { ns: b.ns.clone() },
-            Sprite::from_color(palette::ACTIVE_OUTLINE, size + Vec2::splat(8.0)),
-            Transform::from_translation(center(&b.rect).extend(z - 0.4)),
-            Visibility::Hidden,
-        ));
+        outline(&mut commands, &b.rect, 0.0, 2.0, edge, z + 0.5);
+        let active = outline(
+            &mut commands,
+            &b.rect.grown(4.0),
+            0.0,
+            4.0,
+            palette::ACTIVE_OUTLINE,
+            z + 0.6,
+        );
+        commands
+            .entity(active)
+            .insert((ActiveOutline { ns: b.ns.clone() }, Visibility::Hidden));
         for (p, r) in &b.processes {
             framed(
                 &mut commands,
