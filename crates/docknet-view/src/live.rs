@@ -295,7 +295,7 @@ mod tests {
         let view = crate::netfilter::view(&shown, &later, &state).unwrap();
         let line = rule_line(&view).unwrap();
         assert_eq!(
-            line.replace('\n', " ").replace('\u{a0}', " "),
+            line.replace(['\n', '\u{a0}'], " "),
             "nat DOCKER: ! -i docker0 -p tcp --dport 8080 -j DNAT --to-destination 172.17.0.2:80   [1 pkt, 60 B]"
         );
         assert_eq!(line.lines().count(), 2);
