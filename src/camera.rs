@@ -33,7 +33,16 @@ impl Plugin for CameraPlugin {
 pub struct WorldCamera;
 
 fn spawn_camera(mut commands: Commands) {
-    commands.spawn((WorldCamera, Camera2d, Msaa::Off));
+    commands.spawn((
+        WorldCamera,
+        Camera2d,
+        Msaa::Off,
+        // The panels' camera writes the shared texture out (see `ui::spawn_ui_camera`).
+        Camera {
+            output_mode: bevy::camera::CameraOutputMode::Skip,
+            ..default()
+        },
+    ));
 }
 
 /// Scale and centre so the whole layout fits the camera's viewport.

@@ -17,7 +17,6 @@ use crate::session::{Selection, Session, UiCommand, ViewState};
 use bevy::camera::visibility::RenderLayers;
 use bevy::camera::{CameraOutputMode, Viewport};
 use bevy::prelude::*;
-use bevy::render::render_resource::BlendState;
 use bevy::window::PrimaryWindow;
 use bevy_egui::{
     EguiContexts, EguiGlobalSettings, EguiPrimaryContextPass, PrimaryEguiContext, egui,
@@ -79,7 +78,10 @@ impl Plugin for UiPlugin {
 }
 
 /// egui gets its own camera over the whole window, drawn after the picture's camera, so the
-/// picture's camera can be confined to the space between the panels.
+/// picture's camera can be confined to the space between the panels. Both draw into the same
+/// main texture (same window, no MSAA, no HDR): the picture's camera does not write it out,
+/// this one keeps what the picture drew and writes the whole once (a full-window clear and
+/// blended copy fewer per frame for a software renderer).
 fn spawn_ui_camera(mut commands: Commands, mut settings: ResMut<EguiGlobalSettings>) {
     settings.auto_create_primary_context = false;
     commands.spawn((
@@ -90,10 +92,10 @@ fn spawn_ui_camera(mut commands: Commands, mut settings: ResMut<EguiGlobalSettin
         Camera {
             order: 1,
             output_mode: CameraOutputMode::Write {
-                blend_state: Some(BlendState::ALPHA_BLENDING),
+                blend_state: None,
                 clear_color: ClearColorConfig::None,
             },
-            clear_color: ClearColorConfig::Custom(Color::NONE),
+            clear_color: ClearColorConfig::None,
             ..default()
         },
     ));
