@@ -55,16 +55,12 @@ impl Station {
         })
     }
 
-    /// The tables a hook runs, in kernel priority order.
+    /// The tables a hook runs, in kernel priority order (the netfilter view's pipeline).
     pub fn tables(self) -> &'static [&'static str] {
-        match self {
-            Station::Prerouting => &["raw", "mangle", "nat"],
-            Station::Input => &["mangle", "nat", "filter"],
-            Station::Forward => &["mangle", "filter"],
-            Station::Output => &["raw", "mangle", "nat", "filter"],
-            Station::Postrouting => &["mangle", "nat"],
-            Station::Routing | Station::Local => &[],
-        }
+        crate::netfilter::PIPELINE
+            .iter()
+            .find(|(hook, _)| *hook == self.name())
+            .map_or(&[], |(_, tables)| *tables)
     }
 }
 
