@@ -200,3 +200,23 @@ pub fn conform(path: &Path) -> Result<(), String> {
         Err(report.mismatches.join("\n"))
     }
 }
+
+pub fn engine_check(path: &Path, prefix: Option<String>) -> Result<(), String> {
+    if let Some(why) = crate::engine::unavailable() {
+        return Err(format!("cannot compare with a real dockerd here: {why}"));
+    }
+    let prefix = prefix.unwrap_or_else(|| format!("dk{}-", std::process::id()));
+    LabOptions::check_prefix(&prefix)?;
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| format!("{}: cannot read: {e}", path.display()))?;
+    let report = crate::engine::check(&path.display().to_string(), &text, &prefix)?;
+    for c in &report.compared {
+        println!("compared {c}");
+    }
+    if report.mismatches.is_empty() {
+        println!("{}: docknet matches the real dockerd", path.display());
+        Ok(())
+    } else {
+        Err(report.mismatches.join("\n"))
+    }
+}

@@ -22,6 +22,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 /// The result of one comparison.
+#[derive(Default)]
 pub struct Report {
     pub mismatches: Vec<String>,
     pub compared: Vec<String>,
@@ -30,7 +31,7 @@ pub struct Report {
 impl Report {
     /// Record one comparison: `what` (e.g. `capture host:eth1: 14 frames`) as compared, and
     /// a side-by-side diff headed `title` when the kernel's and the simulator's lists differ.
-    fn check(&mut self, what: String, title: String, source: &str, k: &[String], s: &[String]) {
+    pub fn check(&mut self, what: String, title: String, source: &str, k: &[String], s: &[String]) {
         self.compared.push(what);
         if k != s {
             self.mismatches.push(format!(

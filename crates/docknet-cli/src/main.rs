@@ -2,6 +2,7 @@
 
 mod commands;
 mod conform;
+mod engine;
 mod exercise;
 
 use clap::{Parser, Subcommand, ValueEnum};
@@ -78,6 +79,15 @@ enum Command {
     /// Run the scenario's lab on this machine's kernel (root) and compare its captures and
     /// conntrack table with the simulator's; prints a side-by-side diff on mismatch.
     Conform { scenario: PathBuf },
+    /// Run a Docker-level scenario's command lines against a real dockerd (root; Debian's
+    /// docker.io and busybox-static) in namespaces of its own, and compare the rules,
+    /// addresses, routes and `docker ps`/`network inspect` with docknet's for that Engine.
+    EngineCheck {
+        scenario: PathBuf,
+        /// Prefix of the namespaces' names (default: `dk<PID>-`, unique per run).
+        #[arg(long)]
+        prefix: Option<String>,
+    },
     /// Verify learners' result files against fresh simulations of their variants and print a
     /// table (and a CSV for a gradebook with --csv).
     Grade {
@@ -135,6 +145,7 @@ fn main() -> ExitCode {
         } => commands::pcap(&scenario, &at, &output),
         Command::Lab { scenario, prefix } => commands::lab(&scenario, prefix),
         Command::Conform { scenario } => commands::conform(&scenario),
+        Command::EngineCheck { scenario, prefix } => commands::engine_check(&scenario, prefix),
         Command::Grade {
             exercise,
             answers,

@@ -1,0 +1,334 @@
+//! `docknet engine-check`: run a Docker-level scenario's command lines against a real
+//! dockerd (in namespaces of its own, as root) and compare what it built with what docknet's
+//! Docker compiler predicts for the same Engine version: `iptables-save` of the host and of
+//! every container, `ip addr` and `ip route` in each container, the host's routes, and what
+//! `docker ps` and `docker network inspect` report.
+
+mod daemon;
+mod normalise;
+
+pub use daemon::unavailable;
+
+use crate::conform::Report;
+use daemon::Daemon;
+use docknet_sim::Sim;
+use docknet_sim::docker::cli::{DockerCommand, image_ports, parse_command};
+use docknet_sim::docker::compile::{Compiled, Inventory, compile};
+use docknet_sim::docker::scenario::{DockerScenario, Platform};
+use docknet_sim::format::show::{View, view};
+use docknet_sim::time::SimTime;
+use std::collections::BTreeSet;
+
+/// Compare the scenario in `file` (its text `text`) with a real dockerd; `prefix` names the
+/// namespaces (unique per run).
+pub fn check(file: &str, text: &str, prefix: &str) -> Result<Report, String> {
+    let mut sc: DockerScenario =
+        docknet_sim::scenario::parse_ron(file, text).map_err(|e| e.to_string())?;
+    if !matches!(sc.platform, Platform::Linux { .. }) {
+        return Err(format!(
+            "{file}: engine-check runs Docker Engine on Linux; this scenario's platform is {:?}",
+            sc.platform
+        ));
+    }
+    if !sc.networks.is_empty() || !sc.containers.is_empty() {
+        return Err(format!(
+            "{file}: engine-check runs `commands`; write the `networks:` and `containers:` \
+             entries as `docker network create` / `docker run` lines"
+        ));
+    }
+    let (flags, json) = daemon_args(&sc.daemon)?;
+    let nics: Vec<(String, String)> = sc
+        .host
+        .nics
+        .iter()
+        .map(|n| (n.name.clone(), n.addr.clone()))
+        .collect();
+    let d = Daemon::start(
+        prefix,
+        &nics,
+        sc.host.gateway.as_deref(),
+        &flags,
+        json.as_deref(),
+    )?;
+    let version = d.docker(&["version", "--format", "{{.Server.Version}}"])?;
+    let engine: String = version
+        .trim()
+        .split('.')
+        .take(2)
+        .collect::<Vec<_>>()
+        .join(".");
+    sc.platform = Platform::Linux {
+        engine: engine.clone(),
+    };
+    let compiled = compile(&sc).map_err(|p| {
+        let msgs: Vec<String> = p.iter().map(|p| p.message.clone()).collect();
+        format!(
+            "{file}: docknet cannot compile it for Engine {engine}: {}",
+            msgs.join("; ")
+        )
+    })?;
+    let sim = Sim::from_scenario(&compiled.scenario)
+        .map_err(|_| format!("{file}: the compiled scenario does not build"))?;
+
+    for image in images(&sc.commands)? {
+        let ports: Vec<String> = image_ports(&image)
+            .iter()
+            .map(|(p, proto)| format!("{p}/{}", format!("{proto:?}").to_lowercase()))
+            .collect();
+        d.import_image(&image, &ports)?;
+    }
+    for line in &sc.commands {
+        d.shell(line)
+            .map_err(|e| format!("{file}: the real docker refused `{line}`: {e}"))?;
+    }
+    for line in &sc.iptables {
+        d.in_host(&["sh", "-c", line])
+            .map_err(|e| format!("{file}: `{line}` failed on the real host: {e}"))?;
+    }
+
+    let mut report = Report::default();
+    let source = format!("dockerd {}", version.trim());
+    let real_bridges = real_bridges(&d)?;
+    let sim_bridges: Vec<(String, String)> = compiled
+        .inventory
+        .networks
+        .iter()
+        .filter(|n| n.bridge.starts_with("br-"))
+        .map(|n| (n.bridge.clone(), n.name.clone()))
+        .collect();
+    let sim_view = |who: &str, v: View| -> Result<String, String> {
+        let ns = compiled
+            .namespaces
+            .get(who)
+            .ok_or_else(|| format!("docknet has no namespace for `{who}`"))?;
+        let id = sim
+            .net
+            .ns_by_name(ns)
+            .ok_or_else(|| format!("docknet has no namespace `{ns}`"))?;
+        Ok(view(&sim.net, id, v, SimTime(0)))
+    };
+
+    let host_rules = d.in_host(&["iptables-save"])?;
+    report.check(
+        "host iptables-save".into(),
+        "host: iptables-save".into(),
+        &source,
+        &normalise::iptables_save(&host_rules, &real_bridges),
+        &normalise::iptables_save(&sim_view("host", View::IptablesSave)?, &sim_bridges),
+    );
+    report.check(
+        "host ip route".into(),
+        "host: ip route".into(),
+        &source,
+        &normalise::ip_route(&d.in_host(&["ip", "route"])?, &real_bridges),
+        &normalise::ip_route(&sim_view("host", View::Route)?, &sim_bridges),
+    );
+    for c in &compiled.inventory.containers {
+        if c.mode == "host" {
+            continue;
+        }
+        let rules = d.in_container(&c.name, &["iptables-save"])?;
+        report.check(
+            format!("{} iptables-save", c.name),
+            format!("{}: iptables-save", c.name),
+            &source,
+            &normalise::iptables_save(&rules, &real_bridges),
+            &normalise::iptables_save(&sim_view(&c.name, View::IptablesSave)?, &sim_bridges),
+        );
+        // Docker draws container MACs at random from Engine 26 on; 20.10 derives them from
+        // the address.
+        let random_mac = |_: &str| false;
+        report.check(
+            format!("{} ip addr", c.name),
+            format!("{}: ip addr", c.name),
+            &source,
+            &normalise::ip_addr(&d.in_container(&c.name, &["ip", "addr"])?, random_mac),
+            &normalise::ip_addr(&sim_view(&c.name, View::Addr)?, random_mac),
+        );
+        report.check(
+            format!("{} ip route", c.name),
+            format!("{}: ip route", c.name),
+            &source,
+            &normalise::ip_route(&d.in_container(&c.name, &["ip", "route"])?, &[]),
+            &normalise::ip_route(&sim_view(&c.name, View::Route)?, &[]),
+        );
+    }
+    report.check(
+        "docker ps".into(),
+        "docker ps (name | image | ports)".into(),
+        &source,
+        &real_ps(&d)?,
+        &sim_ps(&compiled.inventory),
+    );
+    report.check(
+        "docker network inspect".into(),
+        "docker network inspect (name | subnet | gateway | internal | icc | containers)".into(),
+        &source,
+        &real_networks(&d, &compiled.inventory)?,
+        &sim_networks(&compiled),
+    );
+    Ok(report)
+}
+
+/// The scenario's `daemon` text as dockerd flags, or as daemon.json when it is JSON.
+fn daemon_args(daemon: &str) -> Result<(Vec<String>, Option<String>), String> {
+    let t = daemon.trim();
+    if t.starts_with('{') {
+        return Ok((Vec::new(), Some(t.to_string())));
+    }
+    let flags: Vec<String> = t.split_whitespace().map(str::to_string).collect();
+    if let Some(bad) = flags.iter().find(|f| !f.starts_with("--")) {
+        return Err(format!(
+            "daemon option `{bad}`: engine-check passes `daemon` to dockerd as given; write \
+             flags as --name=value (or the whole daemon.json as JSON)"
+        ));
+    }
+    Ok((flags, None))
+}
+
+/// Every image the command lines run, in first-use order.
+fn images(commands: &[String]) -> Result<Vec<String>, String> {
+    let mut seen = BTreeSet::new();
+    let mut out = Vec::new();
+    for line in commands {
+        if let Ok(DockerCommand::Run(run)) = parse_command(line)
+            && seen.insert(run.image.clone())
+        {
+            if run.image.contains('@') {
+                return Err(format!(
+                    "`{line}`: an image by digest cannot be made locally; name it by tag"
+                ));
+            }
+            out.push(run.image);
+        }
+    }
+    Ok(out)
+}
+
+/// The real bridges' names (`br-<id>`) and their networks.
+fn real_bridges(d: &Daemon) -> Result<Vec<(String, String)>, String> {
+    let ls = d.docker(&[
+        "network",
+        "ls",
+        "--filter",
+        "driver=bridge",
+        "--format",
+        "{{.Name}}",
+    ])?;
+    let mut out = Vec::new();
+    for name in ls.split_whitespace() {
+        let id = d.docker(&["network", "inspect", "-f", "{{.Id}}", name])?;
+        let id = id.trim();
+        out.push((format!("br-{}", &id[..id.len().min(12)]), name.to_string()));
+    }
+    Ok(out)
+}
+
+fn real_ps(d: &Daemon) -> Result<Vec<String>, String> {
+    let text = d.docker(&["ps", "--format", "{{.Names}} | {{.Image}} | {{.Ports}}"])?;
+    let mut lines: Vec<String> = text.lines().map(|l| l.trim_end().to_string()).collect();
+    lines.sort();
+    Ok(lines)
+}
+
+fn sim_ps(inv: &Inventory) -> Vec<String> {
+    let mut lines: Vec<String> = inv
+        .containers
+        .iter()
+        .map(|c| {
+            format!("{} | {} | {}", c.name, c.image, c.ports.join(", "))
+                .trim_end()
+                .to_string()
+        })
+        .collect();
+    lines.sort();
+    lines
+}
+
+/// `inv` gives the default bridge's address: a dockerd that made docker0 itself records no
+/// gateway for it (one that found docker0 at start, as after any restart, records that
+/// address), so an empty gateway there is read as the bridge's own address.
+fn real_networks(d: &Daemon, inv: &Inventory) -> Result<Vec<String>, String> {
+    let ls = d.docker(&[
+        "network",
+        "ls",
+        "--filter",
+        "driver=bridge",
+        "--format",
+        "{{.Name}}",
+    ])?;
+    let mut out = Vec::new();
+    for name in ls.split_whitespace() {
+        let text = d.docker(&[
+            "network",
+            "inspect",
+            "-f",
+            "{{.Name}} | {{range .IPAM.Config}}{{.Subnet}} | {{.Gateway}}{{end}} | \
+             {{.Internal}} | {{index .Options \"com.docker.network.bridge.enable_icc\"}} |\
+             {{range $id, $c := .Containers}} {{$c.Name}}={{$c.IPv4Address}},{{$c.MacAddress}}{{end}}",
+            name,
+        ])?;
+        let line = text.trim();
+        // icc is on unless the network's options say "false".
+        let mut parts: Vec<String> = line.split(" | ").map(str::to_string).collect();
+        if parts.len() >= 5 {
+            parts[4] = (parts[4].trim() != "false").to_string();
+            if parts[2].is_empty()
+                && let Some(n) = inv.networks.iter().find(|n| n.name == name)
+                && n.bridge == "docker0"
+            {
+                let addr = d.in_host(&["ip", "-4", "-o", "addr", "show", "docker0"])?;
+                let gw = addr.split_whitespace().skip_while(|w| *w != "inet").nth(1);
+                parts[2] = gw
+                    .and_then(|g| g.split('/').next())
+                    .unwrap_or("")
+                    .to_string();
+            }
+        }
+        if let Some(last) = parts.last_mut() {
+            let mut members: Vec<&str> = last.split_whitespace().collect();
+            members.sort();
+            *last = members.join(" ");
+        }
+        out.push(parts.join(" | ").trim_end().to_string());
+    }
+    out.sort();
+    Ok(out)
+}
+
+fn sim_networks(c: &Compiled) -> Vec<String> {
+    let mut out: Vec<String> = c
+        .inventory
+        .networks
+        .iter()
+        .map(|n| {
+            let mut members: Vec<String> = c
+                .inventory
+                .containers
+                .iter()
+                .flat_map(|ct| {
+                    ct.endpoints
+                        .iter()
+                        .filter(|(net, _, _)| *net == n.name)
+                        .map(|(_, ip, mac)| {
+                            format!("{}={ip}/{},{mac}", ct.name, n.subnet.prefix_len())
+                        })
+                })
+                .collect();
+            members.sort();
+            format!(
+                "{} | {} | {} | {} | {} | {}",
+                n.name,
+                n.subnet,
+                n.gateway,
+                n.internal,
+                n.icc,
+                members.join(" ")
+            )
+            .trim_end()
+            .to_string()
+        })
+        .collect();
+    out.sort();
+    out
+}
