@@ -411,9 +411,21 @@ fn network_inspect(inv: &Inventory, names: &[&str]) -> String {
                 }
             }
         }
+        // IPAM's Config omits what was not recorded (omitempty), in Docker's field order.
+        let mut ipam = vec![format!("\"Subnet\": \"{}\"", n.subnet)];
+        if let Some(r) = n.ip_range {
+            ipam.push(format!("\"IPRange\": \"{r}\""));
+        }
+        if let Some(g) = n.recorded_gateway {
+            ipam.push(format!("\"Gateway\": \"{g}\""));
+        }
         out.push(format!(
-            "    {{\n        \"Name\": \"{}\",\n        \"Driver\": \"bridge\",\n        \"IPAM\": {{\n            \"Config\": [\n                {{\n                    \"Subnet\": \"{}\",\n                    \"Gateway\": \"{}\"\n                }}\n            ]\n        }},\n        \"Internal\": {},\n        \"Containers\": {{\n{containers}\n        }},\n        \"Options\": {{\n            \"com.docker.network.bridge.enable_icc\": \"{}\",\n            \"com.docker.network.bridge.name\": \"{}\"\n        }}\n    }}",
-            n.name, n.subnet, n.gateway, n.internal, n.icc, n.bridge
+            "    {{\n        \"Name\": \"{}\",\n        \"Driver\": \"bridge\",\n        \"IPAM\": {{\n            \"Config\": [\n                {{\n                    {}\n                }}\n            ]\n        }},\n        \"Internal\": {},\n        \"Containers\": {{\n{containers}\n        }},\n        \"Options\": {{\n            \"com.docker.network.bridge.enable_icc\": \"{}\",\n            \"com.docker.network.bridge.name\": \"{}\"\n        }}\n    }}",
+            n.name,
+            ipam.join(",\n                    "),
+            n.internal,
+            n.icc,
+            n.bridge
         ));
     }
     format!("[\n{}\n]\n", out.join(",\n"))

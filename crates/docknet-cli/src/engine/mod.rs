@@ -162,7 +162,8 @@ pub fn check(file: &str, text: &str, prefix: &str) -> Result<Report, String> {
     );
     report.check(
         "docker network inspect".into(),
-        "docker network inspect (name | subnet | gateway | internal | icc | containers)".into(),
+        "docker network inspect (name | subnet | ip range | gateway | internal | icc | containers)"
+            .into(),
         &source,
         &real_networks(&d, &compiled.inventory)?,
         &sim_networks(&compiled),
@@ -263,23 +264,26 @@ fn real_networks(d: &Daemon, inv: &Inventory) -> Result<Vec<String>, String> {
             "network",
             "inspect",
             "-f",
-            "{{.Name}} | {{range .IPAM.Config}}{{.Subnet}} | {{.Gateway}}{{end}} | \
-             {{.Internal}} | {{index .Options \"com.docker.network.bridge.enable_icc\"}} |\
+            "{{.Name}}\t{{range .IPAM.Config}}{{.Subnet}}\t{{.IPRange}}\t{{.Gateway}}{{end}}\t\
+             {{.Internal}}\t{{index .Options \"com.docker.network.bridge.enable_icc\"}}\t\
              {{range $id, $c := .Containers}} {{$c.Name}}={{$c.IPv4Address}},{{$c.MacAddress}}{{end}}",
             name,
         ])?;
-        let line = text.trim();
         // icc is on unless the network's options say "false".
-        let mut parts: Vec<String> = line.split(" | ").map(str::to_string).collect();
-        if parts.len() >= 5 {
-            parts[4] = (parts[4].trim() != "false").to_string();
-            if parts[2].is_empty()
+        let mut parts: Vec<String> = text
+            .trim_end_matches('\n')
+            .split('\t')
+            .map(|p| p.trim().to_string())
+            .collect();
+        if parts.len() >= 6 {
+            parts[5] = (parts[5].trim() != "false").to_string();
+            if parts[3].is_empty()
                 && let Some(n) = inv.networks.iter().find(|n| n.name == name)
                 && n.bridge == "docker0"
             {
                 let addr = d.in_host(&["ip", "-4", "-o", "addr", "show", "docker0"])?;
                 let gw = addr.split_whitespace().skip_while(|w| *w != "inet").nth(1);
-                parts[2] = gw
+                parts[3] = gw
                     .and_then(|g| g.split('/').next())
                     .unwrap_or("")
                     .to_string();
@@ -317,10 +321,13 @@ fn sim_networks(c: &Compiled) -> Vec<String> {
                 .collect();
             members.sort();
             format!(
-                "{} | {} | {} | {} | {} | {}",
+                "{} | {} | {} | {} | {} | {} | {}",
                 n.name,
                 n.subnet,
-                n.gateway,
+                n.ip_range.map(|r| r.to_string()).unwrap_or_default(),
+                n.recorded_gateway
+                    .map(|g| g.to_string())
+                    .unwrap_or_default(),
                 n.internal,
                 n.icc,
                 members.join(" ")

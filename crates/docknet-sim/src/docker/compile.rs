@@ -3,7 +3,11 @@
 //! engine version, the rules and sysctls of that version, docker-proxy relays, the embedded
 //! DNS on user-defined networks, and Docker Desktop's VM with its user-space forwarders.
 
+mod ipam;
 mod lifecycle;
+mod ps;
+
+use ipam::{Addressing, first_host};
 
 use super::cli::{
     self, DaemonOptions, DockerCommand, NetworkMode, PortBinding, PortProto, RunSpec,
@@ -70,7 +74,12 @@ pub struct NetworkInfo {
     pub name: String,
     pub bridge: String,
     pub subnet: Ipv4Net,
+    /// The bridge's address.
     pub gateway: Ipv4Addr,
+    /// The gateway IPAM recorded (inspect's `Gateway`); `None` when Docker leaves it empty.
+    pub recorded_gateway: Option<Ipv4Addr>,
+    /// `--ip-range` (inspect's `IPRange`).
+    pub ip_range: Option<Ipv4Net>,
     pub internal: bool,
     pub icc: bool,
 }
@@ -89,9 +98,20 @@ struct Network {
     name: String,
     bridge: String,
     subnet: Ipv4Net,
+    /// The bridge's address.
     gateway: Ipv4Addr,
+    /// What IPAM recorded as the gateway (`docker network inspect`); `None` prints empty.
+    recorded_gateway: Option<Ipv4Addr>,
+    /// `--ip-range`: where container addresses come from.
+    ip_range: Option<Ipv4Net>,
     internal: bool,
     icc: bool,
+    /// `com.docker.network.bridge.enable_ip_masquerade`.
+    ip_masquerade: bool,
+    /// `com.docker.network.host_ipv4`: SNAT to it instead of MASQUERADE.
+    host_ipv4: Option<Ipv4Addr>,
+    /// `com.docker.network.bridge.host_binding_ipv4`: the host address `-p` binds by default.
+    host_binding_ipv4: Option<Ipv4Addr>,
     default_bridge: bool,
     mac: MacAddr,
     used: BTreeSet<Ipv4Addr>,
@@ -125,6 +145,8 @@ struct Container {
     ports: Vec<PublishedPort>,
     /// The ports asked for (`-p`, `-P`), published again by `docker start`.
     bindings: Vec<PortBinding>,
+    /// The image's EXPOSE ports and `--expose`.
+    exposed: Vec<(u16, rules::PortProto)>,
     /// `--rm`: stopping it removes it.
     remove_on_stop: bool,
     services: Vec<ProcessSpec>,
@@ -267,81 +289,68 @@ impl<'a> Compiler<'a> {
         }
     }
 
-    fn host_subnets(&self) -> Vec<Ipv4Net> {
-        let mut v: Vec<Ipv4Net> = self
-            .sc
-            .host
-            .nics
-            .iter()
-            .filter_map(|n| n.addr.parse::<Ipv4Net>().ok())
-            .map(|n| n.trunc())
-            .collect();
-        if self.desktop_host.is_some() {
-            v.push(Ipv4Net::new(Ipv4Addr::new(192, 168, 65, 0), 24).expect("valid"));
-        }
-        v
-    }
-
-    fn overlaps(&self, subnet: Ipv4Net) -> Option<String> {
-        if let Some(n) = self
-            .networks
-            .iter()
-            .find(|n| n.subnet.contains(&subnet.network()) || subnet.contains(&n.subnet.network()))
-        {
-            return Some(format!("network `{}` ({})", n.name, n.subnet));
-        }
-        self.host_subnets()
-            .into_iter()
-            .find(|h| h.contains(&subnet.network()) || subnet.contains(&h.network()))
-            .map(|h| format!("the host's own subnet {h}"))
-    }
-
-    /// The next free local pool: 172.17-31/16, then 192.168.0.0/16 in /20s.
-    fn next_pool(&self) -> Option<Ipv4Net> {
-        let sixteens =
-            (17..=31).map(|b| Ipv4Net::new(Ipv4Addr::new(172, b, 0, 0), 16).expect("valid"));
-        let twenties =
-            (0..16).map(|i| Ipv4Net::new(Ipv4Addr::new(192, 168, i * 16, 0), 20).expect("valid"));
-        sixteens
-            .chain(twenties)
-            .find(|p| self.overlaps(*p).is_none())
-    }
-
+    /// Add a bridge network with `addr`essing; `n` carries the per-network options (the
+    /// default bridge takes Docker's defaults for them).
     fn add_network(
         &mut self,
-        name: &str,
-        bridge: Option<String>,
-        subnet: Ipv4Net,
-        internal: bool,
+        n: &cli::NetworkCreate,
+        addr: Addressing,
         icc: bool,
         default_bridge: bool,
     ) {
-        let gateway = Ipv4Addr::from(u32::from(subnet.network()) + 1);
-        let bridge = bridge.unwrap_or_else(|| format!("br-{}", self.hex(12)));
+        let bridge = n
+            .bridge_name
+            .clone()
+            .unwrap_or_else(|| format!("br-{}", self.hex(12)));
         let mac = self.bridge_mac();
-        let used = BTreeSet::from([gateway]);
+        let used = BTreeSet::from([addr.gateway]);
         self.networks.push(Network {
-            name: name.into(),
+            name: n.name.clone(),
             bridge,
-            subnet,
-            gateway,
-            internal,
+            subnet: addr.subnet,
+            gateway: addr.gateway,
+            recorded_gateway: addr.recorded_gateway,
+            ip_range: addr.ip_range,
+            internal: n.internal,
             icc,
+            ip_masquerade: n.ip_masquerade,
+            host_ipv4: n.host_ipv4,
+            host_binding_ipv4: n.host_binding_ipv4,
             default_bridge,
             mac,
             used,
-            mtu: None,
+            mtu: n.mtu,
         });
     }
 
+    /// docker0: `--bip` (its address and prefix), else the first free pool.
     fn create_default_bridge(&mut self) {
-        let subnet = self
-            .daemon
-            .bip
-            .map(|b| b.trunc())
-            .unwrap_or_else(|| Ipv4Net::new(Ipv4Addr::new(172, 17, 0, 0), 16).expect("valid"));
+        let addr = match self.daemon.bip {
+            Some(bip) => Addressing {
+                subnet: bip.trunc(),
+                gateway: bip.addr(),
+                recorded_gateway: Some(bip.addr()),
+                ip_range: None,
+            },
+            None => match self.next_pool() {
+                Some(p) => Addressing::pooled(p),
+                None => {
+                    self.problems.push(Problem::at(
+                        None,
+                        "default-address-pool",
+                        "could not find an available, non-overlapping IPv4 address pool for the default bridge".into(),
+                        "give --bip, or a --default-address-pool that does not overlap the host's subnets",
+                    ));
+                    Addressing::pooled(Ipv4Net::new_assert(Ipv4Addr::new(172, 17, 0, 0), 16))
+                }
+            },
+        };
+        let spec = cli::NetworkCreate {
+            bridge_name: Some("docker0".into()),
+            ..cli::NetworkCreate::new("bridge")
+        };
         let icc = self.daemon.icc;
-        self.add_network("bridge", Some("docker0".into()), subnet, false, icc, true);
+        self.add_network(&spec, addr, icc, true);
     }
 
     fn structured_network(&mut self, n: &NetworkSpec) {
@@ -487,16 +496,25 @@ impl<'a> Compiler<'a> {
             );
             return;
         }
-        let subnet = match n.subnet {
+        if let Some(mode) = n.gateway_mode.as_deref().filter(|m| *m != "nat") {
+            self.fail(
+                anchor,
+                mode,
+                format!("gateway_mode_ipv4={mode} is not simulated yet (only the default `nat`)"),
+                "leave out -o com.docker.network.bridge.gateway_mode_ipv4, or report which mode your lesson needs",
+            );
+            return;
+        }
+        let addr = match n.subnet {
             Some(s) => {
                 if let Some(other) = self.overlaps(s.trunc()) {
                     self.fail(anchor, &s.to_string(), format!("invalid pool request: Pool overlaps with other one on this address space ({other})"), "choose a subnet that no other network or host interface uses");
                     return;
                 }
-                s.trunc()
+                Addressing::requested(s, n.gateway, n.ip_range, self.engine.major >= 25)
             }
             None => match self.next_pool() {
-                Some(p) => p,
+                Some(p) => Addressing::pooled(p),
                 None => {
                     self.fail(
                         anchor,
@@ -508,17 +526,8 @@ impl<'a> Compiler<'a> {
                 }
             },
         };
-        self.add_network(
-            &n.name,
-            n.bridge_name.clone(),
-            subnet,
-            n.internal,
-            n.icc,
-            false,
-        );
-        if let Some(net) = self.networks.last_mut() {
-            net.mtu = n.mtu;
-        }
+        let icc = n.icc;
+        self.add_network(&n, addr, icc, false);
     }
 
     fn run(&mut self, anchor: &str, r: RunSpec) {
@@ -573,6 +582,11 @@ impl<'a> Compiler<'a> {
             endpoints: Vec::new(),
             ports: Vec::new(),
             bindings: requested_bindings(&r),
+            exposed: cli::image_ports(&r.image)
+                .into_iter()
+                .chain(r.expose.iter().copied())
+                .map(|(port, proto)| (port, rules_proto(proto)))
+                .collect(),
             remove_on_stop: r.remove_on_stop,
             services,
             add_hosts: r.add_hosts.clone(),
@@ -631,7 +645,7 @@ impl<'a> Compiler<'a> {
                 return false;
             }
             Some(ip) => Some(ip),
-            None => n.subnet.hosts().find(|a| !n.used.contains(a)),
+            None => n.free_address(),
         };
         let Some(addr) = addr else {
             self.fail(
@@ -708,7 +722,10 @@ impl<'a> Compiler<'a> {
             return;
         }
         let bindings = self.containers[ct].bindings.clone();
-        for b in bindings {
+        let default_ip = self.networks[self.containers[ct].endpoints[0].net].host_binding_ipv4;
+        for mut b in bindings {
+            // host_binding_ipv4 stands in for a -p without an address.
+            b.host_ip = b.host_ip.or(default_ip);
             let host_port = match b.host_port {
                 Some(p) => p,
                 None => {
@@ -1109,19 +1126,12 @@ impl<'a> Compiler<'a> {
                     .iter()
                     .map(|e| (self.networks[e.net].name.clone(), e.ip, e.mac.to_string()))
                     .collect(),
-                ports: c
-                    .ports
-                    .iter()
-                    .map(|p| {
-                        let ip = p.host_ip.unwrap_or(Ipv4Addr::UNSPECIFIED);
-                        format!(
-                            "{ip}:{}->{}/{}",
-                            p.host_port,
-                            p.container_port,
-                            p.proto.as_str()
-                        )
-                    })
-                    .collect(),
+                // Docker lists the ports of the gateway endpoint: none without one.
+                ports: if c.endpoints.iter().any(|e| !self.networks[e.net].internal) {
+                    ps::displayable_ports(&c.ports, &c.exposed)
+                } else {
+                    Vec::new()
+                },
             })
             .collect();
         let networks = self
@@ -1132,6 +1142,8 @@ impl<'a> Compiler<'a> {
                 bridge: n.bridge.clone(),
                 subnet: n.subnet,
                 gateway: n.gateway,
+                recorded_gateway: n.recorded_gateway,
+                ip_range: n.ip_range,
                 internal: n.internal,
                 icc: n.icc,
             })
@@ -1349,8 +1361,8 @@ impl<'a> Compiler<'a> {
                 default_bridge: n.default_bridge,
                 internal: n.internal,
                 icc: n.icc,
-                ip_masquerade: true,
-                host_ipv4: None,
+                ip_masquerade: n.ip_masquerade,
+                host_ipv4: n.host_ipv4,
             })
             .collect();
         let endpoints = self
@@ -1383,10 +1395,6 @@ fn wire(a: &str, b: &str) -> LinkSpec {
         latency_us: None,
         mbps: None,
     }
-}
-
-fn first_host(net: Ipv4Net) -> Ipv4Addr {
-    Ipv4Addr::from(u32::from(net.network()) + 1)
 }
 
 /// A problem at `column` of a command line (found verbatim in the file).
