@@ -201,12 +201,25 @@ pub fn conform(path: &Path) -> Result<(), String> {
     }
 }
 
-pub fn engine_check(path: &Path, prefix: Option<String>) -> Result<(), String> {
+pub fn engine_check(
+    path: Option<&Path>,
+    prefix: Option<String>,
+    probe: bool,
+) -> Result<(), String> {
+    let prefix = prefix.unwrap_or_else(|| format!("dk{}-", std::process::id()));
+    LabOptions::check_prefix(&prefix)?;
+    if probe {
+        let version = crate::engine::probe(&prefix)
+            .map_err(|why| format!("cannot compare with a real dockerd here: {why}"))?;
+        println!("dockerd {version} starts here");
+        return Ok(());
+    }
     if let Some(why) = crate::engine::unavailable() {
         return Err(format!("cannot compare with a real dockerd here: {why}"));
     }
-    let prefix = prefix.unwrap_or_else(|| format!("dk{}-", std::process::id()));
-    LabOptions::check_prefix(&prefix)?;
+    let Some(path) = path else {
+        return Err("give a Docker-level scenario to compare (or --probe)".into());
+    };
     let text = std::fs::read_to_string(path)
         .map_err(|e| format!("{}: cannot read: {e}", path.display()))?;
     let report = crate::engine::check(&path.display().to_string(), &text, &prefix)?;

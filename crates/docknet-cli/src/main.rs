@@ -83,10 +83,14 @@ enum Command {
     /// docker.io and busybox-static) in namespaces of its own, and compare the rules,
     /// addresses, routes and `docker ps`/`network inspect` with docknet's for that Engine.
     EngineCheck {
-        scenario: PathBuf,
+        #[arg(required_unless_present = "probe")]
+        scenario: Option<PathBuf>,
         /// Prefix of the namespaces' names (default: `dk<PID>-`, unique per run).
         #[arg(long)]
         prefix: Option<String>,
+        /// Only start and stop a dockerd: say whether the comparison can run here.
+        #[arg(long)]
+        probe: bool,
     },
     /// Verify learners' result files against fresh simulations of their variants and print a
     /// table (and a CSV for a gradebook with --csv).
@@ -145,7 +149,11 @@ fn main() -> ExitCode {
         } => commands::pcap(&scenario, &at, &output),
         Command::Lab { scenario, prefix } => commands::lab(&scenario, prefix),
         Command::Conform { scenario } => commands::conform(&scenario),
-        Command::EngineCheck { scenario, prefix } => commands::engine_check(&scenario, prefix),
+        Command::EngineCheck {
+            scenario,
+            prefix,
+            probe,
+        } => commands::engine_check(scenario.as_deref(), prefix, probe),
         Command::Grade {
             exercise,
             answers,

@@ -19,6 +19,18 @@ use docknet_sim::format::show::{View, view};
 use docknet_sim::time::SimTime;
 use std::collections::BTreeSet;
 
+/// Whether a real dockerd can run here: the tools, then a daemon started and stopped in
+/// namespaces named by `prefix`. Gives the engine's version, or why not.
+pub fn probe(prefix: &str) -> Result<String, String> {
+    if let Some(why) = unavailable() {
+        return Err(why);
+    }
+    let nics = [("eth1".to_string(), "10.12.91.17/24".to_string())];
+    let d = Daemon::start(prefix, &nics, None, &[], None)?;
+    let version = d.docker(&["version", "--format", "{{.Server.Version}}"])?;
+    Ok(version.trim().to_string())
+}
+
 /// Compare the scenario in `file` (its text `text`) with a real dockerd; `prefix` names the
 /// namespaces (unique per run).
 pub fn check(file: &str, text: &str, prefix: &str) -> Result<Report, String> {
