@@ -135,6 +135,13 @@ pub fn check(file: &str, text: &str, prefix: &str) -> Result<Report, String> {
         &normalise::ip_route(&d.in_host(&["ip", "route"])?, &real_bridges),
         &normalise::ip_route(&sim_view("host", View::Route)?, &sim_bridges),
     );
+    report.check(
+        "host sysctls".into(),
+        "host: sysctls Docker sets".into(),
+        &source,
+        &real_sysctls(&d, &real_bridges)?,
+        &sim_sysctls(&compiled, &sim_bridges),
+    );
     for c in &compiled.inventory.containers {
         if c.mode == "host" {
             continue;
@@ -235,6 +242,65 @@ fn real_bridges(d: &Daemon) -> Result<Vec<(String, String)>, String> {
         out.push((format!("br-{}", &id[..id.len().min(12)]), name.to_string()));
     }
     Ok(out)
+}
+
+/// The sysctls Docker sets on the host (ip_forward; route_localnet per bridge), as
+/// `key = value` lines with bridges named `br-<network>`.
+fn sysctl_keys(bridges: &[(String, String)]) -> Vec<(String, String)> {
+    let mut keys = vec![(
+        "net.ipv4.ip_forward".to_string(),
+        "net.ipv4.ip_forward".to_string(),
+    )];
+    for (dev, net) in bridges {
+        let shown = if dev == "docker0" {
+            dev.clone()
+        } else {
+            format!("br-{net}")
+        };
+        keys.push((
+            format!("net.ipv4.conf.{dev}.route_localnet"),
+            format!("net.ipv4.conf.{shown}.route_localnet"),
+        ));
+    }
+    keys
+}
+
+fn real_sysctls(d: &Daemon, bridges: &[(String, String)]) -> Result<Vec<String>, String> {
+    let mut with_docker0: Vec<(String, String)> = bridges
+        .iter()
+        .filter(|(_, n)| n != "bridge")
+        .cloned()
+        .collect();
+    with_docker0.push(("docker0".into(), "bridge".into()));
+    let mut out = Vec::new();
+    for (key, shown) in sysctl_keys(&with_docker0) {
+        let path = format!("/proc/sys/{}", key.replace('.', "/"));
+        let value = d.in_host(&["cat", &path])?;
+        out.push(format!("{shown} = {}", value.trim()));
+    }
+    out.sort();
+    Ok(out)
+}
+
+fn sim_sysctls(c: &Compiled, bridges: &[(String, String)]) -> Vec<String> {
+    let mut with_docker0: Vec<(String, String)> = bridges
+        .iter()
+        .filter(|(_, n)| n != "bridge")
+        .cloned()
+        .collect();
+    with_docker0.push(("docker0".into(), "bridge".into()));
+    let host = c.namespaces.get("host");
+    let spec = c.scenario.namespaces.iter().find(|n| Some(&n.name) == host);
+    let mut out: Vec<String> = sysctl_keys(&with_docker0)
+        .into_iter()
+        .map(|(key, shown)| {
+            // Unset sysctls keep the kernel's default for a new namespace: 0.
+            let value = spec.and_then(|s| s.sysctls.get(&key)).copied().unwrap_or(0);
+            format!("{shown} = {value}")
+        })
+        .collect();
+    out.sort();
+    out
 }
 
 fn real_ps(d: &Daemon) -> Result<Vec<String>, String> {

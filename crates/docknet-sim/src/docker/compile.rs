@@ -1382,6 +1382,8 @@ impl<'a> Compiler<'a> {
         HostRulesInput {
             engine: self.engine,
             userland_proxy: self.daemon.userland_proxy,
+            iptables: self.daemon.iptables,
+            ip_forward: self.daemon.ip_forward,
             networks,
             endpoints,
         }

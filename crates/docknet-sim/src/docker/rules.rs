@@ -190,6 +190,11 @@ pub struct HostRulesInput {
     pub engine: EngineVersion,
     /// `dockerd --userland-proxy` (default true); false means hairpin NAT.
     pub userland_proxy: bool,
+    /// `dockerd --iptables` (default true); false means Docker writes no host rules at all.
+    pub iptables: bool,
+    /// `dockerd --ip-forward` (default true): set net.ipv4.ip_forward (and, with iptables,
+    /// the FORWARD policy to DROP).
+    pub ip_forward: bool,
     /// In creation order (`docker0` first).
     pub networks: Vec<BridgeNetwork>,
     /// In the order containers were started / connected.
@@ -319,11 +324,13 @@ struct Host {
 }
 
 impl Host {
-    fn new(engine: EngineVersion, userland_proxy: bool) -> Host {
+    fn new(engine: EngineVersion, userland_proxy: bool, ip_forward: bool) -> Host {
         let mut filter = TableBuf::new("filter", &FILTER_CHAINS);
         // ip_forward was 0 and the daemon enabled it, so it also set the FORWARD policy to DROP
         // (setupIPv4Forwarding; see the new-daemon.md note).
-        filter.set_policy("FORWARD", "DROP");
+        if ip_forward {
+            filter.set_policy("FORWARD", "DROP");
+        }
         Host {
             engine,
             hairpin: !userland_proxy,
@@ -630,10 +637,18 @@ fn port_order(p: &PublishedPort) -> (u16, PortProto, u16, u32) {
 /// files print them): tables `raw` (28.x, only once it has rules), `filter`, `nat`; each table
 /// declares all builtin chains (`FORWARD` with the `DROP` policy the daemon set), then user
 /// chains sorted by name, then the rules grouped by chain in the same order, then `COMMIT`.
-/// No `# Generated` comment lines. Versions outside 20.10-28.5 are clamped, see
+/// No `# Generated` comment lines; nothing at all with `--iptables=false`. Versions outside
+/// 20.10-28.5 are clamped, see
 /// [`EngineVersion::modelled`].
 pub fn host_rules(input: &HostRulesInput) -> String {
-    let mut host = Host::new(input.engine.modelled(), input.userland_proxy);
+    if !input.iptables {
+        return String::new();
+    }
+    let mut host = Host::new(
+        input.engine.modelled(),
+        input.userland_proxy,
+        input.ip_forward,
+    );
     host.driver_init();
     for n in &input.networks {
         host.add_network(n);
@@ -684,7 +699,10 @@ pub fn dns_rules(tcp_port: u16, udp_port: u16) -> String {
 /// setting and is not modelled.) Versions are clamped as in [`host_rules`].
 pub fn host_sysctls(input: &HostRulesInput) -> Vec<(String, i64)> {
     let engine = input.engine.modelled();
-    let mut out = vec![("net.ipv4.ip_forward".to_string(), 1)];
+    let mut out = Vec::new();
+    if input.ip_forward {
+        out.push(("net.ipv4.ip_forward".to_string(), 1));
+    }
     // setupBrNetfilter: any network with icc=false (internal or not) loads br_netfilter.
     let no_icc = input.networks.iter().any(|n| !n.icc);
     let proxy_off = !input.userland_proxy && engine.at_least(27, 5);
@@ -764,6 +782,8 @@ mod tests {
         HostRulesInput {
             engine: v(engine),
             userland_proxy: proxy,
+            iptables: true,
+            ip_forward: true,
             networks,
             endpoints,
         }
