@@ -3,6 +3,7 @@
 //! engine version, the rules and sysctls of that version, docker-proxy relays, the embedded
 //! DNS on user-defined networks, and Docker Desktop's VM with its user-space forwarders.
 
+mod gateway;
 mod ipam;
 mod lifecycle;
 mod ps;
@@ -121,6 +122,11 @@ struct Network {
 
 struct Endpoint {
     net: usize,
+    /// The interface's name in the container: `eth<N>` by a per-sandbox counter that a
+    /// disconnect does not give back (dockerd 20.10: connect, disconnect, connect -> eth2).
+    ifname: String,
+    /// When it was created (orders the host's per-endpoint rules).
+    created: u64,
     ip: Ipv4Addr,
     mac: MacAddr,
     veth: String,
@@ -147,6 +153,11 @@ struct Container {
     bindings: Vec<PortBinding>,
     /// The image's EXPOSE ports and `--expose`.
     exposed: Vec<(u16, rules::PortProto)>,
+    /// The next `eth<N>` (reset when the container stops: a new sandbox starts at eth0).
+    next_if: u32,
+    /// The network its published ports are programmed on, and when they were (last).
+    ports_net: Option<usize>,
+    ports_at: u64,
     /// `--rm`: stopping it removes it.
     remove_on_stop: bool,
     services: Vec<ProcessSpec>,
@@ -176,6 +187,8 @@ struct Compiler<'a> {
     /// Desktop: the Mac/PC namespace name; None on Linux.
     desktop_host: Option<&'static str>,
     host_names: Vec<String>,
+    /// Orders endpoint creation and port programming (see `gateway`).
+    seq: u64,
 }
 
 /// Compile a Docker-level scenario, or return every problem found.
@@ -247,6 +260,7 @@ impl<'a> Compiler<'a> {
             problems,
             desktop_host,
             host_names,
+            seq: 0,
         }
     }
 
@@ -463,6 +477,7 @@ impl<'a> Compiler<'a> {
                         // The address goes back to the pool (lowest-free allocation reuses it).
                         let freed = self.containers[c].endpoints.remove(e);
                         self.networks[n].used.remove(&freed.ip);
+                        self.update_gateway(c);
                     }
                     None => self.fail(
                         anchor,
@@ -587,6 +602,9 @@ impl<'a> Compiler<'a> {
                 .chain(r.expose.iter().copied())
                 .map(|(port, proto)| (port, rules_proto(proto)))
                 .collect(),
+            next_if: 0,
+            ports_net: None,
+            ports_at: 0,
             remove_on_stop: r.remove_on_stop,
             services,
             add_hosts: r.add_hosts.clone(),
@@ -659,14 +677,21 @@ impl<'a> Compiler<'a> {
         self.networks[net].used.insert(addr);
         let mac = self.container_mac(addr);
         let veth = format!("veth{}", self.hex(7));
-        self.containers[ct].endpoints.push(Endpoint {
+        let created = self.next_seq();
+        let c = &mut self.containers[ct];
+        let ifname = format!("eth{}", c.next_if);
+        c.next_if += 1;
+        c.endpoints.push(Endpoint {
             net,
+            ifname,
+            created,
             ip: addr,
             mac,
             veth,
             aliases,
             pinned: ip.is_some(),
         });
+        self.update_gateway(ct);
         true
     }
 
@@ -722,7 +747,9 @@ impl<'a> Compiler<'a> {
             return;
         }
         let bindings = self.containers[ct].bindings.clone();
-        let default_ip = self.networks[self.containers[ct].endpoints[0].net].host_binding_ipv4;
+        let default_ip = self.containers[ct]
+            .ports_net
+            .and_then(|n| self.networks[n].host_binding_ipv4);
         for mut b in bindings {
             // host_binding_ipv4 stands in for a -p without an address.
             b.host_ip = b.host_ip.or(default_ip);
@@ -842,7 +869,7 @@ impl<'a> Compiler<'a> {
         }
         if self.daemon.userland_proxy {
             for c in &self.containers {
-                let Some(ep) = c.endpoints.first() else {
+                let Some(ep) = self.ports_endpoint(c).map(|i| &c.endpoints[i]) else {
                     continue;
                 };
                 for p in c.ports.iter().filter(|p| p.proto == rules::PortProto::Tcp) {
@@ -882,9 +909,9 @@ impl<'a> Compiler<'a> {
                 processes: c.services.clone(),
                 ..Default::default()
             };
-            for (i, ep) in c.endpoints.iter().enumerate() {
+            for ep in &c.endpoints {
                 let n = &self.networks[ep.net];
-                let ifname = format!("eth{i}");
+                let ifname = ep.ifname.clone();
                 spec.interfaces.push(IfaceSpec {
                     name: ifname.clone(),
                     mac: Some(ep.mac.to_string()),
@@ -905,12 +932,9 @@ impl<'a> Compiler<'a> {
                     latency_us: None,
                 });
             }
-            if let Some(gw) = c
-                .endpoints
-                .iter()
-                .map(|e| &self.networks[e.net])
-                .find(|n| !n.internal)
-                .map(|n| n.gateway)
+            if let Some(gw) = self
+                .gateway_endpoint(c)
+                .map(|i| self.networks[c.endpoints[i].net].gateway)
             {
                 spec.routes.push(format!("default via {gw}"));
             }
@@ -1127,7 +1151,7 @@ impl<'a> Compiler<'a> {
                     .map(|e| (self.networks[e.net].name.clone(), e.ip, e.mac.to_string()))
                     .collect(),
                 // Docker lists the ports of the gateway endpoint: none without one.
-                ports: if c.endpoints.iter().any(|e| !self.networks[e.net].internal) {
+                ports: if self.ports_endpoint(c).is_some() {
                     ps::displayable_ports(&c.ports, &c.exposed)
                 } else {
                     Vec::new()
@@ -1365,20 +1389,36 @@ impl<'a> Compiler<'a> {
                 host_ipv4: n.host_ipv4,
             })
             .collect();
-        let endpoints = self
-            .containers
-            .iter()
-            .flat_map(|c| {
-                c.endpoints
-                    .iter()
-                    .enumerate()
-                    .map(move |(i, e)| rules::Endpoint {
+        // Endpoints as they were created, and each container's ports where (and when) they
+        // were last programmed: the order Docker appended their rules in.
+        let mut events: Vec<(u64, rules::Endpoint)> = Vec::new();
+        for c in &self.containers {
+            for e in &c.endpoints {
+                events.push((
+                    e.created,
+                    rules::Endpoint {
                         network: e.net,
                         ip: e.ip,
-                        ports: if i == 0 { c.ports.clone() } else { Vec::new() },
-                    })
-            })
-            .collect();
+                        ports: Vec::new(),
+                        created: true,
+                    },
+                ));
+            }
+            if let Some(i) = self.ports_endpoint(c).filter(|_| !c.ports.is_empty()) {
+                let e = &c.endpoints[i];
+                events.push((
+                    c.ports_at,
+                    rules::Endpoint {
+                        network: e.net,
+                        ip: e.ip,
+                        ports: c.ports.clone(),
+                        created: false,
+                    },
+                ));
+            }
+        }
+        events.sort_by_key(|(at, _)| *at);
+        let endpoints = events.into_iter().map(|(_, e)| e).collect();
         HostRulesInput {
             engine: self.engine,
             userland_proxy: self.daemon.userland_proxy,

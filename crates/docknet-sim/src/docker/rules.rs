@@ -182,6 +182,9 @@ pub struct Endpoint {
     pub ip: Ipv4Addr,
     /// Port bindings programmed on this endpoint (the container's gateway endpoint).
     pub ports: Vec<PublishedPort>,
+    /// The endpoint is being created (28.2+ adds its direct-access DROP); false for ports
+    /// programmed later on an existing endpoint.
+    pub created: bool,
 }
 
 /// Everything [`host_rules`] and [`host_sysctls`] need.
@@ -537,7 +540,7 @@ impl Host {
             return;
         }
         let br = n.bridge.as_str();
-        if self.engine.at_least(28, 2) {
+        if ep.created && self.engine.at_least(28, 2) {
             // iptabler/endpoint.go filterDirectAccess (28.2+), added when the endpoint is
             // created, before its ports.
             self.raw
@@ -770,6 +773,7 @@ mod tests {
             network,
             ip: Ipv4Addr::from(ip),
             ports,
+            created: true,
         }
     }
 

@@ -135,6 +135,8 @@ impl Compiler<'_> {
             });
         }
         container.ports.clear();
+        container.next_if = 0;
+        container.ports_net = None;
         self.stopped.push(Stopped {
             container,
             attachments,

@@ -1,0 +1,56 @@
+//! Which of a container's networks is its gateway endpoint: the one that gives it its default
+//! route and carries its published ports (DNAT, docker-proxy). libnetwork orders a sandbox's
+//! endpoints (sandbox.go `epHeap.Less`): internal networks last, then by network name; the
+//! first endpoint with a gateway wins. When `docker network connect` or `disconnect` changes
+//! the winner, the ports are revoked on the old network and programmed on the new one (their
+//! rules are appended again at that moment) and the default route moves.
+
+use super::{Compiler, Container};
+
+impl Compiler<'_> {
+    /// The index (into `c.endpoints`) of the container's gateway endpoint, if any.
+    pub(super) fn gateway_endpoint(&self, c: &Container) -> Option<usize> {
+        c.endpoints
+            .iter()
+            .enumerate()
+            .filter(|(_, e)| self.has_gateway(e.net))
+            .min_by(|(_, a), (_, b)| {
+                let (na, nb) = (&self.networks[a.net], &self.networks[b.net]);
+                (na.internal, &na.name).cmp(&(nb.internal, &nb.name))
+            })
+            .map(|(i, _)| i)
+    }
+
+    /// Whether an endpoint on network `net` has a gateway: every bridge network's does up to
+    /// Engine 25; from Engine 26 an `--internal` network gives none (no default route).
+    fn has_gateway(&self, net: usize) -> bool {
+        !self.networks[net].internal || self.engine.major < 26
+    }
+
+    /// The network whose endpoint carries container `ct`'s published ports: the gateway
+    /// endpoint's, unless that network is internal (no port mappings there).
+    pub(super) fn ports_endpoint(&self, c: &Container) -> Option<usize> {
+        self.gateway_endpoint(c)
+            .filter(|&i| !self.networks[c.endpoints[i].net].internal)
+    }
+
+    /// After container `ct`'s endpoints changed: when its ports endpoint moved, its port
+    /// rules are programmed again now (they go after every rule programmed before).
+    pub(super) fn update_gateway(&mut self, ct: usize) {
+        let now = self
+            .ports_endpoint(&self.containers[ct])
+            .map(|i| self.containers[ct].endpoints[i].net);
+        if now != self.containers[ct].ports_net {
+            let seq = self.next_seq();
+            let c = &mut self.containers[ct];
+            c.ports_net = now;
+            c.ports_at = seq;
+        }
+    }
+
+    /// A counter that orders endpoint creation and port programming.
+    pub(super) fn next_seq(&mut self) -> u64 {
+        self.seq += 1;
+        self.seq
+    }
+}
