@@ -746,7 +746,15 @@ impl<'a> Compiler<'a> {
         if self.containers[ct].endpoints.is_empty() {
             return;
         }
-        let bindings = self.containers[ct].bindings.clone();
+        // Docker orders the bindings before it picks any ephemeral port (0 = "any" here).
+        let key = |b: &PortBinding| PublishedPort {
+            host_ip: b.host_ip,
+            host_port: b.host_port.unwrap_or(0),
+            container_port: b.container_port,
+            proto: rules_proto(b.proto),
+        };
+        let mut bindings = self.containers[ct].bindings.clone();
+        bindings.sort_by(|a, b| rules::binding_cmp(self.engine, &key(a), &key(b)));
         let default_ip = self.containers[ct]
             .ports_net
             .and_then(|n| self.networks[n].host_binding_ipv4);

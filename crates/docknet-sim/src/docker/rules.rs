@@ -44,6 +44,7 @@
 //! - The daemon was started once and nothing was removed (no rule deletions are modelled).
 
 use ipnet::Ipv4Net;
+use std::cmp::{Ordering, Reverse};
 use std::collections::BTreeMap;
 use std::fmt;
 use std::net::Ipv4Addr;
@@ -546,9 +547,7 @@ impl Host {
             self.raw
                 .append("PREROUTING", format!("-d {}/32 ! -i {br} -j DROP", ep.ip));
         }
-        let mut ports = ep.ports.clone();
-        ports.sort_by_key(port_order);
-        for p in &ports {
+        for p in &ep.ports {
             self.add_port(br, ep.ip, p);
         }
     }
@@ -628,12 +627,35 @@ impl Host {
     }
 }
 
-/// Docker's port-binding order within one endpoint (port_mapping_linux.go cmpPortBinding):
-/// container port, protocol (tcp < udp), host port, host address (unspecified first).
-/// Docker 20.10-26.x used nat.SortPortMap instead; the same order is assumed there.
-fn port_order(p: &PublishedPort) -> (u16, PortProto, u16, u32) {
-    let host = p.host_ip.map_or(0, u32::from);
-    (p.container_port, p.proto, p.host_port, host)
+/// Put one container's bindings in the order Docker allocates and programs them, before
+/// any ephemeral host port is chosen (`host_port` 0 stands for "any").
+///
+/// From Engine 27 (port_mapping_linux.go `sortAndNormPBs` / `cmpPortBinding`): container
+/// port, protocol (tcp < udp), host address (unspecified first), host port. Up to 26.x the
+/// daemon's `nat.SortPortMap` (go-connections): host port descending, then container port
+/// descending, tcp first. That comparison is not a total order when the two disagree
+/// (`-p 9000:80 -p 8000:443`), where Docker's result depends on Go's map order; this model
+/// then ranks by host port.
+pub fn sort_bindings(engine: EngineVersion, ports: &mut [PublishedPort]) {
+    ports.sort_by(|a, b| binding_cmp(engine, a, b));
+}
+
+/// The comparison [`sort_bindings`] uses.
+pub fn binding_cmp(engine: EngineVersion, a: &PublishedPort, b: &PublishedPort) -> Ordering {
+    if engine.modelled().at_least(27, 0) {
+        let key = |p: &PublishedPort| {
+            (
+                p.container_port,
+                p.proto,
+                p.host_ip.map_or(0, u32::from),
+                p.host_port,
+            )
+        };
+        key(a).cmp(&key(b))
+    } else {
+        let key = |p: &PublishedPort| (Reverse(p.host_port), Reverse(p.container_port), p.proto);
+        key(a).cmp(&key(b))
+    }
 }
 
 /// The host's rules in iptables-save format (iptables-nft, as moby's `TestIptabler_*.golden`
@@ -1379,6 +1401,7 @@ mod tests {
             port(None, 8081, 80, PortProto::Tcp),
             port(None, 8080, 80, PortProto::Tcp),
         ];
+        sort_bindings(inp.engine, &mut inp.endpoints[0].ports);
         let out = host_rules(&inp);
         assert!(!out.contains("MASQUERADE"));
         assert!(!out.contains("-A DOCKER -i docker0 -j RETURN"));
@@ -1394,6 +1417,22 @@ mod tests {
         // Both tcp/80 bindings share one ACCEPT rule (Insert is a no-op for an existing rule).
         assert_eq!(out.matches("--dport 80 -j ACCEPT").count(), 1);
         roundtrip(&out);
+    }
+
+    #[test]
+    fn binding_order_before_27_is_host_port_descending() {
+        // dockerd 20.10.24: -p 8080:80 -p 8443:443/tcp -p 5353:53/udp programs 443, 80, 53.
+        let mut ports = vec![
+            port(None, 8080, 80, PortProto::Tcp),
+            port(None, 8443, 443, PortProto::Tcp),
+            port(None, 5353, 53, PortProto::Udp),
+        ];
+        sort_bindings(v("20.10"), &mut ports);
+        let order: Vec<u16> = ports.iter().map(|p| p.container_port).collect();
+        assert_eq!(order, [443, 80, 53]);
+        sort_bindings(v("28.5"), &mut ports);
+        let order: Vec<u16> = ports.iter().map(|p| p.container_port).collect();
+        assert_eq!(order, [53, 80, 443]);
     }
 
     #[test]
