@@ -287,15 +287,19 @@ fn an_internet_peer_needs_a_gateway() {
     );
 }
 
-fn inventory(commands: &[&str]) -> docknet_sim::docker::Inventory {
+fn compiled(commands: &[&str]) -> docknet_sim::docker::Compiled {
     let sc = docknet_sim::docker::DockerScenario {
         commands: commands.iter().map(|c| c.to_string()).collect(),
         ..ron::from_str("DockerScenario()").expect("empty scenario")
     };
     match docknet_sim::docker::compile(&sc) {
-        Ok(c) => c.inventory,
+        Ok(c) => c,
         Err(p) => panic!("{commands:?}: {p:?}"),
     }
+}
+
+fn inventory(commands: &[&str]) -> docknet_sim::docker::Inventory {
+    compiled(commands).inventory
 }
 
 fn address_of(inv: &docknet_sim::docker::Inventory, name: &str) -> String {
@@ -434,4 +438,62 @@ fn a_network_mtu_sets_the_mss_its_containers_offer() {
     }
     let web = sim.net.ns_by_name("web").unwrap();
     assert!(docknet_sim::format::show::addr(&sim.net, web).contains("mtu 1450"));
+}
+
+#[test]
+fn containers_are_found_by_id_or_a_unique_id_prefix() {
+    let first = [
+        "docker network create appnet",
+        "docker run -d --name web nginx",
+    ];
+    let id = inventory(&first).containers[0].id.clone();
+    let by_prefix = format!("docker network connect appnet {}", &id[..5]);
+    let side = format!("docker run -d --name side --network container:{id} alpine");
+    let inv = inventory(&[first[0], first[1], &by_prefix, &side]);
+    let web = inv
+        .containers
+        .iter()
+        .find(|c| c.name == "web")
+        .expect("web");
+    assert_eq!(web.endpoints.len(), 2, "connected by id prefix: {web:?}");
+    let side = inv
+        .containers
+        .iter()
+        .find(|c| c.name == "side")
+        .expect("side");
+    assert_eq!(side.mode, "container:web");
+}
+
+#[test]
+fn the_gateway_endpoint_moves_to_the_network_that_sorts_first() {
+    let compiled = compiled(&[
+        "docker network create zeta",
+        "docker network create alpha",
+        "docker run -d --name api --network zeta -p 8080:80 nginx",
+        "docker network connect alpha api",
+    ]);
+    let api = &compiled.inventory.containers[0];
+    assert_eq!(api.ports, ["0.0.0.0:8080->80/tcp"]);
+    let alpha_ip = api
+        .endpoints
+        .iter()
+        .find(|e| e.0 == "alpha")
+        .expect("alpha")
+        .1;
+    let host = &compiled.scenario.namespaces[0];
+    assert!(
+        host.iptables
+            .contains(&format!("--to-destination {alpha_ip}:80")),
+        "DNAT to the alpha address:\n{}",
+        host.iptables
+    );
+    let ns = compiled
+        .scenario
+        .namespaces
+        .iter()
+        .find(|n| n.name == "api")
+        .expect("api");
+    assert_eq!(ns.routes, ["default via 172.19.0.1"]);
+    let ifaces: Vec<&str> = ns.interfaces.iter().map(|i| i.name.as_str()).collect();
+    assert_eq!(ifaces, ["eth0", "eth1"]);
 }

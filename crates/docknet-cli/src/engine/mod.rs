@@ -49,6 +49,8 @@ pub fn check(file: &str, text: &str, prefix: &str) -> Result<Report, String> {
         ));
     }
     let (flags, json) = daemon_args(&sc.daemon)?;
+    // The scripts' own `{id:NAME}`: each side's id for container NAME.
+    let script = sc.commands.clone();
     let nics: Vec<(String, String)> = sc
         .host
         .nics
@@ -72,6 +74,7 @@ pub fn check(file: &str, text: &str, prefix: &str) -> Result<Report, String> {
     sc.platform = Platform::Linux {
         engine: engine.clone(),
     };
+    sc.commands = with_sim_ids(&sc, &script)?;
     let compiled = compile(&sc).map_err(|p| {
         let msgs: Vec<String> = p.iter().map(|p| p.message.clone()).collect();
         format!(
@@ -89,8 +92,12 @@ pub fn check(file: &str, text: &str, prefix: &str) -> Result<Report, String> {
             .collect();
         d.import_image(&image, &ports)?;
     }
-    for line in &sc.commands {
-        d.shell(line)
+    for line in &script {
+        let line = with_ids(line, |name| {
+            d.docker(&["inspect", "-f", "{{.Id}}", name])
+                .map(|id| id.trim().to_string())
+        })?;
+        d.shell(&line)
             .map_err(|e| format!("{file}: the real docker refused `{line}`: {e}"))?;
     }
     for line in &sc.iptables {
@@ -188,6 +195,48 @@ pub fn check(file: &str, text: &str, prefix: &str) -> Result<Report, String> {
         &sim_networks(&compiled),
     );
     Ok(report)
+}
+
+/// `line` with every `{id:NAME}` replaced by `id_of(NAME)` (Docker draws ids at random, so a
+/// script names a container by id this way).
+fn with_ids(
+    line: &str,
+    mut id_of: impl FnMut(&str) -> Result<String, String>,
+) -> Result<String, String> {
+    let mut out = String::new();
+    let mut rest = line;
+    while let Some(start) = rest.find("{id:") {
+        let Some(len) = rest[start..].find('}') else {
+            break;
+        };
+        out.push_str(&rest[..start]);
+        out.push_str(&id_of(&rest[start + 4..start + len])?);
+        rest = &rest[start + len + 1..];
+    }
+    out.push_str(rest);
+    Ok(out)
+}
+
+/// The script for docknet: `{id:NAME}` becomes the id docknet gave NAME by then (the
+/// commands before that line, compiled).
+fn with_sim_ids(sc: &DockerScenario, script: &[String]) -> Result<Vec<String>, String> {
+    let mut done: Vec<String> = Vec::new();
+    for line in script {
+        let line = with_ids(line, |name| {
+            let mut before = sc.clone();
+            before.commands = done.clone();
+            let c = compile(&before)
+                .map_err(|_| format!("`{line}`: the lines before it do not compile"))?;
+            c.inventory
+                .containers
+                .iter()
+                .find(|c| c.name == name)
+                .map(|c| c.id.clone())
+                .ok_or_else(|| format!("`{line}`: no container {name} runs before it"))
+        })?;
+        done.push(line);
+    }
+    Ok(done)
 }
 
 /// The scenario's `daemon` text as dockerd flags, or as daemon.json when it is JSON.

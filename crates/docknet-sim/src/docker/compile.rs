@@ -436,7 +436,7 @@ impl<'a> Compiler<'a> {
             }
         };
         let anchor = item.unwrap_or(line);
-        match cmd {
+        match self.by_name(cmd) {
             DockerCommand::NetworkCreate(n) => self.network_create(anchor, n),
             DockerCommand::Run(r) => self.run(anchor, r),
             DockerCommand::Lifecycle { action, containers } => {
@@ -487,6 +487,57 @@ impl<'a> Compiler<'a> {
                     ),
                 }
             }
+        }
+    }
+
+    /// The command with every container it names by id (full, or a unique prefix, as the
+    /// engine accepts) named by its name instead.
+    fn by_name(&self, cmd: DockerCommand) -> DockerCommand {
+        let name = |r: String| self.container_name(&r).unwrap_or(r);
+        match cmd {
+            DockerCommand::Run(mut r) => {
+                if let NetworkMode::Container(x) = r.network {
+                    r.network = NetworkMode::Container(name(x));
+                }
+                DockerCommand::Run(r)
+            }
+            DockerCommand::Lifecycle { action, containers } => DockerCommand::Lifecycle {
+                action,
+                containers: containers.into_iter().map(name).collect(),
+            },
+            DockerCommand::NetworkConnect(mut c) => {
+                c.container = name(c.container);
+                DockerCommand::NetworkConnect(c)
+            }
+            DockerCommand::NetworkDisconnect { network, container } => {
+                DockerCommand::NetworkDisconnect {
+                    network,
+                    container: name(container),
+                }
+            }
+            other => other,
+        }
+    }
+
+    /// The name of the (running or stopped) container `reference` names: by name first, then
+    /// by id or an id prefix that only one container's id starts with.
+    fn container_name(&self, reference: &str) -> Option<String> {
+        let all = self
+            .containers
+            .iter()
+            .chain(self.stopped.iter().map(|s| s.container()));
+        let mut by_id = Vec::new();
+        for c in all {
+            if c.name == reference {
+                return Some(c.name.clone());
+            }
+            if !reference.is_empty() && c.id.starts_with(&reference.to_ascii_lowercase()) {
+                by_id.push(c.name.clone());
+            }
+        }
+        match by_id.as_slice() {
+            [one] => Some(one.clone()),
+            _ => None,
         }
     }
 

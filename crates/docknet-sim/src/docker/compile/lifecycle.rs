@@ -23,6 +23,12 @@ struct Attachment {
     ip: Option<Ipv4Addr>,
 }
 
+impl Stopped {
+    pub(super) fn container(&self) -> &Container {
+        &self.container
+    }
+}
+
 impl Compiler<'_> {
     pub(super) fn is_stopped(&self, name: &str) -> bool {
         self.stopped.iter().any(|s| s.container.name == name)
