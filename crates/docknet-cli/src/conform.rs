@@ -128,9 +128,7 @@ pub fn compare(sc: &Scenario, workdir: &Path) -> Result<Report, String> {
                 .into(),
         );
     }
-    let sc = reproducible(sc);
-    let mut sim = Sim::from_scenario(&sc).map_err(|p| format!("scenario invalid: {p:?}"))?;
-    sim.run_to_end();
+    let (sc, sim) = simulated(sc)?;
     let prefix = format!("dnc{}-", std::process::id() % 100_000);
     let script = lab_script(
         &sc,
@@ -138,6 +136,32 @@ pub fn compare(sc: &Scenario, workdir: &Path) -> Result<Report, String> {
             prefix: Some(prefix),
         },
     );
+    run_script(&sc, &sim, &script, workdir)?;
+    compare_results(&sc, &sim, workdir, Built::ByLab, |_, iface| {
+        iface.to_string()
+    })
+}
+
+/// Who built the namespaces the lab's results come from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Built {
+    /// The lab's script, whose iptables-restore creates every builtin chain.
+    ByLab,
+    /// A real Docker engine, whose one-rule-at-a-time iptables-nft creates a builtin chain
+    /// only when it first gets a rule or a policy: a packet never walks the others.
+    ByEngine,
+}
+
+/// The part of `sc` the lab reproduces, simulated to its end.
+pub fn simulated(sc: &Scenario) -> Result<(Scenario, Sim), String> {
+    let sc = reproducible(sc);
+    let mut sim = Sim::from_scenario(&sc).map_err(|p| format!("scenario invalid: {p:?}"))?;
+    sim.run_to_end();
+    Ok((sc, sim))
+}
+
+/// Run a lab `script` for `sc` (simulated as `sim`) with its results in `workdir`.
+pub fn run_script(sc: &Scenario, sim: &Sim, script: &str, workdir: &Path) -> Result<(), String> {
     std::fs::create_dir_all(workdir).map_err(|e| format!("{}: {e}", workdir.display()))?;
     let script_path = workdir.join("lab.sh");
     std::fs::write(&script_path, script).map_err(|e| format!("{}: {e}", script_path.display()))?;
@@ -159,16 +183,26 @@ pub fn compare(sc: &Scenario, workdir: &Path) -> Result<Report, String> {
             String::from_utf8_lossy(&out.stderr)
         ));
     }
-    let fixed = fixed_ports(&sc);
-    let mut report = Report {
-        mismatches: Vec::new(),
-        compared: Vec::new(),
-    };
+    Ok(())
+}
+
+/// Compare what the lab left in `workdir` with the simulation: captures, chain walks,
+/// conntrack. `real_iface(ns, iface)` names the interface the lab captured for an observe
+/// point (the same name, unless a real engine named it).
+pub fn compare_results(
+    sc: &Scenario,
+    sim: &Sim,
+    workdir: &Path,
+    built: Built,
+    real_iface: impl Fn(&str, &str) -> String,
+) -> Result<Report, String> {
+    let fixed = fixed_ports(sc);
+    let mut report = Report::default();
     for point in &sc.observe {
         let Some((ns, iface)) = point.split_once(':') else {
             continue;
         };
-        let pcap = workdir.join(format!("{ns}_{iface}.pcap"));
+        let pcap = workdir.join(format!("{ns}_{}.pcap", real_iface(ns, iface)));
         let bytes = std::fs::read(&pcap).map_err(|e| format!("{}: {e}", pcap.display()))?;
         let kernel = read_pcap(&bytes).map_err(|e| format!("{}: {e}", pcap.display()))?;
         let simulated: Vec<Seen> = sim
@@ -184,6 +218,10 @@ pub fn compare(sc: &Scenario, workdir: &Path) -> Result<Report, String> {
                 _ => None,
             })
             .collect();
+        let (kernel, simulated) = match built {
+            Built::ByLab => (kernel, simulated),
+            Built::ByEngine => (by_connection(kernel), by_connection(simulated)),
+        };
         let (k, s) = (normalize(&kernel, &fixed), normalize(&simulated, &fixed));
         report.check(
             format!("capture {point}: {} frames", k.len()),
@@ -193,9 +231,9 @@ pub fn compare(sc: &Scenario, workdir: &Path) -> Result<Report, String> {
             &s,
         );
     }
-    compare_walks(&sc, &sim, workdir, &fixed, &mut report);
+    compare_walks(sc, sim, workdir, &fixed, built, &mut report);
     // conntrack, in the state the lab dumped it: a second after the last process finished.
-    let mut at = Sim::from_scenario(&sc).map_err(|p| format!("scenario invalid: {p:?}"))?;
+    let mut at = Sim::from_scenario(sc).map_err(|p| format!("scenario invalid: {p:?}"))?;
     at.step_until(sim.now() + SimDuration::from_secs(1));
     for spec in sc.namespaces.iter().filter(|n| n.has_rules()) {
         let file = workdir.join(format!("conntrack_{}.txt", spec.name));
@@ -205,8 +243,17 @@ pub fn compare(sc: &Scenario, workdir: &Path) -> Result<Report, String> {
         let Some(id) = at.net.ns_by_name(&spec.name) else {
             continue;
         };
+        // A bridge dockerd made sent IGMP reports when it came up (the lab turns multicast
+        // snooping off first); docknet models no multicast.
+        let multicast = |l: &&str| {
+            l.split_whitespace()
+                .find_map(|w| w.strip_prefix("dst="))
+                .and_then(|a| a.parse::<Ipv4Addr>().ok())
+                .is_some_and(|a| a.is_multicast())
+        };
         let mut k: Vec<String> = text
             .lines()
+            .filter(|l| built == Built::ByLab || !multicast(l))
             .filter_map(|l| conntrack_key(l, &fixed))
             .collect();
         let mut s: Vec<String> = at
@@ -244,9 +291,16 @@ fn compare_walks(
     sim: &Sim,
     workdir: &Path,
     fixed: &BTreeSet<u16>,
+    built: Built,
     report: &mut Report,
 ) {
     for spec in sc.namespaces.iter().filter(|n| n.has_rules()) {
+        // Builtin chains with no rules and an ACCEPT policy change nothing; whether nft has
+        // them at all is iptables-nft's business (see [`Built::ByEngine`]).
+        let absent = match built {
+            Built::ByLab => BTreeSet::new(),
+            Built::ByEngine => empty_builtins(&spec.iptables),
+        };
         let file = workdir.join(format!("nfttrace_{}.txt", spec.name));
         let Ok(text) = std::fs::read_to_string(&file) else {
             report.mismatches.push(format!(
@@ -257,7 +311,14 @@ fn compare_walks(
             continue;
         };
         let render = |walks: Vec<docknet_sim::conform::walks::Walk>| -> Vec<String> {
-            walks.iter().map(|w| w.render(fixed)).collect()
+            walks
+                .into_iter()
+                .filter_map(|mut w| {
+                    w.steps
+                        .retain(|s| !absent.iter().any(|c| *s == format!("{c} policy accept")));
+                    (!w.steps.is_empty()).then(|| w.render(fixed))
+                })
+                .collect()
         };
         let k = render(parse_nft_trace(&text));
         let s = render(sim_walks(sim.trace(), &spec.name));
@@ -269,6 +330,72 @@ fn compare_walks(
             &s,
         );
     }
+}
+
+/// The frames grouped by connection (in the order each first appears), each group in its
+/// own order. docker-proxy is a Go program: how long it takes to accept, dial the container
+/// and copy varies from run to run by milliseconds, so how its two connections interleave
+/// is not the engine's behaviour and is not compared; each connection's own sequence is.
+fn by_connection(frames: Vec<Seen>) -> Vec<Seen> {
+    let key = |f: &Seen| -> String {
+        let pair = |a: String, b: String| {
+            if a <= b {
+                format!("{a} {b}")
+            } else {
+                format!("{b} {a}")
+            }
+        };
+        match f {
+            Seen::Arp { sender, target, .. } => {
+                format!("arp {}", pair(sender.to_string(), target.to_string()))
+            }
+            Seen::Ip {
+                proto,
+                src,
+                dst,
+                sport,
+                dport,
+                ..
+            } => format!(
+                "{proto} {}",
+                pair(format!("{src}:{sport:?}"), format!("{dst}:{dport:?}"))
+            ),
+            Seen::Other(o) => o.clone(),
+        }
+    };
+    let mut groups: Vec<(String, Vec<Seen>)> = Vec::new();
+    for f in frames {
+        let k = key(&f);
+        match groups.iter_mut().find(|(g, _)| *g == k) {
+            Some((_, v)) => v.push(f),
+            None => groups.push((k, vec![f])),
+        }
+    }
+    groups.into_iter().flat_map(|(_, v)| v).collect()
+}
+
+/// `table chain` for every builtin chain of an iptables-save text with no rule and an ACCEPT
+/// policy.
+fn empty_builtins(save: &str) -> BTreeSet<String> {
+    let mut table = "";
+    let mut empty = BTreeSet::new();
+    let mut used = BTreeSet::new();
+    for line in save.lines() {
+        if let Some(t) = line.strip_prefix('*') {
+            table = t.trim();
+        } else if let Some(decl) = line.strip_prefix(':') {
+            let mut w = decl.split_whitespace();
+            if let (Some(chain), Some("ACCEPT")) = (w.next(), w.next()) {
+                empty.insert(format!("{table} {chain}"));
+            }
+        } else if let Some(rule) = line.strip_prefix("-A ") {
+            if let Some(chain) = rule.split_whitespace().next() {
+                used.insert(format!("{table} {chain}"));
+            }
+        }
+    }
+    empty.retain(|c| !used.contains(c));
+    empty
 }
 
 /// Why this machine cannot run a lab, if it cannot.

@@ -34,7 +34,23 @@ fn scripts() -> Vec<PathBuf> {
     v
 }
 
+/// Runs per script before it counts as a disagreement: with traffic, the kernel's own timing
+/// is not deterministic (whether a neighbour confirmation lands before a DELAY timer fires
+/// depends on where the timer wheel rounds that timer), as for `docknet conform`.
+const ATTEMPTS: usize = 2;
+
 fn check(script: &Path, n: usize) -> Result<(), Failed> {
+    let mut last = Ok(());
+    for attempt in 0..ATTEMPTS {
+        last = check_once(script, n * ATTEMPTS + attempt);
+        if last.is_ok() {
+            break;
+        }
+    }
+    last
+}
+
+fn check_once(script: &Path, n: usize) -> Result<(), Failed> {
     let prefix = format!("dk{}x{n}-", std::process::id());
     let out = docknet()
         .arg("engine-check")

@@ -63,6 +63,27 @@ pub fn lab_script(sc: &Scenario, opts: &LabOptions) -> String {
     lab.finish(opts)
 }
 
+/// The traffic half of a lab, for namespaces that already exist as `${P}<name>` because a
+/// real Docker engine built them (`docknet engine-check`): the scenario's servers (except
+/// docker-proxy and the embedded DNS, which the engine runs itself), the captures, the chain
+/// walks and the traffic. It creates and configures no namespace, device, address, route or
+/// rule, and deletes nothing but the processes it started.
+pub fn traffic_script(sc: &Scenario, opts: &LabOptions) -> String {
+    let sim = Sim::from_scenario(sc).ok();
+    let mut lab = Lab::new(sc, sim.as_ref());
+    lab.engine_built = true;
+    lab.note(
+        "The namespaces, devices, addresses, routes and rules were built by a real Docker \
+         engine; this script only adds the scenario's servers and traffic.",
+    );
+    lab.processes();
+    lab.capture_start();
+    lab.trace_start();
+    lab.traffic();
+    lab.capture_stop();
+    lab.finish(opts)
+}
+
 /// Width of wrapped comment text.
 const WIDTH: usize = 96;
 
@@ -90,6 +111,8 @@ struct Lab<'a> {
     modprobe: bool,
     /// A section title not yet written (see [`Lab::section`]).
     pending_section: Option<String>,
+    /// A real engine built the namespaces and runs its own processes ([`traffic_script`]).
+    engine_built: bool,
 }
 
 impl<'a> Lab<'a> {
@@ -105,6 +128,7 @@ impl<'a> Lab<'a> {
             helpers: BTreeSet::new(),
             modprobe: false,
             pending_section: None,
+            engine_built: false,
         }
     }
 
@@ -472,6 +496,17 @@ impl<'a> Lab<'a> {
 
     /// One process; false when it is not reproduced.
     fn process(&mut self, ns: &str, p: &ProcessSpec) -> bool {
+        let engine_runs = match p {
+            ProcessSpec::Relay { name, .. } => name.as_deref().filter(|n| *n == "docker-proxy"),
+            ProcessSpec::Dns { name, .. } => {
+                name.as_deref().filter(|n| *n == "dockerd-embedded-dns")
+            }
+            ProcessSpec::Listen { .. } => None,
+        };
+        if let Some(what) = engine_runs.filter(|_| self.engine_built) {
+            self.comment(&format!("{ns}: the engine runs its own {what}."));
+            return false;
+        }
         let cmd = match p {
             ProcessSpec::Listen {
                 proto,

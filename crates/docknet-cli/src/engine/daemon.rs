@@ -1,5 +1,6 @@
 //! A real dockerd in network namespaces of its own: the host namespace (with the scenario's
-//! NICs, each a veth whose other end sits in a LAN namespace), the daemon's directories under
+//! NICs, each a veth whose other end sits in the namespace of the peer on that LAN, or in an
+//! empty LAN namespace), the daemon's directories under
 //! one work directory, and images made from a busybox-static root filesystem. Everything is
 //! removed when the [`Daemon`] is dropped, also on failure.
 
@@ -13,6 +14,25 @@ pub struct Daemon {
     namespaces: Vec<String>,
     dir: PathBuf,
     child: Option<Child>,
+}
+
+/// One host NIC and what is at its other end.
+pub struct Nic {
+    pub name: String,
+    /// `address/len`.
+    pub addr: String,
+    pub peer: Option<Peer>,
+}
+
+/// The one machine cabled to a host NIC, as docknet's scenario has it.
+pub struct Peer {
+    /// Its namespace's name (made as `<prefix><ns>`).
+    pub ns: String,
+    pub iface: String,
+    /// `address/len`.
+    pub addr: String,
+    /// `default via ...` and the like, as `ip route add` takes them.
+    pub routes: Vec<String>,
 }
 
 /// The busybox applets the images carry (`sleep` is their command).
@@ -68,10 +88,10 @@ const BUSYBOX: &str = "/bin/busybox";
 
 impl Daemon {
     /// Make the namespaces, start dockerd with `flags` (and `daemon_json`, if any) and wait
-    /// until it answers. `nics` are (name, address/len) of the host's NICs.
+    /// until it answers.
     pub fn start(
         prefix: &str,
-        nics: &[(String, String)],
+        nics: &[Nic],
         gateway: Option<&str>,
         flags: &[String],
         daemon_json: Option<&str>,
@@ -88,28 +108,33 @@ impl Daemon {
         run(Command::new("ip").args(["netns", "add", &host]))?;
         d.ip(&host, &["link", "set", "lo", "up"])?;
         // docknet's hosts are IPv4-only: without IPv6, docker-proxy binds no `[::]` socket.
-        for key in ["all", "default"] {
-            run(Command::new("nsenter")
-                .arg(format!("--net=/run/netns/{host}"))
-                .args([
-                    "sysctl",
-                    "-qw",
-                    &format!("net.ipv6.conf.{key}.disable_ipv6=1"),
-                ]))?;
-        }
-        for (i, (name, addr)) in nics.iter().enumerate() {
-            let lan = format!("{prefix}lan{i}");
+        ipv4_only(&host)?;
+        for (i, nic) in nics.iter().enumerate() {
+            let (lan, iface) = match &nic.peer {
+                Some(p) => (format!("{prefix}{}", p.ns), p.iface.clone()),
+                None => (format!("{prefix}lan{i}"), "lan0".to_string()),
+            };
             run(Command::new("ip").args(["netns", "add", &lan]))?;
             d.namespaces.push(lan.clone());
+            d.ip(&lan, &["link", "set", "lo", "up"])?;
+            ipv4_only(&lan)?;
             d.ip(
                 &host,
                 &[
-                    "link", "add", name, "type", "veth", "peer", "name", "lan0", "netns", &lan,
+                    "link", "add", &nic.name, "type", "veth", "peer", "name", &iface, "netns", &lan,
                 ],
             )?;
-            d.ip(&host, &["addr", "add", addr, "dev", name])?;
-            d.ip(&host, &["link", "set", name, "up"])?;
-            d.ip(&lan, &["link", "set", "lan0", "up"])?;
+            d.ip(&host, &["addr", "add", &nic.addr, "dev", &nic.name])?;
+            d.ip(&host, &["link", "set", &nic.name, "up"])?;
+            d.ip(&lan, &["link", "set", &iface, "up"])?;
+            if let Some(p) = &nic.peer {
+                d.ip(&lan, &["addr", "add", &p.addr, "dev", &iface])?;
+                for r in &p.routes {
+                    let mut args = vec!["route", "add"];
+                    args.extend(r.split_whitespace());
+                    d.ip(&lan, &args)?;
+                }
+            }
         }
         if let Some(gw) = gateway {
             d.ip(&host, &["route", "add", "default", "via", gw])?;
@@ -215,6 +240,15 @@ impl Daemon {
             .args(argv))
     }
 
+    /// Give container `name`'s network namespace the name `as_ns` under /run/netns (as
+    /// the lab's scripts address namespaces); removed with the daemon.
+    pub fn name_netns(&mut self, container: &str, as_ns: &str) -> Result<(), String> {
+        let pid = self.docker(&["inspect", "-f", "{{.State.Pid}}", container])?;
+        run(Command::new("ip").args(["netns", "attach", as_ns, pid.trim()]))?;
+        self.namespaces.push(as_ns.to_string());
+        Ok(())
+    }
+
     /// Make `image` from busybox: it exposes `ports` (`80/tcp`) and sleeps.
     pub fn import_image(&self, image: &str, ports: &[String]) -> Result<(), String> {
         let root = self.dir.join("rootfs");
@@ -248,6 +282,20 @@ impl Daemon {
         let refs: Vec<&str> = args.iter().map(String::as_str).collect();
         self.docker(&refs).map(|_| ())
     }
+}
+
+/// IPv6 off in a namespace (docknet models IPv4 only: no router solicitations, no MLD).
+fn ipv4_only(ns: &str) -> Result<(), String> {
+    for key in ["all", "default"] {
+        run(Command::new("nsenter")
+            .arg(format!("--net=/run/netns/{ns}"))
+            .args([
+                "sysctl",
+                "-qw",
+                &format!("net.ipv6.conf.{key}.disable_ipv6=1"),
+            ]))?;
+    }
+    Ok(())
 }
 
 impl Drop for Daemon {

@@ -6,6 +6,7 @@
 
 mod daemon;
 mod normalise;
+mod traffic;
 
 pub use daemon::unavailable;
 
@@ -25,7 +26,11 @@ pub fn probe(prefix: &str) -> Result<String, String> {
     if let Some(why) = unavailable() {
         return Err(why);
     }
-    let nics = [("eth1".to_string(), "10.12.91.17/24".to_string())];
+    let nics = [daemon::Nic {
+        name: "eth1".into(),
+        addr: "10.12.91.17/24".into(),
+        peer: None,
+    }];
     let d = Daemon::start(prefix, &nics, None, &[], None)?;
     let version = d.docker(&["version", "--format", "{{.Server.Version}}"])?;
     Ok(version.trim().to_string())
@@ -51,13 +56,8 @@ pub fn check(file: &str, text: &str, prefix: &str) -> Result<Report, String> {
     let (flags, json) = daemon_args(&sc.daemon)?;
     // The scripts' own `{id:NAME}`: each side's id for container NAME.
     let script = sc.commands.clone();
-    let nics: Vec<(String, String)> = sc
-        .host
-        .nics
-        .iter()
-        .map(|n| (n.name.clone(), n.addr.clone()))
-        .collect();
-    let d = Daemon::start(
+    let nics = traffic::nics(&sc)?;
+    let mut d = Daemon::start(
         prefix,
         &nics,
         sc.host.gateway.as_deref(),
@@ -194,6 +194,17 @@ pub fn check(file: &str, text: &str, prefix: &str) -> Result<Report, String> {
         &real_networks(&d, &compiled.inventory)?,
         &sim_networks(&compiled),
     );
+    if !compiled.scenario.traffic.is_empty() {
+        // Each network's bridge: docknet's name, the real one.
+        let bridges: Vec<(String, String)> = sim_bridges
+            .iter()
+            .filter_map(|(sim, net)| {
+                let real = real_bridges.iter().find(|(_, n)| n == net)?;
+                Some((sim.clone(), real.0.clone()))
+            })
+            .collect();
+        traffic::compare(&mut d, &compiled, prefix, &bridges, &mut report)?;
+    }
     Ok(report)
 }
 
