@@ -18,7 +18,7 @@ use docknet_sim::docker::compile::{Compiled, Inventory, compile};
 use docknet_sim::docker::scenario::{DockerScenario, Platform};
 use docknet_sim::format::show::{View, view};
 use docknet_sim::time::SimTime;
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 /// Whether a real dockerd can run here: the tools, then a daemon started and stopped in
 /// namespaces named by `prefix`. Gives the engine's version, or why not.
@@ -178,6 +178,45 @@ pub fn check(file: &str, text: &str, prefix: &str) -> Result<Report, String> {
             &normalise::ip_route(&d.in_container(&c.name, &["ip", "route"])?, &[]),
             &normalise::ip_route(&sim_view(&c.name, View::Route)?, &[]),
         );
+        let spec = compiled
+            .scenario
+            .namespaces
+            .iter()
+            .find(|n| n.name == c.namespace);
+        if let Some(spec) = spec.filter(|_| c.namespace == c.name) {
+            report.check(
+                format!("{} /etc/hosts", c.name),
+                format!("{}: /etc/hosts (name: first IPv4 address)", c.name),
+                &source,
+                &hosts_lines(
+                    &d.docker(&["exec", &c.name, "cat", "/etc/hosts"])?,
+                    d.docker(&["inspect", "-f", "{{.Id}}", &c.name])?
+                        .get(..12)
+                        .unwrap_or(""),
+                ),
+                &sim_hosts(spec, &c.id),
+            );
+            // The default bridge copies this machine's resolv.conf, which the scenario does
+            // not describe: compared only where Docker writes its own (127.0.0.11, --dns).
+            if spec.nameserver.is_some() && spec.nameserver != sc.host.nameserver {
+                let real = d.docker(&["exec", &c.name, "cat", "/etc/resolv.conf"])?;
+                let first = real
+                    .lines()
+                    .find_map(|l| l.strip_prefix("nameserver "))
+                    .map(|n| format!("nameserver {}", n.trim()));
+                report.check(
+                    format!("{} resolv.conf", c.name),
+                    format!("{}: /etc/resolv.conf (first nameserver)", c.name),
+                    &source,
+                    &first.into_iter().collect::<Vec<_>>(),
+                    &spec
+                        .nameserver
+                        .iter()
+                        .map(|n| format!("nameserver {n}"))
+                        .collect::<Vec<_>>(),
+                );
+            }
+        }
     }
     report.check(
         "docker ps".into(),
@@ -361,6 +400,42 @@ fn sim_sysctls(c: &Compiled, bridges: &[(String, String)]) -> Vec<String> {
         .collect();
     out.sort();
     out
+}
+
+/// `/etc/hosts` as a resolver reads it: each name with the first IPv4 address it has (the
+/// container's own short id written `ID`), without loopback, as sorted `name address` lines.
+/// (Docker appends a line per network connected and leaves it after a disconnect.)
+fn hosts_lines(text: &str, short_id: &str) -> Vec<String> {
+    let mut first: BTreeMap<String, String> = BTreeMap::new();
+    for l in text.lines() {
+        let mut words = l.split_whitespace();
+        let Some(addr) = words.next() else { continue };
+        if !addr
+            .parse::<std::net::Ipv4Addr>()
+            .is_ok_and(|a| !a.is_loopback())
+        {
+            continue;
+        }
+        for w in words {
+            let name = if w == short_id { "ID" } else { w };
+            first
+                .entry(name.to_string())
+                .or_insert_with(|| addr.to_string());
+        }
+    }
+    first
+        .into_iter()
+        .map(|(name, addr)| format!("{name} {addr}"))
+        .collect()
+}
+
+fn sim_hosts(spec: &docknet_sim::scenario::NamespaceSpec, short_id: &str) -> Vec<String> {
+    let text: String = spec
+        .hosts
+        .iter()
+        .map(|(name, addr)| format!("{addr} {name}\n"))
+        .collect();
+    hosts_lines(&text, short_id)
 }
 
 fn real_ps(d: &Daemon) -> Result<Vec<String>, String> {

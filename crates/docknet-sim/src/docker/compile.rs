@@ -162,6 +162,13 @@ struct Container {
     remove_on_stop: bool,
     services: Vec<ProcessSpec>,
     add_hosts: Vec<(String, Ipv4Addr)>,
+    /// `--dns`: the resolv.conf servers (default bridge) or the embedded DNS's upstreams.
+    dns: Vec<Ipv4Addr>,
+    /// `--hostname` (default: the short id), in /etc/hosts with the container's address.
+    hostname: Option<String>,
+    /// The addresses /etc/hosts gives the hostname: one line appended per network joined
+    /// since the start (see the disconnect for what removes them); a resolver takes the first.
+    hosts_addrs: Vec<Ipv4Addr>,
     sysctls: Vec<(String, i64)>,
 }
 
@@ -477,6 +484,11 @@ impl<'a> Compiler<'a> {
                         // The address goes back to the pool (lowest-free allocation reuses it).
                         let freed = self.containers[c].endpoints.remove(e);
                         self.networks[n].used.remove(&freed.ip);
+                        // Leaving a user-defined network deletes every /etc/hosts line with
+                        // the hostname (dockerd 20.10.24); leaving the default bridge, none.
+                        if !self.networks[n].default_bridge {
+                            self.containers[c].hosts_addrs.clear();
+                        }
                         self.update_gateway(c);
                     }
                     None => self.fail(
@@ -659,6 +671,9 @@ impl<'a> Compiler<'a> {
             remove_on_stop: r.remove_on_stop,
             services,
             add_hosts: r.add_hosts.clone(),
+            dns: r.dns.clone(),
+            hostname: r.hostname.clone(),
+            hosts_addrs: Vec::new(),
             sysctls: r.sysctls.clone(),
         });
         let ct = self.containers.len() - 1;
@@ -730,6 +745,7 @@ impl<'a> Compiler<'a> {
         let veth = format!("veth{}", self.hex(7));
         let created = self.next_seq();
         let c = &mut self.containers[ct];
+        c.hosts_addrs.push(addr);
         let ifname = format!("eth{}", c.next_if);
         c.next_if += 1;
         c.endpoints.push(Endpoint {
@@ -997,12 +1013,21 @@ impl<'a> Compiler<'a> {
             {
                 spec.routes.push(format!("default via {gw}"));
             }
-            spec.hosts.insert(
-                c.id[..12].to_string(),
-                c.endpoints
-                    .first()
-                    .map_or("127.0.0.1".into(), |e| e.ip.to_string()),
-            );
+            // /etc/hosts: the hostname (and, for a dotted one, its first label) at the first
+            // address written for it; 127.0.0.1 without a network (`--network none`); no
+            // line at all once a disconnect deleted them.
+            let own = match c.hosts_addrs.first() {
+                Some(a) => Some(a.to_string()),
+                None if c.endpoints.is_empty() => Some("127.0.0.1".to_string()),
+                None => None,
+            };
+            if let Some(own) = own {
+                let hostname = c.hostname.clone().unwrap_or_else(|| c.short_id());
+                if let Some((label, _)) = hostname.split_once('.') {
+                    spec.hosts.insert(label.to_string(), own.clone());
+                }
+                spec.hosts.insert(hostname, own);
+            }
             for (h, ip) in &c.add_hosts {
                 spec.hosts.insert(h.clone(), ip.to_string());
             }
@@ -1393,11 +1418,15 @@ impl<'a> Compiler<'a> {
             .map(|e| e.net)
             .filter(|&n| !self.networks[n].default_bridge)
             .collect();
+        // --dns replaces the host's servers: in resolv.conf on the default bridge, as the
+        // embedded DNS's upstream on user-defined networks.
+        let upstream = match (c.dns.first(), self.desktop_host) {
+            (Some(d), _) => Some(d.to_string()),
+            (None, Some(_)) => Some(DESKTOP_DNS.to_string()),
+            (None, None) => self.sc.host.nameserver.clone(),
+        };
         if user_nets.is_empty() {
-            spec.nameserver = match self.desktop_host {
-                Some(_) => Some(DESKTOP_DNS.to_string()),
-                None => self.sc.host.nameserver.clone(),
-            };
+            spec.nameserver = upstream;
             return;
         }
         let mut records: BTreeMap<String, String> = BTreeMap::new();
@@ -1417,11 +1446,8 @@ impl<'a> Compiler<'a> {
                 }
             }
         }
-        // Other names go to the host's resolver (Desktop: the VM's, which knows the host names).
-        let upstream = match self.desktop_host {
-            Some(_) => Some(DESKTOP_DNS.to_string()),
-            None => self.sc.host.nameserver.clone(),
-        };
+        // Other names go to the upstream (by default the host's resolver; Desktop: the VM's,
+        // which knows the host names).
         spec.nameserver = Some("127.0.0.11".into());
         spec.iptables = rules::dns_rules(tcp_port, udp_port);
         spec.processes.push(ProcessSpec::Dns {

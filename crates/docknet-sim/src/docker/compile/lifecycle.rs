@@ -142,6 +142,7 @@ impl Compiler<'_> {
         }
         container.ports.clear();
         container.next_if = 0;
+        container.hosts_addrs.clear();
         container.ports_net = None;
         self.stopped.push(Stopped {
             container,
