@@ -2523,6 +2523,9 @@ fn build_lifecycle(verb: &str, toks: &[Tok], end: usize) -> Result<DockerCommand
 // ---------------------------------------------------------------------------------------------
 
 #[cfg(test)]
+mod flag_audit;
+
+#[cfg(test)]
 mod tests {
     use super::*;
 
