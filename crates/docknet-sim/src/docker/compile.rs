@@ -234,18 +234,22 @@ impl<'a> Compiler<'a> {
                 desktop_names(release.as_deref().unwrap_or("current"), "win"),
             ),
         };
-        let engine = engine_text.parse::<EngineVersion>().unwrap_or_else(|e| {
-            problems.push(Problem::at(
-                None,
-                &engine_text,
-                format!("engine version `{engine_text}`: {e}"),
-                "write e.g. \"27.5\" or \"28.5\"",
-            ));
-            EngineVersion {
-                major: 28,
-                minor: 5,
-            }
-        });
+        let engine = engine_text
+            .parse::<EngineVersion>()
+            .map_err(|e| e.to_string())
+            .and_then(|v| v.check_modelled().map(|()| v))
+            .unwrap_or_else(|e| {
+                problems.push(Problem::at(
+                    None,
+                    &engine_text,
+                    format!("engine version `{engine_text}`: {e}"),
+                    "write a modelled release, e.g. \"20.10\", \"27.5\" or \"28.5\"",
+                ));
+                EngineVersion {
+                    major: 28,
+                    minor: 5,
+                }
+            });
         let daemon = cli::parse_daemon_args(&sc.daemon).unwrap_or_else(|e| {
             problems.push(embedded(
                 &sc.daemon,

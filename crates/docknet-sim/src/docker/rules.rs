@@ -68,11 +68,31 @@ impl EngineVersion {
         EngineVersion { major, minor }
     }
 
-    /// The version whose behaviour [`host_rules`] reproduces for `self`: versions before 20.10
-    /// are treated as 20.10 and versions after 28.5 (29.x and later are not modelled yet) as
-    /// 28.5.
+    /// The version whose behaviour [`host_rules`] reproduces for `self`: itself when
+    /// [`EngineVersion::check_modelled`] accepts it (the compiler refuses the others);
+    /// direct callers of the rule builder get the nearest modelled release.
     pub fn modelled(self) -> EngineVersion {
         self.clamp(OLDEST_MODELLED, NEWEST_MODELLED)
+    }
+
+    /// Whether docknet models this release, or the error to show: 17.x-19.x (one
+    /// `DOCKER-ISOLATION` chain) and anything after the newest modelled release are refused,
+    /// never approximated.
+    pub fn check_modelled(self) -> Result<(), String> {
+        if self < OLDEST_MODELLED {
+            return Err(format!(
+                "Docker Engine {self} is not modelled: docknet models {OLDEST_MODELLED} to \
+                 {NEWEST_MODELLED} (releases before 20.10 used one DOCKER-ISOLATION chain and \
+                 other rules)"
+            ));
+        }
+        if self > NEWEST_MODELLED {
+            return Err(format!(
+                "Docker Engine {self} is not modelled yet: docknet models {OLDEST_MODELLED} to \
+                 {NEWEST_MODELLED}"
+            ));
+        }
+        Ok(())
     }
 
     /// True for the 28.x layout (`DOCKER-FORWARD`, `DOCKER-CT`, `DOCKER-BRIDGE`, raw drops).
@@ -91,9 +111,9 @@ impl fmt::Display for EngineVersion {
     }
 }
 
-/// A Docker Engine version string that is not `major.minor`.
+/// A Docker Engine version string that is not `major.minor[.patch]`.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
-#[error("invalid Docker Engine version `{text}`: write it as major.minor, e.g. `27.5` or `28.2`")]
+#[error("invalid Docker Engine version `{text}`: write it as major.minor, e.g. `27.5` or `28.5.2`")]
 pub struct EngineVersionError {
     /// The text that failed to parse.
     pub text: String,
@@ -106,7 +126,12 @@ impl FromStr for EngineVersion {
         let err = || EngineVersionError {
             text: s.to_string(),
         };
-        let (major, minor) = s.trim().split_once('.').ok_or_else(err)?;
+        // A patch release behaves as its minor release: `28.5.2` is 28.5.
+        let (major, rest) = s.trim().split_once('.').ok_or_else(err)?;
+        let (minor, patch) = rest.split_once('.').unwrap_or((rest, "0"));
+        if patch.is_empty() || !patch.bytes().all(|b| b.is_ascii_digit()) {
+            return Err(err());
+        }
         let num = |p: &str| -> Result<u32, EngineVersionError> {
             if p.is_empty() || !p.bytes().all(|b| b.is_ascii_digit()) {
                 return Err(err());
@@ -1456,9 +1481,25 @@ mod tests {
     #[test]
     fn engine_version_parse_display_order() {
         assert_eq!(v("28.2"), EngineVersion::new(28, 2));
+        assert_eq!(v("28.5.2"), EngineVersion::new(28, 5));
+        assert!("28.5.".parse::<EngineVersion>().is_err());
+        assert!("28.5.x".parse::<EngineVersion>().is_err());
+        assert!(
+            v("18.09")
+                .check_modelled()
+                .unwrap_err()
+                .contains("20.10 to 28.5")
+        );
+        assert!(
+            v("29.1")
+                .check_modelled()
+                .unwrap_err()
+                .contains("not modelled yet")
+        );
+        assert!(v("20.10").check_modelled().is_ok());
         assert_eq!(EngineVersion::new(20, 10).to_string(), "20.10");
         assert!(v("20.10") < v("27.5") && v("27.5") < v("28.0") && v("28.2") < v("28.10"));
-        for bad in ["", "28", "28.", ".2", "28.2.1", "v28.2", "28.x", "-1.2"] {
+        for bad in ["", "28", "28.", ".2", "v28.2", "28.x", "-1.2"] {
             let e = bad.parse::<EngineVersion>();
             assert!(
                 e.as_ref()
