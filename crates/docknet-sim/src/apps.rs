@@ -3,6 +3,7 @@
 //! connection and opens a second one.
 
 mod tcp_options;
+mod udp_relay;
 
 pub(crate) use tcp_options::mss_for_mtu;
 
@@ -205,6 +206,17 @@ pub(crate) enum SockKind {
     UdpListen {
         reply: u32,
     },
+    /// A UDP relay listening for clients, towards `to`.
+    UdpRelay {
+        to: (Ipv4Addr, u16),
+    },
+    /// A UDP relay's socket towards its target for one `client` (answers go back from
+    /// `answer_from` and the relay's port).
+    UdpRelayBack {
+        front: SocketId,
+        client: (Ipv4Addr, u16),
+        answer_from: Ipv4Addr,
+    },
     UdpClient {
         left: u32,
         send: u32,
@@ -296,6 +308,13 @@ pub(crate) enum AppEvent {
         from: Ipv4Addr,
         n: u32,
     },
+    /// A relay sends a datagram on, as it came.
+    UdpForward {
+        sock: SocketId,
+        to: (Ipv4Addr, u16),
+        from: Ipv4Addr,
+        payload: UdpPayload,
+    },
     /// A DNS server sends its answer.
     DnsReply {
         sock: SocketId,
@@ -327,6 +346,16 @@ impl Sim {
                 let port = self.apps.socks[sock.index()].local.1;
                 let ns = self.apps.socks[sock.index()].ns;
                 self.udp_send(ns, (from, port), to, UdpPayload::Data(n));
+            }
+            AppEvent::UdpForward {
+                sock,
+                to,
+                from,
+                payload,
+            } => {
+                let port = self.apps.socks[sock.index()].local.1;
+                let ns = self.apps.socks[sock.index()].ns;
+                self.udp_send(ns, (from, port), to, payload);
             }
             AppEvent::DnsReply {
                 sock,
@@ -728,6 +757,7 @@ impl Sim {
                             SockKind::UdpClient { .. }
                                 | SockKind::DnsClient { .. }
                                 | SockKind::DnsForward { .. }
+                                | SockKind::UdpRelayBack { .. }
                         ))
             })
             .map(|(id, _)| id)
@@ -743,7 +773,9 @@ impl Sim {
                     } else {
                         matches!(
                             s.kind,
-                            SockKind::UdpListen { .. } | SockKind::DnsServer { .. }
+                            SockKind::UdpListen { .. }
+                                | SockKind::DnsServer { .. }
+                                | SockKind::UdpRelay { .. }
                         )
                     }
             })
@@ -1078,6 +1110,16 @@ impl Sim {
                 (SockKind::DnsForward { .. }, UdpPayload::Dns(m)) if m.is_response => {
                     self.dns_forwarded_answer(s, m.clone())
                 }
+                (SockKind::UdpRelayBack { .. }, payload) => {
+                    self.sock_event(
+                        s,
+                        format!(
+                            "received {n} bytes from {}:{}: relayed back",
+                            remote.0, remote.1
+                        ),
+                    );
+                    self.udp_relay_out(s, payload.clone())
+                }
                 _ => self.sock_event(
                     s,
                     format!("received {n} bytes from {}:{}", remote.0, remote.1),
@@ -1089,6 +1131,11 @@ impl Sim {
             Some(l) if matches!(self.apps.socks[l.index()].kind, SockKind::DnsServer { .. }) => {
                 if let UdpPayload::Dns(q) = &d.payload {
                     self.dns_serve(l, q, remote, local.0);
+                }
+            }
+            Some(l) if matches!(self.apps.socks[l.index()].kind, SockKind::UdpRelay { .. }) => {
+                if let SockKind::UdpRelay { to } = self.apps.socks[l.index()].kind {
+                    self.udp_relay_in(l, to, remote, local.0, d.payload.clone());
                 }
             }
             Some(l) => {

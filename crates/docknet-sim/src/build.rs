@@ -736,11 +736,21 @@ impl Builder {
                         )
                     }
                     ProcessSpec::Relay {
+                        proto,
                         port,
                         addr,
                         to,
                         name,
                     } => {
+                        if *proto == Proto::Udp && to == "*" {
+                            self.problem(
+                                Some(&spec.name),
+                                to,
+                                "a UDP relay needs a target address".into(),
+                                "write `to: \"address:port\"` (only TCP relays take `*`)",
+                            );
+                            continue;
+                        }
                         let target = if to == "*" {
                             // The original destination of each connection.
                             Some(Target::Addr(Ipv4Addr::UNSPECIFIED, 0))
@@ -762,14 +772,18 @@ impl Builder {
                             }
                             continue;
                         };
-                        (
-                            Proto::Tcp,
-                            *port,
-                            addr,
-                            SockKind::TcpListen {
+                        let kind = match proto {
+                            Proto::Tcp => SockKind::TcpListen {
                                 reply: 0,
                                 relay_to: Some((ip, p)),
                             },
+                            Proto::Udp => SockKind::UdpRelay { to: (ip, p) },
+                        };
+                        (
+                            *proto,
+                            *port,
+                            addr,
+                            kind,
                             name.clone().unwrap_or_else(|| format!("relay/{port}")),
                         )
                     }

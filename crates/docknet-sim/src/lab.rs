@@ -524,6 +524,7 @@ impl<'a> Lab<'a> {
                 listen_command(*proto, *port, addr.as_deref(), *reply)
             }
             ProcessSpec::Relay {
+                proto: Proto::Tcp,
                 port,
                 addr,
                 to,
@@ -538,6 +539,24 @@ impl<'a> Lab<'a> {
                     "socat TCP4-LISTEN:{port}{},reuseaddr,fork {}",
                     bind_opt(addr.as_deref()),
                     q(&format!("TCP4:{to}"))
+                )
+            }
+            ProcessSpec::Relay {
+                proto: Proto::Udp,
+                port,
+                addr,
+                to,
+                name,
+            } => {
+                self.comment(&format!(
+                    "{}: UDP relay {}:{port} -> {to} (a socket of its own per client)",
+                    name.as_deref().unwrap_or("relay"),
+                    addr.as_deref().unwrap_or("*")
+                ));
+                format!(
+                    "socat UDP4-LISTEN:{port}{},reuseaddr,fork {}",
+                    bind_opt(addr.as_deref()),
+                    q(&format!("UDP4:{to}"))
                 )
             }
             ProcessSpec::Dns {

@@ -951,8 +951,10 @@ impl<'a> Compiler<'a> {
                 let Some(ep) = self.ports_endpoint(c).map(|i| &c.endpoints[i]) else {
                     continue;
                 };
-                for p in c.ports.iter().filter(|p| p.proto == rules::PortProto::Tcp) {
+                // One docker-proxy per published port, UDP ones included.
+                for p in &c.ports {
                     eng.processes.push(ProcessSpec::Relay {
+                        proto: kernel_proto_of(p.proto),
                         port: p.host_port,
                         addr: p.host_ip.map(|i| i.to_string()),
                         to: format!("{}:{}", ep.ip, p.container_port),
@@ -1349,6 +1351,7 @@ impl<'a> Compiler<'a> {
         });
         spec.processes.extend(self.sc.host.services.iter().cloned());
         spec.processes.push(ProcessSpec::Relay {
+            proto: Proto::Tcp,
             port: 0,
             addr: None,
             to: "*".into(),
@@ -1360,13 +1363,9 @@ impl<'a> Compiler<'a> {
         spec.nameserver = self.sc.host.nameserver.clone();
         // Connections from containers to the Mac are re-made by the backend from the Mac itself.
         for s in &self.sc.host.services {
-            if let ProcessSpec::Listen {
-                proto: Proto::Tcp,
-                port,
-                ..
-            } = s
-            {
+            if let ProcessSpec::Listen { proto, port, .. } = s {
                 spec.processes.push(ProcessSpec::Relay {
+                    proto: *proto,
                     port: *port,
                     addr: Some(host_addr.to_string()),
                     to: format!("127.0.0.1:{port}"),
@@ -1376,8 +1375,9 @@ impl<'a> Compiler<'a> {
         }
         // Published ports: the backend listens on the Mac and connects into the VM.
         for c in &self.containers {
-            for p in c.ports.iter().filter(|p| p.proto == rules::PortProto::Tcp) {
+            for p in &c.ports {
                 spec.processes.push(ProcessSpec::Relay {
+                    proto: kernel_proto_of(p.proto),
                     port: p.host_port,
                     addr: p.host_ip.map(|i| i.to_string()),
                     to: format!("{DESKTOP_VM}:{}", p.host_port),
@@ -1546,6 +1546,13 @@ fn kernel_proto(p: PortProto) -> Proto {
     match p {
         PortProto::Tcp => Proto::Tcp,
         PortProto::Udp => Proto::Udp,
+    }
+}
+
+fn kernel_proto_of(p: rules::PortProto) -> Proto {
+    match p {
+        rules::PortProto::Tcp => Proto::Tcp,
+        rules::PortProto::Udp => Proto::Udp,
     }
 }
 

@@ -123,6 +123,10 @@ pub enum Proto {
     Udp,
 }
 
+fn tcp() -> Proto {
+    Proto::Tcp
+}
+
 /// A user-space process with a socket.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub enum ProcessSpec {
@@ -139,11 +143,14 @@ pub enum ProcessSpec {
         #[serde(default)]
         name: Option<String>,
     },
-    /// A TCP relay (docker-proxy, Docker Desktop's forwarder): accepts on `port` and, per
-    /// accepted connection, opens a second connection to `to` and copies bytes both ways.
-    /// `to: "*"` with `port: 0` relays every connection a `transparent` interface delivers
-    /// to its original destination, from this namespace's own address.
+    /// A relay (docker-proxy, Docker Desktop's forwarder): TCP accepts on `port` and, per
+    /// accepted connection, opens a second connection to `to` and copies bytes both ways;
+    /// UDP gives each client a socket of its own towards `to` and passes datagrams both ways.
+    /// `to: "*"` with `port: 0` (TCP) relays every connection a `transparent` interface
+    /// delivers to its original destination, from this namespace's own address.
     Relay {
+        #[serde(default = "tcp")]
+        proto: Proto,
         port: u16,
         #[serde(default)]
         addr: Option<String>,
