@@ -25,6 +25,7 @@ pub const SCENARIOS: &[Bundled] = bundle![
     "nat/outside-to-container-dnat",
     "host-access/desktop-mac-host-docker-internal",
     "host-access/linux-docker0-gateway",
+    "host-access/linux-host-gateway",
     "host-access/linux-host-mode",
     "kernel/bridge-three",
     "kernel/dnat-port-forward",

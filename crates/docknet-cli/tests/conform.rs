@@ -23,6 +23,7 @@ const MATCHING: &[&str] = &[
     "modes/container.ron",
     "modes/user-defined.ron",
     "host-access/linux-docker0-gateway.ron",
+    "host-access/linux-host-gateway.ron",
     "host-access/linux-host-mode.ron",
     "default.ron",
     "conformance/udp-reply.ron",

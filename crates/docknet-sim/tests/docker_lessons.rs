@@ -362,6 +362,28 @@ fn linux_host_service_via_the_docker0_gateway() {
 }
 
 #[test]
+fn linux_host_docker_internal_exists_only_with_add_host_host_gateway() {
+    let sim = run_lesson("host-access/linux-host-gateway.ron");
+    let ev = events(&sim);
+    assert!(
+        socket_says(&ev, "host", "accept connection from 172.17.0.2:"),
+        "app reaches postgres through host-gateway (docker0's 172.17.0.1)"
+    );
+    assert!(
+        socket_says(
+            &ev,
+            "plain",
+            "could not resolve host host.docker.internal: NXDOMAIN"
+        ),
+        "without --add-host the name does not exist"
+    );
+    assert!(
+        !socket_says(&ev, "host", "accept connection from 172.17.0.3:"),
+        "plain never reaches the host"
+    );
+}
+
+#[test]
 fn linux_host_mode_reaches_the_service_on_loopback() {
     let sim = run_lesson("host-access/linux-host-mode.ron");
     let ev = events(&sim);

@@ -119,6 +119,14 @@ impl NetworkCreate {
     }
 }
 
+/// The address of an `--add-host NAME:ADDR` entry.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum HostAddr {
+    Ip(Ipv4Addr),
+    /// `host-gateway`: the daemon's host-gateway IP (the default bridge's gateway on Linux).
+    HostGateway,
+}
+
 /// `docker run --network` mode.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub enum NetworkMode {
@@ -197,7 +205,7 @@ pub struct RunSpec {
     /// `-h`, `--hostname`.
     pub hostname: Option<String>,
     /// `--add-host NAME:IP`.
-    pub add_hosts: Vec<(String, Ipv4Addr)>,
+    pub add_hosts: Vec<(String, HostAddr)>,
     /// `--sysctl KEY=VALUE`, for the container's own network namespace.
     pub sysctls: Vec<(String, i64)>,
     /// The image reference as written.
@@ -1981,7 +1989,7 @@ fn sysctl_setting(v: &Tok) -> Result<(String, i64), CliError> {
     Ok((key.to_string(), value))
 }
 
-fn add_host(v: &Tok) -> Result<(String, Ipv4Addr), CliError> {
+fn add_host(v: &Tok) -> Result<(String, HostAddr), CliError> {
     let help = "write NAME:IP, e.g. --add-host db.local:10.0.0.5";
     let Some((name, ip)) = v.split_once('=').or_else(|| v.split_once(':')) else {
         return Err(err(
@@ -1992,13 +2000,9 @@ fn add_host(v: &Tok) -> Result<(String, Ipv4Addr), CliError> {
     };
     let name = host_name(&name, "--add-host host name")?;
     if ip.text == "host-gateway" {
-        return Err(err(
-            &ip,
-            "--add-host NAME:host-gateway is not simulated yet",
-            "write the gateway address itself, e.g. --add-host host.docker.internal:172.17.0.1",
-        ));
+        return Ok((name, HostAddr::HostGateway));
     }
-    Ok((name, parse_ipv4(&ip, "--add-host")?))
+    Ok((name, HostAddr::Ip(parse_ipv4(&ip, "--add-host")?)))
 }
 
 fn check_image(v: &Tok) -> Result<(), CliError> {
@@ -2789,8 +2793,8 @@ mod tests {
         assert_eq!(
             r.add_hosts,
             vec![
-                ("api.local".into(), ip("10.0.0.5")),
-                ("cache".into(), ip("10.0.0.6"))
+                ("api.local".into(), HostAddr::Ip(ip("10.0.0.5"))),
+                ("cache".into(), HostAddr::Ip(ip("10.0.0.6")))
             ]
         );
         assert_eq!(
@@ -2978,8 +2982,11 @@ mod tests {
         assert!(e.message.contains("end is before the start"), "{e}");
         let e = fail("docker run --dns 8.8.8 nginx");
         assert_eq!((e.column, e.token.as_str()), (18, "8.8.8"));
-        let e = fail("docker run --add-host db:host-gateway nginx");
-        assert_eq!((e.column, e.token.as_str()), (26, "host-gateway"));
+        let r = run("docker run --add-host host.docker.internal:host-gateway nginx");
+        assert_eq!(
+            r.add_hosts,
+            [("host.docker.internal".to_string(), HostAddr::HostGateway)]
+        );
     }
 
     #[test]

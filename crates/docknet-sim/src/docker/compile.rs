@@ -161,7 +161,7 @@ struct Container {
     /// `--rm`: stopping it removes it.
     remove_on_stop: bool,
     services: Vec<ProcessSpec>,
-    add_hosts: Vec<(String, Ipv4Addr)>,
+    add_hosts: Vec<(String, cli::HostAddr)>,
     /// `--dns`: the resolv.conf servers (default bridge) or the embedded DNS's upstreams.
     dns: Vec<Ipv4Addr>,
     /// `--hostname` (default: the short id), in /etc/hosts with the container's address.
@@ -503,6 +503,20 @@ impl<'a> Compiler<'a> {
                     ),
                 }
             }
+        }
+    }
+
+    /// An `--add-host` address: `host-gateway` is the default bridge's gateway on Linux
+    /// (the daemon's default host-gateway IP) and the host's address on Docker Desktop.
+    fn host_addr(&self, a: cli::HostAddr) -> Ipv4Addr {
+        match a {
+            cli::HostAddr::Ip(ip) => ip,
+            cli::HostAddr::HostGateway if self.desktop_host.is_some() => DESKTOP_HOST,
+            cli::HostAddr::HostGateway => self
+                .networks
+                .iter()
+                .find(|n| n.default_bridge)
+                .map_or(Ipv4Addr::new(172, 17, 0, 1), |n| n.gateway),
         }
     }
 
@@ -1034,8 +1048,9 @@ impl<'a> Compiler<'a> {
                 }
                 spec.hosts.insert(hostname, own);
             }
-            for (h, ip) in &c.add_hosts {
-                spec.hosts.insert(h.clone(), ip.to_string());
+            for (h, addr) in &c.add_hosts {
+                spec.hosts
+                    .insert(h.clone(), self.host_addr(*addr).to_string());
             }
             for (key, value) in &c.sysctls {
                 spec.sysctls.insert(key.clone(), *value);
