@@ -464,6 +464,14 @@ fn desktop_host_names_depend_on_the_release() {
     ));
     assert!(
         socket_says(
+            &with("4.36", "host.docker.internal"),
+            "app",
+            "read 120 bytes"
+        ),
+        "Docker Desktop 4.x release numbers"
+    );
+    assert!(
+        socket_says(
             &with("17.03", "docker.for.mac.localhost"),
             "app",
             "NXDOMAIN"

@@ -3,6 +3,7 @@
 //! engine version, the rules and sysctls of that version, docker-proxy relays, the embedded
 //! DNS on user-defined networks, and Docker Desktop's VM with its user-space forwarders.
 
+mod desktop;
 mod gateway;
 mod ipam;
 mod lifecycle;
@@ -194,6 +195,8 @@ struct Compiler<'a> {
     /// Desktop: the Mac/PC namespace name; None on Linux.
     desktop_host: Option<&'static str>,
     host_names: Vec<String>,
+    /// Desktop: where the host names point (the release decides).
+    desktop_host_addr: Ipv4Addr,
     /// Orders endpoint creation and port programming (see `gateway`).
     seq: u64,
 }
@@ -223,15 +226,13 @@ pub fn compile(sc: &DockerScenario) -> Result<Compiled, Vec<Problem>> {
 impl<'a> Compiler<'a> {
     fn new(sc: &'a DockerScenario) -> Self {
         let mut problems = Vec::new();
-        let (engine_text, desktop_host, host_names) = match &sc.platform {
-            Platform::Linux { engine } => (engine.clone(), None, Vec::new()),
-            Platform::DesktopMac { release, .. } => {
-                ("28.5".into(), Some("mac"), desktop_names(release, "mac"))
-            }
-            Platform::DesktopWindows { release, .. } => (
-                "28.5".into(),
-                Some("windows"),
-                desktop_names(release.as_deref().unwrap_or("current"), "win"),
+        let (engine_text, desktop_host, host_names, host_addr) = match &sc.platform {
+            Platform::Linux { engine } => (engine.clone(), None, Vec::new(), DESKTOP_HOST),
+            Platform::DesktopMac { release, .. } => desktop(&mut problems, release, "mac"),
+            Platform::DesktopWindows { release, .. } => desktop(
+                &mut problems,
+                release.as_deref().unwrap_or("current"),
+                "win",
             ),
         };
         let engine = engine_text
@@ -271,6 +272,7 @@ impl<'a> Compiler<'a> {
             problems,
             desktop_host,
             host_names,
+            desktop_host_addr: host_addr,
             seq: 0,
         }
     }
@@ -511,7 +513,7 @@ impl<'a> Compiler<'a> {
     fn host_addr(&self, a: cli::HostAddr) -> Ipv4Addr {
         match a {
             cli::HostAddr::Ip(ip) => ip,
-            cli::HostAddr::HostGateway if self.desktop_host.is_some() => DESKTOP_HOST,
+            cli::HostAddr::HostGateway if self.desktop_host.is_some() => self.desktop_host_addr,
             cli::HostAddr::HostGateway => self
                 .networks
                 .iter()
@@ -1347,11 +1349,7 @@ impl<'a> Compiler<'a> {
                 ..Default::default()
             });
         }
-        let host_addr = if self.host_names.iter().any(|n| n == "host.docker.internal") {
-            DESKTOP_HOST
-        } else {
-            DESKTOP_HOST_OLD
-        };
+        let host_addr = self.desktop_host_addr;
         spec.interfaces.push(IfaceSpec {
             name: "vpnkit0".into(),
             addrs: vec![
@@ -1585,25 +1583,24 @@ fn image_name(image: &str) -> String {
 }
 
 /// The names Docker Desktop gives the host, by release (none before 17.06).
-fn desktop_names(release: &str, os: &str) -> Vec<String> {
-    let v = if release == "current" {
-        (99, 0)
-    } else {
-        let mut it = release.split('.').map(|p| p.parse::<u32>().unwrap_or(0));
-        (it.next().unwrap_or(0), it.next().unwrap_or(0))
-    };
-    let mut names = Vec::new();
-    if ((17, 6)..(17, 12)).contains(&v) {
-        names.push(format!("docker.for.{os}.localhost"));
-    }
-    if ((17, 12)..(18, 3)).contains(&v) {
-        names.push(format!("docker.for.{os}.host.internal"));
-    }
-    if v >= (18, 3) {
-        names.push("host.docker.internal".into());
-        names.push("gateway.docker.internal".into());
-    }
-    names
+/// A Desktop platform's engine, host namespace name, host names and host address (a
+/// problem, and the current release's, when the release is not one).
+fn desktop(
+    problems: &mut Vec<Problem>,
+    release: &str,
+    os: &'static str,
+) -> (String, Option<&'static str>, Vec<String>, Ipv4Addr) {
+    let host_ns = if os == "mac" { "mac" } else { "windows" };
+    let r = desktop::desktop_release(release, os).unwrap_or_else(|e| {
+        problems.push(Problem::at(
+            None,
+            release,
+            e,
+            "write a Docker Desktop release such as \"4.36\" or \"current\"",
+        ));
+        desktop::desktop_release("current", os).expect("current is a release")
+    });
+    (r.engine.to_string(), Some(host_ns), r.names, r.host)
 }
 
 /// The ports `docker run` asks to publish: `-p` as given, then `-P`'s exposed ports not
@@ -1646,18 +1643,6 @@ fn retarget(
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn desktop_host_names_follow_the_release() {
-        assert!(desktop_names("17.03", "mac").is_empty());
-        assert_eq!(desktop_names("17.06", "mac"), ["docker.for.mac.localhost"]);
-        assert_eq!(
-            desktop_names("17.12", "mac"),
-            ["docker.for.mac.host.internal"]
-        );
-        assert_eq!(desktop_names("18.03", "mac")[0], "host.docker.internal");
-        assert_eq!(desktop_names("current", "mac")[0], "host.docker.internal");
-    }
 
     #[test]
     fn image_names_drop_registry_and_tag() {

@@ -54,7 +54,8 @@ pub enum Platform {
     Linux { engine: String },
     /// Docker Desktop for Mac: the engine lives in a Linux VM.
     DesktopMac {
-        /// `17.06`, `17.12`, `18.03`, ... or `current`.
+        /// `17.06`, `17.12`, `18.03` (Docker for Mac), `2.x`, `3.x`, `4.0` ... `4.48` (Docker
+        /// Desktop), or `current`: decides the engine, the host names and their address.
         release: String,
         #[serde(default)]
         vm: MacVm,
