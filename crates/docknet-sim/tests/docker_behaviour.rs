@@ -223,6 +223,7 @@ fn desktop_published_ports_and_outbound_traffic_leave_from_the_mac() {
 #[test]
 fn containers_reach_published_ports_through_docker_proxy() {
     let ev = run(r#"DockerScenario(
+        platform: Linux(engine: "28.5"),
         commands: ["docker run -d --name web -p 8080:80 nginx", "docker run -d --name client alpine"],
         traffic: [Tcp(from: "client", to: "10.12.91.17:8080", send: 20)],
     )"#);
@@ -242,6 +243,33 @@ fn containers_reach_published_ports_through_docker_proxy() {
     assert!(
         says(&ev, "web", "accept connection from 172.17.0.1:"),
         "and connects from the gateway"
+    );
+    assert!(says(&ev, "client", "read 200 bytes"));
+}
+
+#[test]
+fn engine_29_dnats_a_container_on_another_network_to_the_published_port() {
+    // 29.x has no "skip DNAT" RETURN: only the DNAT rule's own `! -i br-...` keeps the
+    // publishing network's containers out, so a container on the default bridge is DNATed
+    // straight to web and FORWARD's DOCKER ACCEPT lets it in; no docker-proxy. (28.5 sends
+    // it to docker-proxy: `-A DOCKER -i docker0 -j RETURN`.)
+    let ev = run(r#"DockerScenario(
+        platform: Linux(engine: "29.7"),
+        commands: [
+            "docker network create appnet",
+            "docker run -d --name web --network appnet -p 8080:80 nginx",
+            "docker run -d --name client alpine",
+        ],
+        traffic: [Tcp(from: "client", to: "10.12.91.17:8080", send: 20)],
+    )"#);
+    assert!(!select(&ev, "nat", &[("ns", "host"), ("kind", "DNAT")]).is_empty());
+    assert!(
+        !says(&ev, "host", "accept connection from 172.17.0.2:"),
+        "docker-proxy is not involved"
+    );
+    assert!(
+        says(&ev, "web", "accept connection from 172.18.0.1:"),
+        "docker0's MASQUERADE rule rewrites it as it leaves through appnet's bridge"
     );
     assert!(says(&ev, "client", "read 200 bytes"));
 }

@@ -59,8 +59,9 @@ pub struct EngineVersion {
 
 /// The oldest release whose rules are modelled.
 const OLDEST_MODELLED: EngineVersion = EngineVersion::new(20, 10);
-/// The newest release whose rules are modelled.
-const NEWEST_MODELLED: EngineVersion = EngineVersion::new(28, 5);
+/// The newest release whose rules are modelled (moby's iptablesdoc is the same for every
+/// 29.x up to docker-v29.7.2).
+const NEWEST_MODELLED: EngineVersion = EngineVersion::new(29, 7);
 
 impl EngineVersion {
     /// `major.minor`.
@@ -95,9 +96,16 @@ impl EngineVersion {
         Ok(())
     }
 
-    /// True for the 28.x layout (`DOCKER-FORWARD`, `DOCKER-CT`, `DOCKER-BRIDGE`, raw drops).
+    /// True from the 28.x layout (`DOCKER-FORWARD`, `DOCKER-CT`, `DOCKER-BRIDGE`, raw drops).
     fn forward_chain_layout(self) -> bool {
         self >= EngineVersion::new(28, 0)
+    }
+
+    /// True for the 29.x layout (iptablesdoc docker-v29.x): `DOCKER-INTERNAL` instead of the
+    /// two isolation chains (networks are kept apart by the DOCKER chain's per-network DROP
+    /// and the raw table), and no "skip DNAT" RETURN in nat DOCKER.
+    fn internal_chain_layout(self) -> bool {
+        self >= EngineVersion::new(29, 0)
     }
 
     fn at_least(self, major: u32, minor: u32) -> bool {
@@ -335,6 +343,7 @@ const DOCKER_BRIDGE: &str = "DOCKER-BRIDGE";
 const DOCKER_CT: &str = "DOCKER-CT";
 const ISOLATION_1: &str = "DOCKER-ISOLATION-STAGE-1";
 const ISOLATION_2: &str = "DOCKER-ISOLATION-STAGE-2";
+const DOCKER_INTERNAL: &str = "DOCKER-INTERNAL";
 
 /// `-p tcp -m tcp --dport N` (iptables-save adds the implicit `-m <proto>`).
 fn proto_dport(proto: PortProto, port: u16) -> String {
@@ -374,6 +383,20 @@ impl Host {
         self.engine.forward_chain_layout()
     }
 
+    fn new29(&self) -> bool {
+        self.engine.internal_chain_layout()
+    }
+
+    /// The chain the 28.x+ DOCKER-FORWARD jumps to between DOCKER-CT and DOCKER-BRIDGE, and
+    /// that holds the internal networks' DROPs.
+    fn isolation_chain(&self) -> &'static str {
+        if self.new29() {
+            DOCKER_INTERNAL
+        } else {
+            ISOLATION_1
+        }
+    }
+
     /// nat PREROUTING/OUTPUT jumps to DOCKER (addNATJumpRules / ProgramChain).
     fn nat_jumps(&mut self) {
         if self.nat_jumps_done {
@@ -398,23 +421,27 @@ impl Host {
         self.nat.new_chain(DOCKER);
         self.filter.new_chain(DOCKER);
         if self.new28() {
-            for c in [
-                DOCKER_FORWARD,
-                DOCKER_BRIDGE,
-                DOCKER_CT,
-                ISOLATION_1,
-                ISOLATION_2,
-            ] {
+            let isolation: &[&str] = if self.new29() {
+                &[DOCKER_INTERNAL]
+            } else {
+                &[ISOLATION_1, ISOLATION_2]
+            };
+            for c in [DOCKER_FORWARD, DOCKER_BRIDGE, DOCKER_CT]
+                .iter()
+                .chain(isolation)
+            {
                 self.filter.new_chain(c);
             }
             self.nat_jumps();
-            // EnsureJumpRule inserts at the head, so these end up CT, ISOLATION-1, BRIDGE.
+            // EnsureJumpRule inserts at the head, so these end up CT, ISOLATION-1 (29.x:
+            // INTERNAL), BRIDGE.
             self.filter
                 .ensure_at_top("FORWARD", format!("-j {DOCKER_FORWARD}"));
             self.filter
                 .ensure_at_top(DOCKER_FORWARD, format!("-j {DOCKER_BRIDGE}"));
+            let isolation = self.isolation_chain();
             self.filter
-                .ensure_at_top(DOCKER_FORWARD, format!("-j {ISOLATION_1}"));
+                .ensure_at_top(DOCKER_FORWARD, format!("-j {isolation}"));
             self.filter
                 .ensure_at_top(DOCKER_FORWARD, format!("-j {DOCKER_CT}"));
         } else {
@@ -452,8 +479,8 @@ impl Host {
                 .ensure_at_top("FORWARD", format!("-j {ISOLATION_1}"));
         }
         // isolateNetwork: skipped for --internal networks (usernet-internal.md: "There is no
-        // jump to DOCKER-ISOLATION-STAGE-2").
-        if !n.internal {
+        // jump to DOCKER-ISOLATION-STAGE-2"); gone in 29.x.
+        if !n.internal && !self.new29() {
             let jump = format!("-i {br} ! -o {br} -j {ISOLATION_2}");
             if self.new28() {
                 // setINC (28.x): STAGE-1 appended, STAGE-2 inserted.
@@ -474,10 +501,11 @@ impl Host {
     fn internal_network(&mut self, br: &str, subnet: Ipv4Net, icc: bool) {
         // In then out, both inserted: out ends up on top. iptables-save prints the address
         // before the interface.
+        let chain = self.isolation_chain();
         self.filter
-            .insert(ISOLATION_1, format!("! -d {subnet} -i {br} -j DROP"));
+            .insert(chain, format!("! -d {subnet} -i {br} -j DROP"));
         self.filter
-            .insert(ISOLATION_1, format!("! -s {subnet} -o {br} -j DROP"));
+            .insert(chain, format!("! -s {subnet} -o {br} -j DROP"));
         self.set_icc(br, icc, true);
     }
 
@@ -519,8 +547,10 @@ impl Host {
         }
         if n.ip_masquerade {
             self.nat.insert("POSTROUTING", nat_rule);
-            if !self.hairpin {
-                // "SKIP DNAT": containers on this bridge go through docker-proxy.
+            if !self.hairpin && !self.new29() {
+                // "SKIP DNAT": containers on this bridge go through docker-proxy (29.x: no
+                // such rule; they are DNATed like everyone else unless the DNAT rule's own
+                // `! -i br` excludes their bridge).
                 self.nat.insert(DOCKER, format!("-i {br} -j RETURN"));
             }
         }
@@ -971,7 +1001,7 @@ mod tests {
         let expected = format!(
             "{raw}{FILTER_HEAD}{NEW_CHAINS}{REF_28_FILTER_RULES}COMMIT\n{NAT_HEAD}{REF_28_NAT}"
         );
-        for engine in ["28.3", "28.5", "29.0"] {
+        for engine in ["28.3", "28.5"] {
             assert_lines(&host_rules(&one_container(engine)), &expected);
         }
         // 28.2: same, plus DOCKER-USER's RETURN.
@@ -1488,14 +1518,15 @@ mod tests {
             v("18.09")
                 .check_modelled()
                 .unwrap_err()
-                .contains("20.10 to 28.5")
+                .contains("20.10 to 29.7")
         );
         assert!(
-            v("29.1")
+            v("30.0")
                 .check_modelled()
                 .unwrap_err()
                 .contains("not modelled yet")
         );
+        assert!(v("29.1").check_modelled().is_ok());
         assert!(v("20.10").check_modelled().is_ok());
         assert_eq!(EngineVersion::new(20, 10).to_string(), "20.10");
         assert!(v("20.10") < v("27.5") && v("27.5") < v("28.0") && v("28.2") < v("28.10"));
@@ -1507,7 +1538,7 @@ mod tests {
                 "{e:?}"
             );
         }
-        assert_eq!(v("29.1").modelled(), EngineVersion::new(28, 5));
+        assert_eq!(v("30.1").modelled(), EngineVersion::new(29, 7));
         assert_eq!(v("19.03").modelled(), EngineVersion::new(20, 10));
         assert_eq!(v("27.5").modelled(), EngineVersion::new(27, 5));
     }
@@ -1518,5 +1549,177 @@ mod tests {
         inp.endpoints
             .push(ep(7, [10, 0, 0, 2], vec![port(None, 1, 1, PortProto::Tcp)]));
         assert_eq!(host_rules(&inp), host_rules(&one_container("28.5")));
+    }
+}
+
+/// Engine 29.x against moby's own iptablesdoc (docker-v29.7.2,
+/// integration/network/bridge/iptablesdoc/generated/*.md): the `-N` and `-A` lines of each
+/// table's "iptables commands" (the documented daemon started with IPv4 forwarding already
+/// on, so its FORWARD policy is ACCEPT where a fresh namespace gets DROP: policies are left
+/// out).
+#[cfg(test)]
+mod iptablesdoc_29 {
+    use super::*;
+
+    /// `-N` / `-A` lines of one table of an iptables-save text, as `iptables -S` prints them.
+    fn commands(save: &str, table: &str) -> Vec<String> {
+        let mut out = Vec::new();
+        let mut current = "";
+        for line in save.lines().map(str::trim) {
+            if let Some(t) = line.strip_prefix('*') {
+                current = t;
+            } else if current == table {
+                if let Some(decl) = line.strip_prefix(':') {
+                    let mut w = decl.split_whitespace();
+                    if let (Some(chain), Some("-")) = (w.next(), w.next()) {
+                        out.push(format!("-N {chain}"));
+                    }
+                } else if line.starts_with("-A ") {
+                    out.push(line.to_string());
+                }
+            }
+        }
+        out
+    }
+
+    fn doc(text: &str) -> Vec<String> {
+        text.lines()
+            .map(str::trim)
+            .filter(|l| l.starts_with("-N ") || l.starts_with("-A "))
+            .map(str::to_string)
+            .collect()
+    }
+
+    fn bridge1() -> BridgeNetwork {
+        let subnet: Ipv4Net = "192.0.2.0/24".parse().expect("subnet");
+        BridgeNetwork {
+            bridge: "bridge1".into(),
+            subnet,
+            gateway: Ipv4Addr::new(192, 0, 2, 1),
+            default_bridge: false,
+            internal: false,
+            icc: true,
+            ip_masquerade: true,
+            host_ipv4: None,
+        }
+    }
+
+    fn docker0() -> BridgeNetwork {
+        BridgeNetwork {
+            bridge: "docker0".into(),
+            subnet: "172.17.0.0/16".parse().expect("subnet"),
+            gateway: Ipv4Addr::new(172, 17, 0, 1),
+            default_bridge: true,
+            internal: false,
+            icc: true,
+            ip_masquerade: true,
+            host_ipv4: None,
+        }
+    }
+
+    fn rules(networks: Vec<BridgeNetwork>, endpoints: Vec<Endpoint>) -> String {
+        host_rules(&HostRulesInput {
+            engine: EngineVersion::new(29, 7),
+            userland_proxy: true,
+            iptables: true,
+            ip_forward: true,
+            networks,
+            endpoints,
+        })
+    }
+
+    #[test]
+    fn usernet_portmap() {
+        let ep = Endpoint {
+            network: 1,
+            ip: Ipv4Addr::new(192, 0, 2, 2),
+            ports: vec![PublishedPort {
+                host_ip: None,
+                host_port: 8080,
+                container_port: 80,
+                proto: PortProto::Tcp,
+            }],
+            created: true,
+        };
+        let out = rules(vec![docker0(), bridge1()], vec![ep]);
+        assert_eq!(
+            commands(&out, "filter"),
+            doc("
+                -N DOCKER
+                -N DOCKER-BRIDGE
+                -N DOCKER-CT
+                -N DOCKER-FORWARD
+                -N DOCKER-INTERNAL
+                -N DOCKER-USER
+                -A FORWARD -j DOCKER-USER
+                -A FORWARD -j DOCKER-FORWARD
+                -A DOCKER -d 192.0.2.2/32 ! -i bridge1 -o bridge1 -p tcp -m tcp --dport 80 -j ACCEPT
+                -A DOCKER ! -i docker0 -o docker0 -j DROP
+                -A DOCKER ! -i bridge1 -o bridge1 -j DROP
+                -A DOCKER-BRIDGE -o docker0 -j DOCKER
+                -A DOCKER-BRIDGE -o bridge1 -j DOCKER
+                -A DOCKER-CT -o docker0 -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT
+                -A DOCKER-CT -o bridge1 -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT
+                -A DOCKER-FORWARD -j DOCKER-CT
+                -A DOCKER-FORWARD -j DOCKER-INTERNAL
+                -A DOCKER-FORWARD -j DOCKER-BRIDGE
+                -A DOCKER-FORWARD -i docker0 -j ACCEPT
+                -A DOCKER-FORWARD -i bridge1 -j ACCEPT
+            ")
+        );
+        assert_eq!(
+            commands(&out, "nat"),
+            doc("
+                -N DOCKER
+                -A PREROUTING -m addrtype --dst-type LOCAL -j DOCKER
+                -A OUTPUT ! -d 127.0.0.0/8 -m addrtype --dst-type LOCAL -j DOCKER
+                -A POSTROUTING -s 192.0.2.0/24 ! -o bridge1 -j MASQUERADE
+                -A POSTROUTING -s 172.17.0.0/16 ! -o docker0 -j MASQUERADE
+                -A DOCKER ! -i bridge1 -p tcp -m tcp --dport 8080 -j DNAT --to-destination 192.0.2.2:80
+            ")
+        );
+        assert_eq!(
+            commands(&out, "raw"),
+            doc("-A PREROUTING -d 192.0.2.2/32 ! -i bridge1 -j DROP")
+        );
+    }
+
+    #[test]
+    fn usernet_internal() {
+        let mut icc = bridge1();
+        icc.bridge = "bridgeICC".into();
+        icc.internal = true;
+        let mut noicc = bridge1();
+        noicc.bridge = "bridgeNoICC".into();
+        noicc.subnet = "198.51.100.0/24".parse().expect("subnet");
+        noicc.internal = true;
+        noicc.icc = false;
+        let out = rules(vec![docker0(), icc, noicc], Vec::new());
+        assert_eq!(
+            commands(&out, "filter"),
+            doc("
+                -N DOCKER
+                -N DOCKER-BRIDGE
+                -N DOCKER-CT
+                -N DOCKER-FORWARD
+                -N DOCKER-INTERNAL
+                -N DOCKER-USER
+                -A FORWARD -j DOCKER-USER
+                -A FORWARD -j DOCKER-FORWARD
+                -A DOCKER ! -i docker0 -o docker0 -j DROP
+                -A DOCKER-BRIDGE -o docker0 -j DOCKER
+                -A DOCKER-CT -o docker0 -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT
+                -A DOCKER-FORWARD -j DOCKER-CT
+                -A DOCKER-FORWARD -j DOCKER-INTERNAL
+                -A DOCKER-FORWARD -j DOCKER-BRIDGE
+                -A DOCKER-FORWARD -i docker0 -j ACCEPT
+                -A DOCKER-FORWARD -i bridgeICC -o bridgeICC -j ACCEPT
+                -A DOCKER-FORWARD -i bridgeNoICC -o bridgeNoICC -j DROP
+                -A DOCKER-INTERNAL ! -s 198.51.100.0/24 -o bridgeNoICC -j DROP
+                -A DOCKER-INTERNAL ! -d 198.51.100.0/24 -i bridgeNoICC -j DROP
+                -A DOCKER-INTERNAL ! -s 192.0.2.0/24 -o bridgeICC -j DROP
+                -A DOCKER-INTERNAL ! -d 192.0.2.0/24 -i bridgeICC -j DROP
+            ")
+        );
     }
 }

@@ -72,7 +72,7 @@ pub enum Platform {
 impl Default for Platform {
     fn default() -> Self {
         Platform::Linux {
-            engine: "28.5".into(),
+            engine: "29.7".into(),
         }
     }
 }

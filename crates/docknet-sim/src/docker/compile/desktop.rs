@@ -2,7 +2,7 @@
 //! resolve, and where `host.docker.internal` points.
 //!
 //! Releases are numbered as Docker for Mac/Windows were (`17.06` ... `18.06`, year.month),
-//! then Docker Desktop `2.x`, `3.x` and `4.0` ... today; `current` is the newest modelled one.
+//! then Docker Desktop `2.x`, `3.x` and `4.0` ... today; `current` is today's (Engine 29).
 //! The engine per release follows Docker Desktop's release notes (recalled; there is no
 //! Desktop on this machine to check). Releases that shipped an engine older than 20.10 use
 //! the 20.10 rules (the oldest modelled); releases after the newest modelled engine are
@@ -45,12 +45,16 @@ const ENGINES: &[((u32, u32), (u32, u32))] = &[
     ((4, 48), (28, 5)),
 ];
 
-/// The newest Desktop release modelled (it shipped Engine 28.5); `current` means it.
+/// The newest numbered Desktop release whose engine docknet knows (it shipped 28.5).
 const NEWEST: (u32, u32) = (4, 48);
+
+/// `current`: today's Docker Desktop, which ships Engine 29 (modelled as 29.7).
+const CURRENT_ENGINE: (u32, u32) = (29, 7);
 
 /// Read `release` (`os` is `mac` or `win`, as in `docker.for.mac.localhost`).
 pub(super) fn desktop_release(release: &str, os: &str) -> Result<DesktopRelease, String> {
-    let v = if release.trim() == "current" {
+    let current = release.trim() == "current";
+    let v = if current {
         NEWEST
     } else {
         parse(release).ok_or_else(|| {
@@ -65,13 +69,15 @@ pub(super) fn desktop_release(release: &str, os: &str) -> Result<DesktopRelease,
     }
     if v.0 == 4 && v > NEWEST {
         return Err(format!(
-            "Docker Desktop {release} is not modelled yet: it ships an Engine newer than 28.5; \
-             the newest modelled release is {}.{}",
+            "Docker Desktop {release}: docknet does not know which Engine it shipped (it \
+             knows releases up to {}.{}); write `current` for today's Desktop (Engine 29)",
             NEWEST.0, NEWEST.1
         ));
     }
     let desktop4 = v.0 == 4;
-    let engine = if desktop4 {
+    let engine = if current {
+        EngineVersion::new(CURRENT_ENGINE.0, CURRENT_ENGINE.1)
+    } else if desktop4 {
         let (major, minor) = ENGINES
             .iter()
             .rev()
@@ -144,7 +150,7 @@ mod tests {
         assert_eq!(engine("4.0"), "20.10");
         assert_eq!(engine("4.19"), "24.0");
         assert_eq!(engine("4.39"), "28.0");
-        assert_eq!(engine("current"), "28.5");
+        assert_eq!(engine("current"), "29.7");
         assert_eq!(engine("3.6"), "20.10");
         assert_eq!(engine("18.03"), "20.10");
     }
@@ -161,7 +167,7 @@ mod tests {
         assert!(
             desktop_release("4.60", "mac")
                 .unwrap_err()
-                .contains("not modelled yet")
+                .contains("write `current`")
         );
         assert!(
             desktop_release("9.1", "mac")
