@@ -609,7 +609,7 @@ impl<'a> Compiler<'a> {
                     self.fail(anchor, &s.to_string(), format!("invalid pool request: Pool overlaps with other one on this address space ({other})"), "choose a subnet that no other network or host interface uses");
                     return;
                 }
-                Addressing::requested(s, n.gateway, n.ip_range, self.engine.major >= 25)
+                Addressing::requested(s, n.gateway, n.ip_range, self.engine.major >= 29)
             }
             None => match self.next_pool() {
                 Some(p) => Addressing::pooled(p),

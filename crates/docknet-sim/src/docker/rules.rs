@@ -685,12 +685,12 @@ impl Host {
 /// Put one container's bindings in the order Docker allocates and programs them, before
 /// any ephemeral host port is chosen (`host_port` 0 stands for "any").
 ///
-/// From Engine 27 (port_mapping_linux.go `sortAndNormPBs` / `cmpPortBinding`): container
-/// port, protocol (tcp < udp), host address (unspecified first), host port. Up to 26.x the
-/// daemon's `nat.SortPortMap` (go-connections): host port descending, then container port
-/// descending, tcp first. That comparison is not a total order when the two disagree
-/// (`-p 9000:80 -p 8000:443`), where Docker's result depends on Go's map order; this model
-/// then ranks by host port.
+/// From Engine 27 (port_mapping_linux.go `sortAndNormPBs` / `cmpPortBinding`, v28.5.2):
+/// exact host ports before ephemeral ones, then container port, protocol (tcp < udp), host
+/// port, host address (unspecified first). Up to 26.x the daemon's `nat.SortPortMap`
+/// (go-connections): host port descending, then container port descending, tcp first. That
+/// comparison is not a total order when the two disagree (`-p 9000:80 -p 8000:443`), where
+/// Docker's result depends on Go's map order; this model then ranks by host port.
 pub fn sort_bindings(engine: EngineVersion, ports: &mut [PublishedPort]) {
     ports.sort_by(|a, b| binding_cmp(engine, a, b));
 }
@@ -700,10 +700,11 @@ pub fn binding_cmp(engine: EngineVersion, a: &PublishedPort, b: &PublishedPort) 
     if engine.modelled().at_least(27, 0) {
         let key = |p: &PublishedPort| {
             (
+                p.host_port == 0,
                 p.container_port,
                 p.proto,
-                p.host_ip.map_or(0, u32::from),
                 p.host_port,
+                p.host_ip.map_or(0, u32::from),
             )
         };
         key(a).cmp(&key(b))

@@ -22,9 +22,10 @@ impl Compiler<'_> {
     }
 
     /// Whether an endpoint on network `net` has a gateway: every bridge network's does up to
-    /// Engine 25; from Engine 26 an `--internal` network gives none (no default route).
+    /// Engine 24; from 25.0 the bridge driver's Join sets none for an `--internal` network
+    /// (libnetwork/drivers/bridge, v24.0.9 vs v25.0.0-beta.1), so no default route.
     fn has_gateway(&self, net: usize) -> bool {
-        !self.networks[net].internal || self.engine.major < 26
+        !self.networks[net].internal || self.engine.major < 25
     }
 
     /// The network whose endpoint carries container `ct`'s published ports: the gateway

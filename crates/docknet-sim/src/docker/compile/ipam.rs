@@ -18,8 +18,9 @@ pub(super) struct Addressing {
 
 impl Addressing {
     /// `--subnet` (masked), `--gateway` (default: the subnet's first host), `--ip-range`.
-    /// 20.10-era IPAM records a gateway only when it was given or the subnet was picked
-    /// from the pools; from Engine 25 the default gateway is recorded too.
+    /// `docker network inspect` shows the gateway of a configured subnet only when it was
+    /// given, up to 28.x (daemon/network.go buildIPAMResources); from 29.0 it fills in the
+    /// one IPAM picked.
     pub fn requested(
         subnet: Ipv4Net,
         gateway: Option<Ipv4Addr>,
