@@ -388,10 +388,11 @@ fn empty_builtins(save: &str) -> BTreeSet<String> {
             if let (Some(chain), Some("ACCEPT")) = (w.next(), w.next()) {
                 empty.insert(format!("{table} {chain}"));
             }
-        } else if let Some(rule) = line.strip_prefix("-A ") {
-            if let Some(chain) = rule.split_whitespace().next() {
-                used.insert(format!("{table} {chain}"));
-            }
+        } else if let Some(chain) = line
+            .strip_prefix("-A ")
+            .and_then(|rule| rule.split_whitespace().next())
+        {
+            used.insert(format!("{table} {chain}"));
         }
     }
     empty.retain(|c| !used.contains(c));

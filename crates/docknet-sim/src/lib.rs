@@ -16,6 +16,7 @@ pub mod netfilter;
 pub mod pcap;
 pub mod scenario;
 mod stack;
+mod suggest;
 pub mod time;
 pub mod timer_wheel;
 pub mod trace;

@@ -128,7 +128,7 @@ pub(crate) fn suggest<'a>(
 ) -> Option<&'a str> {
     let mut best: Option<(usize, &str)> = None;
     for c in candidates {
-        let d = edit_distance(&word.to_ascii_lowercase(), &c.to_ascii_lowercase());
+        let d = crate::suggest::distance(&word.to_ascii_lowercase(), &c.to_ascii_lowercase());
         let limit = if word.len() <= 4 { 1 } else { 2 };
         if d <= limit && best.is_none_or(|(bd, _)| d < bd) {
             best = Some((d, c));
@@ -146,21 +146,6 @@ pub(crate) fn did_you_mean<'a>(
         Some(s) => format!(": did you mean `{s}`?"),
         None => String::new(),
     }
-}
-
-fn edit_distance(a: &str, b: &str) -> usize {
-    let a: Vec<char> = a.chars().collect();
-    let b: Vec<char> = b.chars().collect();
-    let mut prev: Vec<usize> = (0..=b.len()).collect();
-    for (i, ca) in a.iter().enumerate() {
-        let mut cur = vec![i + 1; b.len() + 1];
-        for (j, cb) in b.iter().enumerate() {
-            let sub = prev[j] + usize::from(ca != cb);
-            cur[j + 1] = sub.min(prev[j + 1] + 1).min(cur[j] + 1);
-        }
-        prev = cur;
-    }
-    prev[b.len()]
 }
 
 #[cfg(test)]

@@ -23,8 +23,11 @@ pub(super) struct DesktopRelease {
     pub host: Ipv4Addr,
 }
 
+/// `(major, minor)` of a release.
+type Version = (u32, u32);
+
 /// Desktop 4.x release -> the engine minor it shipped (the first release of each).
-const ENGINES: &[((u32, u32), (u32, u32))] = &[
+const ENGINES: &[(Version, Version)] = &[
     ((4, 0), (20, 10)),
     ((4, 17), (23, 0)),
     ((4, 19), (24, 0)),
