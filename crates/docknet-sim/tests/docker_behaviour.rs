@@ -525,3 +525,31 @@ fn the_gateway_endpoint_moves_to_the_network_that_sorts_first() {
     let ifaces: Vec<&str> = ns.interfaces.iter().map(|i| i.name.as_str()).collect();
     assert_eq!(ifaces, ["eth0", "eth1"]);
 }
+
+#[test]
+fn an_interface_added_after_a_disconnect_is_named_as_the_engine_names_it() {
+    let names = |engine: &str| {
+        let sc = format!(
+            r#"DockerScenario(platform: Linux(engine: "{engine}"), commands: [
+                "docker network create one", "docker network create two",
+                "docker run -d --name api --network one alpine",
+                "docker network connect two api", "docker network disconnect two api",
+                "docker network connect bridge api"])"#
+        );
+        let sc: docknet_sim::docker::DockerScenario = ron::from_str(&sc).expect("scenario");
+        let c = docknet_sim::docker::compile(&sc).expect("compiles");
+        let ns = c
+            .scenario
+            .namespaces
+            .iter()
+            .find(|n| n.name == "api")
+            .expect("api");
+        ns.interfaces
+            .iter()
+            .map(|i| i.name.clone())
+            .collect::<Vec<_>>()
+    };
+    // Up to 27.x a counter (dockerd 20.10.24 names it eth2); from 28.0 the lowest free.
+    assert_eq!(names("20.10"), ["eth0", "eth2"]);
+    assert_eq!(names("29.7"), ["eth0", "eth1"]);
+}

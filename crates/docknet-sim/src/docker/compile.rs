@@ -124,7 +124,8 @@ struct Network {
 struct Endpoint {
     net: usize,
     /// The interface's name in the container: `eth<N>` by a per-sandbox counter that a
-    /// disconnect does not give back (dockerd 20.10: connect, disconnect, connect -> eth2).
+    /// disconnect does not give back up to 27.x (dockerd 20.10: connect, disconnect, connect
+    /// -> eth2); from 28.0 the lowest number not in use (eth1 again).
     ifname: String,
     /// When it was created (orders the host's per-endpoint rules).
     created: u64,
@@ -764,9 +765,18 @@ impl<'a> Compiler<'a> {
         let mac = self.container_mac(addr);
         let veth = format!("veth{}", self.hex(7));
         let created = self.next_seq();
+        let lowest_free = self.engine.major >= 28;
         let c = &mut self.containers[ct];
         c.hosts_addrs.push(addr);
-        let ifname = format!("eth{}", c.next_if);
+        let ifname = if lowest_free {
+            // 28.0+ (osl generateIfaceName): the lowest eth<N> not in use.
+            (0..)
+                .map(|n| format!("eth{n}"))
+                .find(|name| !c.endpoints.iter().any(|e| e.ifname == *name))
+                .unwrap_or_default()
+        } else {
+            format!("eth{}", c.next_if)
+        };
         c.next_if += 1;
         c.endpoints.push(Endpoint {
             net,

@@ -28,12 +28,20 @@ impl Addressing {
         records_default: bool,
     ) -> Addressing {
         let subnet = subnet.trunc();
-        let first = first_host(subnet);
+        let ip_range = ip_range.map(|r| r.trunc());
+        // IPAM allocates the default gateway like any address: the lowest free one, inside
+        // the range when there is one (dockerd 20.10.24: --ip-range 10.60.4.0/24 gives the
+        // bridge 10.60.4.0; moby v28.5.2's allocator does the same).
+        let first = match ip_range {
+            Some(r) if r.network() != subnet.network() => r.network(),
+            Some(r) => first_host(r),
+            None => first_host(subnet),
+        };
         Addressing {
             subnet,
             gateway: gateway.unwrap_or(first),
             recorded_gateway: gateway.or(records_default.then_some(first)),
-            ip_range: ip_range.map(|r| r.trunc()),
+            ip_range,
         }
     }
 
