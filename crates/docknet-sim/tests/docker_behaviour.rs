@@ -527,6 +527,65 @@ fn the_gateway_endpoint_moves_to_the_network_that_sorts_first() {
 }
 
 #[test]
+fn a_higher_gw_priority_takes_the_default_route_and_the_published_ports() {
+    let first = compiled(&[
+        "docker network create alpha",
+        "docker network create zeta",
+        "docker run -d --name api --network alpha -p 8080:80 nginx",
+        "docker network connect --gw-priority 10 zeta api",
+    ]);
+    let api = &first.inventory.containers[0];
+    let zeta_ip = api
+        .endpoints
+        .iter()
+        .find(|e| e.0 == "zeta")
+        .expect("zeta")
+        .1;
+    let host = &first.scenario.namespaces[0];
+    assert!(
+        host.iptables
+            .contains(&format!("--to-destination {zeta_ip}:80")),
+        "DNAT to zeta, the higher priority, although alpha sorts first by name:\n{}",
+        host.iptables
+    );
+    let ns = first
+        .scenario
+        .namespaces
+        .iter()
+        .find(|n| n.name == "api")
+        .expect("api");
+    assert_eq!(ns.routes, ["default via 172.19.0.1"]);
+    // A negative priority loses to the default 0, whatever the names.
+    let second = compiled(&[
+        "docker network create alpha",
+        "docker network create zeta",
+        "docker run -d --name api --network zeta alpine",
+        "docker network connect --gw-priority -1 alpha api",
+    ]);
+    let ns = second
+        .scenario
+        .namespaces
+        .iter()
+        .find(|n| n.name == "api")
+        .expect("api");
+    assert_eq!(ns.routes, ["default via 172.19.0.1"], "zeta keeps it");
+}
+
+#[test]
+fn gw_priority_before_engine_28_is_refused_with_the_version_it_needs() {
+    let sc = r#"DockerScenario(platform: Linux(engine: "27.5"), commands: [
+        "docker network create one", "docker run -d --name api --network one alpine",
+        "docker network connect --gw-priority 5 bridge api"])"#;
+    let sc: docknet_sim::docker::DockerScenario = ron::from_str(sc).expect("scenario");
+    let problems = docknet_sim::docker::compile(&sc).expect_err("refused");
+    let err = format!("{problems:?}");
+    assert!(
+        err.contains("--gw-priority needs Engine 28.0 or later") && err.contains("27.5"),
+        "{err}"
+    );
+}
+
+#[test]
 fn an_interface_added_after_a_disconnect_is_named_as_the_engine_names_it() {
     let names = |engine: &str| {
         let sc = format!(

@@ -121,6 +121,17 @@ struct Network {
     mtu: Option<u32>,
 }
 
+/// How a container joins one network (`docker run`, `docker network connect`, or a start that
+/// rejoins): what the endpoint keeps besides its address.
+#[derive(Clone, Debug, Default)]
+struct JoinOptions {
+    aliases: Vec<String>,
+    /// `--ip`, if given: kept across a stop and start (others may change).
+    ip: Option<Ipv4Addr>,
+    /// `--gw-priority` (Engine 28+); 0 by default.
+    gw_priority: i64,
+}
+
 struct Endpoint {
     net: usize,
     /// The interface's name in the container: `eth<N>` by a per-sandbox counter that a
@@ -132,9 +143,8 @@ struct Endpoint {
     ip: Ipv4Addr,
     mac: MacAddr,
     veth: String,
-    aliases: Vec<String>,
-    /// Given with `--ip`: kept across a stop and start (others may change).
-    pinned: bool,
+    /// What it was joined with (`opts.ip` is the address only when it was given).
+    opts: JoinOptions,
 }
 
 enum Mode {
@@ -471,7 +481,24 @@ impl<'a> Compiler<'a> {
                     );
                     return;
                 };
-                self.connect(anchor, ct, &c.network, c.aliases, c.ip);
+                if c.gw_priority != 0 && self.engine.major < 28 {
+                    self.fail(
+                        anchor,
+                        "--gw-priority",
+                        format!(
+                            "--gw-priority needs Engine 28.0 or later (API 1.48); this scenario's engine is {}",
+                            self.engine
+                        ),
+                        "drop --gw-priority, or choose engine \"28.0\" or later",
+                    );
+                    return;
+                }
+                let opts = JoinOptions {
+                    aliases: c.aliases,
+                    ip: c.ip,
+                    gw_priority: c.gw_priority,
+                };
+                self.connect(anchor, ct, &c.network, opts);
             }
             DockerCommand::NetworkDisconnect { network, container } => {
                 if self.disconnect_stopped(&network, &container) {
@@ -704,7 +731,12 @@ impl<'a> Compiler<'a> {
             _ => None,
         };
         if let Some(net) = net {
-            if !self.connect(anchor, ct, &net, r.aliases.clone(), r.ip) {
+            let opts = JoinOptions {
+                aliases: r.aliases.clone(),
+                ip: r.ip,
+                gw_priority: 0,
+            };
+            if !self.connect(anchor, ct, &net, opts) {
                 self.containers.pop();
                 return;
             }
@@ -713,14 +745,7 @@ impl<'a> Compiler<'a> {
     }
 
     /// Attach container `ct` to network `name`: lowest free address, MAC, veth.
-    fn connect(
-        &mut self,
-        anchor: &str,
-        ct: usize,
-        name: &str,
-        aliases: Vec<String>,
-        ip: Option<Ipv4Addr>,
-    ) -> bool {
+    fn connect(&mut self, anchor: &str, ct: usize, name: &str, opts: JoinOptions) -> bool {
         let c = &self.containers[ct];
         let joined: Vec<&str> = c
             .endpoints
@@ -735,7 +760,7 @@ impl<'a> Compiler<'a> {
             }
         };
         let n = &self.networks[net];
-        let addr = match ip {
+        let addr = match opts.ip {
             Some(ip) if !n.subnet.contains(&ip) || n.used.contains(&ip) => {
                 let msg = format!(
                     "Address {ip} is not available in network {name} ({})",
@@ -785,8 +810,7 @@ impl<'a> Compiler<'a> {
             ip: addr,
             mac,
             veth,
-            aliases,
-            pinned: ip.is_some(),
+            opts,
         });
         self.update_gateway(ct);
         true
@@ -1464,7 +1488,7 @@ impl<'a> Compiler<'a> {
                 .filter(|e| user_nets.contains(&e.net))
             {
                 for n in std::iter::once(&other.name)
-                    .chain(ep.aliases.iter())
+                    .chain(ep.opts.aliases.iter())
                     .chain(std::iter::once(&other.id[..12].to_string()))
                 {
                     records

@@ -335,11 +335,13 @@ pub(super) fn build_connect(toks: &[Tok], end: usize) -> Result<NetworkConnect, 
         container: non_empty(c, "container name")?,
         aliases: Vec::new(),
         ip: None,
+        gw_priority: 0,
     };
     for o in &occs {
         match o.long {
             "alias" => nc.aliases.push(host_name(&o.value, "alias")?),
             "ip" => nc.ip = Some(parse_ipv4(&o.value, "--ip")?),
+            "gw-priority" => nc.gw_priority = parse_gw_priority(&o.value)?,
             _ => {}
         }
     }

@@ -263,6 +263,21 @@ const CASES: &[Case] = &[
         ],
     ),
     (
+        "docker network connect",
+        "gw-priority",
+        "",
+        &[
+            NET,
+            "docker run -d --name aa nginx",
+            "docker network connect appnet aa",
+        ],
+        &[
+            NET,
+            "docker run -d --name aa nginx",
+            "docker network connect --gw-priority -1 appnet aa",
+        ],
+    ),
+    (
         "docker rm",
         "force",
         "",

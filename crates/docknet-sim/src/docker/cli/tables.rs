@@ -101,7 +101,7 @@ pub(super) const CONNECT_FLAGS: &[FlagSpec] = &[
     ),
     value("link-local-ip", None, "").unsimulated("link-local addresses are not simulated yet"),
     value("driver-opt", None, "").unsimulated("endpoint driver options are not simulated yet"),
-    value("gw-priority", None, "").unsimulated("gateway priorities are not simulated yet"),
+    value("gw-priority", None, "10"),
 ];
 
 pub(super) const NETWORK_CONNECT: CmdSpec = CmdSpec {

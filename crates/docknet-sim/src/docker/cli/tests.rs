@@ -327,6 +327,7 @@ fn connect_and_disconnect() {
             container: "web".into(),
             aliases: vec!["db".into(), "pg".into()],
             ip: Some(ip("172.20.0.9")),
+            gw_priority: 0,
         }))
     );
     assert_eq!(
@@ -336,6 +337,17 @@ fn connect_and_disconnect() {
             container: "web".into(),
             aliases: vec!["db".into()],
             ip: None,
+            gw_priority: 0,
+        }))
+    );
+    assert_eq!(
+        parse_command("docker network connect --gw-priority -5 lab web"),
+        Ok(DockerCommand::NetworkConnect(NetworkConnect {
+            network: "lab".into(),
+            container: "web".into(),
+            aliases: vec![],
+            ip: None,
+            gw_priority: -5,
         }))
     );
     assert_eq!(

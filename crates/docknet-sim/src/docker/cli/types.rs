@@ -225,6 +225,8 @@ pub struct NetworkConnect {
     pub aliases: Vec<String>,
     /// `--ip`.
     pub ip: Option<Ipv4Addr>,
+    /// `--gw-priority` (Engine 28+): the endpoint with the highest one becomes the gateway.
+    pub gw_priority: i64,
 }
 
 /// Networking options of the Docker daemon (`dockerd` flags or `daemon.json`).

@@ -483,3 +483,17 @@ pub(super) fn parse_pool(v: &Tok) -> Result<(Ipv4Net, u8), CliError> {
         )),
     }
 }
+
+/// `--gw-priority`: a signed integer (pflag's int); higher wins the default gateway.
+pub(super) fn parse_gw_priority(t: &Tok) -> Result<i64, CliError> {
+    t.text.parse::<i64>().map_err(|_| {
+        err(
+            t,
+            format!(
+                "invalid argument \"{}\" for \"--gw-priority\" flag: strconv.ParseInt: parsing \"{}\": invalid syntax",
+                t.text, t.text
+            ),
+            "give an integer such as 10 (the network with the highest priority gives the default route)",
+        )
+    })
+}

@@ -1,11 +1,13 @@
 //! Which of a container's networks is its gateway endpoint: the one that gives it its default
 //! route and carries its published ports (DNAT, docker-proxy). libnetwork orders a sandbox's
-//! endpoints (sandbox.go `epHeap.Less`): internal networks last, then by network name; the
-//! first endpoint with a gateway wins. When `docker network connect` or `disconnect` changes
+//! endpoints (sandbox.go `Endpoint.Less`, v28.5.2): the highest `--gw-priority` first (0 by
+//! default; Engine 28+), then internal networks last, then by network name; the first endpoint
+//! with a gateway wins (default_gateway.go `selectGatewayEndpoint`). When `docker network connect` or `disconnect` changes
 //! the winner, the ports are revoked on the old network and programmed on the new one (their
 //! rules are appended again at that moment) and the default route moves.
 
 use super::{Compiler, Container};
+use std::cmp::Reverse;
 
 impl Compiler<'_> {
     /// The index (into `c.endpoints`) of the container's gateway endpoint, if any.
@@ -16,7 +18,11 @@ impl Compiler<'_> {
             .filter(|(_, e)| self.has_gateway(e.net))
             .min_by(|(_, a), (_, b)| {
                 let (na, nb) = (&self.networks[a.net], &self.networks[b.net]);
-                (na.internal, &na.name).cmp(&(nb.internal, &nb.name))
+                (Reverse(a.opts.gw_priority), na.internal, &na.name).cmp(&(
+                    Reverse(b.opts.gw_priority),
+                    nb.internal,
+                    &nb.name,
+                ))
             })
             .map(|(i, _)| i)
     }

@@ -4,10 +4,9 @@
 //! networks with the same aliases and publishes the same ports again, possibly at other
 //! addresses (only `--ip` is kept).
 
-use super::{Compiler, Container, Mode, StoppedInfo};
+use super::{Compiler, Container, JoinOptions, Mode, StoppedInfo};
 use crate::build::Problem;
 use crate::docker::cli::{ContainerAction, NetworkConnect};
-use std::net::Ipv4Addr;
 
 /// A stopped container and the attachments `docker start` restores.
 pub(super) struct Stopped {
@@ -18,9 +17,7 @@ pub(super) struct Stopped {
 /// One network a stopped container rejoins on start.
 struct Attachment {
     network: String,
-    aliases: Vec<String>,
-    /// `--ip`, if it was given.
-    ip: Option<Ipv4Addr>,
+    opts: JoinOptions,
 }
 
 impl Stopped {
@@ -136,8 +133,7 @@ impl Compiler<'_> {
             net.used.remove(&ep.ip);
             attachments.push(Attachment {
                 network: net.name.clone(),
-                aliases: ep.aliases,
-                ip: ep.pinned.then_some(ep.ip),
+                opts: ep.opts,
             });
         }
         container.ports.clear();
@@ -172,7 +168,7 @@ impl Compiler<'_> {
         self.containers.push(container);
         let ct = self.containers.len() - 1;
         for a in attachments {
-            self.connect(anchor, ct, &a.network, a.aliases, a.ip);
+            self.connect(anchor, ct, &a.network, a.opts);
         }
         self.publish(anchor, ct);
     }
@@ -192,8 +188,11 @@ impl Compiler<'_> {
         match self.may_join(&s.container, &joined, &c.network) {
             Ok(_) => self.stopped[i].attachments.push(Attachment {
                 network: c.network.clone(),
-                aliases: c.aliases.clone(),
-                ip: c.ip,
+                opts: JoinOptions {
+                    aliases: c.aliases.clone(),
+                    ip: c.ip,
+                    gw_priority: c.gw_priority,
+                },
             }),
             Err((message, help)) => self.fail(anchor, &c.network, message, &help),
         }
