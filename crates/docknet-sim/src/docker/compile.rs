@@ -255,7 +255,7 @@ impl<'a> Compiler<'a> {
                     None,
                     &engine_text,
                     format!("engine version `{engine_text}`: {e}"),
-                    "write a modelled release, e.g. \"20.10\", \"27.5\" or \"28.5\"",
+                    "write a modelled release, e.g. \"20.10\", \"27.5\", \"28.5\" or \"29.7\"",
                 ));
                 EngineVersion {
                     major: 28,
