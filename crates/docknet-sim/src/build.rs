@@ -809,10 +809,13 @@ impl Builder {
                             }
                         };
                         let mut table = BTreeMap::new();
-                        for (host, ip) in records {
-                            match (valid_hostname(host), ip.parse::<Ipv4Addr>()) {
-                                (true, Ok(ip)) => {
-                                    table.insert(host.to_ascii_lowercase(), ip);
+                        for (host, ips) in records {
+                            // Several addresses for one name: "172.18.0.3,172.18.0.4".
+                            let parsed: Result<Vec<Ipv4Addr>, _> =
+                                ips.split(',').map(|ip| ip.trim().parse::<Ipv4Addr>()).collect();
+                            match (valid_hostname(host), parsed) {
+                                (true, Ok(list)) => {
+                                    table.insert(host.to_ascii_lowercase(), list);
                                 }
                                 (false, _) => self.problem(
                                     Some(&spec.name),
@@ -822,9 +825,9 @@ impl Builder {
                                 ),
                                 (_, Err(_)) => self.problem(
                                     Some(&spec.name),
-                                    ip,
-                                    format!("DNS record `{ip}` is not an IPv4 address"),
-                                    "write e.g. \"172.18.0.2\"",
+                                    ips,
+                                    format!("DNS record `{ips}` is not an IPv4 address (or a comma-separated list of them)"),
+                                    "write e.g. \"172.18.0.2\" or \"172.18.0.2,172.18.0.3\"",
                                 ),
                             }
                         }

@@ -1456,21 +1456,29 @@ impl<'a> Compiler<'a> {
             spec.nameserver = upstream;
             return;
         }
+        // A name answers with every address it has on the first of the container's networks
+        // that knows it (libnetwork's sandbox ResolveName): a network alias or service
+        // name shared by replicas gives them all (the resolver shuffles them per answer).
         let mut records: BTreeMap<String, String> = BTreeMap::new();
-        for other in &self.containers {
-            for ep in other
-                .endpoints
-                .iter()
-                .filter(|e| user_nets.contains(&e.net))
-            {
-                for n in std::iter::once(&other.name)
-                    .chain(ep.aliases.iter())
-                    .chain(std::iter::once(&other.id[..12].to_string()))
-                {
-                    records
-                        .entry(n.to_ascii_lowercase())
-                        .or_insert_with(|| ep.ip.to_string());
+        for &net in &user_nets {
+            let mut on_net: BTreeMap<String, Vec<String>> = BTreeMap::new();
+            for other in &self.containers {
+                for ep in other.endpoints.iter().filter(|e| e.net == net) {
+                    let short_id = other.id[..12].to_string();
+                    for n in std::iter::once(&other.name)
+                        .chain(ep.aliases.iter())
+                        .chain(std::iter::once(&short_id))
+                    {
+                        let ips = on_net.entry(n.to_ascii_lowercase()).or_default();
+                        let ip = ep.ip.to_string();
+                        if !ips.contains(&ip) {
+                            ips.push(ip);
+                        }
+                    }
                 }
+            }
+            for (name, ips) in on_net {
+                records.entry(name).or_insert_with(|| ips.join(","));
             }
         }
         // Other names go to the upstream (by default the host's resolver; Desktop: the VM's,
