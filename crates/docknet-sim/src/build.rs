@@ -41,6 +41,12 @@ pub enum Loc {
         line: usize,
         column: usize,
     },
+    /// Already located, possibly in another file (a compose file a scenario brings up).
+    File {
+        file: String,
+        line: usize,
+        column: usize,
+    },
 }
 
 /// One validation problem before it is placed in a file.
@@ -71,6 +77,13 @@ impl Problem {
     /// Place the problem in the scenario's source text.
     pub fn locate(&self, src: &Source<'_>) -> Diagnostic {
         match &self.loc {
+            Loc::File { file, line, column } => Diagnostic {
+                file: file.clone(),
+                line: *line,
+                column: *column,
+                message: self.message.clone(),
+                help: self.help.clone(),
+            },
             Loc::Value { anchor, value } => src.at_value(
                 anchor.as_deref(),
                 value,

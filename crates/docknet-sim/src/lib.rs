@@ -4,6 +4,7 @@
 
 mod apps;
 pub mod build;
+pub mod compose;
 pub mod conform;
 pub mod conntrack;
 pub mod docker;

@@ -245,3 +245,13 @@ pub fn image_value(text: &str) -> Result<(), CliError> {
 pub fn driver_opt_value(nc: &mut NetworkCreate, key: &str, value: &str) -> Result<(), CliError> {
     apply_opt(nc, &value_tok(&format!("{key}={value}")))
 }
+
+/// A `--sysctl KEY=VALUE` value (only the sysctls the model honours).
+pub fn sysctl_value(text: &str) -> Result<(String, i64), CliError> {
+    sysctl_setting(&value_tok(text))
+}
+
+/// The closest of `candidates` to a mistyped `word`, as the CLI suggests flags.
+pub fn closest<'a>(word: &str, candidates: &[&'a str]) -> Option<&'a str> {
+    suggest(word, candidates)
+}

@@ -3,12 +3,14 @@
 //! engine version, the rules and sysctls of that version, docker-proxy relays, the embedded
 //! DNS on user-defined networks, and Docker Desktop's VM with its user-space forwarders.
 
+mod compose_up;
 mod desktop;
 mod gateway;
 mod ipam;
 mod lifecycle;
 mod ps;
 
+pub use compose_up::ComposeInventory;
 use ipam::{Addressing, first_host};
 
 use super::cli::{
@@ -42,6 +44,8 @@ pub struct Inventory {
     pub networks: Vec<NetworkInfo>,
     /// Stopped containers (`docker ps -a`), by the order they stopped in.
     pub stopped: Vec<StoppedInfo>,
+    /// The Compose project the scenario brought up, if any (`docker compose ps`).
+    pub compose: Option<ComposeInventory>,
 }
 
 /// A stopped container as `docker ps -a` lists it.
@@ -200,6 +204,8 @@ struct Compiler<'a> {
     desktop_host_addr: Ipv4Addr,
     /// Orders endpoint creation and port programming (see `gateway`).
     seq: u64,
+    /// The Compose project brought up, for `docker compose ps`.
+    compose_info: Option<ComposeInventory>,
 }
 
 /// Compile a Docker-level scenario, or return every problem found.
@@ -212,8 +218,23 @@ pub fn compile(sc: &DockerScenario) -> Result<Compiled, Vec<Problem>> {
     for ct in &sc.containers {
         c.structured_container(ct);
     }
+    let compose = c.load_compose();
+    let mut compose_pending = compose.is_some();
     for line in &sc.commands {
+        if compose_up::is_up_line(line) {
+            match &compose {
+                Some(l) if compose_pending => c.compose_up(l),
+                Some(_) => c.problems.push(Problem::at(None, line, "the project is already up".into(), "bring it up once")),
+                None if sc.compose.is_none() => c.problems.push(Problem::at(None, line, "no configuration file provided: not found".into(), "add `compose: \"compose.yaml\"` to the scenario")),
+                None => {}
+            }
+            compose_pending = false;
+            continue;
+        }
         c.command(line);
+    }
+    if let (Some(l), true) = (&compose, compose_pending) {
+        c.compose_up(l);
     }
     c.check_stopped_senders();
     let out = c.emit();
@@ -275,6 +296,7 @@ impl<'a> Compiler<'a> {
             host_names,
             desktop_host_addr: host_addr,
             seq: 0,
+            compose_info: None,
         }
     }
 
@@ -449,7 +471,11 @@ impl<'a> Compiler<'a> {
                 return;
             }
         };
-        let anchor = item.unwrap_or(line);
+        self.exec(item.unwrap_or(line), cmd);
+    }
+
+    /// Run one parsed command; `anchor` locates its errors.
+    fn exec(&mut self, anchor: &str, cmd: DockerCommand) {
         match self.by_name(cmd) {
             DockerCommand::NetworkCreate(n) => self.network_create(anchor, n),
             DockerCommand::Run(r) => self.run(anchor, r),
@@ -1293,6 +1319,7 @@ impl<'a> Compiler<'a> {
             containers,
             networks,
             stopped: self.stopped_info(),
+            compose: self.compose_info.clone(),
         }
     }
 
