@@ -23,5 +23,5 @@ pub mod timer_wheel;
 pub mod trace;
 pub mod wire;
 
-pub use build::load;
+pub use build::{load, load_with};
 pub use engine::Sim;

@@ -87,6 +87,9 @@ impl Compiler<'_> {
                 _ => String::new(),
             };
             self.exec(&anchor, step.cmd.clone());
+            if let crate::docker::cli::DockerCommand::Run(r) = &step.cmd {
+                self.listen_where_published(r);
+            }
             for p in &mut self.problems[before..] {
                 let pos = match &p.loc {
                     Loc::Value { value, .. } => step
@@ -114,6 +117,41 @@ impl Compiler<'_> {
                 .collect(),
             warnings: loaded.warnings.clone(),
         });
+    }
+}
+
+impl Compiler<'_> {
+    /// An image docknet does not know (the team's own app) listens on the container ports
+    /// its service publishes or exposes: the compose file is the only word on them.
+    fn listen_where_published(&mut self, r: &crate::docker::cli::RunSpec) {
+        if !crate::docker::cli::image_ports(&r.image).is_empty() {
+            return;
+        }
+        let Some(ct) = self
+            .containers
+            .iter_mut()
+            .find(|c| Some(&c.name) == r.name.as_ref())
+        else {
+            return;
+        };
+        let mut ports: Vec<(u16, crate::docker::cli::PortProto)> = r
+            .publish
+            .iter()
+            .map(|b| (b.container_port, b.proto))
+            .chain(r.expose.iter().copied())
+            .collect();
+        ports.sort();
+        ports.dedup();
+        ct.services = ports
+            .into_iter()
+            .map(|(port, proto)| crate::scenario::ProcessSpec::Listen {
+                proto: super::kernel_proto(proto),
+                port,
+                addr: None,
+                reply: 200,
+                name: Some(super::image_name(&r.image)),
+            })
+            .collect();
     }
 }
 
