@@ -220,6 +220,14 @@ pub fn compile(sc: &DockerScenario) -> Result<Compiled, Vec<Problem>> {
     }
     let compose = c.load_compose();
     let mut compose_pending = compose.is_some();
+    // Without a `docker compose up` line the project comes up before the commands, so
+    // commands added later (the console's) never move its addresses.
+    if let Some(l) = &compose
+        && !sc.commands.iter().any(|line| compose_up::is_up_line(line))
+    {
+        c.compose_up(l);
+        compose_pending = false;
+    }
     for line in &sc.commands {
         if compose_up::is_up_line(line) {
             match &compose {
@@ -232,9 +240,6 @@ pub fn compile(sc: &DockerScenario) -> Result<Compiled, Vec<Problem>> {
             continue;
         }
         c.command(line);
-    }
-    if let (Some(l), true) = (&compose, compose_pending) {
-        c.compose_up(l);
     }
     c.check_stopped_senders();
     let out = c.emit();

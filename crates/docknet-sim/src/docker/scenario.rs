@@ -48,7 +48,8 @@ pub struct DockerScenario {
     #[serde(default)]
     pub observe: Vec<String>,
     /// A Compose file (path relative to this scenario) brought up with `docker compose up
-    /// -d`: where a `docker compose up` line stands in `commands`, else after them all.
+    /// -d`: where a `docker compose up` line stands in `commands`, else after `networks` and
+    /// `containers`, before the commands.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub compose: Option<String>,
     /// Variables for the compose file's `${VAR}`s; they win over its `.env` file.
