@@ -56,7 +56,11 @@ fn compose_notes(path: &Path) -> Vec<String> {
     let Some(c) = compiled.inventory.compose else {
         return Vec::new();
     };
-    let mut notes: Vec<String> = c.warnings.iter().map(|w| format!("  warning: {w}")).collect();
+    let mut notes: Vec<String> = c
+        .warnings
+        .iter()
+        .map(|w| format!("  warning: {w}"))
+        .collect();
     if !c.not_simulated.is_empty() {
         notes.push(format!(
             "  project {}: accepted but not simulated: {}",

@@ -174,12 +174,15 @@ pub fn docker_level(
     if let (Some(path), None) = (docker.compose.clone(), &docker.compose_file) {
         let Some(compose_text) = read(&path) else {
             let src = Source::new(file, text);
-            return Err(ScenarioError::single(src.at_value(
-                None,
-                &path,
-                format!("cannot read the compose file `{path}`"),
-                "give its path relative to this scenario file, e.g. compose: \"compose.yaml\"".into(),
-            )));
+            return Err(ScenarioError::single(
+                src.at_value(
+                    None,
+                    &path,
+                    format!("cannot read the compose file `{path}`"),
+                    "give its path relative to this scenario file, e.g. compose: \"compose.yaml\""
+                        .into(),
+                ),
+            ));
         };
         let dir = match path.rfind(['/', '\\']) {
             Some(i) => format!("{}/", &path[..i]),
@@ -189,7 +192,11 @@ pub fn docker_level(
             Some(i) => format!("{}{path}", &file[..=i]),
             None => path.clone(),
         };
-        docker.compose_file = Some(ComposeFile::at(&shown, &compose_text, read(&format!("{dir}.env"))));
+        docker.compose_file = Some(ComposeFile::at(
+            &shown,
+            &compose_text,
+            read(&format!("{dir}.env")),
+        ));
     }
     Ok(Some(docker))
 }
@@ -877,8 +884,10 @@ impl Builder {
                         let mut table = BTreeMap::new();
                         for (host, ips) in records {
                             // Several addresses for one name: "172.18.0.3,172.18.0.4".
-                            let parsed: Result<Vec<Ipv4Addr>, _> =
-                                ips.split(',').map(|ip| ip.trim().parse::<Ipv4Addr>()).collect();
+                            let parsed: Result<Vec<Ipv4Addr>, _> = ips
+                                .split(',')
+                                .map(|ip| ip.trim().parse::<Ipv4Addr>())
+                                .collect();
                             match (valid_hostname(host), parsed) {
                                 (true, Ok(list)) => {
                                     table.insert(host.to_ascii_lowercase(), list);

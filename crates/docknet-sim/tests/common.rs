@@ -20,10 +20,7 @@ pub fn scenario_files(sub: &str) -> Vec<PathBuf> {
             // Exercises wrap a scenario; they have tests of their own (docknet-view).
             if path.is_dir() && !path.ends_with("exercises") {
                 walk(&path, out);
-            } else if path
-                .extension()
-                .is_some_and(|e| e == "ron" || e == "yaml")
-            {
+            } else if path.extension().is_some_and(|e| e == "ron" || e == "yaml") {
                 out.push(path);
             }
         }

@@ -16,12 +16,22 @@ fn shop_services_resolve_each_other_on_the_default_network() {
     let sim = run_lesson("compose/shop.yaml");
     let ev = events(&sim);
     let web = sock_events(&ev, "shop-web-1");
-    assert!(web.iter().any(|w| w == "resolved db -> 172.18.0.3"), "{web:?}");
-    assert!(web.iter().any(|w| w == "resolved cache -> 172.18.0.2"), "{web:?}");
+    assert!(
+        web.iter().any(|w| w == "resolved db -> 172.18.0.3"),
+        "{web:?}"
+    );
+    assert!(
+        web.iter().any(|w| w == "resolved cache -> 172.18.0.2"),
+        "{web:?}"
+    );
     let dnat = select(&ev, "nat", &[("ns", "host"), ("kind", "DNAT")]);
     assert!(!dnat.is_empty(), "the laptop's request is DNATed to web");
     let db = sock_events(&ev, "shop-db-1");
-    assert!(db.iter().any(|w| w.starts_with("accept connection from 172.18.0.4")), "{db:?}");
+    assert!(
+        db.iter()
+            .any(|w| w.starts_with("accept connection from 172.18.0.4")),
+        "{db:?}"
+    );
 }
 
 #[test]
@@ -29,13 +39,23 @@ fn tiers_proxy_cannot_resolve_the_database() {
     let sim = run_lesson("compose/tiers.yaml");
     let ev = events(&sim);
     let proxy = sock_events(&ev, "tiers-proxy-1");
-    assert!(proxy.iter().any(|w| w.starts_with("resolved orders -> 172.18.")), "{proxy:?}");
     assert!(
-        proxy.iter().any(|w| w == "could not resolve host db: NXDOMAIN"),
+        proxy
+            .iter()
+            .any(|w| w.starts_with("resolved orders -> 172.18.")),
+        "{proxy:?}"
+    );
+    assert!(
+        proxy
+            .iter()
+            .any(|w| w == "could not resolve host db: NXDOMAIN"),
         "{proxy:?}"
     );
     let api = sock_events(&ev, "tiers-api-1");
-    assert!(api.iter().any(|w| w == "resolved db -> 10.30.0.2"), "{api:?}");
+    assert!(
+        api.iter().any(|w| w == "resolved db -> 10.30.0.2"),
+        "{api:?}"
+    );
 }
 
 #[test]
@@ -77,16 +97,30 @@ fn a_docker_scenario_brings_its_compose_file_up_where_it_says() {
         .unwrap()
         .unwrap();
     let c = docknet_sim::docker::compile(&docker).unwrap_or_else(|p| panic!("{p:?}"));
-    let names: Vec<&str> = c.inventory.containers.iter().map(|x| x.name.as_str()).collect();
+    let names: Vec<&str> = c
+        .inventory
+        .containers
+        .iter()
+        .map(|x| x.name.as_str())
+        .collect();
     assert_eq!(names, ["app-web-1", "probe"]);
     assert_eq!(c.inventory.containers[0].ports, ["0.0.0.0:8088->80/tcp"]);
     let (_, mut sim) = docknet_sim::load_with("lab/s.ron", ron, &read).unwrap();
     sim.run_to_end();
     let ev = events(&sim);
     let probe = sock_events(&ev, "probe");
-    assert!(probe.iter().any(|w| w.starts_with("resolved web -> 172.18.0.")), "{probe:?}");
+    assert!(
+        probe
+            .iter()
+            .any(|w| w.starts_with("resolved web -> 172.18.0.")),
+        "{probe:?}"
+    );
     // Missing file: located at the `compose` value.
     let err = docknet_sim::load_with("lab/s.ron", ron, &|_| None).unwrap_err();
     assert_eq!(err.diagnostics[0].line, 4);
-    assert!(err.diagnostics[0].message.contains("cannot read the compose file"));
+    assert!(
+        err.diagnostics[0]
+            .message
+            .contains("cannot read the compose file")
+    );
 }

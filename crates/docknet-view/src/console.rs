@@ -510,12 +510,24 @@ mod tests {
         let (out, _) = exec("docker compose ps", "host", &mut doc, &built, &state);
         let lines: Vec<&str> = out.lines().collect();
         assert!(lines[0].starts_with("NAME"), "{out}");
-        assert!(lines[1].starts_with("edge-app-1") && lines[1].contains("   app   "), "{out}");
+        assert!(
+            lines[1].starts_with("edge-app-1") && lines[1].contains("   app   "),
+            "{out}"
+        );
         assert!(lines[2].starts_with("edge-app-2"), "{out}");
-        assert!(lines[3].starts_with("edge-proxy-1") && lines[3].contains("0.0.0.0:8080->80/tcp"), "{out}");
+        assert!(
+            lines[3].starts_with("edge-proxy-1") && lines[3].contains("0.0.0.0:8080->80/tcp"),
+            "{out}"
+        );
         let (kernel_doc, kernel) = open("default.ron");
         let mut kernel_doc = kernel_doc;
-        let (out, _) = exec("docker compose ps", "host", &mut kernel_doc, &kernel, &kernel.sim);
+        let (out, _) = exec(
+            "docker compose ps",
+            "host",
+            &mut kernel_doc,
+            &kernel,
+            &kernel.sim,
+        );
         assert_eq!(out, "no configuration file provided: not found");
     }
 

@@ -396,12 +396,21 @@ mod tests {
         let read = |f: &str| (f == ".env").then(|| "PORT=8081\n".to_string());
         let (mut doc, built) = Document::load_with("p/compose.yaml", yaml, &read).unwrap();
         assert!(doc.is_compose());
-        assert_eq!(built.inventory.unwrap().containers[0].ports, ["0.0.0.0:8081->80/tcp"]);
+        assert_eq!(
+            built.inventory.unwrap().containers[0].ports,
+            ["0.0.0.0:8081->80/tcp"]
+        );
         doc.run_docker("docker run -d --name probe alpine").unwrap();
         // The RON form (what a share link carries) opens with no file system at all.
         let (again, built) = Document::load("shared", &doc.to_ron()).unwrap();
         assert!(again.is_compose());
-        let names: Vec<String> = built.inventory.unwrap().containers.iter().map(|c| c.name.clone()).collect();
+        let names: Vec<String> = built
+            .inventory
+            .unwrap()
+            .containers
+            .iter()
+            .map(|c| c.name.clone())
+            .collect();
         assert_eq!(names, ["p-web-1", "probe"]);
     }
 

@@ -79,7 +79,15 @@ pub fn check(file: &str, text: &str, prefix: &str) -> Result<Report, String> {
     }
     d.compose(
         &dir,
-        &["-p", &project.project, "-f", &shown, "up", "-d", "--no-build"],
+        &[
+            "-p",
+            &project.project,
+            "-f",
+            &shown,
+            "up",
+            "-d",
+            "--no-build",
+        ],
     )
     .map_err(|e| format!("{file}: docker-compose up failed: {e}"))?;
     let names = v1_names(&compiled);
@@ -124,13 +132,24 @@ fn dns(
         }) else {
             continue;
         };
-        let ids: BTreeSet<&str> = c.inventory.containers.iter().map(|x| x.id.as_str()).collect();
+        let ids: BTreeSet<&str> = c
+            .inventory
+            .containers
+            .iter()
+            .map(|x| x.id.as_str())
+            .collect();
         let mut real = Vec::new();
         let mut simulated = Vec::new();
         for (name, ips) in records.iter().filter(|(n, _)| !ids.contains(n.as_str())) {
             let asked = names.real(name);
             let out = d
-                .docker(&["exec", &names.real(container), "nslookup", &asked, "127.0.0.11"])
+                .docker(&[
+                    "exec",
+                    &names.real(container),
+                    "nslookup",
+                    &asked,
+                    "127.0.0.11",
+                ])
                 .unwrap_or_default();
             real.push(format!("{name} -> {}", answers(&out).join(",")));
             let mut want: Vec<&str> = ips.split(',').collect();

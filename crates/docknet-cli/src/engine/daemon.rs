@@ -36,7 +36,9 @@ pub struct Peer {
 }
 
 /// The busybox applets the images carry (`sleep` is their command).
-const APPLETS: &[&str] = &["sh", "sleep", "nc", "httpd", "cat", "echo", "ip", "nslookup"];
+const APPLETS: &[&str] = &[
+    "sh", "sleep", "nc", "httpd", "cat", "echo", "ip", "nslookup",
+];
 
 /// How long dockerd may take to answer on its socket.
 const START_TIMEOUT: Duration = Duration::from_secs(60);

@@ -40,8 +40,7 @@ pub fn probe(prefix: &str) -> Result<String, String> {
 /// Compare the scenario in `file` (its text `text`) with a real dockerd; `prefix` names the
 /// namespaces (unique per run).
 pub fn check(file: &str, text: &str, prefix: &str) -> Result<Report, String> {
-    if docknet_sim::compose::is_compose(file, text)
-        && !docknet_sim::scenario::is_docker_level(text)
+    if docknet_sim::compose::is_compose(file, text) && !docknet_sim::scenario::is_docker_level(text)
     {
         return compose::check(file, text, prefix);
     }
@@ -111,7 +110,15 @@ pub fn check(file: &str, text: &str, prefix: &str) -> Result<Report, String> {
             .map_err(|e| format!("{file}: `{line}` failed on the real host: {e}"))?;
     }
 
-    compare(&mut d, &sc, &compiled, &sim, &version, prefix, &Names::default())
+    compare(
+        &mut d,
+        &sc,
+        &compiled,
+        &sim,
+        &version,
+        prefix,
+        &Names::default(),
+    )
 }
 
 /// Container names on the real engine where they differ from docknet's (Compose v1 names
@@ -216,14 +223,20 @@ fn compare(
             format!("{} ip addr", c.name),
             format!("{}: ip addr", c.name),
             &source,
-            &normalise::ip_addr(&d.in_container(&names.real(&c.name), &["ip", "addr"])?, random_mac),
+            &normalise::ip_addr(
+                &d.in_container(&names.real(&c.name), &["ip", "addr"])?,
+                random_mac,
+            ),
             &normalise::ip_addr(&sim_view(&c.name, View::Addr)?, random_mac),
         );
         report.check(
             format!("{} ip route", c.name),
             format!("{}: ip route", c.name),
             &source,
-            &normalise::ip_route(&d.in_container(&names.real(&c.name), &["ip", "route"])?, &[]),
+            &normalise::ip_route(
+                &d.in_container(&names.real(&c.name), &["ip", "route"])?,
+                &[],
+            ),
             &normalise::ip_route(&sim_view(&c.name, View::Route)?, &[]),
         );
         let spec = compiled
@@ -270,7 +283,10 @@ fn compare(
         "docker ps".into(),
         "docker ps (name | image | ports)".into(),
         &source,
-        &real_ps(d)?.iter().map(|l| names.as_sim(l)).collect::<Vec<_>>(),
+        &real_ps(d)?
+            .iter()
+            .map(|l| names.as_sim(l))
+            .collect::<Vec<_>>(),
         &sim_ps(&compiled.inventory),
     );
     report.check(
@@ -278,7 +294,10 @@ fn compare(
         "docker network inspect (name | subnet | ip range | gateway | internal | icc | containers)"
             .into(),
         &source,
-        &real_networks(d, &compiled.inventory)?.iter().map(|l| names.as_sim(l)).collect::<Vec<_>>(),
+        &real_networks(d, &compiled.inventory)?
+            .iter()
+            .map(|l| names.as_sim(l))
+            .collect::<Vec<_>>(),
         &sim_networks(compiled),
     );
     if !compiled.scenario.traffic.is_empty() && names.pairs.is_empty() {

@@ -29,7 +29,9 @@ pub fn parse_env(text: &str, given: &Vars) -> Result<Vars, EnvError> {
         let Some((key, value)) = line.split_once('=') else {
             return Err(EnvError {
                 line: line_no,
-                message: format!("unexpected character in variable name \"{line}\": expected KEY=VALUE"),
+                message: format!(
+                    "unexpected character in variable name \"{line}\": expected KEY=VALUE"
+                ),
             });
         };
         let key = key.trim();

@@ -73,9 +73,7 @@ fn from_block(file: &str, key: &Key, node: &Node) -> Result<DockerScenario, Scen
             continue;
         }
         // Each field alone, so an error points at its own key.
-        let one = serde_json::Value::Object(
-            [(k.text.clone(), to_json(v))].into_iter().collect(),
-        );
+        let one = serde_json::Value::Object([(k.text.clone(), to_json(v))].into_iter().collect());
         if let Err(e) = serde_json::from_value::<DockerScenario>(one) {
             diagnostics.push(at(
                 k.pos.line,

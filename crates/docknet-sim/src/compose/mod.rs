@@ -88,9 +88,17 @@ pub fn is_compose(file: &str, text: &str) -> bool {
         .map(str::trim_end)
         .find(|l| !l.trim().is_empty() && !l.trim_start().starts_with('#'))
         .is_some_and(|l| {
-            ["services:", "name:", "networks:", "version:", "x-", "volumes:", "include:"]
-                .iter()
-                .any(|k| l.starts_with(k))
+            [
+                "services:",
+                "name:",
+                "networks:",
+                "version:",
+                "x-",
+                "volumes:",
+                "include:",
+            ]
+            .iter()
+            .any(|k| l.starts_with(k))
         })
 }
 
@@ -118,10 +126,19 @@ pub fn load(f: &ComposeFile, vars: &Vars) -> Result<Loaded, Vec<Diagnostic>> {
         })?,
         None => vars.clone(),
     };
-    let root = yaml::parse(&f.text)
-        .map_err(|e| vec![at(e.pos, e.message, "check the YAML near this position (indentation, colons, quotes)")])?;
+    let root = yaml::parse(&f.text).map_err(|e| {
+        vec![at(
+            e.pos,
+            e.message,
+            "check the YAML near this position (indentation, colons, quotes)",
+        )]
+    })?;
     let Some(mut root) = root else {
-        return Err(vec![at(Pos::default(), "empty compose file".into(), "add `services:` with at least one service")]);
+        return Err(vec![at(
+            Pos::default(),
+            "empty compose file".into(),
+            "add `services:` with at least one service",
+        )]);
     };
     let mut warnings = Vec::new();
     let mut errors = Vec::new();
@@ -134,12 +151,30 @@ pub fn load(f: &ComposeFile, vars: &Vars) -> Result<Loaded, Vec<Diagnostic>> {
     }
     let profiles: Vec<String> = vars
         .get("COMPOSE_PROFILES")
-        .map(|p| p.split(',').map(|s| s.trim().to_string()).filter(|s| !s.is_empty()).collect())
+        .map(|p| {
+            p.split(',')
+                .map(|s| s.trim().to_string())
+                .filter(|s| !s.is_empty())
+                .collect()
+        })
         .unwrap_or_default();
-    let default_name = vars
+    let mut default_name = vars
         .get("COMPOSE_PROJECT_NAME")
         .cloned()
         .unwrap_or_else(|| normalize_project_name(&f.dir_name));
+    let named = root.get("name").is_some();
+    if default_name.is_empty() && !named {
+        // No directory (a file opened in the browser): Compose would use the working
+        // directory's name; say which name stands in for it.
+        let stem = f.file.rsplit(['/', '\\']).next().unwrap_or(&f.file);
+        let stem = stem.split('.').next().unwrap_or(stem);
+        default_name = Some(normalize_project_name(stem))
+            .filter(|n| !n.is_empty())
+            .unwrap_or_else(|| "compose".into());
+        warnings.push(format!(
+            "the compose file's directory is not known here: the project is named \"{default_name}\" (add `name:` to the file to choose)"
+        ));
+    }
     let mut loader = project::Loader {
         errors: Vec::new(),
         not_simulated: Vec::new(),
@@ -164,7 +199,11 @@ pub fn load(f: &ComposeFile, vars: &Vars) -> Result<Loaded, Vec<Diagnostic>> {
         .find(|(k, _)| k.text == "x-docknet")
         .cloned();
     let Some(project) = project else {
-        return Err(vec![at(root.pos, "Top-level object must be a mapping".into(), "a compose file starts with `services:`")]);
+        return Err(vec![at(
+            root.pos,
+            "Top-level object must be a mapping".into(),
+            "a compose file starts with `services:`",
+        )]);
     };
     Ok(Loaded {
         project,
@@ -199,7 +238,9 @@ fn interpolate_tree(
                     errors.push(ComposeError {
                         pos: node.pos.shifted(shift),
                         message: format!("{message} in {path}"),
-                        help: "You may need to escape any $ with another $ (write $$ for a literal $)".into(),
+                        help:
+                            "You may need to escape any $ with another $ (write $$ for a literal $)"
+                                .into(),
                     });
                 }
             }

@@ -98,38 +98,122 @@ impl Service {
 
 /// Service keys that change nothing on the network: accepted, listed as not simulated.
 const SERVICE_NOT_SIMULATED: &[&str] = &[
-    "annotations", "attach", "blkio_config", "build", "cap_add", "cap_drop", "cgroup",
-    "cgroup_parent", "command", "configs", "cpu_count", "cpu_percent", "cpu_period",
-    "cpu_quota", "cpu_rt_period", "cpu_rt_runtime", "cpu_shares", "cpus", "cpuset",
-    "credential_spec", "develop", "device_cgroup_rules", "devices", "entrypoint",
-    "environment", "env_file", "group_add", "healthcheck", "init", "ipc", "isolation",
-    "label_file", "labels", "logging", "mem_limit", "mem_reservation", "mem_swappiness",
-    "memswap_limit", "oom_kill_disable", "oom_score_adj", "pid", "pids_limit", "platform",
-    "post_start", "pre_stop", "privileged", "pull_policy", "read_only", "restart", "runtime",
-    "secrets", "security_opt", "shm_size", "stdin_open", "stop_grace_period", "stop_signal",
-    "storage_opt", "tmpfs", "tty", "ulimits", "user", "userns_mode", "volumes",
-    "volumes_from", "working_dir",
+    "annotations",
+    "attach",
+    "blkio_config",
+    "build",
+    "cap_add",
+    "cap_drop",
+    "cgroup",
+    "cgroup_parent",
+    "command",
+    "configs",
+    "cpu_count",
+    "cpu_percent",
+    "cpu_period",
+    "cpu_quota",
+    "cpu_rt_period",
+    "cpu_rt_runtime",
+    "cpu_shares",
+    "cpus",
+    "cpuset",
+    "credential_spec",
+    "develop",
+    "device_cgroup_rules",
+    "devices",
+    "entrypoint",
+    "environment",
+    "env_file",
+    "group_add",
+    "healthcheck",
+    "init",
+    "ipc",
+    "isolation",
+    "label_file",
+    "labels",
+    "logging",
+    "mem_limit",
+    "mem_reservation",
+    "mem_swappiness",
+    "memswap_limit",
+    "oom_kill_disable",
+    "oom_score_adj",
+    "pid",
+    "pids_limit",
+    "platform",
+    "post_start",
+    "pre_stop",
+    "privileged",
+    "pull_policy",
+    "read_only",
+    "restart",
+    "runtime",
+    "secrets",
+    "security_opt",
+    "shm_size",
+    "stdin_open",
+    "stop_grace_period",
+    "stop_signal",
+    "storage_opt",
+    "tmpfs",
+    "tty",
+    "ulimits",
+    "user",
+    "userns_mode",
+    "volumes",
+    "volumes_from",
+    "working_dir",
 ];
 
 /// Networking keys of a service that docknet does not model yet: refused, never dropped.
 const SERVICE_NETWORKING_UNMODELLED: &[(&str, &str)] = &[
-    ("links", "use the service name: services on a shared network resolve each other by name"),
-    ("external_links", "connect the external container to one of the project's networks instead"),
-    ("dns_search", "leave it out (search domains are not simulated)"),
-    ("dns_opt", "leave it out (resolver options are not simulated)"),
+    (
+        "links",
+        "use the service name: services on a shared network resolve each other by name",
+    ),
+    (
+        "external_links",
+        "connect the external container to one of the project's networks instead",
+    ),
+    (
+        "dns_search",
+        "leave it out (search domains are not simulated)",
+    ),
+    (
+        "dns_opt",
+        "leave it out (resolver options are not simulated)",
+    ),
     ("mac_address", "leave it out: the engine picks the MAC"),
     ("domainname", "leave it out"),
     ("uts", "leave it out"),
-    ("extends", "copy the settings into the service (extends is not supported)"),
-    ("provider", "leave it out: provider services are not simulated"),
+    (
+        "extends",
+        "copy the settings into the service (extends is not supported)",
+    ),
+    (
+        "provider",
+        "leave it out: provider services are not simulated",
+    ),
     ("models", "leave it out: model runners are not simulated"),
     ("use_api_socket", "leave it out"),
     ("gpus", "leave it out"),
 ];
 
 const SERVICE_KEYS: &[&str] = &[
-    "image", "ports", "expose", "networks", "network_mode", "extra_hosts", "dns", "hostname",
-    "container_name", "deploy", "scale", "depends_on", "profiles", "sysctls",
+    "image",
+    "ports",
+    "expose",
+    "networks",
+    "network_mode",
+    "extra_hosts",
+    "dns",
+    "hostname",
+    "container_name",
+    "deploy",
+    "scale",
+    "depends_on",
+    "profiles",
+    "sysctls",
 ];
 
 /// Parser state: the variables' interpolation already happened on the tree.
@@ -333,9 +417,10 @@ impl Loader<'_> {
                 "write each service as `name:` with its settings indented below",
             )),
         }
-        if services.iter().any(|s| {
-            s.network_mode.is_none() && s.networks.iter().any(|n| n.key == "default")
-        }) && !networks.contains_key("default")
+        if services
+            .iter()
+            .any(|s| s.network_mode.is_none() && s.networks.iter().any(|n| n.key == "default"))
+            && !networks.contains_key("default")
         {
             networks.insert(
                 "default".into(),
@@ -429,17 +514,29 @@ impl Loader<'_> {
                 "driver" => {
                     let d = v.scalar().unwrap_or("default");
                     if d != "default" {
-                        self.errors.push(err(v.pos, format!("IPAM driver \"{d}\" is not simulated"), "leave ipam.driver out"));
+                        self.errors.push(err(
+                            v.pos,
+                            format!("IPAM driver \"{d}\" is not simulated"),
+                            "leave ipam.driver out",
+                        ));
                     }
                 }
                 "options" => self.note(format!("networks.{key}.ipam.options"), k.pos),
                 "config" => {
                     let Value::Seq(items) = &v.value else {
-                        self.errors.push(err(v.pos, format!("networks.{key}.ipam.config must be a list"), "write `- subnet: 172.28.0.0/16`"));
+                        self.errors.push(err(
+                            v.pos,
+                            format!("networks.{key}.ipam.config must be a list"),
+                            "write `- subnet: 172.28.0.0/16`",
+                        ));
                         continue;
                     };
                     if items.len() > 1 {
-                        self.errors.push(err(items[1].pos, "a second IPAM config (several subnets) is not simulated", "give one subnet per network"));
+                        self.errors.push(err(
+                            items[1].pos,
+                            "a second IPAM config (several subnets) is not simulated",
+                            "give one subnet per network",
+                        ));
                     }
                     for (ck, cv) in items.first().map(Node::entries).unwrap_or_default() {
                         let Some(text) = self.text(cv, &ck.text) else {
@@ -455,7 +552,11 @@ impl Loader<'_> {
                         }
                     }
                 }
-                other => self.errors.push(err(k.pos, format!("networks.{key}.ipam Additional property {other} is not allowed"), "ipam has driver, config and options")),
+                other => self.errors.push(err(
+                    k.pos,
+                    format!("networks.{key}.ipam Additional property {other} is not allowed"),
+                    "ipam has driver, config and options",
+                )),
             }
         }
     }
@@ -483,7 +584,11 @@ impl Loader<'_> {
         let mut replicas: Option<(u32, Pos)> = None;
         let mut enabled = true;
         if !matches!(node.value, Value::Map(_) | Value::Null) {
-            self.errors.push(err(node.pos, format!("services.{name} must be a mapping"), "indent the service's settings below its name"));
+            self.errors.push(err(
+                node.pos,
+                format!("services.{name} must be a mapping"),
+                "indent the service's settings below its name",
+            ));
             return None;
         }
         for (k, v) in node.entries() {
@@ -494,8 +599,15 @@ impl Loader<'_> {
                 self.note(path, k.pos);
                 continue;
             }
-            if let Some((_, help)) = SERVICE_NETWORKING_UNMODELLED.iter().find(|(n, _)| *n == key) {
-                self.errors.push(err(k.pos, format!("services.{name}.{key} is networking that docknet does not model yet"), *help));
+            if let Some((_, help)) = SERVICE_NETWORKING_UNMODELLED
+                .iter()
+                .find(|(n, _)| *n == key)
+            {
+                self.errors.push(err(
+                    k.pos,
+                    format!("services.{name}.{key} is networking that docknet does not model yet"),
+                    *help,
+                ));
                 continue;
             }
             if key.starts_with("x-") {
@@ -506,7 +618,11 @@ impl Loader<'_> {
                     Some(s) => format!("did you mean {s}?"),
                     None => "check the spelling against the Compose Specification".into(),
                 };
-                self.errors.push(err(k.pos, format!("services.{name} Additional property {key} is not allowed"), help));
+                self.errors.push(err(
+                    k.pos,
+                    format!("services.{name} Additional property {key} is not allowed"),
+                    help,
+                ));
                 continue;
             }
             let q = Self::is_quoted(v);
@@ -574,27 +690,43 @@ impl Loader<'_> {
                 }
                 "container_name" => {
                     if let Some(t) = self.text(v, "container_name") {
-                        s.container_name = self.cli(v.pos, cli::container_name_value(t), q).map(|n| (n, v.pos));
+                        s.container_name = self
+                            .cli(v.pos, cli::container_name_value(t), q)
+                            .map(|n| (n, v.pos));
                     }
                 }
                 "scale" => scale = self.count(v, "scale").map(|n| (n, v.pos)),
                 "deploy" => {
                     for (dk, dv) in v.entries() {
                         match dk.text.as_str() {
-                            "replicas" => replicas = self.count(dv, "deploy.replicas").map(|n| (n, dv.pos)),
-                            "mode" if dv.scalar() == Some("global") => self.errors.push(err(dv.pos, "deploy.mode: global is a Swarm mode and is not simulated", "use replicas")),
-                            "endpoint_mode" => self.errors.push(err(dk.pos, "deploy.endpoint_mode is a Swarm setting and is not simulated", "leave it out")),
+                            "replicas" => {
+                                replicas = self.count(dv, "deploy.replicas").map(|n| (n, dv.pos))
+                            }
+                            "mode" if dv.scalar() == Some("global") => self.errors.push(err(
+                                dv.pos,
+                                "deploy.mode: global is a Swarm mode and is not simulated",
+                                "use replicas",
+                            )),
+                            "endpoint_mode" => self.errors.push(err(
+                                dk.pos,
+                                "deploy.endpoint_mode is a Swarm setting and is not simulated",
+                                "leave it out",
+                            )),
                             other => self.note(format!("services.{name}.deploy.{other}"), dk.pos),
                         }
                     }
                 }
                 "depends_on" => match &v.value {
-                    Value::Map(m) => s.depends_on.extend(m.iter().map(|(dk, _)| (dk.text.clone(), dk.pos))),
+                    Value::Map(m) => s
+                        .depends_on
+                        .extend(m.iter().map(|(dk, _)| (dk.text.clone(), dk.pos))),
                     _ => s.depends_on.extend(self.strings(v, "depends_on")),
                 },
                 "profiles" => {
                     let wanted = self.strings(v, "profiles");
-                    enabled = wanted.iter().any(|(p, _)| self.profiles.iter().any(|a| a == p || a == "*"));
+                    enabled = wanted
+                        .iter()
+                        .any(|(p, _)| self.profiles.iter().any(|a| a == p || a == "*"));
                 }
                 "sysctls" => {
                     for (sk, sv, p) in self.pairs(v, "sysctls", "=") {
@@ -608,7 +740,13 @@ impl Loader<'_> {
             }
         }
         match (scale, replicas) {
-            (Some((a, _)), Some((b, p))) if a != b => self.errors.push(err(p, format!("services.{name}: can't set distinct values on 'scale' and 'deploy.replicas'"), "keep one of them")),
+            (Some((a, _)), Some((b, p))) if a != b => self.errors.push(err(
+                p,
+                format!(
+                    "services.{name}: can't set distinct values on 'scale' and 'deploy.replicas'"
+                ),
+                "keep one of them",
+            )),
             (Some((n, _)), _) | (None, Some((n, _))) => s.replicas = n,
             (None, None) => {}
         }
@@ -647,11 +785,16 @@ impl Loader<'_> {
         match v.scalar().and_then(|t| t.parse::<u32>().ok()) {
             Some(n) if n <= 64 => Some(n),
             Some(_) => {
-                self.errors.push(err(v.pos, format!("{what}: docknet simulates at most 64 replicas"), "use fewer"));
+                self.errors.push(err(
+                    v.pos,
+                    format!("{what}: docknet simulates at most 64 replicas"),
+                    "use fewer",
+                ));
                 None
             }
             None => {
-                self.errors.push(err(v.pos, format!("{what} must be a number"), "e.g. 2"));
+                self.errors
+                    .push(err(v.pos, format!("{what} must be a number"), "e.g. 2"));
                 None
             }
         }
@@ -702,7 +845,11 @@ impl Loader<'_> {
     fn ports(&mut self, service: &str, node: &Node, out: &mut Vec<(PortBinding, Pos)>) {
         let Value::Seq(items) = &node.value else {
             if !node.is_null() {
-                self.errors.push(err(node.pos, format!("services.{service}.ports must be a list"), "e.g. ports: [\"8080:80\"]"));
+                self.errors.push(err(
+                    node.pos,
+                    format!("services.{service}.ports must be a list"),
+                    "e.g. ports: [\"8080:80\"]",
+                ));
             }
             return;
         };
@@ -714,7 +861,11 @@ impl Loader<'_> {
                     }
                 }
                 Value::Map(_) => self.long_port(service, item, out),
-                _ => self.errors.push(err(item.pos, "a port is a string like \"8080:80\" or a mapping with target/published", "e.g. - \"8080:80\"")),
+                _ => self.errors.push(err(
+                    item.pos,
+                    "a port is a string like \"8080:80\" or a mapping with target/published",
+                    "e.g. - \"8080:80\"",
+                )),
             }
         }
     }
@@ -734,13 +885,25 @@ impl Loader<'_> {
                 "host_ip" => host_ip = Some(text),
                 "protocol" => proto = text,
                 "mode" if text == "host" || text == "ingress" => {}
-                "mode" => self.errors.push(err(v.pos, format!("port mode \"{text}\" is unknown"), "use host or ingress")),
+                "mode" => self.errors.push(err(
+                    v.pos,
+                    format!("port mode \"{text}\" is unknown"),
+                    "use host or ingress",
+                )),
                 "name" | "app_protocol" => {}
-                other => self.errors.push(err(k.pos, format!("services.{service}.ports Additional property {other} is not allowed"), "use target, published, host_ip, protocol, mode, name, app_protocol")),
+                other => self.errors.push(err(
+                    k.pos,
+                    format!("services.{service}.ports Additional property {other} is not allowed"),
+                    "use target, published, host_ip, protocol, mode, name, app_protocol",
+                )),
             }
         }
         let Some((target, tpos)) = target else {
-            self.errors.push(err(item.pos, format!("services.{service}.ports: target is required"), "e.g. target: 80"));
+            self.errors.push(err(
+                item.pos,
+                format!("services.{service}.ports: target is required"),
+                "e.g. target: 80",
+            ));
             return;
         };
         let mut short = String::new();

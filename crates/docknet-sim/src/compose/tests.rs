@@ -5,7 +5,11 @@ use crate::docker::{self, Compiled};
 use crate::scenario::ProcessSpec;
 
 fn file(dir: &str, text: &str, env: Option<&str>) -> ComposeFile {
-    ComposeFile::at(&format!("/home/me/{dir}/compose.yaml"), text, env.map(str::to_string))
+    ComposeFile::at(
+        &format!("/home/me/{dir}/compose.yaml"),
+        text,
+        env.map(str::to_string),
+    )
 }
 
 fn compiled(dir: &str, text: &str) -> Compiled {
@@ -69,10 +73,20 @@ fn project_name_from_the_directory_is_normalised() {
     assert_eq!(normalize_project_name("__-app"), "app");
     assert_eq!(normalize_project_name("Ünï_code-1"), "n_code-1");
     let c = compiled("My_Shop", SHOP);
-    let names: Vec<&str> = c.inventory.containers.iter().map(|x| x.name.as_str()).collect();
+    let names: Vec<&str> = c
+        .inventory
+        .containers
+        .iter()
+        .map(|x| x.name.as_str())
+        .collect();
     // Dependencies first, ties by name: cache and db before web.
     assert_eq!(names, ["my_shop-cache-1", "my_shop-db-1", "my_shop-web-1"]);
-    let nets: Vec<&str> = c.inventory.networks.iter().map(|n| n.name.as_str()).collect();
+    let nets: Vec<&str> = c
+        .inventory
+        .networks
+        .iter()
+        .map(|n| n.name.as_str())
+        .collect();
     assert_eq!(nets, ["bridge", "my_shop_default"]);
 }
 
@@ -104,7 +118,14 @@ networks:
 ";
     let c = compiled("ignored", text);
     let rec = dns_records(&c, "blog-db-1");
-    for name in ["app", "api", "api.internal", "blog-app-1", "db", "blog-db-1"] {
+    for name in [
+        "app",
+        "api",
+        "api.internal",
+        "blog-app-1",
+        "db",
+        "blog-db-1",
+    ] {
         assert!(rec.contains_key(name), "{name} missing from {rec:?}");
     }
     assert_eq!(rec["api"], addr(&c, "blog-app-1", "blog_back"));
@@ -147,7 +168,12 @@ networks:
     name: custom-back
 ";
     let c = compiled("x", text);
-    let nets: Vec<&str> = c.inventory.networks.iter().map(|n| n.name.as_str()).collect();
+    let nets: Vec<&str> = c
+        .inventory
+        .networks
+        .iter()
+        .map(|n| n.name.as_str())
+        .collect();
     assert_eq!(nets, ["bridge", "custom-back", "p_zfront"]);
     let web = &c.inventory.containers[0];
     assert_eq!(web.endpoints[0].0, "p_zfront", "highest priority first");
@@ -177,9 +203,19 @@ networks:
 ";
     let c = compiled("m", text);
     assert_eq!(addr(&c, "m-db-1", "m_net"), "172.30.0.50");
-    let side = c.inventory.containers.iter().find(|x| x.name == "m-sidecar-1").unwrap();
+    let side = c
+        .inventory
+        .containers
+        .iter()
+        .find(|x| x.name == "m-sidecar-1")
+        .unwrap();
     assert_eq!(side.mode, "container:m-db-1");
-    let tool = c.inventory.containers.iter().find(|x| x.name == "m-tool-1").unwrap();
+    let tool = c
+        .inventory
+        .containers
+        .iter()
+        .find(|x| x.name == "m-tool-1")
+        .unwrap();
     assert_eq!(tool.mode, "host");
 }
 
@@ -203,7 +239,10 @@ services:
     let f = file("i", "services:\n  web:\n    image: nginx$TAG\n", None);
     let c = docker::compile(&scenario(f, &Vars::new()).unwrap()).unwrap();
     let warn = &c.inventory.compose.unwrap().warnings;
-    assert_eq!(warn, &["The \"TAG\" variable is not set. Defaulting to a blank string."]);
+    assert_eq!(
+        warn,
+        &["The \"TAG\" variable is not set. Defaulting to a blank string."]
+    );
 }
 
 #[test]
@@ -222,7 +261,12 @@ networks:
   front: {}
 ";
     let c = compiled("mk", text);
-    let b = c.inventory.containers.iter().find(|x| x.name == "mk-b-1").unwrap();
+    let b = c
+        .inventory
+        .containers
+        .iter()
+        .find(|x| x.name == "mk-b-1")
+        .unwrap();
     assert_eq!(b.image, "caddy");
     assert_eq!(b.endpoints[0].0, "mk_front");
 }
@@ -281,7 +325,12 @@ volumes:
     let notes = c.inventory.compose.unwrap().not_simulated;
     assert_eq!(
         notes,
-        ["volumes", "services.db.volumes", "services.db.environment", "services.db.healthcheck"]
+        [
+            "volumes",
+            "services.db.volumes",
+            "services.db.environment",
+            "services.db.healthcheck"
+        ]
     );
     let e = errors("services:\n  web:\n    image: nginx\n    links: [db]\n");
     assert_eq!((e[0].line, e[0].column), (4, 5));
@@ -291,27 +340,57 @@ volumes:
 #[test]
 fn errors_carry_compose_wording_and_positions() {
     let e = errors("services:\n  web:\n    image: nginx\n    depends_on: [dbb]\n");
-    assert_eq!(e[0].message, "service \"web\" depends on undefined service \"dbb\": invalid compose project");
+    assert_eq!(
+        e[0].message,
+        "service \"web\" depends on undefined service \"dbb\": invalid compose project"
+    );
     assert_eq!((e[0].line, e[0].column), (4, 18));
     let e = errors("services:\n  web:\n    image: nginx\n    networks: [front]\n");
-    assert!(e[0].message.contains("refers to undefined network front"), "{}", e[0].message);
+    assert!(
+        e[0].message.contains("refers to undefined network front"),
+        "{}",
+        e[0].message
+    );
     assert_eq!((e[0].line, e[0].column), (4, 16));
-    let e = errors("services:\n  a:\n    image: nginx\n    ports: [\"8080:80\"]\n  b:\n    image: nginx\n    ports:\n      - 8080:80\n");
-    assert_eq!(e[0].message, "Bind for 0.0.0.0:8080 failed: port is already allocated");
+    let e = errors(
+        "services:\n  a:\n    image: nginx\n    ports: [\"8080:80\"]\n  b:\n    image: nginx\n    ports:\n      - 8080:80\n",
+    );
+    assert_eq!(
+        e[0].message,
+        "Bind for 0.0.0.0:8080 failed: port is already allocated"
+    );
     assert_eq!((e[0].line, e[0].column), (8, 9));
     let e = errors("services:\n  web:\n    image: nginx\n    ports:\n      - \"80800:80\"\n");
     assert_eq!(e[0].line, 5);
     let e = errors("services:\n  web:\n    image: nginx\n    imgae: x\n");
-    assert!(e[0].message.contains("Additional property imgae is not allowed"));
+    assert!(
+        e[0].message
+            .contains("Additional property imgae is not allowed")
+    );
     assert!(e[0].help.contains("image"), "{}", e[0].help);
     let e = errors("services:\n  web:\n    image: ${IMG:?set IMG}\n");
-    assert_eq!(e[0].message, "required variable IMG is missing a value: set IMG in services.web.image");
-    let e = errors("networks:\n  n:\n    enable_ipv6: true\nservices:\n  w: {image: nginx, networks: [n]}\n");
+    assert_eq!(
+        e[0].message,
+        "required variable IMG is missing a value: set IMG in services.web.image"
+    );
+    let e = errors(
+        "networks:\n  n:\n    enable_ipv6: true\nservices:\n  w: {image: nginx, networks: [n]}\n",
+    );
     assert!(e[0].message.contains("enable_ipv6"), "{}", e[0].message);
-    let e = errors("services:\n  a: {image: x, depends_on: [b]}\n  b: {image: x, depends_on: [a]}\n");
-    assert!(e[0].message.starts_with("dependency cycle detected"), "{}", e[0].message);
-    let e = errors("services:\n  w:\n    image: nginx\n    networks: [ext]\nnetworks:\n  ext: {external: true}\n");
-    assert_eq!(e[0].message, "network ext declared as external, but could not be found");
+    let e =
+        errors("services:\n  a: {image: x, depends_on: [b]}\n  b: {image: x, depends_on: [a]}\n");
+    assert!(
+        e[0].message.starts_with("dependency cycle detected"),
+        "{}",
+        e[0].message
+    );
+    let e = errors(
+        "services:\n  w:\n    image: nginx\n    networks: [ext]\nnetworks:\n  ext: {external: true}\n",
+    );
+    assert_eq!(
+        e[0].message,
+        "network ext declared as external, but could not be found"
+    );
     assert_eq!(e[0].line, 6);
 }
 
@@ -337,6 +416,38 @@ x-docknet:
     sim.run_to_end();
     let text = crate::format::explain::text(sim.trace());
     assert!(text.contains("resolved web ->"), "{text}");
-    let e = scenario(file("t", "services:\n  w: {image: nginx}\nx-docknet:\n  trafic: []\n", None), &Vars::new()).unwrap_err();
+    let e = scenario(
+        file(
+            "t",
+            "services:\n  w: {image: nginx}\nx-docknet:\n  trafic: []\n",
+            None,
+        ),
+        &Vars::new(),
+    )
+    .unwrap_err();
     assert_eq!(e.diagnostics[0].line, 4);
+}
+
+#[test]
+fn without_a_directory_the_file_name_stands_in_with_a_warning() {
+    let f = ComposeFile::at(
+        "docker-compose.yml",
+        "services:\n  web: {image: nginx}\n",
+        None,
+    );
+    let c = docker::compile(&scenario(f, &Vars::new()).unwrap()).unwrap();
+    assert_eq!(c.inventory.containers[0].name, "docker-compose-web-1");
+    let p = c.inventory.compose.unwrap();
+    assert!(
+        p.warnings[0].contains("directory is not known"),
+        "{:?}",
+        p.warnings
+    );
+    let f = ComposeFile::at(
+        "x/compose.yaml",
+        "name: shop\nservices:\n  web: {image: nginx}\n",
+        None,
+    );
+    let c = docker::compile(&scenario(f, &Vars::new()).unwrap()).unwrap();
+    assert_eq!(c.inventory.containers[0].name, "shop-web-1");
 }

@@ -51,7 +51,10 @@ pub(super) fn check(p: &Project, disabled: &[String]) -> Vec<ComposeError> {
             if !p.networks.contains_key(&n.key) {
                 errors.push(err(
                     n.pos,
-                    format!("service \"{}\" refers to undefined network {}: invalid compose project", s.name, n.key),
+                    format!(
+                        "service \"{}\" refers to undefined network {}: invalid compose project",
+                        s.name, n.key
+                    ),
                     "declare it under the top-level `networks:`",
                 ));
             }

@@ -36,7 +36,10 @@ pub enum Value {
     Null,
     /// A scalar as written; `quoted` for single- or double-quoted and block scalars (no
     /// escaping of `$` is implied: interpolation applies to every scalar, as in Compose).
-    Scalar { text: String, quoted: bool },
+    Scalar {
+        text: String,
+        quoted: bool,
+    },
     Seq(Vec<Node>),
     Map(Vec<(Key, Node)>),
 }
@@ -339,7 +342,13 @@ mod tests {
         let d = doc("services:\n  web:\n    image: nginx\n");
         let web = d.get("services").and_then(|s| s.get("web")).unwrap();
         let image = web.get("image").unwrap();
-        assert_eq!(image.pos, Pos { line: 3, column: 12 });
+        assert_eq!(
+            image.pos,
+            Pos {
+                line: 3,
+                column: 12
+            }
+        );
         assert_eq!(web.entries()[0].0.pos, Pos { line: 3, column: 5 });
     }
 
@@ -367,7 +376,11 @@ mod tests {
     fn duplicate_keys_and_bad_merges_are_located() {
         let e = parse("a: 1\nb: 2\na: 3\n").unwrap_err();
         assert_eq!(e.pos, Pos { line: 3, column: 1 });
-        assert!(e.message.contains("already defined at line 1"), "{}", e.message);
+        assert!(
+            e.message.contains("already defined at line 1"),
+            "{}",
+            e.message
+        );
         let e = parse("a:\n  <<: 5\n").unwrap_err();
         assert_eq!(e.pos.line, 2);
         let e = parse("a: [1, 2\n").unwrap_err();

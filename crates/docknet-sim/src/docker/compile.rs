@@ -232,8 +232,18 @@ pub fn compile(sc: &DockerScenario) -> Result<Compiled, Vec<Problem>> {
         if compose_up::is_up_line(line) {
             match &compose {
                 Some(l) if compose_pending => c.compose_up(l),
-                Some(_) => c.problems.push(Problem::at(None, line, "the project is already up".into(), "bring it up once")),
-                None if sc.compose.is_none() => c.problems.push(Problem::at(None, line, "no configuration file provided: not found".into(), "add `compose: \"compose.yaml\"` to the scenario")),
+                Some(_) => c.problems.push(Problem::at(
+                    None,
+                    line,
+                    "the project is already up".into(),
+                    "bring it up once",
+                )),
+                None if sc.compose.is_none() => c.problems.push(Problem::at(
+                    None,
+                    line,
+                    "no configuration file provided: not found".into(),
+                    "add `compose: \"compose.yaml\"` to the scenario",
+                )),
                 None => {}
             }
             compose_pending = false;

@@ -25,7 +25,10 @@ pub(super) fn is_up_line(line: &str) -> bool {
         ["sudo", rest @ ..] => rest,
         all => all,
     };
-    matches!(words, ["docker", "compose", "up", ..] | ["docker-compose", "up", ..])
+    matches!(
+        words,
+        ["docker", "compose", "up", ..] | ["docker-compose", "up", ..]
+    )
 }
 
 impl Compiler<'_> {
