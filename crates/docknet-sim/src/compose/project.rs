@@ -628,10 +628,10 @@ impl Loader<'_> {
             let q = Self::is_quoted(v);
             match key {
                 "image" => {
-                    if let Some(t) = self.text(v, "image") {
-                        if self.cli(v.pos, cli::image_value(t), q).is_some() {
-                            s.image = t.to_string();
-                        }
+                    if let Some(t) = self.text(v, "image")
+                        && self.cli(v.pos, cli::image_value(t), q).is_some()
+                    {
+                        s.image = t.to_string();
                     }
                 }
                 "ports" => self.ports(name, v, &mut s.ports),
