@@ -52,6 +52,11 @@ pub fn check(file: &str, text: &str, prefix: &str) -> Result<Report, String> {
             sc.platform
         ));
     }
+    if sc.compose.is_some() {
+        return Err(format!(
+            "{file}: engine-check brings compose files up with docker-compose itself: run it on the compose file"
+        ));
+    }
     if !sc.networks.is_empty() || !sc.containers.is_empty() {
         return Err(format!(
             "{file}: engine-check runs `commands`; write the `networks:` and `containers:` \
