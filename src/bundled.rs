@@ -1,15 +1,20 @@
 //! The curated scenarios, compiled into the binary so the desktop and web builds list the
 //! same lessons without touching the file system.
 
-/// A bundled scenario: its path under `scenarios/` without `.ron`, and its text.
+/// A bundled scenario: its path under `scenarios/` without `.ron` (or `.yaml` for a compose
+/// file), and its text.
 pub struct Bundled {
     pub name: &'static str,
     pub text: &'static str,
 }
 
 macro_rules! bundle {
-    ($($name:literal),* $(,)?) => {
-        &[$(Bundled { name: $name, text: include_str!(concat!("../scenarios/", $name, ".ron")) }),*]
+    ($($name:literal $(. $ext:ident)?),* $(,)?) => {
+        &[$(Bundled { name: $name, text: bundle!(@text $name $($ext)?) }),*]
+    };
+    (@text $name:literal) => { include_str!(concat!("../scenarios/", $name, ".ron")) };
+    (@text $name:literal $ext:ident) => {
+        include_str!(concat!("../scenarios/", $name, ".", stringify!($ext)))
     };
 }
 
@@ -41,6 +46,10 @@ pub const SCENARIOS: &[Bundled] = bundle![
     "conformance/two-published-ports",
     "conformance/udp-port-unreachable",
     "conformance/udp-reply",
+    "compose/shop".yaml,
+    "compose/tiers".yaml,
+    "compose/proxy-replicas".yaml,
+    "exercises/compose-worker-fix",
     "exercises/desktop-host-internal",
     "exercises/dnat-published-port",
     "exercises/docker-user-firewall",
@@ -58,7 +67,7 @@ pub const SCENARIOS: &[Bundled] = bundle![
 pub const DEFAULT: &str = "default";
 
 pub fn find(name: &str) -> Option<&'static Bundled> {
-    let name = name.trim_end_matches(".ron");
+    let name = name.trim_end_matches(".ron").trim_end_matches(".yaml");
     let name = name.strip_prefix("scenarios/").unwrap_or(name);
     SCENARIOS.iter().find(|b| b.name == name)
 }
@@ -79,7 +88,7 @@ mod tests {
                 let p = e.unwrap().path();
                 if p.is_dir() {
                     dirs.push(p);
-                } else if p.extension().is_some_and(|x| x == "ron") {
+                } else if p.extension().is_some_and(|x| x == "ron" || x == "yaml") {
                     let rel = p
                         .strip_prefix(concat!(env!("CARGO_MANIFEST_DIR"), "/scenarios/"))
                         .unwrap();

@@ -10,7 +10,7 @@
 use docknet_app::Scenario;
 use docknet_app::capture::CaptureOptions;
 
-const USAGE: &str = "usage: docknet-app [SCENARIO.ron | bundled-name] [--seek auto|dnat|nat|drop|conntrack|end|N] [--play] [--frames N] [--screenshot FILE.png] [--frame-stats] [--stress N] [--size WxH] [--present]";
+const USAGE: &str = "usage: docknet-app [SCENARIO.ron | compose.yaml | bundled-name] [--seek auto|dnat|nat|drop|conntrack|end|N] [--play] [--frames N] [--screenshot FILE.png] [--frame-stats] [--stress N] [--size WxH] [--present]";
 
 fn parse(args: &[String]) -> Result<(Scenario, CaptureOptions), String> {
     let mut opts = CaptureOptions::default();

@@ -41,10 +41,17 @@ pub struct Session {
 
 impl Session {
     pub fn open(file: &str, text: &str) -> Result<Session, String> {
+        Session::open_with(file, text, &[])
+    }
+
+    /// Open `file` with files given beside it (`side`: name and text, e.g. the `.env` of a
+    /// compose file picked or dropped together with it on the web page).
+    pub fn open_with(file: &str, text: &str, side: &[(String, String)]) -> Result<Session, String> {
         if exercise::is_exercise(text) {
             return Session::open_exercise(file, text, DEFAULT_LEARNER);
         }
-        let (doc, built) = Document::load(file, text).map_err(|e| e.to_string())?;
+        let read = |name: &str| side_file(file, side, name);
+        let (doc, built) = Document::load_with(file, text, &read).map_err(|e| e.to_string())?;
         Ok(Session::from_parts(doc, built))
     }
 
@@ -130,10 +137,12 @@ pub enum UiCommand {
     /// Make this record the last one shown.
     JumpTo(usize),
     Speed(usize),
-    /// Open a scenario (bundled name or path) from its text.
+    /// Open a scenario (bundled name or path) from its text; `side` are files given with it
+    /// (a compose file's `.env`, a compose file a scenario names), by name.
     Open {
         file: String,
         text: String,
+        side: Vec<(String, String)>,
     },
     /// Run a console line in a namespace.
     Console {
@@ -264,7 +273,7 @@ fn apply_commands(
             }
             UiCommand::JumpTo(i) => s.player.jump_to(i),
             UiCommand::Speed(i) => s.player.speed = i.min(docknet_view::player::SPEEDS.len() - 1),
-            UiCommand::Open { file, text } => match Session::open(&file, &text) {
+            UiCommand::Open { file, text, side } => match Session::open_with(&file, &text, &side) {
                 Ok(next) => {
                     s.replace_with(next);
                     *selection = Selection {
@@ -436,4 +445,23 @@ fn refresh_view(
             conns.of(o).is_some() && conns.of(o) == conns.of(p)
         })
     });
+}
+
+/// A file named relative to the open `file` (a compose file's `.env`, the compose file a
+/// scenario names): one given with it, else (natively) the file beside it on disk.
+fn side_file(file: &str, side: &[(String, String)], name: &str) -> Option<String> {
+    let base = name.rsplit(['/', '\\']).next().unwrap_or(name);
+    if let Some((_, text)) = side.iter().find(|(n, _)| n == name || n == base) {
+        return Some(text.clone());
+    }
+    #[cfg(not(target_arch = "wasm32"))]
+    {
+        let dir = std::path::Path::new(file).parent()?;
+        std::fs::read_to_string(dir.join(name)).ok()
+    }
+    #[cfg(target_arch = "wasm32")]
+    {
+        let _ = file;
+        None
+    }
 }

@@ -42,7 +42,54 @@ pub fn status() -> String {
 /// Open a scenario from its text (the page's "Open file" button).
 #[wasm_bindgen]
 pub fn open_scenario(name: String, text: String) {
-    INBOX.with(|i| i.borrow_mut().push(UiCommand::Open { file: name, text }));
+    INBOX.with(|i| {
+        i.borrow_mut().push(UiCommand::Open {
+            file: name,
+            text,
+            side: Vec::new(),
+        })
+    });
+}
+
+/// Open several files picked or dropped together, given as JSON `[{"name": ..., "text":
+/// ...}]`: a RON scenario or exercise if there is one, else the first compose file, with the
+/// others (a `.env`, the compose file a scenario names) beside it.
+#[wasm_bindgen]
+pub fn open_files(json: String) {
+    let files: Vec<(String, String)> = serde_json::from_str::<Vec<serde_json::Value>>(&json)
+        .unwrap_or_default()
+        .into_iter()
+        .filter_map(|f| {
+            Some((
+                f["name"].as_str()?.to_string(),
+                f["text"].as_str()?.to_string(),
+            ))
+        })
+        .collect();
+    let cmd = match main_file(&files) {
+        Some(i) => {
+            let mut side = files;
+            let (file, text) = side.remove(i);
+            UiCommand::Open { file, text, side }
+        }
+        None => UiCommand::Problem(Some(
+            "no scenario among the files: open a .ron scenario or exercise, or a compose .yaml/.yml"
+                .into(),
+        )),
+    };
+    INBOX.with(|i| i.borrow_mut().push(cmd));
+}
+
+/// Which of the files to open: a `.ron` first, else the first `.yaml`/`.yml`.
+fn main_file(files: &[(String, String)]) -> Option<usize> {
+    let ends = |n: &str, exts: &[&str]| {
+        let l = n.to_ascii_lowercase();
+        exts.iter().any(|e| l.ends_with(e))
+    };
+    files
+        .iter()
+        .position(|(n, _)| ends(n, &[".ron"]))
+        .or_else(|| files.iter().position(|(n, _)| ends(n, &[".yaml", ".yml"])))
 }
 
 /// Play or pause.

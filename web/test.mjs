@@ -1,7 +1,9 @@
 // Browser test: serve web/dist on 127.0.0.1, open it in headless Chromium (Debian's, WebGL2
 // through SwiftShader), wait for the first frame, check the console stays clean, press play
 // and watch the event index advance through window.docknet.status(), then open a second
-// scenario by ?scenario= and the first again by a #s= share link. Screenshots go to OUT_DIR.
+// scenario by ?scenario= and the first again by a #s= share link; then a compose file and its
+// .env from disk through the file input, and that again by its share link. Screenshots go to
+// OUT_DIR.
 // Usage: node web/test.mjs OUT_DIR   (prints one JSON line of measurements on success)
 import { chromium } from 'playwright-core';
 import http from 'node:http';
@@ -91,7 +93,27 @@ const shared = await waitFor('#s= link', (s) => s.file === 'shared link', 120000
 if (shared.title !== first.title) await fail(`the share link opened "${shared.title}", not "${first.title}"`);
 await page.screenshot({ path: path.join(out, '4-shared-link.png') });
 
+// A compose file and its .env from disk, through the page's file input (as "Open file" does).
+const composeDir = path.join(out, 'compose-upload');
+fs.mkdirSync(composeDir, { recursive: true });
+fs.writeFileSync(path.join(composeDir, 'compose.yaml'),
+  'name: upload\nservices:\n  web:\n    image: nginx\n    ports: ["${WEB_PORT}:80"]\n  db:\n    image: postgres\n' +
+  'x-docknet:\n  title: Uploaded compose\n  traffic:\n    - Tcp: {from: upload-web-1, to: "db:5432"}\n');
+fs.writeFileSync(path.join(composeDir, '.env'), 'WEB_PORT=8088\n');
+await page.setInputFiles('#file', [path.join(composeDir, 'compose.yaml'), path.join(composeDir, '.env')]);
+const uploaded = await waitFor('compose file from disk', (s) => s.title === 'Uploaded compose' && s.total > 0, 120000);
+if (uploaded.error) await fail(`the compose file opened with an error: ${uploaded.error}`);
+await page.waitForTimeout(1000);
+await page.screenshot({ path: path.join(out, '5-compose-file.png') });
+const composeFragment = await page.evaluate(() => window.docknet.shareFragment());
+await page.goto(base + '?scenario=compose/shop', { waitUntil: 'load' });
+await waitFor('?scenario=compose/shop', (s) => s.file === 'compose/shop', 120000);
+await page.goto(base + '#' + composeFragment, { waitUntil: 'load' });
+const composeShared = await waitFor('compose #s= link', (s) => s.file === 'shared link', 120000);
+if (composeShared.title !== 'Uploaded compose') await fail(`the compose share link opened "${composeShared.title}"`);
+await page.screenshot({ path: path.join(out, '6-compose-shared-link.png') });
+
 if (errors.length) await fail('console errors: ' + errors.join('\n'));
-console.log(JSON.stringify({ firstFrameMs: Math.round(firstFrameMs), title: first.title, played: moved.event, bridge: bridge.title, shareFragmentChars: fragment.length }));
+console.log(JSON.stringify({ firstFrameMs: Math.round(firstFrameMs), title: first.title, played: moved.event, bridge: bridge.title, shareFragmentChars: fragment.length, compose: uploaded.title, composeFragmentChars: composeFragment.length }));
 await browser.close();
 server.close();

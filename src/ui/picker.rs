@@ -88,6 +88,7 @@ pub fn show(ui: &mut egui::Ui, c: &mut Ctx) {
                         c.out.push(UiCommand::Open {
                             file: b.name.into(),
                             text: b.text.into(),
+                            side: Vec::new(),
                         });
                     }
                 }
@@ -95,7 +96,7 @@ pub fn show(ui: &mut egui::Ui, c: &mut Ctx) {
         #[cfg(target_arch = "wasm32")]
         if ui
             .button("Open file")
-            .on_hover_text("a scenario or exercise (.ron) from this computer")
+            .on_hover_text("a scenario or exercise (.ron) or a compose file (.yaml, with its .env) from this computer; files can also be dropped on the page")
             .clicked()
         {
             crate::web::pick_file();
@@ -105,13 +106,14 @@ pub fn show(ui: &mut egui::Ui, c: &mut Ctx) {
             ui.add(
                 egui::TextEdit::singleline(&mut c.ui.open_path)
                     .desired_width(150.0)
-                    .hint_text("path/to/scenario.ron"),
+                    .hint_text("scenario.ron or compose.yaml"),
             );
             if ui.button("Open file").clicked() {
                 match std::fs::read_to_string(c.ui.open_path.trim()) {
                     Ok(text) => c.out.push(UiCommand::Open {
                         file: c.ui.open_path.trim().into(),
                         text,
+                        side: Vec::new(),
                     }),
                     Err(e) => c.out.push(UiCommand::Problem(Some(format!(
                         "cannot read {}: {e}",

@@ -11,13 +11,64 @@ use docknet_sim::trace::{Dir, TraceEvent};
 use std::io::Write;
 use std::path::Path;
 
-/// Read, validate and build a scenario; the error is the full diagnostic text.
-fn open(path: &Path) -> Result<Sim, String> {
+/// A scenario file's text and the name diagnostics show: a file given without a directory
+/// is shown with its absolute path, so a compose file's directory names its project.
+fn read(path: &Path) -> Result<(String, String), String> {
     let text = std::fs::read_to_string(path)
         .map_err(|e| format!("{}: cannot read: {e}", path.display()))?;
-    docknet_sim::load(&path.display().to_string(), &text)
-        .map(|(_, sim)| sim)
-        .map_err(|e| e.to_string())
+    let in_cwd = path.parent().is_none_or(|d| d.as_os_str().is_empty());
+    let shown = match std::fs::canonicalize(path) {
+        Ok(abs) if in_cwd => abs.display().to_string(),
+        _ => path.display().to_string(),
+    };
+    Ok((shown, text))
+}
+
+/// Reads files named relative to the scenario's directory (its compose file, `.env`).
+fn beside(path: &Path) -> impl Fn(&str) -> Option<String> {
+    let dir = path.parent().map(Path::to_path_buf).unwrap_or_default();
+    move |name: &str| std::fs::read_to_string(dir.join(name)).ok()
+}
+
+/// Read, validate and build a scenario (kernel-level, Docker-level or a compose file); the
+/// error is the full diagnostic text.
+pub(crate) fn load(path: &Path) -> Result<(docknet_sim::scenario::Scenario, Sim), String> {
+    let (shown, text) = read(path)?;
+    docknet_sim::load_with(&shown, &text, &beside(path)).map_err(|e| e.to_string())
+}
+
+fn open(path: &Path) -> Result<Sim, String> {
+    load(path).map(|(_, sim)| sim)
+}
+
+/// What `docknet check` adds for a compose project: what Compose would warn about and the
+/// keys accepted but not simulated.
+fn compose_notes(path: &Path) -> Vec<String> {
+    let Ok((shown, text)) = read(path) else {
+        return Vec::new();
+    };
+    let Ok(Some(docker)) = docknet_sim::build::docker_level(&shown, &text, &beside(path)) else {
+        return Vec::new();
+    };
+    let Ok(compiled) = docknet_sim::docker::compile(&docker) else {
+        return Vec::new();
+    };
+    let Some(c) = compiled.inventory.compose else {
+        return Vec::new();
+    };
+    let mut notes: Vec<String> = c
+        .warnings
+        .iter()
+        .map(|w| format!("  warning: {w}"))
+        .collect();
+    if !c.not_simulated.is_empty() {
+        notes.push(format!(
+            "  project {}: accepted but not simulated: {}",
+            c.project,
+            c.not_simulated.join(", ")
+        ));
+    }
+    notes
 }
 
 fn run(path: &Path) -> Result<Sim, String> {
@@ -125,7 +176,12 @@ pub fn check(paths: &[std::path::PathBuf]) -> Result<(), String> {
             continue;
         }
         match open(p) {
-            Ok(_) => println!("{}: ok", p.display()),
+            Ok(_) => {
+                println!("{}: ok", p.display());
+                for note in compose_notes(p) {
+                    println!("{note}");
+                }
+            }
             Err(e) => failed.push(e),
         }
     }
@@ -169,10 +225,7 @@ pub fn lab(path: &Path, prefix: Option<String>) -> Result<(), String> {
     if let Some(p) = &prefix {
         LabOptions::check_prefix(p)?;
     }
-    let text = std::fs::read_to_string(path)
-        .map_err(|e| format!("{}: cannot read: {e}", path.display()))?;
-    let (scenario, _) =
-        docknet_sim::load(&path.display().to_string(), &text).map_err(|e| e.to_string())?;
+    let (scenario, _) = load(path)?;
     print(&lab_script(&scenario, &LabOptions { prefix }))
 }
 
@@ -180,10 +233,7 @@ pub fn conform(path: &Path) -> Result<(), String> {
     if let Some(why) = crate::conform::lab_unavailable() {
         return Err(format!("cannot compare with the kernel here: {why}"));
     }
-    let text = std::fs::read_to_string(path)
-        .map_err(|e| format!("{}: cannot read: {e}", path.display()))?;
-    let (scenario, _) =
-        docknet_sim::load(&path.display().to_string(), &text).map_err(|e| e.to_string())?;
+    let (scenario, _) = load(path)?;
     let name = path
         .file_stem()
         .map_or("scenario".into(), |s| s.to_string_lossy().to_string());

@@ -13,7 +13,8 @@ use std::process::ExitCode;
 #[command(
     name = "docknet",
     version,
-    about = "Simulate Docker networking on a model of the Linux kernel"
+    about = "Simulate Docker networking on a model of the Linux kernel",
+    after_help = "A SCENARIO is a RON file (kernel- or Docker-level) or a Compose file (compose.yaml, docker-compose.yml, any .yaml/.yml); a .env beside a compose file is read for its ${VAR}s."
 )]
 struct Cli {
     #[command(subcommand)]

@@ -1,5 +1,6 @@
 //! The Docker compiler against a real dockerd: `docknet engine-check` over every command
-//! script in `tests/engine/`, one trial per script. Needs root, Debian's `docker.io` and
+//! script in `tests/engine/`, one trial per script, and every compose file there brought up
+//! with Compose v1 (`docker-compose`). Needs root, Debian's `docker.io` and
 //! `busybox-static`, and a dockerd that starts in a namespace; without them every trial is
 //! reported as ignored (never as passed) and the reason is printed.
 
@@ -24,12 +25,22 @@ fn dockerd_unavailable() -> Option<String> {
     }
 }
 
+/// Why Docker Compose v1 (Debian's `docker-compose`) cannot run here, if it cannot.
+fn compose_v1_unavailable() -> Option<String> {
+    let found = Command::new("sh")
+        .args(["-c", "command -v docker-compose"])
+        .output()
+        .is_ok_and(|o| o.status.success());
+    (!found).then(|| "docker-compose is not installed (apt-get install docker-compose)".into())
+}
+
 fn scripts() -> Vec<PathBuf> {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/engine");
     let mut v: Vec<PathBuf> = std::fs::read_dir(&dir)
         .map(|d| d.flatten().map(|e| e.path()).collect())
         .unwrap_or_default();
-    v.retain(|p| p.extension().is_some_and(|e| e == "ron"));
+    // Command scripts (`.ron`) and compose files (`.yaml`, brought up with Compose v1).
+    v.retain(|p| p.extension().is_some_and(|e| e == "ron" || e == "yaml"));
     v.sort();
     v
 }
@@ -83,6 +94,10 @@ fn main() {
     if let Some(why) = &unavailable {
         eprintln!("engine-check trials ignored: {why}");
     }
+    let compose_unavailable = compose_v1_unavailable();
+    if let Some(why) = &compose_unavailable {
+        eprintln!("compose trials ignored: {why}");
+    }
     let trials = scripts
         .into_iter()
         .enumerate()
@@ -92,7 +107,9 @@ fn main() {
                 .unwrap_or_default()
                 .to_string_lossy()
                 .to_string();
-            Trial::test(name, move || check(&path, n)).with_ignored_flag(unavailable.is_some())
+            let compose = path.extension().is_some_and(|e| e == "yaml");
+            let ignored = unavailable.is_some() || (compose && compose_unavailable.is_some());
+            Trial::test(name, move || check(&path, n)).with_ignored_flag(ignored)
         })
         .collect();
     libtest_mimic::run(&args, trials).exit();

@@ -224,7 +224,9 @@ pub(crate) enum SockKind {
     },
     /// A DNS server answering A queries from its records, forwarding other names upstream.
     DnsServer {
-        records: std::collections::BTreeMap<String, Ipv4Addr>,
+        /// Each name's addresses; several are shuffled per answer (Docker's embedded DNS
+        /// shuffles a service's replicas, round-robin DNS).
+        records: std::collections::BTreeMap<String, Vec<Ipv4Addr>>,
         upstream: Option<Ipv4Addr>,
     },
     /// A query a DNS server forwarded upstream on behalf of `client` (asking with `client_id`).
@@ -1392,8 +1394,14 @@ impl Sim {
             return;
         };
         let key = q.name.trim_end_matches('.').to_ascii_lowercase();
-        let answers: Vec<Ipv4Addr> = records.get(&key).copied().into_iter().collect();
-        if let (true, Some(up)) = (answers.is_empty(), *upstream) {
+        let mut answers: Vec<Ipv4Addr> = records.get(&key).cloned().unwrap_or_default();
+        let upstream = *upstream;
+        // libnetwork's resolver shuffles the addresses of a name with several (shuffleAddr).
+        for i in (1..answers.len()).rev() {
+            let j = self.random_u32() as usize % (i + 1);
+            answers.swap(i, j);
+        }
+        if let (true, Some(up)) = (answers.is_empty(), upstream) {
             self.dns_forward(server, q, to, from, up);
             return;
         }

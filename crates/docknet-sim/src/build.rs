@@ -41,6 +41,12 @@ pub enum Loc {
         line: usize,
         column: usize,
     },
+    /// Already located, possibly in another file (a compose file a scenario brings up).
+    File {
+        file: String,
+        line: usize,
+        column: usize,
+    },
 }
 
 /// One validation problem before it is placed in a file.
@@ -71,6 +77,13 @@ impl Problem {
     /// Place the problem in the scenario's source text.
     pub fn locate(&self, src: &Source<'_>) -> Diagnostic {
         match &self.loc {
+            Loc::File { file, line, column } => Diagnostic {
+                file: file.clone(),
+                line: *line,
+                column: *column,
+                message: self.message.clone(),
+                help: self.help.clone(),
+            },
             Loc::Value { anchor, value } => src.at_value(
                 anchor.as_deref(),
                 value,
@@ -109,23 +122,83 @@ impl Problem {
 }
 
 /// Parse, validate and build: the one call the CLI and the app use to open a file.
-/// Docker-level files (`DockerScenario(...)`) are compiled to the kernel level first; the
-/// returned scenario is the kernel-level one the simulation runs.
+/// Docker-level files (`DockerScenario(...)`) and compose files are compiled to the kernel
+/// level first; the returned scenario is the kernel-level one the simulation runs. Files
+/// beside it (a compose file a scenario names, a `.env`) are not read: see [`load_with`].
 pub fn load(file: &str, text: &str) -> Result<(Scenario, Sim), ScenarioError> {
+    load_with(file, text, &|_| None)
+}
+
+/// [`load`], with `read` giving the text of a file named relative to the scenario's
+/// directory (`compose.yaml`, `.env`), or `None` when there is none. The core does no I/O:
+/// the caller reads.
+pub fn load_with(
+    file: &str,
+    text: &str,
+    read: &dyn Fn(&str) -> Option<String>,
+) -> Result<(Scenario, Sim), ScenarioError> {
     let located = |problems: Vec<Problem>| {
         let src = Source::new(file, text);
         ScenarioError {
             diagnostics: problems.iter().map(|p| p.locate(&src)).collect(),
         }
     };
-    let scenario = if crate::scenario::is_docker_level(text) {
-        let docker: crate::docker::DockerScenario = crate::scenario::parse_ron(file, text)?;
-        crate::docker::compile(&docker).map_err(located)?.scenario
-    } else {
-        crate::scenario::parse(file, text)?
+    let scenario = match docker_level(file, text, read)? {
+        Some(docker) => crate::docker::compile(&docker).map_err(located)?.scenario,
+        None => crate::scenario::parse(file, text)?,
     };
     let sim = Sim::from_scenario(&scenario).map_err(located)?;
     Ok((scenario, sim))
+}
+
+/// The Docker-level scenario a file stands for: a compose file (with its `.env`), or a
+/// `DockerScenario(...)` with the compose file it names read in; `None` for a kernel-level
+/// file.
+///
+/// # Errors
+/// The file's own problems, or a compose file it names that cannot be read.
+pub fn docker_level(
+    file: &str,
+    text: &str,
+    read: &dyn Fn(&str) -> Option<String>,
+) -> Result<Option<crate::docker::DockerScenario>, ScenarioError> {
+    use crate::compose::{self, ComposeFile};
+    if compose::is_compose(file, text) && !crate::scenario::is_docker_level(text) {
+        let f = ComposeFile::at(file, text, read(".env"));
+        return compose::scenario(f, &Default::default()).map(Some);
+    }
+    if !crate::scenario::is_docker_level(text) {
+        return Ok(None);
+    }
+    let mut docker: crate::docker::DockerScenario = crate::scenario::parse_ron(file, text)?;
+    if let (Some(path), None) = (docker.compose.clone(), &docker.compose_file) {
+        let Some(compose_text) = read(&path) else {
+            let src = Source::new(file, text);
+            return Err(ScenarioError::single(
+                src.at_value(
+                    None,
+                    &path,
+                    format!("cannot read the compose file `{path}`"),
+                    "give its path relative to this scenario file, e.g. compose: \"compose.yaml\""
+                        .into(),
+                ),
+            ));
+        };
+        let dir = match path.rfind(['/', '\\']) {
+            Some(i) => format!("{}/", &path[..i]),
+            None => String::new(),
+        };
+        let shown = match file.rfind(['/', '\\']) {
+            Some(i) => format!("{}{path}", &file[..=i]),
+            None => path.clone(),
+        };
+        docker.compose_file = Some(ComposeFile::at(
+            &shown,
+            &compose_text,
+            read(&format!("{dir}.env")),
+        ));
+    }
+    Ok(Some(docker))
 }
 
 impl Sim {
@@ -809,10 +882,15 @@ impl Builder {
                             }
                         };
                         let mut table = BTreeMap::new();
-                        for (host, ip) in records {
-                            match (valid_hostname(host), ip.parse::<Ipv4Addr>()) {
-                                (true, Ok(ip)) => {
-                                    table.insert(host.to_ascii_lowercase(), ip);
+                        for (host, ips) in records {
+                            // Several addresses for one name: "172.18.0.3,172.18.0.4".
+                            let parsed: Result<Vec<Ipv4Addr>, _> = ips
+                                .split(',')
+                                .map(|ip| ip.trim().parse::<Ipv4Addr>())
+                                .collect();
+                            match (valid_hostname(host), parsed) {
+                                (true, Ok(list)) => {
+                                    table.insert(host.to_ascii_lowercase(), list);
                                 }
                                 (false, _) => self.problem(
                                     Some(&spec.name),
@@ -822,9 +900,9 @@ impl Builder {
                                 ),
                                 (_, Err(_)) => self.problem(
                                     Some(&spec.name),
-                                    ip,
-                                    format!("DNS record `{ip}` is not an IPv4 address"),
-                                    "write e.g. \"172.18.0.2\"",
+                                    ips,
+                                    format!("DNS record `{ips}` is not an IPv4 address (or a comma-separated list of them)"),
+                                    "write e.g. \"172.18.0.2\" or \"172.18.0.2,172.18.0.3\"",
                                 ),
                             }
                         }

@@ -4,6 +4,7 @@
 
 mod apps;
 pub mod build;
+pub mod compose;
 pub mod conform;
 pub mod conntrack;
 pub mod docker;
@@ -22,5 +23,5 @@ pub mod timer_wheel;
 pub mod trace;
 pub mod wire;
 
-pub use build::load;
+pub use build::{load, load_with};
 pub use engine::Sim;

@@ -11,8 +11,8 @@ pub fn scenarios_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../../scenarios")
 }
 
-/// Every scenario `.ron` under `scenarios/<sub>` (recursively; `""` for all; not the
-/// exercises), sorted.
+/// Every scenario `.ron` (and compose `.yaml`) under `scenarios/<sub>` (recursively; `""`
+/// for all; not the exercises), sorted.
 pub fn scenario_files(sub: &str) -> Vec<PathBuf> {
     fn walk(dir: &Path, out: &mut Vec<PathBuf>) {
         for entry in std::fs::read_dir(dir).expect("scenarios directory exists") {
@@ -20,7 +20,7 @@ pub fn scenario_files(sub: &str) -> Vec<PathBuf> {
             // Exercises wrap a scenario; they have tests of their own (docknet-view).
             if path.is_dir() && !path.ends_with("exercises") {
                 walk(&path, out);
-            } else if path.extension().is_some_and(|e| e == "ron") {
+            } else if path.extension().is_some_and(|e| e == "ron" || e == "yaml") {
                 out.push(path);
             }
         }
@@ -42,8 +42,10 @@ pub fn lesson_id(path: &Path) -> String {
 /// Load and run a scenario to the end.
 pub fn run_file(path: &Path) -> Sim {
     let text = std::fs::read_to_string(path).expect("readable scenario");
-    let (_, mut sim) =
-        docknet_sim::load(&path.display().to_string(), &text).unwrap_or_else(|e| panic!("{e}"));
+    let dir = path.parent().map(Path::to_path_buf).unwrap_or_default();
+    let beside = move |name: &str| std::fs::read_to_string(dir.join(name)).ok();
+    let (_, mut sim) = docknet_sim::load_with(&path.display().to_string(), &text, &beside)
+        .unwrap_or_else(|e| panic!("{e}"));
     sim.run_to_end();
     sim
 }

@@ -43,7 +43,7 @@ state:    ip addr | ip route | ip neigh | bridge fdb | iptables-save
           iptables [-t TABLE] -L [CHAIN] -n -v | conntrack -L
 rules:    iptables -I DOCKER-USER ... (on the Docker host; the scenario is rebuilt)
 traffic:  ping [-c N] [-t TTL] HOST | curl [http://]HOST[:PORT][/path] | nc [-u] HOST PORT
-docker:   docker ps [-a] | docker network ls | docker network inspect NAME
+docker:   docker ps [-a] | docker compose ps | docker network ls | docker network inspect NAME
           docker run ... | docker stop|start|restart|rm [-f] CONTAINER
           docker network create ... | docker network connect|disconnect NET CONTAINER";
 
@@ -313,6 +313,14 @@ fn docker(line: &str, args: &[&str], ctx: Context<'_>) -> (String, Effect) {
             let all = flags.iter().any(|f| matches!(*f, "-a" | "--all"));
             (docker_ps(inv, all), Effect::None)
         }
+        ["compose", "ps", ..] => (compose_ps(inv), Effect::None),
+        ["compose", ..] => (
+            match &inv.compose {
+                Some(_) => "the console runs `docker compose ps`; edit the compose file (or its x-docknet traffic) for anything else".into(),
+                None => "no configuration file provided: not found (open a compose file to have a Compose project)".into(),
+            },
+            Effect::None,
+        ),
         ["network", "ls"] => (network_ls(inv), Effect::None),
         ["network", "inspect", names @ ..] if !names.is_empty() => {
             (network_inspect(inv, names), Effect::None)
@@ -370,6 +378,40 @@ fn docker_ps(inv: &Inventory, all: bool) -> String {
                 c.name.clone(),
             ]);
         }
+    }
+    crate::columns::aligned(&rows, "   ")
+}
+
+/// `docker compose ps`: the project's running containers by name, with their service
+/// (Compose's NAME, IMAGE, SERVICE, STATUS and PORTS columns).
+fn compose_ps(inv: &Inventory) -> String {
+    let Some(project) = &inv.compose else {
+        return "no configuration file provided: not found".into();
+    };
+    let mut rows = vec![
+        ["NAME", "IMAGE", "SERVICE", "STATUS", "PORTS"]
+            .map(String::from)
+            .to_vec(),
+    ];
+    let mut running: Vec<_> = project
+        .containers
+        .iter()
+        .filter_map(|(name, service, _)| {
+            inv.containers
+                .iter()
+                .find(|c| c.name == *name)
+                .map(|c| (c, service))
+        })
+        .collect();
+    running.sort_by(|a, b| a.0.name.cmp(&b.0.name));
+    for (c, service) in running {
+        rows.push(vec![
+            c.name.clone(),
+            c.image.clone(),
+            service.clone(),
+            "Up".into(),
+            c.ports.join(", "),
+        ]);
     }
     crate::columns::aligned(&rows, "   ")
 }
@@ -459,6 +501,34 @@ mod tests {
                 inventory: built.inventory.as_ref(),
             },
         )
+    }
+
+    #[test]
+    fn docker_compose_ps_lists_the_project_by_name() {
+        let (mut doc, built) = open("compose/proxy-replicas.yaml");
+        let state = built.sim.clone();
+        let (out, _) = exec("docker compose ps", "host", &mut doc, &built, &state);
+        let lines: Vec<&str> = out.lines().collect();
+        assert!(lines[0].starts_with("NAME"), "{out}");
+        assert!(
+            lines[1].starts_with("edge-app-1") && lines[1].contains("   app   "),
+            "{out}"
+        );
+        assert!(lines[2].starts_with("edge-app-2"), "{out}");
+        assert!(
+            lines[3].starts_with("edge-proxy-1") && lines[3].contains("0.0.0.0:8080->80/tcp"),
+            "{out}"
+        );
+        let (kernel_doc, kernel) = open("default.ron");
+        let mut kernel_doc = kernel_doc;
+        let (out, _) = exec(
+            "docker compose ps",
+            "host",
+            &mut kernel_doc,
+            &kernel,
+            &kernel.sim,
+        );
+        assert_eq!(out, "no configuration file provided: not found");
     }
 
     #[test]

@@ -46,24 +46,56 @@ pub struct Built {
 }
 
 impl Document {
-    /// Parse a scenario file (Docker- or kernel-level). Validation happens in [`Document::build`].
+    /// Parse a scenario file (Docker- or kernel-level, or a compose file). Validation happens
+    /// in [`Document::build`].
     pub fn open(file: &str, text: &str) -> Result<Document, ScenarioError> {
-        let source = if scenario::is_docker_level(text) {
-            Origin::Docker(Box::new(scenario::parse_ron(file, text)?))
-        } else {
-            Origin::Kernel(scenario::parse(file, text)?)
+        Document::open_with(file, text, &|_| None)
+    }
+
+    /// [`Document::open`], with `read` giving files named relative to the scenario (a
+    /// compose file it names, the `.env` beside a compose file).
+    pub fn open_with(
+        file: &str,
+        text: &str,
+        read: &dyn Fn(&str) -> Option<String>,
+    ) -> Result<Document, ScenarioError> {
+        let source = match docknet_sim::build::docker_level(file, text, read)? {
+            Some(d) => Origin::Docker(Box::new(d)),
+            None => Origin::Kernel(scenario::parse(file, text)?),
+        };
+        // A compose project's RON form carries the compose text (and .env), so saving or
+        // sharing it loses nothing; a plain RON scenario keeps its own text.
+        let original = match &source {
+            Origin::Docker(d) if !scenario::is_docker_level(text) || d.compose.is_some() => {
+                origin_text(&source)
+            }
+            _ => text.to_string(),
         };
         Ok(Document {
             file: file.to_string(),
-            original: text.to_string(),
+            original,
             source,
             edited: false,
         })
     }
 
+    /// Whether the scenario brings up a Compose project.
+    pub fn is_compose(&self) -> bool {
+        matches!(&self.source, Origin::Docker(d) if d.compose_file.is_some())
+    }
+
     /// Parse and build in one go, as opening a file in the app does.
     pub fn load(file: &str, text: &str) -> Result<(Document, Built), ScenarioError> {
-        let doc = Document::open(file, text)?;
+        Document::load_with(file, text, &|_| None)
+    }
+
+    /// [`Document::load`] with files beside it (see [`Document::open_with`]).
+    pub fn load_with(
+        file: &str,
+        text: &str,
+        read: &dyn Fn(&str) -> Option<String>,
+    ) -> Result<(Document, Built), ScenarioError> {
+        let doc = Document::open_with(file, text, read)?;
         let built = doc.build()?;
         Ok((doc, built))
     }
@@ -356,6 +388,30 @@ mod tests {
         let (again, built) = Document::load("t.ron", &text).unwrap();
         assert_eq!(again.source, doc.source);
         assert!(built.names.contains_key("db"));
+    }
+
+    #[test]
+    fn a_compose_document_saves_and_shares_with_its_compose_text() {
+        let yaml = "name: p\nservices:\n  web:\n    image: nginx\n    ports: [\"${PORT}:80\"]\n";
+        let read = |f: &str| (f == ".env").then(|| "PORT=8081\n".to_string());
+        let (mut doc, built) = Document::load_with("p/compose.yaml", yaml, &read).unwrap();
+        assert!(doc.is_compose());
+        assert_eq!(
+            built.inventory.unwrap().containers[0].ports,
+            ["0.0.0.0:8081->80/tcp"]
+        );
+        doc.run_docker("docker run -d --name probe alpine").unwrap();
+        // The RON form (what a share link carries) opens with no file system at all.
+        let (again, built) = Document::load("shared", &doc.to_ron()).unwrap();
+        assert!(again.is_compose());
+        let names: Vec<String> = built
+            .inventory
+            .unwrap()
+            .containers
+            .iter()
+            .map(|c| c.name.clone())
+            .collect();
+        assert_eq!(names, ["p-web-1", "probe"]);
     }
 
     #[test]

@@ -203,7 +203,7 @@ const CONTAINER_W: f32 = 280.0;
 const LEAF_H: f32 = 120.0;
 const NOTE_H: f32 = 18.0;
 const HEADER_H: f32 = 56.0;
-const BAR_PITCH: f32 = 64.0;
+const BAR_PITCH: f32 = 76.0;
 const BAR_H: f32 = 14.0;
 const CHILD_GAP: f32 = 50.0;
 const CABLE_DROP: f32 = 88.0;
@@ -1122,7 +1122,8 @@ mod tests {
         }
     }
 
-    /// Every bundled lesson and exercise (an exercise as its default learner's variant).
+    /// Every bundled lesson (compose files too) and exercise (an exercise as its default
+    /// learner's variant).
     pub(crate) fn every_bundled_scenario() -> Vec<(String, crate::document::Built)> {
         let root = format!("{}/../../scenarios", env!("CARGO_MANIFEST_DIR"));
         let mut files = Vec::new();
@@ -1132,7 +1133,7 @@ mod tests {
                 let p = e.unwrap().path();
                 if p.is_dir() {
                     dirs.push(p);
-                } else if p.extension().is_some_and(|x| x == "ron") {
+                } else if p.extension().is_some_and(|x| x == "ron" || x == "yaml") {
                     files.push(p);
                 }
             }

@@ -36,7 +36,9 @@ pub struct Peer {
 }
 
 /// The busybox applets the images carry (`sleep` is their command).
-const APPLETS: &[&str] = &["sh", "sleep", "nc", "httpd", "cat", "echo", "ip"];
+const APPLETS: &[&str] = &[
+    "sh", "sleep", "nc", "httpd", "cat", "echo", "ip", "nslookup",
+];
 
 /// How long dockerd may take to answer on its socket.
 const START_TIMEOUT: Duration = Duration::from_secs(60);
@@ -221,6 +223,14 @@ impl Daemon {
         let mut c = Command::new("sh");
         c.env("DOCKER_HOST", format!("unix://{}", self.socket().display()));
         run(c.arg("-c").arg(line))
+    }
+
+    /// Docker Compose v1 (`docker-compose`) against this daemon, in directory `dir` (where it
+    /// reads `.env`).
+    pub fn compose(&self, dir: &Path, args: &[&str]) -> Result<String, String> {
+        let mut c = Command::new("docker-compose");
+        c.env("DOCKER_HOST", format!("unix://{}", self.socket().display()));
+        run(c.current_dir(dir).args(args))
     }
 
     /// Run a command in the host namespace (iptables lines of the scenario, `iptables-save`).

@@ -4,6 +4,7 @@
 //! every container, `ip addr` and `ip route` in each container, the host's routes, and what
 //! `docker ps` and `docker network inspect` report.
 
+mod compose;
 mod daemon;
 mod normalise;
 mod traffic;
@@ -39,12 +40,21 @@ pub fn probe(prefix: &str) -> Result<String, String> {
 /// Compare the scenario in `file` (its text `text`) with a real dockerd; `prefix` names the
 /// namespaces (unique per run).
 pub fn check(file: &str, text: &str, prefix: &str) -> Result<Report, String> {
+    if docknet_sim::compose::is_compose(file, text) && !docknet_sim::scenario::is_docker_level(text)
+    {
+        return compose::check(file, text, prefix);
+    }
     let mut sc: DockerScenario =
         docknet_sim::scenario::parse_ron(file, text).map_err(|e| e.to_string())?;
     if !matches!(sc.platform, Platform::Linux { .. }) {
         return Err(format!(
             "{file}: engine-check runs Docker Engine on Linux; this scenario's platform is {:?}",
             sc.platform
+        ));
+    }
+    if sc.compose.is_some() {
+        return Err(format!(
+            "{file}: engine-check brings compose files up with docker-compose itself: run it on the compose file"
         ));
     }
     if !sc.networks.is_empty() || !sc.containers.is_empty() {
@@ -105,9 +115,59 @@ pub fn check(file: &str, text: &str, prefix: &str) -> Result<Report, String> {
             .map_err(|e| format!("{file}: `{line}` failed on the real host: {e}"))?;
     }
 
+    compare(
+        &mut d,
+        &sc,
+        &compiled,
+        &sim,
+        &version,
+        prefix,
+        &Names::default(),
+    )
+}
+
+/// Container names on the real engine where they differ from docknet's (Compose v1 names
+/// `<project>_<service>_<n>` what v2, and docknet, name `<project>-<service>-<n>`).
+#[derive(Default)]
+pub(crate) struct Names {
+    /// (docknet's name, the real one).
+    pairs: Vec<(String, String)>,
+}
+
+impl Names {
+    fn real(&self, name: &str) -> String {
+        self.pairs
+            .iter()
+            .find(|(sim, _)| sim == name)
+            .map_or_else(|| name.to_string(), |(_, real)| real.clone())
+    }
+
+    /// `text` with every real name written as docknet's (longest first, so `p_web_10` is
+    /// not read as `p_web_1`).
+    fn as_sim(&self, text: &str) -> String {
+        let mut pairs: Vec<&(String, String)> = self.pairs.iter().collect();
+        pairs.sort_by_key(|(_, real)| std::cmp::Reverse(real.len()));
+        let mut out = text.to_string();
+        for (sim, real) in pairs {
+            out = out.replace(real.as_str(), sim);
+        }
+        out
+    }
+}
+
+/// Compare what the real daemon `d` built with docknet's `compiled` scenario.
+fn compare(
+    d: &mut Daemon,
+    sc: &DockerScenario,
+    compiled: &Compiled,
+    sim: &Sim,
+    version: &str,
+    prefix: &str,
+    names: &Names,
+) -> Result<Report, String> {
     let mut report = Report::default();
     let source = format!("dockerd {}", version.trim());
-    let real_bridges = real_bridges(&d)?;
+    let real_bridges = real_bridges(d)?;
     let sim_bridges: Vec<(String, String)> = compiled
         .inventory
         .networks
@@ -146,14 +206,14 @@ pub fn check(file: &str, text: &str, prefix: &str) -> Result<Report, String> {
         "host sysctls".into(),
         "host: sysctls Docker sets".into(),
         &source,
-        &real_sysctls(&d, &real_bridges)?,
-        &sim_sysctls(&compiled, &sim_bridges),
+        &real_sysctls(d, &real_bridges)?,
+        &sim_sysctls(compiled, &sim_bridges),
     );
     for c in &compiled.inventory.containers {
         if c.mode == "host" {
             continue;
         }
-        let rules = d.in_container(&c.name, &["iptables-save"])?;
+        let rules = d.in_container(&names.real(&c.name), &["iptables-save"])?;
         report.check(
             format!("{} iptables-save", c.name),
             format!("{}: iptables-save", c.name),
@@ -168,14 +228,20 @@ pub fn check(file: &str, text: &str, prefix: &str) -> Result<Report, String> {
             format!("{} ip addr", c.name),
             format!("{}: ip addr", c.name),
             &source,
-            &normalise::ip_addr(&d.in_container(&c.name, &["ip", "addr"])?, random_mac),
+            &normalise::ip_addr(
+                &d.in_container(&names.real(&c.name), &["ip", "addr"])?,
+                random_mac,
+            ),
             &normalise::ip_addr(&sim_view(&c.name, View::Addr)?, random_mac),
         );
         report.check(
             format!("{} ip route", c.name),
             format!("{}: ip route", c.name),
             &source,
-            &normalise::ip_route(&d.in_container(&c.name, &["ip", "route"])?, &[]),
+            &normalise::ip_route(
+                &d.in_container(&names.real(&c.name), &["ip", "route"])?,
+                &[],
+            ),
             &normalise::ip_route(&sim_view(&c.name, View::Route)?, &[]),
         );
         let spec = compiled
@@ -189,8 +255,8 @@ pub fn check(file: &str, text: &str, prefix: &str) -> Result<Report, String> {
                 format!("{}: /etc/hosts (name: first IPv4 address)", c.name),
                 &source,
                 &hosts_lines(
-                    &d.docker(&["exec", &c.name, "cat", "/etc/hosts"])?,
-                    d.docker(&["inspect", "-f", "{{.Id}}", &c.name])?
+                    &d.docker(&["exec", &names.real(&c.name), "cat", "/etc/hosts"])?,
+                    d.docker(&["inspect", "-f", "{{.Id}}", &names.real(&c.name)])?
                         .get(..12)
                         .unwrap_or(""),
                 ),
@@ -199,7 +265,7 @@ pub fn check(file: &str, text: &str, prefix: &str) -> Result<Report, String> {
             // The default bridge copies this machine's resolv.conf, which the scenario does
             // not describe: compared only where Docker writes its own (127.0.0.11, --dns).
             if spec.nameserver.is_some() && spec.nameserver != sc.host.nameserver {
-                let real = d.docker(&["exec", &c.name, "cat", "/etc/resolv.conf"])?;
+                let real = d.docker(&["exec", &names.real(&c.name), "cat", "/etc/resolv.conf"])?;
                 let first = real
                     .lines()
                     .find_map(|l| l.strip_prefix("nameserver "))
@@ -222,7 +288,10 @@ pub fn check(file: &str, text: &str, prefix: &str) -> Result<Report, String> {
         "docker ps".into(),
         "docker ps (name | image | ports)".into(),
         &source,
-        &real_ps(&d)?,
+        &real_ps(d)?
+            .iter()
+            .map(|l| names.as_sim(l))
+            .collect::<Vec<_>>(),
         &sim_ps(&compiled.inventory),
     );
     report.check(
@@ -230,10 +299,13 @@ pub fn check(file: &str, text: &str, prefix: &str) -> Result<Report, String> {
         "docker network inspect (name | subnet | ip range | gateway | internal | icc | containers)"
             .into(),
         &source,
-        &real_networks(&d, &compiled.inventory)?,
-        &sim_networks(&compiled),
+        &real_networks(d, &compiled.inventory)?
+            .iter()
+            .map(|l| names.as_sim(l))
+            .collect::<Vec<_>>(),
+        &sim_networks(compiled),
     );
-    if !compiled.scenario.traffic.is_empty() {
+    if !compiled.scenario.traffic.is_empty() && names.pairs.is_empty() {
         // Each network's bridge: docknet's name, the real one.
         let bridges: Vec<(String, String)> = sim_bridges
             .iter()
@@ -242,7 +314,7 @@ pub fn check(file: &str, text: &str, prefix: &str) -> Result<Report, String> {
                 Some((sim.clone(), real.0.clone()))
             })
             .collect();
-        traffic::compare(&mut d, &compiled, prefix, &bridges, &mut report)?;
+        traffic::compare(d, compiled, prefix, &bridges, &mut report)?;
     }
     Ok(report)
 }

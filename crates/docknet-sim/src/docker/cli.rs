@@ -182,3 +182,76 @@ fn parse_network(rest: &[Tok], end: usize) -> Result<DockerCommand, CliError> {
         }
     }
 }
+
+// ---------------------------------------------------------------------------------------------
+// Single values, parsed by the same rules a flag's value follows (Compose passes its strings
+// through the same parsers as the Docker CLI). Error columns count from 1 in the value.
+// ---------------------------------------------------------------------------------------------
+
+fn value_tok(text: &str) -> Tok {
+    let mut t = Tok::new(1);
+    for (i, c) in text.chars().enumerate() {
+        t.push(c, i + 1);
+    }
+    t
+}
+
+/// A `-p` value: `8080:80`, `127.0.0.1:8080:80/udp`, `8000-8001:80-81`, `80`.
+pub fn publish_value(text: &str) -> Result<Vec<PortBinding>, CliError> {
+    parse_publish(&value_tok(text))
+}
+
+/// An `--expose` value: `80`, `53/udp`, `8000-8010`.
+pub fn expose_value(text: &str) -> Result<Vec<(u16, PortProto)>, CliError> {
+    parse_expose(&value_tok(text))
+}
+
+/// An `--add-host` value: `NAME:IP`, `NAME=IP` or `NAME:host-gateway`.
+pub fn add_host_value(text: &str) -> Result<(String, HostAddr), CliError> {
+    add_host(&value_tok(text))
+}
+
+/// An IPv4 address (`--ip`, `--dns`, `--gateway`); `what` names it in the error.
+pub fn ipv4_value(text: &str, what: &str) -> Result<Ipv4Addr, CliError> {
+    parse_ipv4(&value_tok(text), what)
+}
+
+/// An IPv4 prefix (`--subnet`, `--ip-range`); `what` names it in the error.
+pub fn cidr4_value(text: &str, what: &str) -> Result<Ipv4Net, CliError> {
+    parse_cidr4(&value_tok(text), what, true)
+}
+
+/// A `--hostname` or alias value.
+pub fn host_name_value(text: &str, what: &str) -> Result<String, CliError> {
+    host_name(&value_tok(text), what)
+}
+
+/// A `--name` value.
+pub fn container_name_value(text: &str) -> Result<String, CliError> {
+    container_name(&value_tok(text))
+}
+
+/// A network name.
+pub fn network_name_value(text: &str) -> Result<String, CliError> {
+    network_name(&value_tok(text))
+}
+
+/// An image reference as `docker run` accepts it.
+pub fn image_value(text: &str) -> Result<(), CliError> {
+    check_image(&value_tok(text))
+}
+
+/// One `-o KEY=VALUE` driver option applied to `nc`.
+pub fn driver_opt_value(nc: &mut NetworkCreate, key: &str, value: &str) -> Result<(), CliError> {
+    apply_opt(nc, &value_tok(&format!("{key}={value}")))
+}
+
+/// A `--sysctl KEY=VALUE` value (only the sysctls the model honours).
+pub fn sysctl_value(text: &str) -> Result<(String, i64), CliError> {
+    sysctl_setting(&value_tok(text))
+}
+
+/// The closest of `candidates` to a mistyped `word`, as the CLI suggests flags.
+pub fn closest<'a>(word: &str, candidates: &[&'a str]) -> Option<&'a str> {
+    suggest(word, candidates)
+}

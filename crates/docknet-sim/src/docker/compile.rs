@@ -3,12 +3,14 @@
 //! engine version, the rules and sysctls of that version, docker-proxy relays, the embedded
 //! DNS on user-defined networks, and Docker Desktop's VM with its user-space forwarders.
 
+mod compose_up;
 mod desktop;
 mod gateway;
 mod ipam;
 mod lifecycle;
 mod ps;
 
+pub use compose_up::ComposeInventory;
 use ipam::{Addressing, first_host};
 
 use super::cli::{
@@ -42,6 +44,8 @@ pub struct Inventory {
     pub networks: Vec<NetworkInfo>,
     /// Stopped containers (`docker ps -a`), by the order they stopped in.
     pub stopped: Vec<StoppedInfo>,
+    /// The Compose project the scenario brought up, if any (`docker compose ps`).
+    pub compose: Option<ComposeInventory>,
 }
 
 /// A stopped container as `docker ps -a` lists it.
@@ -210,6 +214,8 @@ struct Compiler<'a> {
     desktop_host_addr: Ipv4Addr,
     /// Orders endpoint creation and port programming (see `gateway`).
     seq: u64,
+    /// The Compose project brought up, for `docker compose ps`.
+    compose_info: Option<ComposeInventory>,
 }
 
 /// Compile a Docker-level scenario, or return every problem found.
@@ -222,7 +228,37 @@ pub fn compile(sc: &DockerScenario) -> Result<Compiled, Vec<Problem>> {
     for ct in &sc.containers {
         c.structured_container(ct);
     }
+    let compose = c.load_compose();
+    let mut compose_pending = compose.is_some();
+    // Without a `docker compose up` line the project comes up before the commands, so
+    // commands added later (the console's) never move its addresses.
+    if let Some(l) = &compose
+        && !sc.commands.iter().any(|line| compose_up::is_up_line(line))
+    {
+        c.compose_up(l);
+        compose_pending = false;
+    }
     for line in &sc.commands {
+        if compose_up::is_up_line(line) {
+            match &compose {
+                Some(l) if compose_pending => c.compose_up(l),
+                Some(_) => c.problems.push(Problem::at(
+                    None,
+                    line,
+                    "the project is already up".into(),
+                    "bring it up once",
+                )),
+                None if sc.compose.is_none() => c.problems.push(Problem::at(
+                    None,
+                    line,
+                    "no configuration file provided: not found".into(),
+                    "add `compose: \"compose.yaml\"` to the scenario",
+                )),
+                None => {}
+            }
+            compose_pending = false;
+            continue;
+        }
         c.command(line);
     }
     c.check_stopped_senders();
@@ -285,6 +321,7 @@ impl<'a> Compiler<'a> {
             host_names,
             desktop_host_addr: host_addr,
             seq: 0,
+            compose_info: None,
         }
     }
 
@@ -459,7 +496,11 @@ impl<'a> Compiler<'a> {
                 return;
             }
         };
-        let anchor = item.unwrap_or(line);
+        self.exec(item.unwrap_or(line), cmd);
+    }
+
+    /// Run one parsed command; `anchor` locates its errors.
+    fn exec(&mut self, anchor: &str, cmd: DockerCommand) {
         match self.by_name(cmd) {
             DockerCommand::NetworkCreate(n) => self.network_create(anchor, n),
             DockerCommand::Run(r) => self.run(anchor, r),
@@ -1317,6 +1358,7 @@ impl<'a> Compiler<'a> {
             containers,
             networks,
             stopped: self.stopped_info(),
+            compose: self.compose_info.clone(),
         }
     }
 
@@ -1480,21 +1522,29 @@ impl<'a> Compiler<'a> {
             spec.nameserver = upstream;
             return;
         }
+        // A name answers with every address it has on the first of the container's networks
+        // that knows it (libnetwork's sandbox ResolveName): a network alias or service
+        // name shared by replicas gives them all (the resolver shuffles them per answer).
         let mut records: BTreeMap<String, String> = BTreeMap::new();
-        for other in &self.containers {
-            for ep in other
-                .endpoints
-                .iter()
-                .filter(|e| user_nets.contains(&e.net))
-            {
-                for n in std::iter::once(&other.name)
-                    .chain(ep.opts.aliases.iter())
-                    .chain(std::iter::once(&other.id[..12].to_string()))
-                {
-                    records
-                        .entry(n.to_ascii_lowercase())
-                        .or_insert_with(|| ep.ip.to_string());
+        for &net in &user_nets {
+            let mut on_net: BTreeMap<String, Vec<String>> = BTreeMap::new();
+            for other in &self.containers {
+                for ep in other.endpoints.iter().filter(|e| e.net == net) {
+                    let short_id = other.id[..12].to_string();
+                    for n in std::iter::once(&other.name)
+                        .chain(ep.opts.aliases.iter())
+                        .chain(std::iter::once(&short_id))
+                    {
+                        let ips = on_net.entry(n.to_ascii_lowercase()).or_default();
+                        let ip = ep.ip.to_string();
+                        if !ips.contains(&ip) {
+                            ips.push(ip);
+                        }
+                    }
                 }
+            }
+            for (name, ips) in on_net {
+                records.entry(name).or_insert_with(|| ips.join(","));
             }
         }
         // Other names go to the upstream (by default the host's resolver; Desktop: the VM's,

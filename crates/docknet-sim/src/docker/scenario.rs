@@ -2,10 +2,12 @@
 //! services, peers on the LAN, and Docker commands (as literal command lines or structured
 //! RON), plus the traffic to send between them by name.
 
+use crate::compose::ComposeFile;
 use crate::scenario::{ProcessSpec, TrafficSpec};
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
 
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct DockerScenario {
     #[serde(default)]
@@ -45,6 +47,18 @@ pub struct DockerScenario {
     /// Capture points `ns:iface`.
     #[serde(default)]
     pub observe: Vec<String>,
+    /// A Compose file (path relative to this scenario) brought up with `docker compose up
+    /// -d`: where a `docker compose up` line stands in `commands`, else after `networks` and
+    /// `containers`, before the commands.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub compose: Option<String>,
+    /// Variables for the compose file's `${VAR}`s; they win over its `.env` file.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub compose_env: BTreeMap<String, String>,
+    /// The compose file's text (and `.env`), filled in by whoever read the file; a saved or
+    /// shared scenario carries it so it opens anywhere.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub compose_file: Option<ComposeFile>,
 }
 
 /// Where the Docker engine runs.

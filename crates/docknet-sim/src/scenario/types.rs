@@ -166,6 +166,8 @@ pub enum ProcessSpec {
         port: u16,
         #[serde(default)]
         addr: Option<String>,
+        /// Name -> address, or several comma-separated (`"172.18.0.3,172.18.0.4"`): the
+        /// answer lists them in a random order (round-robin DNS).
         records: BTreeMap<String, String>,
         #[serde(default)]
         upstream: Option<String>,
