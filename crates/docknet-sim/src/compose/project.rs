@@ -52,6 +52,8 @@ pub struct ServiceNetwork {
     pub aliases: Vec<String>,
     pub ipv4_address: Option<(Ipv4Addr, Pos)>,
     pub priority: i64,
+    /// `gw_priority` and where it is written (Engine 28+).
+    pub gw_priority: Option<(i64, Pos)>,
 }
 
 /// One service.
@@ -773,6 +775,7 @@ impl Loader<'_> {
                 aliases: Vec::new(),
                 ipv4_address: None,
                 priority: 0,
+                gw_priority: None,
             });
         }
         if !enabled {
@@ -807,6 +810,7 @@ impl Loader<'_> {
             aliases: Vec::new(),
             ipv4_address: None,
             priority: 0,
+            gw_priority: None,
         };
         if let Value::Map(m) = &node.value {
             for (k, v) in m {
@@ -829,8 +833,12 @@ impl Loader<'_> {
                             Some(p) => sn.priority = p,
                             None => self.errors.push(err(nv.pos, "priority must be a number", "e.g. priority: 100")),
                         },
-                        "ipv6_address" | "link_local_ips" | "mac_address" | "driver_opts" | "gw_priority" | "interface_name" => self.errors.push(err(nk.pos, format!("services.{service}.networks.{}.{} is not simulated yet", k.text, nk.text), "leave it out")),
-                        other => self.errors.push(err(nk.pos, format!("services.{service}.networks.{} Additional property {other} is not allowed", k.text), "use aliases, ipv4_address or priority")),
+                        "gw_priority" => match nv.scalar().and_then(|t| t.parse::<i64>().ok()) {
+                            Some(p) => sn.gw_priority = Some((p, nv.pos)),
+                            None => self.errors.push(err(nv.pos, "gw_priority must be a number", "e.g. gw_priority: 10")),
+                        },
+                        "ipv6_address" | "link_local_ips" | "mac_address" | "driver_opts" | "interface_name" => self.errors.push(err(nk.pos, format!("services.{service}.networks.{}.{} is not simulated yet", k.text, nk.text), "leave it out")),
+                        other => self.errors.push(err(nk.pos, format!("services.{service}.networks.{} Additional property {other} is not allowed", k.text), "use aliases, ipv4_address, priority or gw_priority")),
                     }
                 }
                 out.push(sn);

@@ -182,6 +182,56 @@ networks:
 }
 
 #[test]
+fn gw_priority_picks_the_network_that_carries_the_default_route_and_ports() {
+    let text = "
+name: p
+services:
+  api:
+    image: nginx
+    ports: [\"8080:80\"]
+    networks:
+      front: {}
+      back: {gw_priority: 5}
+networks:
+  front: {}
+  back: {}
+";
+    let c = compiled("x", text);
+    let back = addr(&c, "p-api-1", "p_back");
+    let host = &c.scenario.namespaces[0];
+    assert!(
+        host.iptables
+            .contains(&format!("--to-destination {back}:80")),
+        "the published port follows gw_priority to p_back ({back}):\n{}",
+        host.iptables
+    );
+    let ns = c
+        .scenario
+        .namespaces
+        .iter()
+        .find(|n| n.name == "p-api-1")
+        .expect("api");
+    let gw = format!(
+        "default via {}",
+        c.inventory
+            .networks
+            .iter()
+            .find(|n| n.name == "p_back")
+            .expect("p_back")
+            .gateway
+    );
+    assert_eq!(ns.routes, [gw]);
+    // Before Engine 28 there are no gateway priorities: refused where it is written.
+    let old = format!("x-docknet:\n  platform: {{Linux: {{engine: \"27.5\"}}}}\n{text}");
+    let errs = errors(&old);
+    let e = errs
+        .iter()
+        .find(|d| d.message.contains("--gw-priority needs Engine 28.0"))
+        .unwrap_or_else(|| panic!("{errs:?}"));
+    assert_eq!(e.line, 11, "at back's gw_priority: {e:?}");
+}
+
+#[test]
 fn fixed_addresses_network_modes_and_hosts() {
     let text = "
 services:

@@ -231,6 +231,10 @@ fn run(p: &Project, s: &Service, name: &str, services: &[&Service], steps: &mut 
                 r.network = NetworkMode::Named(engine.clone());
                 r.aliases = aliases(&first.aliases);
                 r.ip = first.ipv4_address.map(|(ip, _)| ip);
+                if let Some((prio, pos)) = first.gw_priority {
+                    r.gw_priority = prio;
+                    at.push(("--gw-priority".into(), pos));
+                }
                 at.push((engine, first.pos));
                 if let Some((ip, pos)) = first.ipv4_address {
                     at.push((ip.to_string(), pos));
@@ -252,6 +256,9 @@ fn run(p: &Project, s: &Service, name: &str, services: &[&Service], steps: &mut 
         if let Some((ip, pos)) = n.ipv4_address {
             at.push((ip.to_string(), pos));
         }
+        if let Some((_, pos)) = n.gw_priority {
+            at.push(("--gw-priority".into(), pos));
+        }
         steps.push(Step {
             pos: n.pos,
             cmd: DockerCommand::NetworkConnect(NetworkConnect {
@@ -259,6 +266,7 @@ fn run(p: &Project, s: &Service, name: &str, services: &[&Service], steps: &mut 
                 container: name.to_string(),
                 aliases: aliases(&n.aliases),
                 ip: n.ipv4_address.map(|(ip, _)| ip),
+                gw_priority: n.gw_priority.map_or(0, |(p, _)| p),
             }),
             at,
         });

@@ -522,16 +522,7 @@ impl<'a> Compiler<'a> {
                     );
                     return;
                 };
-                if c.gw_priority != 0 && self.engine.major < 28 {
-                    self.fail(
-                        anchor,
-                        "--gw-priority",
-                        format!(
-                            "--gw-priority needs Engine 28.0 or later (API 1.48); this scenario's engine is {}",
-                            self.engine
-                        ),
-                        "drop --gw-priority, or choose engine \"28.0\" or later",
-                    );
+                if !self.gw_priority_supported(anchor, c.gw_priority) {
                     return;
                 }
                 let opts = JoinOptions {
@@ -713,6 +704,9 @@ impl<'a> Compiler<'a> {
             );
             return;
         }
+        if !self.gw_priority_supported(anchor, r.gw_priority) {
+            return;
+        }
         let id = self.hex(64);
         let services: Vec<ProcessSpec> = cli::image_ports(&r.image)
             .into_iter()
@@ -775,7 +769,7 @@ impl<'a> Compiler<'a> {
             let opts = JoinOptions {
                 aliases: r.aliases.clone(),
                 ip: r.ip,
-                gw_priority: 0,
+                gw_priority: r.gw_priority,
             };
             if !self.connect(anchor, ct, &net, opts) {
                 self.containers.pop();

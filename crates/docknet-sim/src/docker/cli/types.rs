@@ -177,6 +177,10 @@ pub struct RunSpec {
     pub aliases: Vec<String>,
     /// `--ip`.
     pub ip: Option<Ipv4Addr>,
+    /// The gateway priority on that network (Compose's `gw_priority`; the CLI's
+    /// `--network name=NET,gw-priority=N` syntax is not simulated).
+    #[serde(default)]
+    pub gw_priority: i64,
     /// `--dns`.
     pub dns: Vec<Ipv4Addr>,
     /// `-h`, `--hostname`.
@@ -204,6 +208,7 @@ impl RunSpec {
             expose: Vec::new(),
             aliases: Vec::new(),
             ip: None,
+            gw_priority: 0,
             dns: Vec::new(),
             hostname: None,
             add_hosts: Vec::new(),
@@ -226,6 +231,7 @@ pub struct NetworkConnect {
     /// `--ip`.
     pub ip: Option<Ipv4Addr>,
     /// `--gw-priority` (Engine 28+): the endpoint with the highest one becomes the gateway.
+    #[serde(default)]
     pub gw_priority: i64,
 }
 

@@ -55,6 +55,24 @@ impl Compiler<'_> {
         }
     }
 
+    /// Whether the engine knows gateway priorities (API 1.48, Engine 28.0); a non-zero one
+    /// on an older engine is refused here.
+    pub(super) fn gw_priority_supported(&mut self, anchor: &str, priority: i64) -> bool {
+        if priority == 0 || self.engine.major >= 28 {
+            return true;
+        }
+        self.fail(
+            anchor,
+            "--gw-priority",
+            format!(
+                "--gw-priority needs Engine 28.0 or later (API 1.48); this scenario's engine is {}",
+                self.engine
+            ),
+            "drop --gw-priority, or choose engine \"28.0\" or later",
+        );
+        false
+    }
+
     /// A counter that orders endpoint creation and port programming.
     pub(super) fn next_seq(&mut self) -> u64 {
         self.seq += 1;
