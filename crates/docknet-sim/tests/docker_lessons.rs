@@ -333,6 +333,13 @@ fn user_networks_resolve_names_and_are_isolated() {
             .unwrap()
             .starts_with("dropped by raw PREROUTING rule `-A PREROUTING -d 172.18.0.2/32 ! -i br-")
     );
+    // api -> db is bridged port to port: the narration says so, not that the host receives it.
+    let story = docknet_sim::format::explain::text(sim.trace());
+    let forwarded = story
+        .lines()
+        .filter(|l| l.contains("forwards it port to port (a capture on br-"))
+        .count();
+    assert!(forwarded >= 6, "{story}");
     // With Engine 27 the same packet dies in the isolation chains instead.
     let old = run_text(&lesson_text("modes/user-defined.ron").replace("28.5", "27.5"));
     let ev = events(&old);
