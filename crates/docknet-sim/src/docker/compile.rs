@@ -1124,6 +1124,7 @@ impl<'a> Compiler<'a> {
                     ..Default::default()
                 }],
                 processes: p.services.clone(),
+                routes: p.routes.clone(),
                 ..Default::default()
             };
             if on_lan {
