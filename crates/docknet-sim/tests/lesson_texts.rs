@@ -168,17 +168,23 @@ fn every_lesson_names_only_what_its_run_shows() {
         // 0.0.0.0 is a bind address ("every address"), never on a packet or in a table.
         for a in addresses(said).into_iter().filter(|a| a != "0.0.0.0") {
             if !seen.contains(&a) {
-                problems.push(format!("{name}: the text names {a}, which its run never shows"));
+                problems.push(format!(
+                    "{name}: the text names {a}, which its run never shows"
+                ));
             }
         }
         for c in chains(said) {
             if !seen.contains(&c) {
-                problems.push(format!("{name}: the text names chain {c}, absent from its run"));
+                problems.push(format!(
+                    "{name}: the text names chain {c}, absent from its run"
+                ));
             }
         }
         for r in rules(said) {
             if !rule_occurs(&r, &seen) {
-                problems.push(format!("{name}: the text quotes rule `{r}`, absent from its run"));
+                problems.push(format!(
+                    "{name}: the text quotes rule `{r}`, absent from its run"
+                ));
             }
         }
     }
