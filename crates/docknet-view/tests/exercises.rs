@@ -401,3 +401,26 @@ fn every_bundled_multiple_choice_offers_three_options_or_more() {
         }
     }
 }
+
+#[test]
+fn every_exercise_text_names_only_what_its_run_shows() {
+    let mut problems = Vec::new();
+    for (name, _, ex) in exercises() {
+        let v = ex.variant(0).unwrap().exercise;
+        let compiled = docknet_sim::docker::compile(&v.scenario)
+            .unwrap_or_else(|e| panic!("{name}: {e:?}"))
+            .scenario;
+        let mut sim = docknet_sim::Sim::from_scenario(&compiled).unwrap();
+        sim.run_to_end();
+        let seen = docknet_sim::format::mentions::evidence(&sim);
+        // What every learner reads: the intro and the questions (feedback and hints may
+        // speak of the other variants).
+        let texts = std::iter::once(v.intro.as_str()).chain(v.tasks.iter().map(Task::prompt));
+        for text in texts {
+            for what in docknet_sim::format::mentions::unshown(text, &seen) {
+                problems.push(format!("{name}: {what} in {text:?}"));
+            }
+        }
+    }
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+}
