@@ -18,7 +18,8 @@ macro_rules! bundle {
     };
 }
 
-/// Every file under `scenarios/` (a test checks none is missing), lessons first, exercises last.
+/// Every file under `scenarios/` (a test checks none is missing). The picker lists them in
+/// the course order of `docknet_view::course`, which a test there keeps complete.
 pub const SCENARIOS: &[Bundled] = bundle![
     "default",
     "modes/bridge",
@@ -27,11 +28,20 @@ pub const SCENARIOS: &[Bundled] = bundle![
     "modes/none",
     "modes/user-defined",
     "nat/container-to-outside-snat",
-    "nat/outside-to-container-dnat",
     "host-access/desktop-mac-host-docker-internal",
     "host-access/linux-docker0-gateway",
     "host-access/linux-host-gateway",
     "host-access/linux-host-mode",
+    "confusions/desktop-older-host-names",
+    "confusions/host-service-bind-address",
+    "confusions/lan-cannot-reach-container-address",
+    "confusions/localhost-in-container",
+    "confusions/network-connect-moves-the-gateway",
+    "confusions/publish-all-picks-host-ports",
+    "confusions/published-port-from-the-host",
+    "confusions/published-port-without-userland-proxy",
+    "confusions/published-ports-bypass-firewall",
+    "confusions/udp-published-port-from-a-container",
     "kernel/bridge-three",
     "kernel/dnat-port-forward",
     "kernel/firewall-established",
@@ -61,14 +71,25 @@ pub const SCENARIOS: &[Bundled] = bundle![
     "exercises/masquerade-out",
     "exercises/publish-fix",
     "exercises/user-defined-dns",
+    "exercises/host-bind-address",
+    "exercises/lan-direct-access",
+    "exercises/localhost-in-container",
+    "exercises/network-connect",
 ];
 
 /// The scenario the app opens without arguments.
 pub const DEFAULT: &str = "default";
 
+/// Lessons that were renamed or merged, so old links and scripts still open them.
+const RENAMED: &[(&str, &str)] = &[("nat/outside-to-container-dnat", "default")];
+
 pub fn find(name: &str) -> Option<&'static Bundled> {
     let name = name.trim_end_matches(".ron").trim_end_matches(".yaml");
     let name = name.strip_prefix("scenarios/").unwrap_or(name);
+    let name = RENAMED
+        .iter()
+        .find(|(old, _)| *old == name)
+        .map_or(name, |(_, new)| *new);
     SCENARIOS.iter().find(|b| b.name == name)
 }
 
@@ -116,5 +137,12 @@ mod tests {
             find("scenarios/modes/bridge.ron").unwrap().name,
             "modes/bridge"
         );
+        assert_eq!(
+            find("nat/outside-to-container-dnat").unwrap().name,
+            "default"
+        );
+        for (_, entry) in docknet_view::course::entries() {
+            assert!(find(entry.name).is_some(), "{} is not bundled", entry.name);
+        }
     }
 }

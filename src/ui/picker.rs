@@ -3,30 +3,39 @@
 //! windows.
 
 use super::{Ctx, mono};
-use crate::bundled::SCENARIOS;
 use crate::session::UiCommand;
 use crate::shortcuts;
 use bevy_egui::egui;
 use docknet_view::Document;
 use std::sync::OnceLock;
 
-/// Bundled scenarios with their titles and learner text, parsed once.
-fn catalogue() -> &'static [(&'static str, String, String)] {
-    static CAT: OnceLock<Vec<(&'static str, String, String)>> = OnceLock::new();
+/// Bundled scenarios in course order: (heading, name, title, what it teaches and its
+/// learner text), parsed once.
+type Listed = (&'static str, &'static str, String, String);
+
+fn catalogue() -> &'static [Listed] {
+    static CAT: OnceLock<Vec<Listed>> = OnceLock::new();
     CAT.get_or_init(|| {
-        SCENARIOS
-            .iter()
-            .map(|b| {
-                if docknet_view::exercise::is_exercise(b.text) {
-                    return match docknet_view::exercise::Exercise::parse(b.name, b.text) {
-                        Ok(e) => (b.name, format!("Exercise: {}", e.title), e.intro),
-                        Err(e) => (b.name, format!("{} (does not open)", b.name), e.to_string()),
-                    };
-                }
-                match Document::open(b.name, b.text) {
-                    Ok(d) => (b.name, d.title().to_string(), d.description().to_string()),
-                    Err(e) => (b.name, format!("{} (does not open)", b.name), e.to_string()),
-                }
+        docknet_view::course::entries()
+            .filter_map(|(heading, entry)| {
+                let b = crate::bundled::find(entry.name)?;
+                let (title, desc) = if docknet_view::exercise::is_exercise(b.text) {
+                    match docknet_view::exercise::Exercise::parse(b.name, b.text) {
+                        Ok(e) => (format!("Exercise: {}", e.title), e.intro),
+                        Err(e) => (format!("{} (does not open)", b.name), e.to_string()),
+                    }
+                } else {
+                    match Document::open(b.name, b.text) {
+                        Ok(d) => (d.title().to_string(), d.description().to_string()),
+                        Err(e) => (format!("{} (does not open)", b.name), e.to_string()),
+                    }
+                };
+                Some((
+                    heading,
+                    b.name,
+                    title,
+                    format!("{}\n\n{desc}", entry.teaches),
+                ))
             })
             .collect()
     })
@@ -79,7 +88,13 @@ pub fn show(ui: &mut egui::Ui, c: &mut Ctx) {
             .width(340.0)
             .selected_text(title)
             .show_ui(ui, |ui| {
-                for (name, title, desc) in catalogue() {
+                let mut heading = "";
+                for (section, name, title, desc) in catalogue() {
+                    if *section != heading {
+                        heading = *section;
+                        ui.separator();
+                        ui.strong(*section);
+                    }
                     let open = doc.file == *name || doc.file.starts_with(&format!("{name} ("));
                     let r = ui.selectable_label(open, format!("{title}  ({name})"));
                     if r.on_hover_text(desc.as_str()).clicked()

@@ -126,13 +126,14 @@ pub fn new(scenario: &Path) -> Result<(), String> {
         .unwrap_or_else(|| format!("{from}:eth0"));
     let body = ron::ser::to_string_pretty(&sc, ron::ser::PrettyConfig::default())
         .map_err(|e| e.to_string())?;
+    let vary = vary_for_port(flow.to());
     let out = format!(
         r#"// A new exercise built on {file}: edit the questions, add hints and feedback, then
 // `docknet exercise check` it. Answers are computed by the simulator for each learner.
 Exercise(
     title: "{title}",
     intro: "{intro}",
-    vary: [],
+    vary: [{vary}],
     scenario: {body},
     tasks: [
         Predict((
@@ -170,6 +171,24 @@ Exercise(
         eprintln!("warning: {p}");
     }
     Ok(())
+}
+
+/// A `vary` on the first flow's destination port (`10.12.91.17:8080` varies `8080`), so
+/// neighbours' answers differ from the start; empty when the flow names no port.
+fn vary_for_port(to: &str) -> String {
+    let Some(port) = to.rsplit_once(':').and_then(|(_, p)| p.parse::<u16>().ok()) else {
+        return String::new();
+    };
+    let others = [
+        port.checked_add(1),
+        port.checked_add(1000).or(port.checked_sub(1000)),
+    ];
+    let choices: Vec<String> = std::iter::once(Some(port))
+        .chain(others)
+        .flatten()
+        .map(|p| format!("\"{p}\""))
+        .collect();
+    format!("(token: \"{port}\", choices: [{}])", choices.join(", "))
 }
 
 pub fn check(paths: &[std::path::PathBuf]) -> Result<(), String> {

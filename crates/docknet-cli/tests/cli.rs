@@ -202,7 +202,7 @@ fn grade_verifies_result_files_and_writes_csv() {
                 let a = if right {
                     s.clone()
                 } else {
-                    "172.17.0.2".into()
+                    "192.0.2.99".into()
                 };
                 (t.id.clone(), Answer::Text(a))
             })

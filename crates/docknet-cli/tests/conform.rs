@@ -15,7 +15,6 @@ const MATCHING: &[&str] = &[
     "kernel/router-masquerade.ron",
     "kernel/dnat-port-forward.ron",
     "kernel/firewall-established.ron",
-    "nat/outside-to-container-dnat.ron",
     "nat/container-to-outside-snat.ron",
     "modes/none.ron",
     "modes/bridge.ron",

@@ -182,6 +182,56 @@ fn the_embedded_dns_forwards_other_names_to_the_hosts_resolver() {
     assert!(says(&ev, "api", "resolved example.com -> 93.184.215.14"));
 }
 
+/// Where a container sends its DNS query, as captured on its eth0.
+fn dns_server_asked(ev: &[Value], ns: &str) -> Option<String> {
+    select(
+        ev,
+        "capture",
+        &[("ns", ns), ("iface", "eth0"), ("dir", "out")],
+    )
+    .iter()
+    .find(|e| e["dport"] == 53)
+    .map(|e| e["dst"].as_str().unwrap_or_default().to_string())
+}
+
+#[test]
+fn without_a_usable_host_nameserver_docker_falls_back_to_google_dns() {
+    // Only systemd-resolved's loopback stub on the host: a default-bridge container cannot use
+    // it, so Docker writes 8.8.8.8 into its resolv.conf (moby TransformForLegacyNw).
+    let scenario = |ns: &str| {
+        format!(
+            r#"DockerScenario(
+                host: (nics: [(name: "eth1", addr: "10.12.91.17/24")], gateway: "10.12.91.1"{ns}),
+                commands: ["docker run -d --name app alpine", "docker run -d --name own --dns 10.12.91.53 alpine"],
+                traffic: [Ping(from: "app", to: "example.com"), Ping(from: "own", to: "example.com", at_ms: 50)],
+            )"#
+        )
+    };
+    for host_ns in [", nameserver: \"127.0.0.53\"", ""] {
+        let ev = run(&scenario(host_ns));
+        assert_eq!(
+            dns_server_asked(&ev, "app").as_deref(),
+            Some("8.8.8.8"),
+            "{host_ns}"
+        );
+        assert_eq!(
+            dns_server_asked(&ev, "own").as_deref(),
+            Some("10.12.91.53"),
+            "--dns is kept as given"
+        );
+    }
+    // A usable host nameserver is copied as it is.
+    let ev = run(&scenario(", nameserver: \"10.12.91.1\""));
+    assert_eq!(dns_server_asked(&ev, "app").as_deref(), Some("10.12.91.1"));
+    // On a user-defined network with no host nameserver, the embedded DNS forwards to 8.8.8.8.
+    let ev = run(r#"DockerScenario(
+        host: (nics: [(name: "eth1", addr: "10.12.91.17/24")], gateway: "10.12.91.1"),
+        commands: ["docker network create appnet", "docker run -d --name api --network appnet alpine"],
+        traffic: [Ping(from: "api", to: "example.com")],
+    )"#);
+    assert!(says(&ev, "api", "not ours, forwarded to 8.8.8.8:53"));
+}
+
 #[test]
 fn desktop_published_ports_and_outbound_traffic_leave_from_the_mac() {
     let ev = run(r#"DockerScenario(

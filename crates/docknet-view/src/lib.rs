@@ -11,11 +11,13 @@
 //! - [`events`]: the event list with its filters.
 //! - [`console`]: a namespace's shell (`ip`, `iptables`, `conntrack`, `ping`, `docker ...`).
 //! - [`exercise`]: classroom exercises whose answers the simulation computes, and grading.
+//! - [`course`]: the lesson picker's order, headings and one-sentence summaries.
 //! - [`share`]: scenarios packed into links; [`stress`]: a generated scenario for measuring.
 
 pub mod columns;
 pub mod connections;
 pub mod console;
+pub mod course;
 pub mod document;
 pub mod events;
 pub mod exercise;

@@ -167,10 +167,12 @@ fn the_seed_picks_the_variant_and_the_answers_follow() {
     let keys: Vec<Key> = (0..6).map(|s| Key::compute(&ex, s).unwrap()).collect();
     let answers: std::collections::BTreeSet<String> = keys
         .iter()
-        .map(|k| match &k.tasks[0].expected {
-            Expected::Text(t) => t.clone(),
-            other => panic!("{other:?}"),
-        })
+        .map(
+            |k| match &k.task("synack-source-at-laptop").unwrap().expected {
+                Expected::Text(t) => t.clone(),
+                other => panic!("{other:?}"),
+            },
+        )
         .collect();
     assert!(answers.len() > 1, "six seeds gave one answer: {answers:?}");
     for k in &keys {
@@ -181,7 +183,7 @@ fn the_seed_picks_the_variant_and_the_answers_follow() {
             .find(|(t, _)| t == "8080")
             .unwrap()
             .1;
-        let Expected::Text(ans) = &k.tasks[0].expected else {
+        let Expected::Text(ans) = &k.task("synack-source-at-laptop").unwrap().expected else {
             unreachable!()
         };
         assert_eq!(
@@ -200,20 +202,48 @@ fn mark_fix(key: &Key, id: &str, commands: &[&str]) -> docknet_view::exercise::g
     key.mark(id, &Answer::Commands(commands), 0)
 }
 
+/// What `token` became in this learner's variant.
+fn chosen(key: &Key, token: &str) -> String {
+    key.variant
+        .choices
+        .iter()
+        .find(|(t, _)| t == token)
+        .map(|(_, to)| to.clone())
+        .unwrap_or_else(|| panic!("no vary token {token}"))
+}
+
 #[test]
 fn blocking_everyone_is_not_a_fix_when_others_must_keep_access() {
     let (_, ex) = exercise("docker-user-firewall.ron");
     let key = Key::compute(&ex, 5).unwrap();
+    let (intruder, port) = (chosen(&key, "10.12.91.66"), chosen(&key, "8080"));
     let all = mark_fix(&key, "block-intruder", &["iptables -I DOCKER-USER -j DROP"]);
     assert!(
         !all.correct && all.feedback.contains("still laptop must reach"),
         "{}",
         all.feedback
     );
+    // The usual wrong attempts get their own explanation.
+    let input = format!("iptables -I INPUT -s {intruder} -p tcp --dport {port} -j DROP");
+    let m = mark_fix(&key, "block-intruder", &[&input]);
+    assert!(
+        !m.correct && m.feedback.contains("never INPUT"),
+        "{}",
+        m.feedback
+    );
+    let published = format!("iptables -I DOCKER-USER -s {intruder} -p tcp --dport {port} -j DROP");
+    let m = mark_fix(&key, "block-intruder", &[&published]);
+    assert!(
+        !m.correct && m.feedback.contains("after the DNAT"),
+        "{}",
+        m.feedback
+    );
     let one = mark_fix(
         &key,
         "block-intruder",
-        &["iptables -I DOCKER-USER -s 10.12.91.66 -j DROP"],
+        &[&format!(
+            "iptables -I DOCKER-USER -s {intruder} -p tcp --dport 80 -j DROP"
+        )],
     );
     assert!(one.correct, "{}", one.feedback);
 }
@@ -222,18 +252,35 @@ fn blocking_everyone_is_not_a_fix_when_others_must_keep_access() {
 fn stopping_the_database_is_not_an_isolation_fix() {
     let (_, ex) = exercise("isolation-fix.ron");
     let key = Key::compute(&ex, 6).unwrap();
-    let stop = mark_fix(&key, "isolate", &["docker stop db"]);
+    let (db, backend) = (chosen(&key, "db"), chosen(&key, "backend"));
+    let id = "isolate-frontend-from-db";
+    let stop = mark_fix(&key, id, &[&format!("docker stop {db}")]);
     assert!(
-        !stop.correct && stop.feedback.contains("still api must reach db:6379"),
+        !stop.correct
+            && stop
+                .feedback
+                .contains(&format!("still api must reach {db}:6379")),
         "{}",
         stop.feedback
     );
-    let gone = mark_fix(&key, "isolate", &["docker rm -f frontend"]);
+    let gone = mark_fix(&key, id, &["docker rm -f frontend"]);
     assert!(!gone.correct, "{}", gone.feedback);
+    // Bridged traffic between two containers of one network does not cross the host's
+    // iptables (Docker leaves bridge-nf-call-iptables off here): a DOCKER-USER rule fails.
+    let Expected::Text(front) = &key.task("source-db-sees").unwrap().expected else {
+        unreachable!()
+    };
+    let rule = format!("iptables -I DOCKER-USER -s {front} -j DROP");
+    let m = mark_fix(&key, id, &[&rule]);
+    assert!(
+        !m.correct && m.feedback.contains("bridge-nf-call-iptables off"),
+        "{}",
+        m.feedback
+    );
     let fix = mark_fix(
         &key,
-        "isolate",
-        &["docker network disconnect backend frontend"],
+        id,
+        &[&format!("docker network disconnect {backend} frontend")],
     );
     assert!(fix.correct, "{}", fix.feedback);
 }
@@ -242,7 +289,7 @@ fn stopping_the_database_is_not_an_isolation_fix() {
 fn a_wrong_answer_gets_the_feedback_written_for_it() {
     let (_, ex) = exercise("masquerade-out.ron");
     let key = Key::compute(&ex, 1).unwrap();
-    let m = key.mark("server-sees", &Answer::Text("172.17.0.2".into()), 0);
+    let m = key.mark("source-server-sees", &Answer::Text("172.17.0.2".into()), 0);
     assert_eq!(m.points, 0);
     assert!(
         m.feedback.contains("Remember MASQUERADE on the way out"),
@@ -264,7 +311,8 @@ fn malformed_exercises_get_clear_diagnostics() {
     assert!(
         problems
             .iter()
-            .any(|p| p.contains("what-happens") && p.contains("`laptop` has no interface `eth9`")),
+            .any(|p| p.contains("host-answer-to-syn")
+                && p.contains("`laptop` has no interface `eth9`")),
         "{problems:?}"
     );
     // A fix goal that already holds before any change.
@@ -277,14 +325,14 @@ fn malformed_exercises_get_clear_diagnostics() {
     assert!(
         problems
             .iter()
-            .any(|p| p.contains("`publish`") && p.contains("already holds")),
+            .any(|p| p.contains("`publish-nginx`") && p.contains("already holds")),
         "{problems:?}"
     );
     // Two tasks with one id, located in the file.
-    let text = base.replace("id: \"publish\"", "id: \"what-happens\"");
+    let text = base.replace("id: \"publish-nginx\"", "id: \"host-answer-to-syn\"");
     let err = Exercise::parse("bad.ron", &text).unwrap_err().to_string();
     assert!(
-        err.starts_with("bad.ron:") && err.contains("two tasks are called `what-happens`"),
+        err.starts_with("bad.ron:") && err.contains("two tasks are called `host-answer-to-syn`"),
         "{err}"
     );
     // A RON syntax error carries line and column.
@@ -292,4 +340,87 @@ fn malformed_exercises_get_clear_diagnostics() {
         .unwrap_err()
         .to_string();
     assert!(err.starts_with("bad.ron:"), "{err}");
+}
+
+#[test]
+fn an_exercise_whose_learners_all_get_the_same_key_is_rejected() {
+    let (base, ex) = exercise("publish-fix.ron");
+    assert!(
+        grade::validate(&ex).is_empty(),
+        "{:?}",
+        grade::validate(&ex)
+    );
+    // No vary at all.
+    let text = base.replace(
+        "vary: [(token: \"8080\", choices: [\"8080\", \"8000\", \"8888\"])],",
+        "",
+    );
+    let problems = grade::validate(&Exercise::parse("same.ron", &text).unwrap());
+    assert!(
+        problems.iter().any(|p| p.contains("no `vary`")),
+        "{problems:?}"
+    );
+    // A vary whose choices change no answer (a word of the intro only).
+    let text = base.replace(
+        "vary: [(token: \"8080\", choices: [\"8080\", \"8000\", \"8888\"])],",
+        "vary: [(token: \"nowhere\", choices: [\"nowhere\", \"no answer\"])],",
+    );
+    let problems = grade::validate(&Exercise::parse("same.ron", &text).unwrap());
+    assert!(
+        problems
+            .iter()
+            .any(|p| p.contains("never change an answer")),
+        "{problems:?}"
+    );
+}
+
+#[test]
+fn multiple_choice_needs_three_options() {
+    let (base, _) = exercise("publish-fix.ron");
+    let text = base.replace(
+        "distractors: [\"S.\", \"no answer: the SYN is dropped\", \"F.\"],",
+        "",
+    );
+    let problems = grade::validate(&Exercise::parse("few.ron", &text).unwrap());
+    assert!(
+        problems
+            .iter()
+            .any(|p| p.contains("host-answer-to-syn") && p.contains("at least three")),
+        "{problems:?}"
+    );
+}
+
+#[test]
+fn every_bundled_multiple_choice_offers_three_options_or_more() {
+    for (name, _, ex) in exercises() {
+        let key = Key::compute(&ex, 7).unwrap();
+        for t in &key.tasks {
+            if !t.options.is_empty() {
+                assert!(t.options.len() >= 3, "{name} `{}`: {:?}", t.id, t.options);
+            }
+        }
+    }
+}
+
+#[test]
+fn every_exercise_text_names_only_what_its_run_shows() {
+    let mut problems = Vec::new();
+    for (name, _, ex) in exercises() {
+        let v = ex.variant(0).unwrap().exercise;
+        let compiled = docknet_sim::docker::compile(&v.scenario)
+            .unwrap_or_else(|e| panic!("{name}: {e:?}"))
+            .scenario;
+        let mut sim = docknet_sim::Sim::from_scenario(&compiled).unwrap();
+        sim.run_to_end();
+        let seen = docknet_sim::format::mentions::evidence(&sim);
+        // What every learner reads: the intro and the questions (feedback and hints may
+        // speak of the other variants).
+        let texts = std::iter::once(v.intro.as_str()).chain(v.tasks.iter().map(Task::prompt));
+        for text in texts {
+            for what in docknet_sim::format::mentions::unshown(text, &seen) {
+                problems.push(format!("{name}: {what} in {text:?}"));
+            }
+        }
+    }
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
 }

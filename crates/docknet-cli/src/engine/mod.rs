@@ -85,6 +85,12 @@ pub fn check(file: &str, text: &str, prefix: &str) -> Result<Report, String> {
         engine: engine.clone(),
     };
     sc.commands = with_sim_ids(&sc, &script)?;
+    // The real dockerd reads this machine's resolv.conf: the prediction starts from the same.
+    if sc.host.nameserver.is_none() {
+        sc.host.nameserver = std::fs::read_to_string("/etc/resolv.conf")
+            .ok()
+            .and_then(|t| first_nameserver(&t));
+    }
     let compiled = compile(&sc).map_err(|p| {
         let msgs: Vec<String> = p.iter().map(|p| p.message.clone()).collect();
         format!(
@@ -262,14 +268,11 @@ fn compare(
                 ),
                 &sim_hosts(spec, &c.id),
             );
-            // The default bridge copies this machine's resolv.conf, which the scenario does
-            // not describe: compared only where Docker writes its own (127.0.0.11, --dns).
-            if spec.nameserver.is_some() && spec.nameserver != sc.host.nameserver {
+            // The default bridge copies the host's nameserver (or falls back to 8.8.8.8);
+            // user-defined networks write 127.0.0.11; --dns writes its own.
+            if spec.nameserver.is_some() {
                 let real = d.docker(&["exec", &names.real(&c.name), "cat", "/etc/resolv.conf"])?;
-                let first = real
-                    .lines()
-                    .find_map(|l| l.strip_prefix("nameserver "))
-                    .map(|n| format!("nameserver {}", n.trim()));
+                let first = first_nameserver(&real).map(|n| format!("nameserver {n}"));
                 report.check(
                     format!("{} resolv.conf", c.name),
                     format!("{}: /etc/resolv.conf (first nameserver)", c.name),
@@ -341,6 +344,14 @@ fn with_ids(
 
 /// The script for docknet: `{id:NAME}` becomes the id docknet gave NAME by then (the
 /// commands before that line, compiled).
+/// The first `nameserver` of a resolv.conf text.
+fn first_nameserver(resolv_conf: &str) -> Option<String> {
+    resolv_conf
+        .lines()
+        .find_map(|l| l.trim().strip_prefix("nameserver "))
+        .map(|n| n.trim().to_string())
+}
+
 fn with_sim_ids(sc: &DockerScenario, script: &[String]) -> Result<Vec<String>, String> {
     let mut done: Vec<String> = Vec::new();
     for line in script {

@@ -94,6 +94,14 @@ pub struct NetworkInfo {
 const DESKTOP_VM: Ipv4Addr = Ipv4Addr::new(192, 168, 65, 3);
 const DESKTOP_GATEWAY: Ipv4Addr = Ipv4Addr::new(192, 168, 65, 1);
 const DESKTOP_DNS: Ipv4Addr = Ipv4Addr::new(192, 168, 65, 7);
+/// Docker's fallback nameserver when the host's resolv.conf names none that works in a
+/// container (moby's defaultIPv4NSs: 8.8.8.8, then 8.8.4.4; only the first is modelled).
+const DEFAULT_NAMESERVER: &str = "8.8.8.8";
+
+/// Whether a nameserver address is a loopback one (`127.0.0.53`, systemd-resolved's stub).
+fn is_loopback(ns: &str) -> bool {
+    ns.parse::<Ipv4Addr>().is_ok_and(|a| a.is_loopback())
+}
 const DESKTOP_HOST_OLD: Ipv4Addr = Ipv4Addr::new(192, 168, 65, 2);
 const DESKTOP_HOST: Ipv4Addr = Ipv4Addr::new(192, 168, 65, 254);
 
@@ -1175,6 +1183,7 @@ impl<'a> Compiler<'a> {
                     ..Default::default()
                 }],
                 processes: p.services.clone(),
+                routes: p.routes.clone(),
                 ..Default::default()
             };
             if on_lan {
@@ -1507,15 +1516,26 @@ impl<'a> Compiler<'a> {
             .collect();
         // --dns replaces the host's servers: in resolv.conf on the default bridge, as the
         // embedded DNS's upstream on user-defined networks.
+        let host_ns = self.sc.host.nameserver.clone();
         let upstream = match (c.dns.first(), self.desktop_host) {
             (Some(d), _) => Some(d.to_string()),
             (None, Some(_)) => Some(DESKTOP_DNS.to_string()),
-            (None, None) => self.sc.host.nameserver.clone(),
+            (None, None) => host_ns.clone(),
         };
         if user_nets.is_empty() {
-            spec.nameserver = upstream;
+            // A container's own --dns is kept as given; the host's list loses its loopback
+            // servers (TransformForLegacyNw, FilterResolvDNS up to 24.x).
+            spec.nameserver = match c.dns.first() {
+                Some(_) => upstream,
+                None => upstream.filter(|ns| !is_loopback(ns)),
+            }
+            .or_else(|| Some(DEFAULT_NAMESERVER.to_string()));
             return;
         }
+        // No server at all in the host's resolv.conf: the embedded DNS forwards to the
+        // defaults (TransformForIntNS). A loopback one is kept (from 26.0 it is asked from
+        // the host's namespace, which is not modelled).
+        let upstream = upstream.or_else(|| Some(DEFAULT_NAMESERVER.to_string()));
         // A name answers with every address it has on the first of the container's networks
         // that knows it (libnetwork's sandbox ResolveName): a network alias or service
         // name shared by replicas gives them all (the resolver shuffles them per answer).

@@ -152,6 +152,9 @@ pub struct PeerSpec {
     pub nic: Option<String>,
     pub mac: Option<String>,
     pub services: Vec<ProcessSpec>,
+    /// Extra routes in `ip route` syntax (`172.17.0.0/16 via 10.12.91.17`): what a learner
+    /// adds to reach containers directly.
+    pub routes: Vec<String>,
 }
 
 /// `docker network create` as data.

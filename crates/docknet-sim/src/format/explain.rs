@@ -17,8 +17,30 @@ pub fn text(records: &[TraceRecord]) -> String {
     }
     let mut steps: HashMap<u64, usize> = HashMap::new();
     let mut current: Option<u64> = None;
+    // The bridge that last forwarded each packet between its ports (Forward or Flood).
+    let mut bridged: HashMap<u64, String> = HashMap::new();
     for r in records {
-        let Some(line) = describe(&r.event) else {
+        if let (Some(p), TraceEvent::Bridge { bridge, action, .. }) = (r.pkt, &r.event) {
+            match action {
+                BridgeAction::Forward { .. } | BridgeAction::Flood { .. } => {
+                    bridged.insert(p.0, bridge.clone())
+                }
+                _ => bridged.remove(&p.0),
+            };
+        }
+        let passed_by = match (r.pkt, &r.event) {
+            (Some(p), TraceEvent::Capture { iface, .. })
+                if bridged.get(&p.0).is_some_and(|b| b == iface) =>
+            {
+                bridged.remove(&p.0)
+            }
+            _ => None,
+        };
+        let line = match passed_by {
+            Some(bridge) => bridged_capture(&r.event, &bridge),
+            None => describe(&r.event),
+        };
+        let Some(line) = line else {
             continue;
         };
         match r.pkt {
@@ -44,6 +66,24 @@ pub fn text(records: &[TraceRecord]) -> String {
         }
     }
     out
+}
+
+/// A capture on a bridge device right after the bridge forwarded the frame between two of
+/// its ports: a promiscuous bridge (tcpdump on it) shows the frame, but unless it is a
+/// broadcast or multicast the host's IP stack does not receive it.
+fn bridged_capture(ev: &TraceEvent, bridge: &str) -> Option<String> {
+    match ev {
+        TraceEvent::Capture {
+            ns,
+            iface,
+            dir: Dir::In,
+            frame,
+        } if iface == bridge && !frame.dst.is_multicast() => Some(format!(
+            "{ns}: bridge {iface} forwards it port to port (a capture on {iface} sees it; \
+             {ns}'s own IP stack does not receive it)"
+        )),
+        _ => describe(ev),
+    }
 }
 
 /// The packet in tcpdump's words (absolute sequence numbers, as `tcpdump -S`).

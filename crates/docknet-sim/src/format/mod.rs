@@ -4,6 +4,7 @@
 
 pub mod explain;
 pub mod jsonl;
+pub mod mentions;
 pub mod nft;
 pub mod show;
 pub mod tcpdump;

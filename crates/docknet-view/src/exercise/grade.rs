@@ -78,7 +78,12 @@ fn shuffle<T>(v: &mut [T], seed: u64) {
 impl Key {
     /// Compute every task's answer for the learner's seed.
     pub fn compute(ex: &Exercise, seed: u64) -> Result<Key, String> {
-        let variant = ex.variant(seed)?;
+        Key::for_variant(ex.variant(seed)?)
+    }
+
+    /// Every task's answer for a variant already chosen.
+    pub fn for_variant(variant: Variant) -> Result<Key, String> {
+        let seed = variant.seed;
         let run = Run::new(&variant.exercise.scenario)?;
         let mut tasks = Vec::new();
         for (n, t) in variant.exercise.tasks.iter().enumerate() {
@@ -94,6 +99,16 @@ impl Key {
                             .filter(|o| normalise(o) != normalise(&answer))
                             .collect();
                         shuffle(&mut others, task_seed);
+                        // The teacher's distractors first, then what the run shows.
+                        let mut picked: Vec<String> = Vec::new();
+                        for o in p.distractors.iter().chain(&others) {
+                            if normalise(o) != normalise(&answer)
+                                && !picked.iter().any(|x| normalise(x) == normalise(o))
+                            {
+                                picked.push(o.clone());
+                            }
+                        }
+                        let mut others = picked;
                         others.truncate(3);
                         others.push(answer.clone());
                         shuffle(&mut others, task_seed.rotate_left(7));
@@ -111,7 +126,18 @@ impl Key {
                     }
                     (Expected::Text(answer), options, feedback)
                 }
-                Task::Fix(f) => (Expected::Goal(f.goal.clone()), Vec::new(), Vec::new()),
+                Task::Fix(f) => {
+                    // A Fix's feedback is for an attempt whose commands contain a text.
+                    let feedback = f
+                        .feedback
+                        .iter()
+                        .filter_map(|fb| match &fb.when {
+                            Wrong::Text(t) => Some((t.clone(), fb.say.clone())),
+                            Wrong::Query(_) => None,
+                        })
+                        .collect();
+                    (Expected::Goal(f.goal.clone()), Vec::new(), feedback)
+                }
                 Task::Explain(e) => {
                     let steps = run.path(&e.packet).map_err(at)?;
                     if steps.len() < 2 {
@@ -186,9 +212,16 @@ impl Key {
                         apply_commands(&self.variant.exercise.scenario, cmds)
                             .and_then(|sc| f.check(&sc))
                     });
+                // A common wrong attempt gets its own remark after the outcome.
+                let remark = k
+                    .feedback
+                    .iter()
+                    .find(|(text, _)| cmds.iter().any(|c| normalise(c).contains(&normalise(text))))
+                    .map(|(_, say)| format!(" {say}"))
+                    .unwrap_or_default();
                 match outcome {
                     Ok(Ok(())) => (k.points, true, format!("Fixed: {}.", goal.describe())),
-                    Ok(Err(missing)) => (0, false, format!("Not yet: {missing}.")),
+                    Ok(Err(missing)) => (0, false, format!("Not yet: {missing}.{remark}")),
                     Err(e) => (0, false, e),
                 }
             }
@@ -356,12 +389,37 @@ pub fn validate(ex: &Exercise) -> Vec<String> {
     if let Err(e) = Key::compute(ex, 0) {
         problems.push(e);
     }
+    if let Some(p) = same_key_for_everyone(ex) {
+        problems.push(p);
+    }
+    if let Ok(key) = Key::compute(ex, 0) {
+        for (t, k) in ex.tasks.iter().zip(&key.tasks) {
+            if matches!(t, Task::Predict(p) if p.multiple_choice) && k.options.len() < 3 {
+                problems.push(format!(
+                    "task `{}`: multiple choice with {} option(s); add distractors so there \
+                     are at least three",
+                    k.id,
+                    k.options.len()
+                ));
+            }
+        }
+    }
     let variant = match ex.variant(0) {
         Ok(v) => v,
         Err(e) => return vec![e],
     };
     for t in &variant.exercise.tasks {
         if let Task::Fix(f) = t {
+            if f.feedback
+                .iter()
+                .any(|fb| matches!(fb.when, Wrong::Query(_)))
+            {
+                problems.push(format!(
+                    "task `{}`: a fix's feedback names a text found in the learner's commands \
+                     (when: Text(\"--dport 8080\")), not a query",
+                    f.id
+                ));
+            }
             match f.goal.holds(&variant.exercise.scenario) {
                 Ok(true) => problems.push(format!(
                     "task `{}`: the goal ({}) already holds before any change: nothing to fix",
@@ -389,4 +447,61 @@ pub fn validate(ex: &Exercise) -> Vec<String> {
         }
     }
     problems
+}
+
+/// Learners' seeds tried when looking for two variants with different answers.
+const VARIANT_PROBES: u64 = 24;
+
+/// What a learner would copy from a neighbour: every task's expected answer.
+/// For a fix, the goal and the reference solution (the commands a neighbour would copy).
+fn answers(key: &Key) -> Vec<String> {
+    key.tasks
+        .iter()
+        .map(|t| match &t.expected {
+            Expected::Text(s) => normalise(s),
+            Expected::Goal(g) => {
+                let solution = key.variant.exercise.tasks.iter().find_map(|x| match x {
+                    Task::Fix(f) if f.id == t.id => Some(f.solution.join("; ")),
+                    _ => None,
+                });
+                format!("{} / {}", g.describe(), solution.unwrap_or_default())
+            }
+            Expected::Order(o) => o.join(" | "),
+        })
+        .collect()
+}
+
+/// Why every learner would get the same answers, if they would: no `vary`, or `vary`
+/// choices that never change an answer. The scenario's own seed is held fixed while the
+/// choices change, so MACs and random ports do not count as a difference.
+fn same_key_for_everyone(ex: &Exercise) -> Option<String> {
+    if ex.vary.is_empty() {
+        return Some(
+            "no `vary`: every learner gets the same answers and can copy a neighbour's; vary \
+             a port, a name or a subnet that the answers depend on"
+                .into(),
+        );
+    }
+    let mut seen: Vec<Vec<String>> = Vec::new();
+    for seed in 0..VARIANT_PROBES {
+        let Ok(mut v) = ex.variant(seed) else {
+            return None; // reported by the caller
+        };
+        v.exercise.scenario.seed = ex.scenario.seed;
+        let Ok(key) = Key::for_variant(v) else {
+            return None;
+        };
+        let a = answers(&key);
+        if !seen.contains(&a) {
+            seen.push(a);
+        }
+        if seen.len() > 1 {
+            return None;
+        }
+    }
+    Some(format!(
+        "the vary choices never change an answer ({} learners tried): every learner gets the \
+         same key; vary something the answers depend on",
+        VARIANT_PROBES
+    ))
 }

@@ -60,6 +60,10 @@ pub struct Predict {
     /// Offer options (the answer and distractors seen in the same run) instead of free text.
     #[serde(default)]
     pub multiple_choice: bool,
+    /// Plausible wrong options the teacher adds to the ones seen in the run (a learner's
+    /// usual mistakes, such as `127.0.0.1` or `INPUT`).
+    #[serde(default)]
+    pub distractors: Vec<String>,
     #[serde(default)]
     pub hints: Vec<String>,
     /// Points taken per hint revealed.
@@ -89,6 +93,9 @@ pub struct Fix {
     pub hints: Vec<String>,
     #[serde(default)]
     pub hint_cost: u32,
+    /// What to say when an attempt that does not fix it contains a text (`Text("-A INPUT")`).
+    #[serde(default)]
+    pub feedback: Vec<Feedback>,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]

@@ -175,8 +175,9 @@ impl Run {
             }
             Query::RewrittenBy { packet, field } => {
                 let (i, pkt, _) = self.find(&packet.at, &packet.packet)?;
-                self.rewritten_by(i, pkt, field)
-                    .ok_or_else(|| format!("the packet's {field} is not rewritten in this run"))
+                Ok(self
+                    .rewritten_by(i, pkt, field)
+                    .unwrap_or_else(|| "not rewritten".into()))
             }
             Query::Resolves { from, name } => {
                 probe_resolves(&self.scenario, from, name).map(yes_no)
@@ -221,6 +222,7 @@ impl Run {
                     }
                     _ => None,
                 })
+                .chain(["not rewritten".to_string()])
                 .collect(),
             Query::Resolves { .. } | Query::Reaches { .. } => vec!["yes".into(), "no".into()],
         };

@@ -141,17 +141,17 @@ mod tests {
         let text = std::fs::read_to_string(file).unwrap();
         let (mut a, doc) = Attempt::start("publish-fix.ron", &text, "Grace").unwrap();
         assert!(doc.build().is_ok());
-        let hint = a.take_hint("what-happens").unwrap();
+        let hint = a.take_hint("host-answer-to-syn").unwrap();
         assert!(hint.contains("Nothing listens"), "{hint}");
-        let Expected::Text(flags) = &a.key.task("what-happens").unwrap().expected else {
+        let Expected::Text(flags) = &a.key.task("host-answer-to-syn").unwrap().expected else {
             unreachable!()
         };
-        let m = a.answer("what-happens", Answer::Text(flags.clone()));
+        let m = a.answer("host-answer-to-syn", Answer::Text(flags.clone()));
         assert!(m.correct);
         assert_eq!(m.points, 0, "1 point less 1 for the hint");
         let port = a.key.variant.choices[0].1.clone();
         let m = a.answer(
-            "publish",
+            "publish-nginx",
             Answer::Commands(vec![
                 "docker rm -f web".into(),
                 format!("docker run -d --name web -p {port}:80 nginx"),
