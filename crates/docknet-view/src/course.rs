@@ -3,7 +3,7 @@
 //! simulator is compared with the real kernel on) come last, under a heading of their own:
 //! they are not lessons.
 
-/// One entry of the picker: a scenario's name under `scenarios/` (without `.ron`).
+/// One entry of the picker: a scenario's name under `scenarios/` (without `.ron` or `.yaml`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Entry {
     pub name: &'static str,
@@ -222,6 +222,27 @@ pub const COURSE: &[Section] = &[
         ],
     },
     Section {
+        heading: "7. Your own compose file",
+        entries: &[
+            e(
+                "compose/shop",
+                "A compose.yaml as it is: web, database and cache on the project's default network, found by service name.",
+            ),
+            e(
+                "compose/tiers",
+                "Frontend and backend networks in Compose: only the service on both reaches the database.",
+            ),
+            e(
+                "compose/proxy-replicas",
+                "One published port in front of two replicas: the embedded DNS answers the service name with both.",
+            ),
+            e(
+                "exercises/compose-worker-fix",
+                "Exercise: a worker on the wrong Compose network cannot resolve the database; fix it.",
+            ),
+        ],
+    },
+    Section {
         heading: KERNEL_CHECKS,
         entries: &[
             e(
@@ -290,7 +311,7 @@ mod tests {
                 let p = entry.unwrap().path();
                 if p.is_dir() {
                     dirs.push(p);
-                } else if p.extension().is_some_and(|x| x == "ron") {
+                } else if p.extension().is_some_and(|x| x == "ron" || x == "yaml") {
                     let rel: &Path = p.strip_prefix(&root).unwrap();
                     out.push(rel.with_extension("").to_string_lossy().replace('\\', "/"));
                 }

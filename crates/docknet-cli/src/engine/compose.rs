@@ -9,7 +9,7 @@
 //! orders its services with `depends_on` (or fixes addresses) for a reproducible result.
 
 use super::daemon::Daemon;
-use super::{Names, compare, traffic};
+use super::{Names, compare, traffic, with_this_machines_resolver};
 use crate::conform::Report;
 use docknet_sim::Sim;
 use docknet_sim::docker::cli::image_ports;
@@ -53,6 +53,7 @@ pub fn check(file: &str, text: &str, prefix: &str) -> Result<Report, String> {
         .collect::<Vec<_>>()
         .join(".");
     sc.platform = Platform::Linux { engine };
+    with_this_machines_resolver(&mut sc);
     let compiled = compile(&sc).map_err(|p| {
         let msgs: Vec<String> = p.iter().map(|p| p.message.clone()).collect();
         format!("{file}: docknet cannot compile it: {}", msgs.join("; "))
@@ -91,7 +92,7 @@ pub fn check(file: &str, text: &str, prefix: &str) -> Result<Report, String> {
     )
     .map_err(|e| format!("{file}: docker-compose up failed: {e}"))?;
     let names = v1_names(&compiled);
-    let mut report = compare(&mut d, &sc, &compiled, &sim, &version, prefix, &names)?;
+    let mut report = compare(&mut d, &compiled, &sim, &version, prefix, &names)?;
     dns(&d, &compiled, &names, &version, &mut report)?;
     Ok(report)
 }

@@ -85,12 +85,7 @@ pub fn check(file: &str, text: &str, prefix: &str) -> Result<Report, String> {
         engine: engine.clone(),
     };
     sc.commands = with_sim_ids(&sc, &script)?;
-    // The real dockerd reads this machine's resolv.conf: the prediction starts from the same.
-    if sc.host.nameserver.is_none() {
-        sc.host.nameserver = std::fs::read_to_string("/etc/resolv.conf")
-            .ok()
-            .and_then(|t| first_nameserver(&t));
-    }
+    with_this_machines_resolver(&mut sc);
     let compiled = compile(&sc).map_err(|p| {
         let msgs: Vec<String> = p.iter().map(|p| p.message.clone()).collect();
         format!(
@@ -121,15 +116,7 @@ pub fn check(file: &str, text: &str, prefix: &str) -> Result<Report, String> {
             .map_err(|e| format!("{file}: `{line}` failed on the real host: {e}"))?;
     }
 
-    compare(
-        &mut d,
-        &sc,
-        &compiled,
-        &sim,
-        &version,
-        prefix,
-        &Names::default(),
-    )
+    compare(&mut d, &compiled, &sim, &version, prefix, &Names::default())
 }
 
 /// Container names on the real engine where they differ from docknet's (Compose v1 names
@@ -164,7 +151,6 @@ impl Names {
 /// Compare what the real daemon `d` built with docknet's `compiled` scenario.
 fn compare(
     d: &mut Daemon,
-    sc: &DockerScenario,
     compiled: &Compiled,
     sim: &Sim,
     version: &str,
@@ -342,8 +328,6 @@ fn with_ids(
     Ok(out)
 }
 
-/// The script for docknet: `{id:NAME}` becomes the id docknet gave NAME by then (the
-/// commands before that line, compiled).
 /// The first `nameserver` of a resolv.conf text.
 fn first_nameserver(resolv_conf: &str) -> Option<String> {
     resolv_conf
@@ -352,6 +336,18 @@ fn first_nameserver(resolv_conf: &str) -> Option<String> {
         .map(|n| n.trim().to_string())
 }
 
+/// The real dockerd reads this machine's resolv.conf: where the scenario names no host
+/// nameserver, the prediction starts from the same one.
+fn with_this_machines_resolver(sc: &mut DockerScenario) {
+    if sc.host.nameserver.is_none() {
+        sc.host.nameserver = std::fs::read_to_string("/etc/resolv.conf")
+            .ok()
+            .and_then(|t| first_nameserver(&t));
+    }
+}
+
+/// The script for docknet: `{id:NAME}` becomes the id docknet gave NAME by then (the
+/// commands before that line, compiled).
 fn with_sim_ids(sc: &DockerScenario, script: &[String]) -> Result<Vec<String>, String> {
     let mut done: Vec<String> = Vec::new();
     for line in script {
