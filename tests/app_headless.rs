@@ -200,7 +200,7 @@ fn an_exercise_is_answered_in_the_app_and_handed_in() {
         let s = app.world().resource::<Session>();
         let a = s.attempt.as_ref().expect("an exercise is open");
         assert_eq!(a.learner, "Ada");
-        let Expected::Text(flags) = &a.key.task("what-happens").unwrap().expected else {
+        let Expected::Text(flags) = &a.key.task("host-answer-to-syn").unwrap().expected else {
             unreachable!()
         };
         (a.key.variant.choices[0].1.clone(), flags.clone())
@@ -208,7 +208,7 @@ fn an_exercise_is_answered_in_the_app_and_handed_in() {
     send(
         &mut app,
         UiCommand::Answer {
-            id: "what-happens".into(),
+            id: "host-answer-to-syn".into(),
             answer: Answer::Text(flags),
         },
     );
@@ -238,7 +238,7 @@ fn an_exercise_is_answered_in_the_app_and_handed_in() {
     send(
         &mut app,
         UiCommand::Answer {
-            id: "publish".into(),
+            id: "publish-nginx".into(),
             answer: Answer::Commands(commands),
         },
     );
