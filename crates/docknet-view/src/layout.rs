@@ -378,6 +378,26 @@ impl<'a> Builder<'a> {
     }
 
     /// How many veths lead from `ns` to its parent box.
+    /// Where the port of `child`'s link `iface` to its parent sits on the child's top edge:
+    /// up-links in interface order, right of centre for one, from the centre 70 px apart for
+    /// several. The parent's bridge port goes straight above it, so a cable never runs
+    /// through another bridge's port.
+    fn up_port_x(&self, child: usize, iface: docknet_sim::ids::IfaceId) -> f32 {
+        let r = self.rect[child];
+        let j = self.net.namespaces[child]
+            .ifaces
+            .iter()
+            .filter(|&&i| {
+                self.net
+                    .peer(i)
+                    .is_some_and(|(p, _)| Some(self.net.iface(p).ns.index()) == self.parent[child])
+            })
+            .position(|&i| i == iface)
+            .unwrap_or(0);
+        let base = if self.up_links(child) > 1 { 0.5 } else { 0.62 };
+        r.x + r.w * base + 70.0 * j as f32
+    }
+
     fn up_links(&self, ns: usize) -> usize {
         self.veth_neighbours(ns)
             .into_iter()
@@ -745,9 +765,9 @@ impl<'a> Builder<'a> {
                 let mut slot = 0;
                 let (side, pos) = if let Some(bar) = bar {
                     let y = bar.rect.y + bar.rect.h / 2.0;
-                    let x = match (is_child, peer_rect) {
+                    let x = match (is_child, self.net.peer(id)) {
                         // Above the child's port on its top edge, so the cable drops straight.
-                        (true, Some(pr)) => pr.x + pr.w * 0.62,
+                        (true, Some((p, _))) => self.up_port_x(self.net.iface(p).ns.index(), p),
                         _ => {
                             let k = bump(&mut used, Side::Bar, Some(bar.name.clone()));
                             if towards_left {
@@ -761,8 +781,7 @@ impl<'a> Builder<'a> {
                 } else if is_parent {
                     // Right of centre, so the label under it clears the box's title.
                     slot = bump(&mut used, Side::Top, None);
-                    let base = if self.up_links(ns) > 1 { 0.5 } else { 0.62 };
-                    (Side::Top, [r.x + r.w * base + 70.0 * slot as f32, r.y])
+                    (Side::Top, [self.up_port_x(ns, id), r.y])
                 } else if is_child {
                     let pr = peer_rect.unwrap_or_default();
                     (Side::Bottom, [pr.center()[0], pr.y - CABLE_DROP / 2.0])
