@@ -9,11 +9,11 @@
 //! orders its services with `depends_on` (or fixes addresses) for a reproducible result.
 
 use super::daemon::Daemon;
-use super::{Names, compare, traffic, with_this_machines_resolver};
+use super::{Names, compare, predict_for, traffic};
 use crate::conform::Report;
 use docknet_sim::Sim;
 use docknet_sim::docker::cli::image_ports;
-use docknet_sim::docker::compile::{Compiled, compile};
+use docknet_sim::docker::compile::Compiled;
 use docknet_sim::docker::scenario::Platform;
 use docknet_sim::scenario::ProcessSpec;
 use std::collections::BTreeSet;
@@ -46,18 +46,7 @@ pub fn check(file: &str, text: &str, prefix: &str) -> Result<Report, String> {
     let nics = traffic::nics(&sc)?;
     let mut d = Daemon::start(prefix, &nics, sc.host.gateway.as_deref(), &[], None)?;
     let version = d.docker(&["version", "--format", "{{.Server.Version}}"])?;
-    let engine: String = version
-        .trim()
-        .split('.')
-        .take(2)
-        .collect::<Vec<_>>()
-        .join(".");
-    sc.platform = Platform::Linux { engine };
-    with_this_machines_resolver(&mut sc);
-    let compiled = compile(&sc).map_err(|p| {
-        let msgs: Vec<String> = p.iter().map(|p| p.message.clone()).collect();
-        format!("{file}: docknet cannot compile it: {}", msgs.join("; "))
-    })?;
+    let compiled = predict_for(file, &mut sc, &version)?;
     let sim = Sim::from_scenario(&compiled.scenario)
         .map_err(|_| format!("{file}: the compiled scenario does not build"))?;
     let project = compiled

@@ -75,24 +75,8 @@ pub fn check(file: &str, text: &str, prefix: &str) -> Result<Report, String> {
         json.as_deref(),
     )?;
     let version = d.docker(&["version", "--format", "{{.Server.Version}}"])?;
-    let engine: String = version
-        .trim()
-        .split('.')
-        .take(2)
-        .collect::<Vec<_>>()
-        .join(".");
-    sc.platform = Platform::Linux {
-        engine: engine.clone(),
-    };
     sc.commands = with_sim_ids(&sc, &script)?;
-    with_this_machines_resolver(&mut sc);
-    let compiled = compile(&sc).map_err(|p| {
-        let msgs: Vec<String> = p.iter().map(|p| p.message.clone()).collect();
-        format!(
-            "{file}: docknet cannot compile it for Engine {engine}: {}",
-            msgs.join("; ")
-        )
-    })?;
+    let compiled = predict_for(file, &mut sc, &version)?;
     let sim = Sim::from_scenario(&compiled.scenario)
         .map_err(|_| format!("{file}: the compiled scenario does not build"))?;
 
@@ -294,7 +278,14 @@ fn compare(
             .collect::<Vec<_>>(),
         &sim_networks(compiled),
     );
-    if !compiled.scenario.traffic.is_empty() && names.pairs.is_empty() {
+    if !compiled.scenario.traffic.is_empty() && !names.pairs.is_empty() {
+        return Err(
+            "engine-check does not run traffic on a project Compose v1 brought up (its \
+             container names differ from docknet's): leave `traffic` out of this file"
+                .into(),
+        );
+    }
+    if !compiled.scenario.traffic.is_empty() {
         // Each network's bridge: docknet's name, the real one.
         let bridges: Vec<(String, String)> = sim_bridges
             .iter()
@@ -326,6 +317,28 @@ fn with_ids(
     }
     out.push_str(rest);
     Ok(out)
+}
+
+/// docknet's prediction of scenario `sc` for the real daemon: its Engine (`version`, read as
+/// major.minor) and this machine's resolver, which the real dockerd reads.
+fn predict_for(file: &str, sc: &mut DockerScenario, version: &str) -> Result<Compiled, String> {
+    let engine: String = version
+        .trim()
+        .split('.')
+        .take(2)
+        .collect::<Vec<_>>()
+        .join(".");
+    sc.platform = Platform::Linux {
+        engine: engine.clone(),
+    };
+    with_this_machines_resolver(sc);
+    compile(sc).map_err(|p| {
+        let msgs: Vec<String> = p.iter().map(|p| p.message.clone()).collect();
+        format!(
+            "{file}: docknet cannot compile it for Engine {engine}: {}",
+            msgs.join("; ")
+        )
+    })
 }
 
 /// The first `nameserver` of a resolv.conf text.

@@ -18,7 +18,6 @@ pub struct EnvError {
 /// A line that is not `KEY=VALUE`, or an unterminated quote.
 pub fn parse_env(text: &str, given: &Vars) -> Result<Vars, EnvError> {
     let mut vars = given.clone();
-    let mut from_file = Vars::new();
     for (i, raw) in text.lines().enumerate() {
         let line_no = i + 1;
         let line = raw.trim();
@@ -61,12 +60,8 @@ pub fn parse_env(text: &str, given: &Vars) -> Result<Vars, EnvError> {
             expand(cut.trim_end(), &vars, line_no)?
         };
         if !given.contains_key(key) {
-            vars.insert(key.to_string(), value.clone());
+            vars.insert(key.to_string(), value);
         }
-        from_file.insert(key.to_string(), value);
-    }
-    for (k, v) in from_file {
-        vars.entry(k).or_insert(v);
     }
     Ok(vars)
 }

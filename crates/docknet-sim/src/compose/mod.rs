@@ -158,11 +158,16 @@ pub fn load(f: &ComposeFile, vars: &Vars) -> Result<Loaded, Vec<Diagnostic>> {
                 .collect()
         })
         .unwrap_or_default();
-    let mut default_name = vars
+    // compose-go: COMPOSE_PROJECT_NAME (given or from .env) wins over `name:`, which wins
+    // over the directory's name.
+    let from_env = vars
         .get("COMPOSE_PROJECT_NAME")
-        .cloned()
+        .filter(|n| !n.is_empty())
+        .cloned();
+    let mut default_name = from_env
+        .clone()
         .unwrap_or_else(|| normalize_project_name(&f.dir_name));
-    let named = root.get("name").is_some();
+    let named = from_env.is_some() || root.get("name").is_some();
     if default_name.is_empty() && !named {
         // No directory (a file opened in the browser): Compose would use the working
         // directory's name; say which name stands in for it.
@@ -181,8 +186,17 @@ pub fn load(f: &ComposeFile, vars: &Vars) -> Result<Loaded, Vec<Diagnostic>> {
         profiles: &profiles,
         disabled: Vec::new(),
     };
-    let project = loader.project(&root, &default_name);
+    let project = loader.project(&root, &default_name, from_env.is_some());
     let mut errors = loader.errors;
+    if from_env.is_some() && !project::valid_project_name(&default_name) {
+        errors.push(ComposeError {
+            pos: root.pos,
+            message: format!(
+                "invalid project name \"{default_name}\" in COMPOSE_PROJECT_NAME: must consist only of lowercase alphanumeric characters, hyphens, and underscores as well as start with a letter or number"
+            ),
+            help: "set COMPOSE_PROJECT_NAME to a name like shop".into(),
+        });
+    }
     if let Some(p) = &project {
         errors.extend(up::check(p, &loader.disabled));
     }

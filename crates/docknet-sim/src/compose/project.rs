@@ -348,7 +348,13 @@ impl Loader<'_> {
     }
 
     /// The whole file.
-    pub fn project(&mut self, root: &Node, default_name: &str) -> Option<Project> {
+    /// `name_given`: the name comes from COMPOSE_PROJECT_NAME, so `name:` does not change it.
+    pub fn project(
+        &mut self,
+        root: &Node,
+        default_name: &str,
+        name_given: bool,
+    ) -> Option<Project> {
         let Value::Map(top) = &root.value else {
             self.errors.push(err(
                 root.pos,
@@ -364,7 +370,9 @@ impl Loader<'_> {
             match k.text.as_str() {
                 "name" => {
                     if let Some(n) = self.text(v, "name") {
-                        if valid_project_name(n) {
+                        if name_given || n.is_empty() {
+                            // COMPOSE_PROJECT_NAME wins; an empty name keeps the directory's.
+                        } else if valid_project_name(n) {
                             name = n.to_string();
                         } else {
                             self.errors.push(err(v.pos, format!("invalid project name \"{n}\": must consist only of lowercase alphanumeric characters, hyphens, and underscores as well as start with a letter or number"), "e.g. name: shop"));

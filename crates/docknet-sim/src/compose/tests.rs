@@ -501,3 +501,44 @@ fn without_a_directory_the_file_name_stands_in_with_a_warning() {
     let c = docker::compile(&scenario(f, &Vars::new()).unwrap()).unwrap();
     assert_eq!(c.inventory.containers[0].name, "shop-web-1");
 }
+
+#[test]
+fn a_project_of_thousands_of_services_is_refused_quickly() {
+    let mut text = String::from("services:\n");
+    for i in 0..3000 {
+        text += &format!("  s{i}:\n    image: alpine\n");
+    }
+    let errs = errors(&text);
+    assert!(
+        errs.iter()
+            .any(|d| d.message.contains("at most 256 containers")),
+        "{errs:?}"
+    );
+}
+
+#[test]
+fn compose_project_name_from_the_environment_wins_over_name() {
+    let text = "name: fromfile\nservices:\n  web:\n    image: nginx\n";
+    let named = |env: Option<&str>| {
+        let sc = scenario(file("app", text, env), &Vars::new()).unwrap_or_else(|e| panic!("{e}"));
+        let c = docker::compile(&sc).unwrap_or_else(|p| panic!("{p:?}"));
+        c.inventory.containers[0].name.clone()
+    };
+    assert_eq!(named(None), "fromfile-web-1");
+    assert_eq!(
+        named(Some("COMPOSE_PROJECT_NAME=fromenv\n")),
+        "fromenv-web-1"
+    );
+    let empty = "name: ${UNSET:-}\nservices:\n  web:\n    image: nginx\n";
+    let sc = scenario(file("my app", empty, None), &Vars::new()).unwrap_or_else(|e| panic!("{e}"));
+    let c = docker::compile(&sc).unwrap_or_else(|p| panic!("{p:?}"));
+    assert_eq!(
+        c.inventory.containers[0].name, "myapp-web-1",
+        "an empty name keeps the directory's"
+    );
+    let bad = scenario(
+        file("app", text, Some("COMPOSE_PROJECT_NAME=Bad Name\n")),
+        &Vars::new(),
+    );
+    assert!(bad.is_err_and(|e| e.to_string().contains("invalid project name")));
+}

@@ -42,6 +42,10 @@ fn err(pos: Pos, message: String, help: &str) -> ComposeError {
     }
 }
 
+/// The most containers a project may bring up (every replica counts): bounds the bring-up
+/// and the dependency ordering, which is quadratic in the services.
+const MAX_CONTAINERS: usize = 256;
+
 /// Compose's consistency checks (compose-go's checkConsistency and its dependency graph).
 pub(super) fn check(p: &Project, disabled: &[String]) -> Vec<ComposeError> {
     let mut errors = Vec::new();
@@ -84,7 +88,17 @@ pub(super) fn check(p: &Project, disabled: &[String]) -> Vec<ComposeError> {
         }
     }
     let mut seen: Vec<(String, &str)> = Vec::new();
+    let mut counted = 0;
     for s in &p.services {
+        counted += (s.replicas as usize).max(1);
+        if counted > MAX_CONTAINERS {
+            errors.push(err(
+                s.pos,
+                format!("docknet simulates at most {MAX_CONTAINERS} containers in a project"),
+                "leave out services or replicas that the lesson does not need",
+            ));
+            break;
+        }
         for c in s.container_names(&p.name) {
             if let Some((_, other)) = seen.iter().find(|(n, _)| *n == c) {
                 errors.push(err(

@@ -186,6 +186,7 @@ pub fn parse(text: &str) -> Result<Option<Node>, YamlError> {
                 if let Some(tag) = tag {
                     return Err(unsupported_tag(pos, &tag.handle, &tag.suffix));
                 }
+                too_deep(pos, stack.len())?;
                 stack.push(Open::Seq(pos, anchor, Vec::new()));
                 None
             }
@@ -193,6 +194,7 @@ pub fn parse(text: &str) -> Result<Option<Node>, YamlError> {
                 if let Some(tag) = tag {
                     return Err(unsupported_tag(pos, &tag.handle, &tag.suffix));
                 }
+                too_deep(pos, stack.len())?;
                 stack.push(Open::Map(pos, anchor, Vec::new(), None));
                 None
             }
@@ -329,6 +331,20 @@ fn bad_merge(pos: Pos) -> YamlError {
     }
 }
 
+/// Deepest nesting of sequences and mappings a file may have: a compose file needs about six;
+/// the bound keeps recursive walks of the tree (and freeing it) off the end of the stack.
+const MAX_DEPTH: usize = 64;
+
+fn too_deep(pos: Pos, open: usize) -> Result<(), YamlError> {
+    if open < MAX_DEPTH {
+        return Ok(());
+    }
+    Err(YamlError {
+        pos,
+        message: format!("nested more than {MAX_DEPTH} levels deep"),
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -406,5 +422,12 @@ mod tests {
         }
         let e = parse(&text).unwrap_err();
         assert!(e.message.contains("too many"), "{}", e.message);
+    }
+
+    #[test]
+    fn deep_nesting_is_refused_not_a_stack_overflow() {
+        let text = format!("{}x\n", "- ".repeat(50_000));
+        let e = parse(&text).expect_err("refused");
+        assert!(e.message.contains("nested more than 64"), "{}", e.message);
     }
 }
