@@ -386,13 +386,14 @@ pub fn verify(
 /// goals that already hold before any change.
 pub fn validate(ex: &Exercise) -> Vec<String> {
     let mut problems = Vec::new();
-    if let Err(e) = Key::compute(ex, 0) {
-        problems.push(e);
+    let key = Key::compute(ex, 0);
+    if let Err(e) = &key {
+        problems.push(e.clone());
     }
     if let Some(p) = same_key_for_everyone(ex) {
         problems.push(p);
     }
-    if let Ok(key) = Key::compute(ex, 0) {
+    if let Ok(key) = key {
         for (t, k) in ex.tasks.iter().zip(&key.tasks) {
             if matches!(t, Task::Predict(p) if p.multiple_choice) && k.options.len() < 3 {
                 problems.push(format!(
