@@ -662,3 +662,39 @@ fn an_interface_added_after_a_disconnect_is_named_as_the_engine_names_it() {
     assert_eq!(names("20.10"), ["eth0", "eth2"]);
     assert_eq!(names("29.7"), ["eth0", "eth1"]);
 }
+
+#[test]
+fn the_embedded_dns_asks_the_networks_in_endpoint_order_not_join_order() {
+    let c = compiled(&[
+        "docker network create zeta",
+        "docker network create alpha",
+        "docker run -d --name z1 --network zeta --network-alias svc nginx",
+        "docker run -d --name a1 --network alpha --network-alias svc nginx",
+        "docker run -d --name cli --network zeta alpine",
+        "docker network connect alpha cli",
+    ]);
+    let a1 = c
+        .inventory
+        .containers
+        .iter()
+        .find(|x| x.name == "a1")
+        .expect("a1")
+        .endpoints[0]
+        .1
+        .to_string();
+    let cli = c
+        .scenario
+        .namespaces
+        .iter()
+        .find(|n| n.name == "cli")
+        .expect("cli");
+    let records = cli
+        .processes
+        .iter()
+        .find_map(|p| match p {
+            docknet_sim::scenario::ProcessSpec::Dns { records, .. } => Some(records.clone()),
+            _ => None,
+        })
+        .expect("the embedded DNS");
+    assert_eq!(records["svc"], a1, "alpha sorts before zeta: {records:?}");
+}

@@ -1508,8 +1508,9 @@ impl<'a> Compiler<'a> {
         (tcp_port, udp_port): (u16, u16),
         spec: &mut NamespaceSpec,
     ) {
-        let user_nets: Vec<usize> = c
-            .endpoints
+        let mut endpoints: Vec<&Endpoint> = c.endpoints.iter().collect();
+        endpoints.sort_by(|a, b| self.endpoint_order(a, b));
+        let user_nets: Vec<usize> = endpoints
             .iter()
             .map(|e| e.net)
             .filter(|&n| !self.networks[n].default_bridge)
@@ -1537,7 +1538,7 @@ impl<'a> Compiler<'a> {
         // the host's namespace, which is not modelled).
         let upstream = upstream.or_else(|| Some(DEFAULT_NAMESERVER.to_string()));
         // A name answers with every address it has on the first of the container's networks
-        // that knows it (libnetwork's sandbox ResolveName): a network alias or service
+        // (in endpoint order) that knows it (libnetwork's sandbox ResolveName): an alias or service
         // name shared by replicas gives them all (the resolver shuffles them per answer).
         let mut records: BTreeMap<String, String> = BTreeMap::new();
         for &net in &user_nets {

@@ -6,8 +6,8 @@
 //! the winner, the ports are revoked on the old network and programmed on the new one (their
 //! rules are appended again at that moment) and the default route moves.
 
-use super::{Compiler, Container};
-use std::cmp::Reverse;
+use super::{Compiler, Container, Endpoint};
+use std::cmp::{Ordering, Reverse};
 
 impl Compiler<'_> {
     /// The index (into `c.endpoints`) of the container's gateway endpoint, if any.
@@ -16,15 +16,20 @@ impl Compiler<'_> {
             .iter()
             .enumerate()
             .filter(|(_, e)| self.has_gateway(e.net))
-            .min_by(|(_, a), (_, b)| {
-                let (na, nb) = (&self.networks[a.net], &self.networks[b.net]);
-                (Reverse(a.opts.gw_priority), na.internal, &na.name).cmp(&(
-                    Reverse(b.opts.gw_priority),
-                    nb.internal,
-                    &nb.name,
-                ))
-            })
+            .min_by(|(_, a), (_, b)| self.endpoint_order(a, b))
             .map(|(i, _)| i)
+    }
+
+    /// The order of a sandbox's endpoints (libnetwork `Endpoint.Less`): the highest gateway
+    /// priority first, internal networks last, then by network name. The gateway is the
+    /// first with a gateway; the embedded DNS asks the networks in this order too.
+    pub(super) fn endpoint_order(&self, a: &Endpoint, b: &Endpoint) -> Ordering {
+        let (na, nb) = (&self.networks[a.net], &self.networks[b.net]);
+        (Reverse(a.opts.gw_priority), na.internal, &na.name).cmp(&(
+            Reverse(b.opts.gw_priority),
+            nb.internal,
+            &nb.name,
+        ))
     }
 
     /// Whether an endpoint on network `net` has a gateway: every bridge network's does up to
