@@ -607,6 +607,9 @@ impl Loader<'_> {
             if SERVICE_NOT_SIMULATED.contains(&key) {
                 has_build |= key == "build";
                 self.note(path, k.pos);
+                // Not simulated, but they order the services (compose-go adds them to
+                // depends_on), and creation order decides the addresses.
+                s.depends_on.extend(self.implied_dependencies(key, v));
                 continue;
             }
             if let Some((_, help)) = SERVICE_NETWORKING_UNMODELLED
@@ -808,6 +811,25 @@ impl Loader<'_> {
                     .push(err(v.pos, format!("{what} must be a number"), "e.g. 2"));
                 None
             }
+        }
+    }
+
+    /// The services a not-simulated key makes this one wait for: `volumes_from: [svc[:ro]]`
+    /// and `ipc`/`pid`/`cgroup: service:svc` (compose-go's implicit dependencies).
+    fn implied_dependencies(&mut self, key: &str, v: &Node) -> Vec<(String, Pos)> {
+        match key {
+            "volumes_from" => self
+                .strings(v, key)
+                .into_iter()
+                .filter(|(f, _)| !f.starts_with("container:"))
+                .map(|(f, p)| (f.split(':').next().unwrap_or_default().to_string(), p))
+                .collect(),
+            "ipc" | "pid" | "cgroup" => v
+                .scalar()
+                .and_then(|t| t.strip_prefix("service:"))
+                .map(|svc| vec![(svc.to_string(), v.pos)])
+                .unwrap_or_default(),
+            _ => Vec::new(),
         }
     }
 

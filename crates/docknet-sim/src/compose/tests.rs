@@ -542,3 +542,23 @@ fn compose_project_name_from_the_environment_wins_over_name() {
     );
     assert!(bad.is_err_and(|e| e.to_string().contains("invalid project name")));
 }
+
+#[test]
+fn volumes_from_and_service_namespaces_order_the_services_as_depends_on_does() {
+    let text = "
+name: p
+services:
+  a:
+    image: alpine
+    volumes_from: [\"b:ro\"]
+  b:
+    image: alpine
+    ipc: service:c
+  c:
+    image: alpine
+";
+    let c = compiled("x", text);
+    assert_eq!(addr(&c, "p-c-1", "p_default"), "172.18.0.2");
+    assert_eq!(addr(&c, "p-b-1", "p_default"), "172.18.0.3");
+    assert_eq!(addr(&c, "p-a-1", "p_default"), "172.18.0.4");
+}
