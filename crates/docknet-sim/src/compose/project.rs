@@ -3,7 +3,7 @@
 //! value with its place in the file. Keys docknet does not simulate are accepted and listed;
 //! networking keys it does not model are refused.
 
-use super::yaml::{Node, Pos, Value};
+use super::yaml::{Key, Node, Pos, Value};
 use super::{ComposeError, NotSimulated};
 use crate::docker::cli::{self, HostAddr, NetworkCreate, PortBinding, PortProto};
 use std::collections::BTreeMap;
@@ -406,6 +406,9 @@ impl Loader<'_> {
         let mut networks = BTreeMap::new();
         if let Some(nets) = networks_node {
             for (k, v) in nets.entries() {
+                if !self.valid_key(k, "networks") {
+                    continue;
+                }
                 if let Some(n) = self.network(&name, &k.text, k.pos, v) {
                     networks.insert(k.text.clone(), n);
                 }
@@ -415,6 +418,9 @@ impl Loader<'_> {
         match services_node.map(|s| &s.value) {
             Some(Value::Map(m)) => {
                 for (k, v) in m {
+                    if !self.valid_key(k, "services") {
+                        continue;
+                    }
                     if let Some(s) = self.service(&name, &k.text, k.pos, v) {
                         services.push(s);
                     }
@@ -812,6 +818,26 @@ impl Loader<'_> {
                 None
             }
         }
+    }
+
+    /// Whether a service or network key is a name the Compose schema allows
+    /// (`^[a-zA-Z0-9._-]+$`); else an error at the key.
+    fn valid_key(&mut self, k: &Key, section: &str) -> bool {
+        let ok = !k.text.is_empty()
+            && k.text
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-'));
+        if !ok {
+            self.errors.push(err(
+                k.pos,
+                format!(
+                    "{section} Additional property {} is not allowed: a name may hold only letters, digits, '.', '_' and '-'",
+                    k.text
+                ),
+                "rename it, e.g. web_api",
+            ));
+        }
+        ok
     }
 
     /// The services a not-simulated key makes this one wait for: `volumes_from: [svc[:ro]]`

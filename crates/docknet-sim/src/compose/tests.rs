@@ -562,3 +562,16 @@ services:
     assert_eq!(addr(&c, "p-b-1", "p_default"), "172.18.0.3");
     assert_eq!(addr(&c, "p-a-1", "p_default"), "172.18.0.4");
 }
+
+#[test]
+fn a_service_or_network_key_outside_the_schema_is_refused_at_the_key() {
+    let errs = errors("services:\n  \"web app\":\n    image: nginx\nnetworks:\n  \"a/b\": {}\n");
+    let at: Vec<(usize, bool)> = errs
+        .iter()
+        .map(|d| (d.line, d.message.contains("is not allowed")))
+        .collect();
+    assert!(
+        at.contains(&(2, true)) && at.contains(&(5, true)),
+        "{errs:?}"
+    );
+}
