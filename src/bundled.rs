@@ -38,6 +38,7 @@ pub const SCENARIOS: &[Bundled] = bundle![
     "confusions/localhost-in-container",
     "confusions/network-connect-moves-the-gateway",
     "confusions/publish-all-picks-host-ports",
+    "confusions/host-mode-port-clash",
     "confusions/published-port-from-the-host",
     "confusions/published-port-without-userland-proxy",
     "confusions/published-ports-bypass-firewall",

@@ -698,3 +698,20 @@ fn the_embedded_dns_asks_the_networks_in_endpoint_order_not_join_order() {
         .expect("the embedded DNS");
     assert_eq!(records["svc"], a1, "alpha sorts before zeta: {records:?}");
 }
+
+#[test]
+fn a_second_host_mode_server_on_a_taken_port_exits_instead_of_failing_the_scenario() {
+    let c = compiled(&[
+        "docker run -d --name blue --network host nginx",
+        "docker run -d --name green --network host nginx",
+        "docker run -d --name teal --network host redis",
+    ]);
+    let running: Vec<&str> = c
+        .inventory
+        .containers
+        .iter()
+        .map(|x| x.name.as_str())
+        .collect();
+    assert_eq!(running, ["blue", "teal"], "redis's 6379 is free");
+    assert_eq!(c.inventory.stopped[0].name, "green");
+}

@@ -97,6 +97,10 @@ pub const COURSE: &[Section] = &[
                 "-P publishes on host ports Docker picks, not on the container's port numbers.",
             ),
             e(
+                "confusions/host-mode-port-clash",
+                "Two --network host containers cannot both listen on one port: the second exits.",
+            ),
+            e(
                 "confusions/published-port-from-the-host",
                 "The host's own connections to a published port go through docker-proxy, the LAN's through DNAT.",
             ),

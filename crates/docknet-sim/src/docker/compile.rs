@@ -768,6 +768,12 @@ impl<'a> Compiler<'a> {
             sysctls: r.sysctls.clone(),
         });
         let ct = self.containers.len() - 1;
+        if self.host_port_taken(ct) {
+            // `docker run` succeeds; the image's server then fails to bind (EADDRINUSE) and
+            // the container exits: `docker ps -a` lists it as Exited.
+            self.lifecycle(anchor, cli::ContainerAction::Stop, &name);
+            return;
+        }
         let net = match &r.network {
             NetworkMode::Bridge => Some("bridge".to_string()),
             NetworkMode::Named(n) => Some(n.clone()),
@@ -960,6 +966,27 @@ impl<'a> Compiler<'a> {
                 proto: rules_proto(b.proto),
             });
         }
+    }
+
+    /// Whether host-mode container `ct`'s server would listen on a port a host service or
+    /// another running host-mode container already holds in the same namespace.
+    fn host_port_taken(&self, ct: usize) -> bool {
+        let c = &self.containers[ct];
+        if !matches!(c.mode, Mode::Host) {
+            return false;
+        }
+        // On Desktop the host's services run on the Mac, not in the VM.
+        let host_services = self
+            .desktop_host
+            .is_none()
+            .then_some(&self.sc.host.services);
+        let mut taken = host_services.into_iter().flatten().chain(
+            self.containers[..ct]
+                .iter()
+                .filter(|o| matches!(o.mode, Mode::Host))
+                .flat_map(|o| o.services.iter()),
+        );
+        taken.any(|t| c.services.iter().any(|s| same_listener(s, t)))
     }
 
     /// The namespace that runs a container's processes.
@@ -1676,6 +1703,27 @@ fn rules_proto(p: PortProto) -> rules::PortProto {
 }
 
 /// `nginx:1.27` -> `nginx`, for process names.
+/// Whether two processes listen on the same protocol and port with overlapping addresses.
+fn same_listener(a: &ProcessSpec, b: &ProcessSpec) -> bool {
+    match (a, b) {
+        (
+            ProcessSpec::Listen {
+                proto: pa,
+                port: qa,
+                addr: aa,
+                ..
+            },
+            ProcessSpec::Listen {
+                proto: pb,
+                port: qb,
+                addr: ab,
+                ..
+            },
+        ) => pa == pb && qa == qb && (aa.is_none() || ab.is_none() || aa == ab),
+        _ => false,
+    }
+}
+
 fn image_name(image: &str) -> String {
     let base = image.rsplit('/').next().unwrap_or(image);
     base.split([':', '@']).next().unwrap_or(base).to_string()
