@@ -380,6 +380,30 @@ fn inventory(commands: &[&str]) -> docknet_sim::docker::Inventory {
     compiled(commands).inventory
 }
 
+/// The compiled namespace named `name`.
+fn namespace<'a>(
+    c: &'a docknet_sim::docker::Compiled,
+    name: &str,
+) -> &'a docknet_sim::scenario::NamespaceSpec {
+    c.scenario
+        .namespaces
+        .iter()
+        .find(|n| n.name == name)
+        .unwrap_or_else(|| panic!("no namespace {name}"))
+}
+
+/// Container `name`'s address on network `net`.
+fn address_on(c: &docknet_sim::docker::Compiled, name: &str, net: &str) -> String {
+    let ct = c
+        .inventory
+        .containers
+        .iter()
+        .find(|x| x.name == name)
+        .expect(name);
+    let ep = ct.endpoints.iter().find(|e| e.0 == net).expect(net);
+    ep.1.to_string()
+}
+
 fn address_of(inv: &docknet_sim::docker::Inventory, name: &str) -> String {
     let c = inv.containers.iter().find(|c| c.name == name).expect(name);
     c.endpoints[0].1.to_string()
@@ -584,13 +608,7 @@ fn a_higher_gw_priority_takes_the_default_route_and_the_published_ports() {
         "docker run -d --name api --network alpha -p 8080:80 nginx",
         "docker network connect --gw-priority 10 zeta api",
     ]);
-    let api = &first.inventory.containers[0];
-    let zeta_ip = api
-        .endpoints
-        .iter()
-        .find(|e| e.0 == "zeta")
-        .expect("zeta")
-        .1;
+    let zeta_ip = address_on(&first, "api", "zeta");
     let host = &first.scenario.namespaces[0];
     assert!(
         host.iptables
@@ -598,13 +616,7 @@ fn a_higher_gw_priority_takes_the_default_route_and_the_published_ports() {
         "DNAT to zeta, the higher priority, although alpha sorts first by name:\n{}",
         host.iptables
     );
-    let ns = first
-        .scenario
-        .namespaces
-        .iter()
-        .find(|n| n.name == "api")
-        .expect("api");
-    assert_eq!(ns.routes, ["default via 172.19.0.1"]);
+    assert_eq!(namespace(&first, "api").routes, ["default via 172.19.0.1"]);
     // A negative priority loses to the default 0, whatever the names.
     let second = compiled(&[
         "docker network create alpha",
@@ -612,13 +624,11 @@ fn a_higher_gw_priority_takes_the_default_route_and_the_published_ports() {
         "docker run -d --name api --network zeta alpine",
         "docker network connect --gw-priority -1 alpha api",
     ]);
-    let ns = second
-        .scenario
-        .namespaces
-        .iter()
-        .find(|n| n.name == "api")
-        .expect("api");
-    assert_eq!(ns.routes, ["default via 172.19.0.1"], "zeta keeps it");
+    assert_eq!(
+        namespace(&second, "api").routes,
+        ["default via 172.19.0.1"],
+        "zeta keeps it"
+    );
 }
 
 #[test]
@@ -673,22 +683,8 @@ fn the_embedded_dns_asks_the_networks_in_endpoint_order_not_join_order() {
         "docker run -d --name cli --network zeta alpine",
         "docker network connect alpha cli",
     ]);
-    let a1 = c
-        .inventory
-        .containers
-        .iter()
-        .find(|x| x.name == "a1")
-        .expect("a1")
-        .endpoints[0]
-        .1
-        .to_string();
-    let cli = c
-        .scenario
-        .namespaces
-        .iter()
-        .find(|n| n.name == "cli")
-        .expect("cli");
-    let records = cli
+    let a1 = address_on(&c, "a1", "alpha");
+    let records = namespace(&c, "cli")
         .processes
         .iter()
         .find_map(|p| match p {
