@@ -37,6 +37,9 @@ fn spawn_camera(mut commands: Commands) {
         WorldCamera,
         Camera2d,
         Msaa::Off,
+        // No screen-space dither in every sprite fragment (a software renderer pays per pixel;
+        // the flat fills have no gradients to band).
+        bevy::core_pipeline::tonemapping::DebandDither::Disabled,
         // The panels' camera writes the shared texture out (see `ui::spawn_ui_camera`).
         Camera {
             output_mode: bevy::camera::CameraOutputMode::Skip,

@@ -11,6 +11,8 @@
 pub mod bundled;
 pub mod camera;
 pub mod capture;
+pub mod egui_shader;
+pub mod flat;
 pub mod kernel;
 pub mod packets;
 pub mod palette;
@@ -118,6 +120,7 @@ pub fn app(scenario: &Scenario, capture: capture::CaptureOptions) -> App {
                 }),
         );
     app.add_plugins(bevy_egui::EguiPlugin::default());
+    app.add_plugins((egui_shader::EguiShaderPlugin, flat::FlatPlugin));
     core_plugins(&mut app, scenario);
     app.insert_resource(packets::Easing(!unattended));
     app.add_plugins((

@@ -2,6 +2,7 @@
 //! rewrites struck through and highlighted) rebuilt only when the text changes. Drops are
 //! marked where they happened, with the reason.
 
+use crate::flat::flat;
 use crate::palette;
 use crate::session::{SessionSet, ViewState};
 use crate::topology::{PictureFont, Z_PACKET, center, segment, world};
@@ -79,7 +80,7 @@ fn spawn_card(parent: &mut ChildSpawnerCommands, font: &PictureFont, m: &Marker,
     let offset = center(card) - world(m.pos);
     parent.spawn((
         Card::Background,
-        Sprite::from_color(palette::LABEL_BG, Vec2::new(card.w, card.h)),
+        flat(palette::LABEL_BG, Vec2::new(card.w, card.h)),
         Transform::from_translation(offset.extend(0.5)),
     ));
     let (a, b) = leader(m.pos, card);
@@ -212,13 +213,13 @@ fn sync_markers(
             .with_children(|p| {
                 if m.current {
                     p.spawn((
-                        Sprite::from_color(palette::ACTIVE_OUTLINE, size + Vec2::splat(8.0)),
+                        flat(palette::ACTIVE_OUTLINE, size + Vec2::splat(8.0)),
                         Transform::from_rotation(Quat::from_rotation_z(rot))
                             .with_translation(Vec3::new(0.0, 0.0, -0.1)),
                     ));
                 }
                 p.spawn((
-                    Sprite::from_color(color, size),
+                    flat(color, size),
                     Transform::from_rotation(Quat::from_rotation_z(rot)),
                 ));
                 if let Some(card) = &m.card {
@@ -321,14 +322,14 @@ fn sync_drops(
             .with_children(|p| {
                 for angle in [std::f32::consts::FRAC_PI_4, -std::f32::consts::FRAC_PI_4] {
                     p.spawn((
-                        Sprite::from_color(palette::DROP, Vec2::new(40.0, 8.0)),
+                        flat(palette::DROP, Vec2::new(40.0, 8.0)),
                         Transform::from_rotation(Quat::from_rotation_z(angle)),
                     ));
                 }
                 let (a, b) = leader(d.pos, &d.card);
                 p.spawn(segment(a - pos, b - pos, 2.0, palette::DROP, 0.4));
                 p.spawn((
-                    Sprite::from_color(palette::LABEL_BG, Vec2::new(d.card.w, d.card.h)),
+                    flat(palette::LABEL_BG, Vec2::new(d.card.w, d.card.h)),
                     Transform::from_translation((center(&d.card) - pos).extend(0.5)),
                 ));
                 p.spawn((

@@ -4,6 +4,7 @@
 //! layout test proves (no overlaps) is what the window shows. Layout space has y down; the
 //! world has y up.
 
+use crate::flat::flat;
 use crate::palette;
 use crate::session::{Session, SessionSet};
 use bevy::prelude::*;
@@ -163,7 +164,7 @@ pub fn text_at(
 pub fn segment(a: Vec2, b: Vec2, width: f32, color: Color, z: f32) -> impl Bundle {
     let d = b - a;
     (
-        Sprite::from_color(color, Vec2::new(d.length() + width, width)),
+        flat(color, Vec2::new(d.length() + width, width)),
         Transform::from_translation(((a + b) / 2.0).extend(z))
             .with_rotation(Quat::from_rotation_z(d.y.atan2(d.x))),
     )
@@ -197,7 +198,7 @@ fn outline(
                 (Vec2::new(hw - width / 2.0, 0.0), Vec2::new(width, r.h)),
             ] {
                 p.spawn((
-                    Sprite::from_color(color, size),
+                    flat(color, size),
                     Transform::from_translation(offset.extend(0.0)),
                 ));
             }
@@ -211,7 +212,7 @@ fn framed(commands: &mut Commands, r: &Rect, fill: Color, edge: Color, z: f32) -
     commands
         .spawn((
             TopologyEntity,
-            Sprite::from_color(fill, Vec2::new(r.w, r.h)),
+            flat(fill, Vec2::new(r.w, r.h)),
             Transform::from_translation(center(r).extend(z)),
         ))
         .id()
@@ -251,7 +252,7 @@ fn respawn_on_rebuild(
         commands.spawn((
             TopologyEntity,
             NsBoxEntity { ns: b.ns.clone() },
-            Sprite::from_color(fill, size),
+            flat(fill, size),
             Transform::from_translation(center(&b.rect).extend(z)),
         ));
         outline(&mut commands, &b.rect, 0.0, 2.0, edge, z + 0.5);
@@ -345,7 +346,7 @@ fn respawn_on_rebuild(
     for bar in &l.bridges {
         commands.spawn((
             TopologyEntity,
-            Sprite::from_color(palette::BRIDGE, Vec2::new(bar.rect.w, bar.rect.h)),
+            flat(palette::BRIDGE, Vec2::new(bar.rect.w, bar.rect.h)),
             Transform::from_translation(center(&bar.rect).extend(Z_CABLE + 0.5)),
         ));
     }
@@ -365,7 +366,7 @@ fn respawn_on_rebuild(
     for p in &l.ports {
         commands.spawn((
             TopologyEntity,
-            Sprite::from_color(palette::PORT, Vec2::splat(12.0)),
+            flat(palette::PORT, Vec2::splat(12.0)),
             Transform::from_translation(world(p.pos).extend(Z_PORT)),
         ));
     }
@@ -426,7 +427,7 @@ fn spawn_strip(commands: &mut Commands, font: &PictureFont, strip: &StackStrip) 
                     station: s.station,
                     table: t.clone(),
                 },
-                Sprite::from_color(palette::TABLE_TAG, Vec2::new(r.w, r.h)),
+                flat(palette::TABLE_TAG, Vec2::new(r.w, r.h)),
                 Transform::from_translation(center(r).extend(Z_STATION + 0.3)),
             ));
             let at = Rect { x: r.x + 3.0, ..*r };
