@@ -13,6 +13,7 @@ pub mod format;
 pub mod ids;
 pub mod lab;
 pub mod limits;
+pub mod lint;
 pub mod model;
 pub mod netfilter;
 pub mod pcap;

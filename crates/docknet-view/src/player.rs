@@ -166,6 +166,14 @@ impl Player {
         self.sim.is_finished()
     }
 
+    /// Why the run was cut short, once the simulation running ahead has got there: its
+    /// event budget was spent or its next event was past the time limit (a scenario that
+    /// never settles). The sentence to show the learner; the trace's last record (a
+    /// `stopped` event, which the caption narrates) says the same.
+    pub fn run_stopped(&self) -> Option<&str> {
+        self.sim.halted().map(|h| h.message.as_str())
+    }
+
     /// Let the simulation run ahead by up to `budget` events.
     pub fn pump(&mut self, budget: usize) {
         for _ in 0..budget {

@@ -165,10 +165,18 @@ impl Sim {
             crossed.push(port);
         }
         let now = self.now();
+        // The bridge's own MAC and its ports' are permanent local entries: a frame coming
+        // back with one as its source (round a loop) does not move them (br_fdb_update).
+        let own = self.net.iface(bridge).mac == frame.src
+            || self
+                .net
+                .ifaces
+                .iter()
+                .any(|i| i.master == Some(bridge) && i.mac == frame.src);
         let IfaceKind::Bridge(state) = &mut self.net.iface_mut(bridge).kind else {
             return;
         };
-        if state.learn(frame.src, port, now) {
+        if !own && state.learn(frame.src, port, now) {
             let ev = TraceEvent::FdbLearn {
                 ns: self.ns_name(self.net.iface(bridge).ns),
                 bridge: self.net.iface(bridge).name.clone(),
