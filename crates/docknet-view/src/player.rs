@@ -418,6 +418,34 @@ pub(crate) mod tests {
     }
 
     #[test]
+    fn a_run_cut_by_its_budget_says_why() {
+        let text = r#"Scenario(
+    namespaces: [
+        (name: "a", interfaces: [(name: "eth0", addrs: ["10.0.0.1/24"])]),
+        (name: "b", interfaces: [(name: "eth0", addrs: ["10.0.0.2/24"])]),
+    ],
+    links: [Veth(a: "a:eth0", b: "b:eth0")],
+    traffic: [Ping(from: "a", to: "10.0.0.2", count: 4000000000, interval_ms: 0)],
+    limits: (max_events: 2000),
+)"#;
+        let (_, built) = Document::load("runaway.ron", text).unwrap();
+        let mut p = Player::new(built.sim);
+        assert_eq!(p.run_stopped(), None);
+        p.run_to_end();
+        let why = p.run_stopped().expect("stopped by the budget").to_string();
+        assert!(why.contains("event budget of 2000"), "{why}");
+        p.seek(p.trace().len());
+        assert!(crate::live::caption(p.shown()).contains(&why));
+        assert_eq!(default_player_finished().run_stopped(), None);
+    }
+
+    fn default_player_finished() -> Player {
+        let mut p = default_player();
+        p.run_to_end();
+        p
+    }
+
+    #[test]
     fn playing_to_the_end_stops() {
         let mut p = default_player();
         p.speed = 6;

@@ -63,8 +63,8 @@ fn path(
             return Some(links);
         }
         for &(m, e) in tree.get(&n).into_iter().flatten() {
-            if !came.contains_key(&m) {
-                came.insert(m, Some((n, e)));
+            if let std::collections::btree_map::Entry::Vacant(v) = came.entry(m) {
+                v.insert(Some((n, e)));
                 todo.push_back(m);
             }
         }

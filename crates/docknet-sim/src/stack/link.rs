@@ -161,9 +161,7 @@ impl Sim {
         if self.loop_guard(port, pkt, &crossed) {
             return;
         }
-        if !crossed.contains(&port) {
-            crossed.push(port);
-        }
+        crossed.push(port);
         let now = self.now();
         // The bridge's own MAC and its ports' are permanent local entries: a frame coming
         // back with one as its source (round a loop) does not move them (br_fdb_update).
@@ -191,7 +189,9 @@ impl Sim {
         self.bridge_forward(bridge, Some(port), frame, pkt, pre, crossed);
     }
 
-    /// Whether this copy, entering `port`, ends here because its packet circles a loop:
+    /// Whether this copy, entering `port`, ends here because its packet circles a loop (its
+    /// path since the last time it entered `port` is the loop; the path stays short, as a
+    /// packet's copies come back at most [`LOOP_LIMIT`] times in all):
     /// the first copy past [`LOOP_LIMIT`] says which loop and why; later ones only that the
     /// flood was stopped.
     fn loop_guard(&mut self, port: IfaceId, pkt: PacketId, crossed: &[IfaceId]) -> bool {
@@ -205,7 +205,7 @@ impl Sim {
             self.drop_pkt(ns, pkt, reason);
             return true;
         }
-        let Some(at) = crossed.iter().position(|&p| p == port) else {
+        let Some(at) = crossed.iter().rposition(|&p| p == port) else {
             return false;
         };
         let n = self.looping.entry(pkt).or_insert(0);
