@@ -44,6 +44,7 @@ pub const SCENARIOS: &[Bundled] = bundle![
     "confusions/published-ports-bypass-firewall",
     "confusions/udp-published-port-from-a-container",
     "kernel/bridge-three",
+    "kernel/bridge-loop",
     "kernel/dnat-port-forward",
     "kernel/firewall-established",
     "kernel/router-masquerade",

@@ -1,6 +1,6 @@
 //! The subcommands. Each returns the text to print or an error message for stderr.
 
-use crate::TraceFormat;
+use crate::{RunLimits, TraceFormat};
 use docknet_sim::Sim;
 use docknet_sim::format::show::View;
 use docknet_sim::format::tcpdump::{CapturePoint, Tcpdump};
@@ -37,8 +37,39 @@ pub(crate) fn load(path: &Path) -> Result<(docknet_sim::scenario::Scenario, Sim)
     docknet_sim::load_with(&shown, &text, &beside(path)).map_err(|e| e.to_string())
 }
 
-fn open(path: &Path) -> Result<Sim, String> {
-    load(path).map(|(_, sim)| sim)
+/// Load a scenario for a run, with the command line's limits over the scenario's.
+fn open(path: &Path, limits: &RunLimits) -> Result<Sim, String> {
+    let (_, mut sim) = load(path)?;
+    apply(&mut sim, limits)?;
+    Ok(sim)
+}
+
+/// Put the command line's limits over the ones the scenario set.
+fn apply(sim: &mut Sim, limits: &RunLimits) -> Result<(), String> {
+    let mut l = sim.limits();
+    if let Some(n) = limits.max_events {
+        if n == 0 {
+            return Err("--max-events 0 would stop the run before it starts: give N > 0".into());
+        }
+        l.max_events = n;
+    }
+    if let Some(t) = &limits.max_time {
+        l.max_time = parse_time(t)?;
+        if l.max_time == SimTime::ZERO {
+            return Err("--max-time 0 would stop the run before it starts: give e.g. 90s".into());
+        }
+    }
+    sim.set_limits(l);
+    Ok(())
+}
+
+/// After the output: a run stopped by a limit is an error (exit status 1), its message on
+/// stderr naming the file.
+fn finished(path: &Path, sim: &Sim) -> Result<(), String> {
+    match sim.halted() {
+        Some(h) => Err(format!("{}: {}", path.display(), h.message)),
+        None => Ok(()),
+    }
 }
 
 /// What `docknet check` adds for a compose project: what Compose would warn about and the
@@ -71,8 +102,8 @@ fn compose_notes(path: &Path) -> Vec<String> {
     notes
 }
 
-fn run(path: &Path) -> Result<Sim, String> {
-    let mut sim = open(path)?;
+fn run(path: &Path, limits: &RunLimits) -> Result<Sim, String> {
+    let mut sim = open(path, limits)?;
     sim.run_to_end();
     Ok(sim)
 }
@@ -96,28 +127,35 @@ fn capture_point(sim: &Sim, at: &str) -> Result<CapturePoint, String> {
     Ok(p)
 }
 
-pub fn trace(path: &Path, format: TraceFormat, at: Option<&str>) -> Result<(), String> {
-    let sim = run(path)?;
+pub fn trace(
+    path: &Path,
+    format: TraceFormat,
+    at: Option<&str>,
+    limits: &RunLimits,
+) -> Result<(), String> {
+    let sim = run(path, limits)?;
     let records = sim.trace();
     match format {
-        TraceFormat::Jsonl => print(&jsonl::lines(records)),
+        TraceFormat::Jsonl => print(&jsonl::lines(records))?,
         TraceFormat::Tcpdump => {
             let point = at.map(|a| capture_point(&sim, a)).transpose()?;
             let mut text = Tcpdump::lines(records, point.as_ref()).join("\n");
             text.push('\n');
-            print(&text)
+            print(&text)?
         }
         TraceFormat::Nft => {
             let mut text = nft::lines(records).join("\n");
             text.push('\n');
-            print(&text)
+            print(&text)?
         }
     }
+    finished(path, &sim)
 }
 
-pub fn explain(path: &Path) -> Result<(), String> {
-    let sim = run(path)?;
-    print(&explain_fmt::text(sim.trace()))
+pub fn explain(path: &Path, limits: &RunLimits) -> Result<(), String> {
+    let sim = run(path, limits)?;
+    print(&explain_fmt::text(sim.trace()))?;
+    finished(path, &sim)
 }
 
 /// Parse `1.5s`, `250ms`, `40us`, `100ns` or a bare number of nanoseconds.
@@ -141,14 +179,20 @@ pub fn parse_time(t: &str) -> Result<SimTime, String> {
     Ok(SimTime((v * scale).round() as u64))
 }
 
-pub fn show(path: &Path, ns: &str, view: &str, at_time: Option<&str>) -> Result<(), String> {
+pub fn show(
+    path: &Path,
+    ns: &str,
+    view: &str,
+    at_time: Option<&str>,
+    limits: &RunLimits,
+) -> Result<(), String> {
     let v = View::parse(view).ok_or_else(|| {
         format!(
             "unknown view `{view}`: use one of {}",
             View::NAMES.join(", ")
         )
     })?;
-    let mut sim = open(path)?;
+    let mut sim = open(path, limits)?;
     match at_time {
         Some(t) => sim.step_until(parse_time(t)?),
         None => sim.run_to_end(),
@@ -160,10 +204,24 @@ pub fn show(path: &Path, ns: &str, view: &str, at_time: Option<&str>) -> Result<
             names.join(", ")
         )
     })?;
-    print(&show_fmt::view(&sim.net, id, v, sim.now()))
+    print(&show_fmt::view(&sim.net, id, v, sim.now()))?;
+    finished(path, &sim)
 }
 
-pub fn check(paths: &[std::path::PathBuf]) -> Result<(), String> {
+/// Load a scenario with the command line's limits and locate its warnings in the file.
+fn warnings(path: &Path, limits: &RunLimits) -> Result<Vec<String>, String> {
+    let (shown, text) = read(path)?;
+    let (scenario, mut sim) =
+        docknet_sim::load_with(&shown, &text, &beside(path)).map_err(|e| e.to_string())?;
+    apply(&mut sim, limits)?;
+    let src = docknet_sim::scenario::Source::new(&shown, &text);
+    Ok(docknet_sim::lint::warnings(&scenario, &sim)
+        .iter()
+        .map(|p| p.locate(&src).warning().to_string())
+        .collect())
+}
+
+pub fn check(paths: &[std::path::PathBuf], limits: &RunLimits) -> Result<(), String> {
     let mut failed = Vec::new();
     for p in paths {
         // Exercise files are checked as exercises (every query computes, fixes make sense).
@@ -175,9 +233,16 @@ pub fn check(paths: &[std::path::PathBuf]) -> Result<(), String> {
             }
             continue;
         }
-        match open(p) {
-            Ok(_) => {
-                println!("{}: ok", p.display());
+        match warnings(p, limits) {
+            Ok(warnings) => {
+                match warnings.len() {
+                    0 => println!("{}: ok", p.display()),
+                    1 => println!("{}: ok, with 1 warning", p.display()),
+                    n => println!("{}: ok, with {n} warnings", p.display()),
+                }
+                for w in warnings {
+                    println!("{w}");
+                }
                 for note in compose_notes(p) {
                     println!("{note}");
                 }
@@ -192,8 +257,8 @@ pub fn check(paths: &[std::path::PathBuf]) -> Result<(), String> {
     }
 }
 
-pub fn pcap(path: &Path, at: &str, output: &Path) -> Result<(), String> {
-    let sim = run(path)?;
+pub fn pcap(path: &Path, at: &str, output: &Path, limits: &RunLimits) -> Result<(), String> {
+    let sim = run(path, limits)?;
     let p = capture_point(&sim, at)?;
     let frames: Vec<(SimTime, docknet_sim::wire::Frame)> = sim
         .trace()
@@ -216,7 +281,7 @@ pub fn pcap(path: &Path, at: &str, output: &Path) -> Result<(), String> {
     docknet_sim::pcap::write_pcap(std::io::BufWriter::new(file), &frames)
         .map_err(|e| e.to_string())?;
     eprintln!("wrote {} frames to {}", frames.len(), output.display());
-    Ok(())
+    finished(path, &sim)
 }
 
 /// Print the `docknet lab` script. Docker-level files work too: `load` compiles them to the

@@ -31,6 +31,19 @@ pub enum TraceFormat {
     Nft,
 }
 
+/// Overrides of a run's limits (the scenario's `limits`, else the defaults).
+#[derive(Clone, Debug, Default, clap::Args)]
+pub struct RunLimits {
+    /// Stop the run after this many events (default 200000, or the scenario's
+    /// `limits: (max_events: N)`); a stopped run exits with status 1.
+    #[arg(long, value_name = "N")]
+    pub max_events: Option<u64>,
+    /// Stop the run before any event due later than this simulated time, e.g. `90s`,
+    /// `1500ms` (default 1 hour, or the scenario's `limits: (max_time_ms: N)`).
+    #[arg(long, value_name = "DURATION")]
+    pub max_time: Option<String>,
+}
+
 #[derive(Subcommand)]
 enum Command {
     /// Run a scenario and print its trace.
@@ -41,9 +54,15 @@ enum Command {
         /// Only captures at this interface (`ns:iface`), for the tcpdump format.
         #[arg(long, value_name = "NS:IFACE")]
         at: Option<String>,
+        #[command(flatten)]
+        limits: RunLimits,
     },
     /// Run a scenario and narrate each packet's path step by step.
-    Explain { scenario: PathBuf },
+    Explain {
+        scenario: PathBuf,
+        #[command(flatten)]
+        limits: RunLimits,
+    },
     /// Print a namespace's state as `ip addr`, `ip route`, `iptables-save`, `conntrack -L`,
     /// `ip neigh` or `bridge fdb` would, at the end of the run or at a given time.
     Show {
@@ -55,11 +74,16 @@ enum Command {
         /// Simulated time, e.g. `1.5s`, `250ms`, `40us` or nanoseconds.
         #[arg(long, value_name = "TIME")]
         at_time: Option<String>,
+        #[command(flatten)]
+        limits: RunLimits,
     },
-    /// Validate scenarios and print every problem with file:line:column.
+    /// Validate scenarios and print every problem with file:line:column, and warnings
+    /// (bridge loops, routing loops, traffic past the run's limits) before anything runs.
     Check {
         #[arg(required = true)]
         scenarios: Vec<PathBuf>,
+        #[command(flatten)]
+        limits: RunLimits,
     },
     /// Write the frames seen at one interface as a pcap file (Wireshark, tcpdump -r).
     Pcap {
@@ -68,6 +92,8 @@ enum Command {
         at: String,
         #[arg(short = 'o', long = "output")]
         output: PathBuf,
+        #[command(flatten)]
+        limits: RunLimits,
     },
     /// Print a bash script that builds the scenario for real (as root, in network namespaces
     /// it deletes on exit) and runs its traffic; DOCKNET_LAB_OUT=DIR saves pcaps and state.
@@ -134,20 +160,23 @@ fn main() -> ExitCode {
             scenario,
             format,
             at,
-        } => commands::trace(&scenario, format, at.as_deref()),
-        Command::Explain { scenario } => commands::explain(&scenario),
+            limits,
+        } => commands::trace(&scenario, format, at.as_deref(), &limits),
+        Command::Explain { scenario, limits } => commands::explain(&scenario, &limits),
         Command::Show {
             scenario,
             ns,
             view,
             at_time,
-        } => commands::show(&scenario, &ns, &view, at_time.as_deref()),
-        Command::Check { scenarios } => commands::check(&scenarios),
+            limits,
+        } => commands::show(&scenario, &ns, &view, at_time.as_deref(), &limits),
+        Command::Check { scenarios, limits } => commands::check(&scenarios, &limits),
         Command::Pcap {
             scenario,
             at,
             output,
-        } => commands::pcap(&scenario, &at, &output),
+            limits,
+        } => commands::pcap(&scenario, &at, &output, &limits),
         Command::Lab { scenario, prefix } => commands::lab(&scenario, prefix),
         Command::Conform { scenario } => commands::conform(&scenario),
         Command::EngineCheck {

@@ -270,3 +270,113 @@ fn exercise_new_scaffolds_a_valid_exercise() {
     assert_eq!(ex.tasks.len(), 3);
     assert!(docknet_view::exercise::grade::validate(&ex).is_empty());
 }
+
+/// A scratch scenario file: a ping from a to b with the given fields, and optional limits.
+fn runaway_file(tag: &str, ping: &str, limits: &str) -> (PathBuf, PathBuf) {
+    let dir = std::env::temp_dir().join(format!("docknet-cli-{tag}-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("runaway.ron");
+    std::fs::write(
+        &file,
+        format!(
+            "Scenario(\n  namespaces: [\n    (name: \"a\", interfaces: [(name: \"eth0\", addrs: [\"10.0.0.1/24\"])]),\n    (name: \"b\", interfaces: [(name: \"eth0\", addrs: [\"10.0.0.2/24\"])]),\n  ],\n  links: [Veth(a: \"a:eth0\", b: \"b:eth0\")],\n  traffic: [Ping(from: \"a\", to: \"10.0.0.2\", {ping})],\n  {limits}\n)"
+        ),
+    )
+    .unwrap();
+    (dir, file)
+}
+
+#[test]
+fn check_warns_about_the_bridge_loop_before_running() {
+    let p = scenario("kernel/bridge-loop.ron");
+    let out = stdout(&["check", p.to_str().unwrap()]);
+    assert!(
+        out.contains("bridge-loop.ron: ok, with 1 warning\n"),
+        "{out}"
+    );
+    assert!(out.contains("bridge-loop.ron:"), "{out}");
+    assert!(
+        out.contains(": warning: bridge loop: s1:br0 and s2:br0"),
+        "{out}"
+    );
+    assert!(out.contains("stp_state defaults to 0"), "{out}");
+    assert!(out.contains("help: remove one of these links"), "{out}");
+    // Its run ends by itself, the storm stopped.
+    let story = stdout(&["explain", p.to_str().unwrap()]);
+    assert!(
+        story.contains("DROPPED: bridge loop: this frame came back"),
+        "{story}"
+    );
+    // A lesson without a loop has no warning.
+    let ok = stdout(&[
+        "check",
+        scenario("kernel/bridge-three.ron").to_str().unwrap(),
+    ]);
+    assert!(ok.ends_with("bridge-three.ron: ok\n"), "{ok}");
+}
+
+#[test]
+fn a_runaway_ping_is_reported_by_check_and_stopped_by_the_budget() {
+    let (dir, file) = runaway_file("runaway", "count: 4000000000, interval_ms: 0", "");
+    let f = file.to_str().unwrap();
+    let out = stdout(&["check", f]);
+    assert!(
+        out.contains("warning: Ping from a sends 4000000000 times"),
+        "{out}"
+    );
+    assert!(out.contains("runaway.ron:7:"), "{out}");
+    let run = docknet(&["trace", f, "--max-events", "400"]);
+    assert_eq!(run.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&run.stderr);
+    assert!(
+        err.contains("run stopped: the event budget of 400 events"),
+        "{err}"
+    );
+    let lines = String::from_utf8(run.stdout).unwrap();
+    let last: serde_json::Value = serde_json::from_str(lines.lines().last().unwrap()).unwrap();
+    assert_eq!(last["event"], "stopped");
+    assert_eq!(last["limit"], "events");
+    // The default budget stops it too.
+    let run = docknet(&["explain", f]);
+    assert_eq!(run.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&run.stderr);
+    assert!(err.contains("event budget of 200000 events"), "{err}");
+    assert!(String::from_utf8_lossy(&run.stdout).contains("RUN STOPPED: run stopped"));
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+#[test]
+fn limits_come_from_the_scenario_and_the_command_line_wins() {
+    let (dir, file) = runaway_file(
+        "limits",
+        "count: 20, interval_ms: 1000",
+        "limits: (max_events: 100000, max_time_ms: 4500),",
+    );
+    let f = file.to_str().unwrap();
+    let check = stdout(&["check", f]);
+    assert!(
+        check.contains("past the simulated-time limit of 4.5 s"),
+        "{check}"
+    );
+    let run = docknet(&["trace", f, "--format", "tcpdump", "--at", "b:eth0"]);
+    assert_eq!(run.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&run.stderr);
+    assert!(err.contains("simulated-time limit of 4.500000 s"), "{err}");
+    let requests = String::from_utf8_lossy(&run.stdout)
+        .matches("echo request")
+        .count();
+    assert_eq!(requests, 5, "pings at 0..4 s");
+    // The command line's limit over the scenario's.
+    let run = docknet(&["trace", f, "--max-time", "30s"]);
+    assert!(
+        run.status.success(),
+        "{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+    let run = docknet(&["trace", f, "--max-time", "30s", "--max-events", "10"]);
+    assert!(String::from_utf8_lossy(&run.stderr).contains("event budget of 10 events"));
+    let run = docknet(&["show", f, "--ns", "a", "neigh", "--max-events", "0"]);
+    assert!(!run.status.success());
+    assert!(String::from_utf8_lossy(&run.stderr).contains("--max-events 0"));
+    std::fs::remove_dir_all(&dir).ok();
+}

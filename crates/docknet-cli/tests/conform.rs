@@ -10,8 +10,9 @@ use std::process::Command;
 /// Every shipped scenario except the Docker Desktop ones (the lab only approximates the VM
 /// and the Mac), plus `scenarios/conformance/`. Not here: `confusions/published-port-from-the-host`
 /// (docker-proxy's accept and its own connect interleave with the client's packets in an order
-/// that changes from run to run) and the lessons whose SYNs retransmit for two minutes
-/// (`published-ports-bypass-firewall`, `lan-cannot-reach-container-address`), too slow here.
+/// that changes from run to run), the lessons whose SYNs retransmit for two minutes
+/// (`published-ports-bypass-firewall`, `lan-cannot-reach-container-address`), too slow here,
+/// and `kernel/bridge-loop` (a real broadcast storm, which the kernel never ends).
 const MATCHING: &[&str] = &[
     "kernel/veth-pair.ron",
     "kernel/bridge-three.ron",

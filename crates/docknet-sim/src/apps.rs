@@ -549,7 +549,8 @@ impl Sim {
                 };
                 if let SockKind::Ping { next_seq, left, .. } = &mut self.apps.socks[s.index()].kind
                 {
-                    *next_seq += 1;
+                    // icmp_seq is 16 bits on the wire: ping's count goes on, the field wraps.
+                    *next_seq = next_seq.wrapping_add(1);
                     *left -= 1;
                 }
                 let pkt = self.new_packet_id();

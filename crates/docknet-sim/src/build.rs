@@ -215,11 +215,13 @@ impl Sim {
         b.addresses_unique(sc);
         b.routes(sc);
         b.observe(sc);
+        b.limits(sc);
         let apps = b.apps(sc);
         if !b.problems.is_empty() {
             return Err(b.problems);
         }
         let mut sim = Sim::new(b.net, apps, sc.seed);
+        sim.set_limits(sc.limits.over(crate::limits::Limits::default()));
         for (i, t) in sc.traffic.iter().enumerate() {
             sim.schedule(
                 SimTime::from_millis(t.at_ms()),
@@ -766,6 +768,21 @@ impl Builder {
                     connected: false,
                 };
                 self.net.ns_mut(ns).routes.add(route);
+            }
+        }
+    }
+
+    /// A limit of zero would stop the run before its first event.
+    fn limits(&mut self, sc: &Scenario) {
+        let l = &sc.limits;
+        for (field, value) in [("max_events", l.max_events), ("max_time_ms", l.max_time_ms)] {
+            if value == Some(0) {
+                self.problem(
+                    Some("limits"),
+                    field,
+                    format!("limits: {field} is 0, so the run would stop before it starts"),
+                    "give a positive number, or leave the field out for the default",
+                );
             }
         }
     }

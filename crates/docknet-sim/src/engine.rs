@@ -10,6 +10,7 @@
 
 use crate::apps::{AppEvent, Apps};
 use crate::ids::{IfaceId, NsId, PacketId};
+use crate::limits::{Halt, Limits};
 use crate::model::Net;
 use crate::time::{SimDuration, SimTime};
 use crate::timer_wheel::Jiffies;
@@ -18,7 +19,7 @@ use crate::wire::Frame;
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use std::cmp::Ordering;
-use std::collections::{BinaryHeap, HashSet};
+use std::collections::{BTreeMap, BinaryHeap, HashSet};
 use std::net::Ipv4Addr;
 use std::sync::Arc;
 
@@ -36,11 +37,13 @@ struct Checkpoint {
 /// Something scheduled to happen at a point in simulated time.
 #[derive(Clone, Debug)]
 pub(crate) enum Event {
-    /// A frame has fully arrived at an interface.
+    /// A frame has fully arrived at an interface. `crossed`: the bridge ports this copy of
+    /// the frame entered since it left an IP stack (see [`crate::stack`]'s loop guard).
     Arrive {
         iface: IfaceId,
         frame: Frame,
         pkt: PacketId,
+        crossed: Vec<IfaceId>,
     },
     /// An application-level event (flow start, timer, wake-up after reading).
     App(AppEvent),
@@ -105,6 +108,12 @@ pub struct Sim {
     /// How many of `trace`'s records belong to the current state.
     trace_shown: usize,
     events_done: usize,
+    /// The run's event budget and time limit, and why it stopped, once it has.
+    limits: Limits,
+    halt: Option<Halt>,
+    /// Packets caught in a bridge loop: how often their copies came back to a bridge port
+    /// they had already crossed (only looping packets get an entry).
+    pub(crate) looping: BTreeMap<PacketId, u32>,
     /// The state before the first event, for `rewind_to`.
     initial: Option<Arc<Checkpoint>>,
     /// Later states `rewind_to` passed, by increasing event index; shared by clones.
@@ -138,6 +147,9 @@ impl Sim {
             trace: Vec::new(),
             trace_shown: 0,
             events_done: 0,
+            limits: Limits::default(),
+            halt: None,
+            looping: BTreeMap::new(),
             initial: None,
             checkpoints: Vec::new(),
         }
@@ -164,6 +176,9 @@ impl Sim {
             trace: Vec::new(),
             trace_shown: 0,
             events_done: self.events_done,
+            limits: self.limits,
+            halt: self.halt.clone(),
+            looping: self.looping.clone(),
             initial: None,
             checkpoints: Vec::new(),
         };
@@ -183,6 +198,7 @@ impl Sim {
         let mut sim = Sim {
             trace,
             trace_shown: cp.trace_len,
+            limits: self.limits,
             initial,
             checkpoints,
             ..cp.sim.clone()
@@ -204,6 +220,22 @@ impl Sim {
         self.events_done
     }
 
+    /// The run's event budget and simulated-time limit.
+    pub fn limits(&self) -> Limits {
+        self.limits
+    }
+
+    /// Set the budget (the scenario's `limits`, the CLI's flags), best before the first
+    /// step. It is a setting of the run, not state: rewinding keeps it.
+    pub fn set_limits(&mut self, limits: Limits) {
+        self.limits = limits;
+    }
+
+    /// Why the run stopped early, if a limit stopped it.
+    pub fn halted(&self) -> Option<&Halt> {
+        self.halt.as_ref()
+    }
+
     /// How many snapshots [`Sim::rewind_to`] has taken to step back from.
     pub fn snapshots(&self) -> usize {
         self.checkpoints.len()
@@ -219,14 +251,35 @@ impl Sim {
     }
 
     /// Process one event; returns the trace records it produced (empty when finished).
+    /// The event that would pass a limit is not processed: the run stops there, with a
+    /// `stopped` record, and the queue is emptied (this counts as the last event).
     pub fn step(&mut self) -> &[TraceRecord] {
         let start = self.trace_shown;
-        if let Some(q) = self.queue.pop() {
-            self.now = q.at;
-            self.events_done += 1;
-            self.dispatch(q.event);
+        if let Some(q) = self.queue.peek() {
+            let done = self.events_done as u64;
+            match self.limits.check(done, q.at, self.queue.len()) {
+                Some(halt) => self.stop(halt),
+                None => {
+                    let q = self.queue.pop().expect("peeked");
+                    self.now = q.at;
+                    self.events_done += 1;
+                    self.dispatch(q.event);
+                }
+            }
         }
         &self.trace[start..self.trace_shown]
+    }
+
+    /// End the run at a limit: say why in the trace and drop everything still queued.
+    fn stop(&mut self, halt: Halt) {
+        self.events_done += 1;
+        self.queue.clear();
+        let ev = TraceEvent::Stopped {
+            limit: halt.limit,
+            reason: halt.message.clone(),
+        };
+        self.halt = Some(halt);
+        self.emit(None, ev);
     }
 
     /// Process every event due at or before `t`, then set the clock to `t`.
@@ -274,7 +327,12 @@ impl Sim {
 
     fn dispatch(&mut self, event: Event) {
         match event {
-            Event::Arrive { iface, frame, pkt } => self.receive(iface, frame, pkt),
+            Event::Arrive {
+                iface,
+                frame,
+                pkt,
+                crossed,
+            } => self.receive(iface, frame, pkt, crossed),
             Event::App(ev) => self.app_event(ev),
             Event::ArpRetry { iface, ip } => self.arp_retry(iface, ip),
             Event::Looped { iface, ip, pkt, ct } => self.ip_rcv_tracked(iface, ip, pkt, ct),

@@ -12,6 +12,8 @@ pub mod engine;
 pub mod format;
 pub mod ids;
 pub mod lab;
+pub mod limits;
+pub mod lint;
 pub mod model;
 pub mod netfilter;
 pub mod pcap;

@@ -177,6 +177,12 @@ pub enum TraceEvent {
     },
     /// A packet was dropped.
     Drop { ns: String, reason: String },
+    /// The run was stopped by its event budget or simulated-time limit (always the last
+    /// record; see [`crate::limits`]).
+    Stopped {
+        limit: crate::limits::Limit,
+        reason: String,
+    },
 }
 
 impl TraceEvent {
@@ -196,13 +202,16 @@ impl TraceEvent {
             TraceEvent::Socket { .. } => "socket",
             TraceEvent::Log { .. } => "log",
             TraceEvent::Drop { .. } => "drop",
+            TraceEvent::Stopped { .. } => "stopped",
         }
     }
 
-    /// The namespace the step happened in (for a link, the sending side).
+    /// The namespace the step happened in (for a link, the sending side; empty for a
+    /// stopped run, which concerns none).
     pub fn ns(&self) -> &str {
         match self {
             TraceEvent::Link { from_ns, .. } => from_ns,
+            TraceEvent::Stopped { .. } => "",
             TraceEvent::Capture { ns, .. }
             | TraceEvent::Bridge { ns, .. }
             | TraceEvent::FdbLearn { ns, .. }

@@ -212,6 +212,10 @@ pub const COURSE: &[Section] = &[
                 "A Linux bridge floods unknown destinations and learns where each MAC lives.",
             ),
             e(
+                "kernel/bridge-loop",
+                "Two bridges joined twice and no STP: a broadcast storm, until the simulator stops it.",
+            ),
+            e(
                 "kernel/router-masquerade",
                 "A router masquerades a private network and conntrack undoes it on replies.",
             ),

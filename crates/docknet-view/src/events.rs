@@ -62,7 +62,10 @@ impl EventIndex {
                     .entry(p.0)
                     .or_insert_with(|| PacketKind::of(frame));
             }
-            self.namespaces.insert(r.event.ns().to_string());
+            // A stopped run's record concerns no namespace: nothing to filter by.
+            if !r.event.ns().is_empty() {
+                self.namespaces.insert(r.event.ns().to_string());
+            }
             self.rows.push(row(index, r));
         }
     }

@@ -461,6 +461,33 @@ impl<'a> Builder<'a> {
         (strip.max(process) + 2.0 * PAD).max(LEAF_W)
     }
 
+    /// The ports of the namespace's busiest bridge when two of them lead to the same other
+    /// namespace (two bridges joined twice: a loop), else 0. Those ports are spaced
+    /// [`BAR_PORT_PITCH`] apart along the bar, which must be long enough for all of them.
+    fn doubly_linked_bar_ports(&self, ns: usize) -> usize {
+        self.bridges_of(ns)
+            .into_iter()
+            .map(|b| {
+                let peers: Vec<usize> = self
+                    .net
+                    .ifaces
+                    .iter()
+                    .filter(|i| i.master == Some(b))
+                    .map(|i| {
+                        self.net
+                            .peer(i.id)
+                            .map_or(usize::MAX, |(p, _)| self.net.iface(p).ns.index())
+                    })
+                    .collect();
+                let doubled = peers
+                    .iter()
+                    .any(|&p| p != usize::MAX && peers.iter().filter(|&&q| q == p).count() > 1);
+                if doubled { peers.len() } else { 0 }
+            })
+            .max()
+            .unwrap_or(0)
+    }
+
     fn measure(&mut self, ns: usize) -> (f32, f32) {
         let notes = self.upper_h(ns);
         let kids = self.children[ns].clone();
@@ -504,6 +531,13 @@ impl<'a> Builder<'a> {
                     .max(self.min_w(ns)),
                 HEADER_H + notes + bars + content_h + PAD,
             )
+        };
+        let ports = self.doubly_linked_bar_ports(ns);
+        let size = if ports > 0 {
+            let bar = 60.0 + BAR_PORT_PITCH * ports as f32;
+            (size.0.max(bar + 2.0 * PAD), size.1)
+        } else {
+            size
         };
         self.size[ns] = size;
         size

@@ -166,6 +166,14 @@ impl Player {
         self.sim.is_finished()
     }
 
+    /// Why the run was cut short, once the simulation running ahead has got there: its
+    /// event budget was spent or its next event was past the time limit (a scenario that
+    /// never settles). The sentence to show the learner; the trace's last record (a
+    /// `stopped` event, which the caption narrates) says the same.
+    pub fn run_stopped(&self) -> Option<&str> {
+        self.sim.halted().map(|h| h.message.as_str())
+    }
+
     /// Let the simulation run ahead by up to `budget` events.
     pub fn pump(&mut self, budget: usize) {
         for _ in 0..budget {
@@ -407,6 +415,34 @@ pub(crate) mod tests {
         // Never more than one record per frame at 15 records per second.
         assert!(seen.windows(2).all(|w| w[1] - w[0] <= 1));
         assert!(p.cursor() > 20, "playback moved: {}", p.cursor());
+    }
+
+    #[test]
+    fn a_run_cut_by_its_budget_says_why() {
+        let text = r#"Scenario(
+    namespaces: [
+        (name: "a", interfaces: [(name: "eth0", addrs: ["10.0.0.1/24"])]),
+        (name: "b", interfaces: [(name: "eth0", addrs: ["10.0.0.2/24"])]),
+    ],
+    links: [Veth(a: "a:eth0", b: "b:eth0")],
+    traffic: [Ping(from: "a", to: "10.0.0.2", count: 4000000000, interval_ms: 0)],
+    limits: (max_events: 2000),
+)"#;
+        let (_, built) = Document::load("runaway.ron", text).unwrap();
+        let mut p = Player::new(built.sim);
+        assert_eq!(p.run_stopped(), None);
+        p.run_to_end();
+        let why = p.run_stopped().expect("stopped by the budget").to_string();
+        assert!(why.contains("event budget of 2000"), "{why}");
+        p.seek(p.trace().len());
+        assert!(crate::live::caption(p.shown()).contains(&why));
+        assert_eq!(default_player_finished().run_stopped(), None);
+    }
+
+    fn default_player_finished() -> Player {
+        let mut p = default_player();
+        p.run_to_end();
+        p
     }
 
     #[test]

@@ -33,6 +33,8 @@ pub fn scenario(n: usize, interval_ms: u64, latency_us: u64) -> String {
             i as u64 % interval_ms.max(1)
         );
     }
+    // A thousand pings per container, each a handful of events: past the default budget.
+    let max_events = containers * 1000 * 20;
     format!(
         r#"Scenario(
     title: "Stress: {n} namespaces",
@@ -45,6 +47,7 @@ pub fn scenario(n: usize, interval_ms: u64, latency_us: u64) -> String {
 {links}    ],
     traffic: [
 {traffic}    ],
+    limits: (max_events: {max_events}),
 )
 "#
     )

@@ -1300,6 +1300,7 @@ impl<'a> Compiler<'a> {
             links,
             traffic,
             observe,
+            limits: self.sc.limits,
         };
         Compiled {
             scenario,

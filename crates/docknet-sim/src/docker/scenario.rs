@@ -47,6 +47,12 @@ pub struct DockerScenario {
     /// Capture points `ns:iface`.
     #[serde(default)]
     pub observe: Vec<String>,
+    /// The run's event budget and simulated-time limit, passed to the kernel-level scenario.
+    #[serde(
+        default,
+        skip_serializing_if = "crate::scenario::LimitsSpec::is_default"
+    )]
+    pub limits: crate::scenario::LimitsSpec,
     /// A Compose file (path relative to this scenario) brought up with `docker compose up
     /// -d`: where a `docker compose up` line stands in `commands`, else after `networks` and
     /// `containers`, before the commands.

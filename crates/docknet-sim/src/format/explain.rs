@@ -188,5 +188,6 @@ pub fn describe(ev: &TraceEvent) -> Option<String> {
             format!("{ns}: LOG in {chain}: kernel log line \"{prefix}...\"")
         }
         TraceEvent::Drop { ns, reason } => format!("{ns}: DROPPED: {reason}"),
+        TraceEvent::Stopped { reason, .. } => format!("RUN STOPPED: {reason}"),
     })
 }

@@ -1,5 +1,7 @@
 //! The chain walk in the shape of `nft monitor trace`: per packet and hook, each table's
 //! rules that matched with their verdicts, and the policy when a base chain ran out.
+//! Other records (a `stopped` one included) are not part of that shape; the CLI prints a
+//! stopped run's message on stderr.
 
 use crate::trace::{TraceEvent, TraceRecord};
 

@@ -1,4 +1,6 @@
 //! Captures as `tcpdump -n -e` prints them, with tcpdump's relative TCP sequence numbers.
+//! Only captures are printed: a `stopped` record (a run cut by its limits) is not a frame,
+//! and the CLI prints its message on stderr.
 
 use crate::trace::{Dir, TraceEvent, TraceRecord};
 use crate::wire::{

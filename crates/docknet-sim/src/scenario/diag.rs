@@ -12,17 +12,38 @@ pub struct Diagnostic {
     pub help: String,
 }
 
-impl fmt::Display for Diagnostic {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+impl Diagnostic {
+    /// `file:line:column: {severity}: message`, then the help line.
+    fn write(&self, f: &mut fmt::Formatter<'_>, severity: &str) -> fmt::Result {
         write!(
             f,
-            "{}:{}:{}: error: {}",
+            "{}:{}:{}: {severity}: {}",
             self.file, self.line, self.column, self.message
         )?;
         if !self.help.is_empty() {
             write!(f, "\n  help: {}", self.help)?;
         }
         Ok(())
+    }
+
+    /// Shown as a warning (the scenario runs, but not as its author may expect).
+    pub fn warning(&self) -> Warning<'_> {
+        Warning(self)
+    }
+}
+
+impl fmt::Display for Diagnostic {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.write(f, "error")
+    }
+}
+
+/// A diagnostic displayed as `file:line:column: warning: ...`.
+pub struct Warning<'a>(&'a Diagnostic);
+
+impl fmt::Display for Warning<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.0.write(f, "warning")
     }
 }
 
@@ -135,5 +156,6 @@ mod tests {
         let d = src.at_value(None, "eth0", "m".into(), String::new());
         assert_eq!((d.line, d.column), (3, 7));
         assert_eq!(d.to_string(), "f.ron:3:7: error: m");
+        assert_eq!(d.warning().to_string(), "f.ron:3:7: warning: m");
     }
 }

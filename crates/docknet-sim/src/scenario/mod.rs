@@ -4,7 +4,7 @@
 mod diag;
 mod types;
 
-pub use diag::{Diagnostic, ScenarioError, Source};
+pub use diag::{Diagnostic, ScenarioError, Source, Warning};
 pub use types::*;
 
 /// Parse a scenario from RON text. `file` is used only in diagnostics.

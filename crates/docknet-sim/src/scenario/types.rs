@@ -21,6 +21,34 @@ pub struct Scenario {
     pub traffic: Vec<TrafficSpec>,
     /// Capture points `ns:iface` that lessons and the conformance harness observe.
     pub observe: Vec<String>,
+    /// The run's event budget and simulated-time limit, when not the defaults.
+    #[serde(skip_serializing_if = "LimitsSpec::is_default")]
+    pub limits: LimitsSpec,
+}
+
+/// `limits: (max_events: 500000, max_time_ms: 7200000)`: how far a run may go before it is
+/// stopped with a message (defaults in [`crate::limits`]).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct LimitsSpec {
+    pub max_events: Option<u64>,
+    pub max_time_ms: Option<u64>,
+}
+
+impl LimitsSpec {
+    pub fn is_default(&self) -> bool {
+        *self == LimitsSpec::default()
+    }
+
+    /// These limits over `base`: what is given here wins.
+    pub fn over(&self, base: crate::limits::Limits) -> crate::limits::Limits {
+        crate::limits::Limits {
+            max_events: self.max_events.unwrap_or(base.max_events),
+            max_time: self
+                .max_time_ms
+                .map_or(base.max_time, crate::time::SimTime::from_millis),
+        }
+    }
 }
 
 /// One network namespace: a host, a container, a VM's namespace or an external peer.

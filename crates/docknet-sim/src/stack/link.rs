@@ -1,5 +1,11 @@
 //! Frames on links: transmit with the four link timestamps, receive, and bridge forwarding
 //! with FDB learning and flooding.
+//!
+//! Linux bridges run without STP unless told (`stp_state` defaults to 0), so two bridges
+//! joined twice pass a flooded frame round the loop for ever, as the kernel does. The model
+//! lets it circle, then ends it: each copy of a frame remembers the bridge ports it entered
+//! since it left an IP stack, and once a packet's copies have come back to such a port more
+//! than [`LOOP_LIMIT`] times, the copy is dropped with a reason naming the loop.
 
 use super::{LOOPBACK_DELAY, Prerouted};
 use crate::engine::{Event, Sim};
@@ -9,21 +15,43 @@ use crate::time::SimDuration;
 use crate::trace::{BridgeAction, Dir, TraceEvent};
 use crate::wire::{Frame, FramePayload};
 
+/// How often a packet's copies may come back to a bridge port they already crossed before the
+/// flood is ended (a frame that does not loop never comes back at all).
+pub const LOOP_LIMIT: u32 = 16;
+
 impl Sim {
-    /// Send a frame out of an interface: capture, then across its link (or into a bridge).
+    /// Send a frame from the IP stack out of an interface: capture, then across its link (or
+    /// into a bridge).
     pub(crate) fn transmit(&mut self, iface: IfaceId, frame: Frame, pkt: PacketId) {
+        self.transmit_crossed(iface, frame, pkt, Vec::new());
+    }
+
+    /// [`Sim::transmit`] for a copy that already entered the bridge ports `crossed`.
+    fn transmit_crossed(
+        &mut self,
+        iface: IfaceId,
+        frame: Frame,
+        pkt: PacketId,
+        crossed: Vec<IfaceId>,
+    ) {
         self.capture(iface, Dir::Out, &frame, pkt);
         let i = self.net.iface(iface);
         match i.kind {
             IfaceKind::Loopback => {
-                self.schedule_in(LOOPBACK_DELAY, Event::Arrive { iface, frame, pkt });
+                let ev = Event::Arrive {
+                    iface,
+                    frame,
+                    pkt,
+                    crossed: Vec::new(),
+                };
+                self.schedule_in(LOOPBACK_DELAY, ev);
             }
-            IfaceKind::Bridge(_) => self.bridge_forward(iface, None, frame, pkt, None),
-            IfaceKind::Veth | IfaceKind::Nic => self.send_on_link(iface, frame, pkt),
+            IfaceKind::Bridge(_) => self.bridge_forward(iface, None, frame, pkt, None, crossed),
+            IfaceKind::Veth | IfaceKind::Nic => self.send_on_link(iface, frame, pkt, crossed),
         }
     }
 
-    fn send_on_link(&mut self, iface: IfaceId, frame: Frame, pkt: PacketId) {
+    fn send_on_link(&mut self, iface: IfaceId, frame: Frame, pkt: PacketId, crossed: Vec<IfaceId>) {
         let Some((peer, link)) = self.net.peer(iface) else {
             let reason = format!(
                 "{} has no carrier (no cable or veth peer)",
@@ -58,6 +86,7 @@ impl Sim {
                 iface: peer,
                 frame,
                 pkt,
+                crossed,
             },
         );
     }
@@ -76,13 +105,19 @@ impl Sim {
 
     /// A frame arrived at an interface: a bridge port hands it to its bridge, anything else
     /// to the namespace's L2 input.
-    pub(crate) fn receive(&mut self, iface: IfaceId, frame: Frame, pkt: PacketId) {
+    pub(crate) fn receive(
+        &mut self,
+        iface: IfaceId,
+        frame: Frame,
+        pkt: PacketId,
+        crossed: Vec<IfaceId>,
+    ) {
         // tcpdump on lo shows a looped packet once, on the way out.
         if !matches!(self.net.iface(iface).kind, IfaceKind::Loopback) {
             self.capture(iface, Dir::In, &frame, pkt);
         }
         match self.net.iface(iface).master {
-            Some(bridge) => self.bridge_input(bridge, iface, frame, pkt),
+            Some(bridge) => self.bridge_input(bridge, iface, frame, pkt, crossed),
             None => self.l2_input(iface, frame, pkt, None),
         }
     }
@@ -115,12 +150,31 @@ impl Sim {
         }
     }
 
-    fn bridge_input(&mut self, bridge: IfaceId, port: IfaceId, mut frame: Frame, pkt: PacketId) {
+    fn bridge_input(
+        &mut self,
+        bridge: IfaceId,
+        port: IfaceId,
+        mut frame: Frame,
+        pkt: PacketId,
+        mut crossed: Vec<IfaceId>,
+    ) {
+        if self.loop_guard(port, pkt, &crossed) {
+            return;
+        }
+        crossed.push(port);
         let now = self.now();
+        // The bridge's own MAC and its ports' are permanent local entries: a frame coming
+        // back with one as its source (round a loop) does not move them (br_fdb_update).
+        let own = self.net.iface(bridge).mac == frame.src
+            || self
+                .net
+                .ifaces
+                .iter()
+                .any(|i| i.master == Some(bridge) && i.mac == frame.src);
         let IfaceKind::Bridge(state) = &mut self.net.iface_mut(bridge).kind else {
             return;
         };
-        if state.learn(frame.src, port, now) {
+        if !own && state.learn(frame.src, port, now) {
             let ev = TraceEvent::FdbLearn {
                 ns: self.ns_name(self.net.iface(bridge).ns),
                 bridge: self.net.iface(bridge).name.clone(),
@@ -132,7 +186,68 @@ impl Sim {
         let Ok(pre) = self.bridge_prerouting(bridge, &mut frame, pkt) else {
             return;
         };
-        self.bridge_forward(bridge, Some(port), frame, pkt, pre);
+        self.bridge_forward(bridge, Some(port), frame, pkt, pre, crossed);
+    }
+
+    /// Whether this copy, entering `port`, ends here because its packet circles a loop (its
+    /// path since the last time it entered `port` is the loop; the path stays short, as a
+    /// packet's copies come back at most [`LOOP_LIMIT`] times in all):
+    /// the first copy past [`LOOP_LIMIT`] says which loop and why; later ones only that the
+    /// flood was stopped.
+    fn loop_guard(&mut self, port: IfaceId, pkt: PacketId, crossed: &[IfaceId]) -> bool {
+        let ns = self.net.iface(port).ns;
+        if self.looping.get(&pkt).is_some_and(|&n| n > LOOP_LIMIT) {
+            let reason = format!(
+                "bridge loop: another copy of this flooded frame, dropped at {} (its flood \
+                 was stopped above)",
+                self.net.iface_label(port)
+            );
+            self.drop_pkt(ns, pkt, reason);
+            return true;
+        }
+        let Some(at) = crossed.iter().rposition(|&p| p == port) else {
+            return false;
+        };
+        let n = self.looping.entry(pkt).or_insert(0);
+        *n += 1;
+        if *n <= LOOP_LIMIT {
+            return false;
+        }
+        let reason = format!(
+            "bridge loop: this frame came back to bridge ports it had already crossed more \
+             than {LOOP_LIMIT} times, round the loop {}. No STP runs on these bridges (a \
+             Linux bridge's stp_state defaults to 0), so no port is ever blocked and the \
+             kernel would flood this frame for ever; the simulator ends the flood here. Fix: \
+             remove one of the links that close the loop (STP is not modelled)",
+            self.describe_loop(&crossed[at..])
+        );
+        self.drop_pkt(ns, pkt, reason);
+        true
+    }
+
+    /// A loop of bridge ports entered one after another, as `ns:bridge (in -> out) -> ...`,
+    /// ending where it started.
+    fn describe_loop(&self, cycle: &[IfaceId]) -> String {
+        let net = &self.net;
+        let mut parts: Vec<String> = cycle
+            .iter()
+            .enumerate()
+            .map(|(i, &inp)| {
+                let next = cycle[(i + 1) % cycle.len()];
+                let out = net
+                    .peer(next)
+                    .map_or("?".into(), |(p, _)| net.iface(p).name.clone());
+                let bridge = net.iface(inp).master.map_or(inp, |b| b);
+                format!(
+                    "{} ({} -> {})",
+                    net.iface_label(bridge),
+                    net.iface(inp).name,
+                    out
+                )
+            })
+            .collect();
+        parts.push(format!("back in by {}", net.iface_label(cycle[0])));
+        parts.join(" -> ")
     }
 
     /// The bridge's forwarding decision for a frame from `in_port` (None: from the bridge's
@@ -144,6 +259,7 @@ impl Sim {
         frame: Frame,
         pkt: PacketId,
         mut pre: Option<Prerouted>,
+        crossed: Vec<IfaceId>,
     ) {
         let now = self.now();
         let br = self.net.iface(bridge);
@@ -204,7 +320,7 @@ impl Sim {
         }
         if let Some(out) = forwarded {
             for p in ports {
-                self.transmit(p, out.clone(), pkt);
+                self.transmit_crossed(p, out.clone(), pkt, crossed.clone());
             }
         }
         // A capture on the bridge puts it in promiscuous mode, and a promiscuous bridge passes
