@@ -13,6 +13,7 @@ mod netfilter;
 mod picker;
 mod timeline;
 
+use crate::palette;
 use crate::session::{Selection, Session, UiCommand, ViewState};
 use bevy::camera::visibility::RenderLayers;
 use bevy::camera::{CameraOutputMode, Viewport};
@@ -253,6 +254,24 @@ fn present(ctx: &egui::Context, root: &mut egui::Ui, c: &mut Ctx) {
 /// The narrated sentence for the current step, like subtitles.
 fn caption(ui: &mut egui::Ui, c: &Ctx, px: f32) {
     ui.add_space(4.0);
+    // A run that hit its event budget or time limit (a storm, a runaway count) says so for as
+    // long as it is loaded, wherever the cursor is (the caption narrates it at the end).
+    if let Some(why) = c.session.player.run_stopped()
+        && !c.view.caption.contains(why)
+    {
+        let mut why = why.to_string();
+        if let Some(first) = why.get_mut(..1) {
+            first.make_ascii_uppercase();
+        }
+        ui.add(
+            egui::Label::new(
+                egui::RichText::new(why)
+                    .size(px * 0.8)
+                    .color(palette::egui(palette::DROP)),
+            )
+            .wrap(),
+        );
+    }
     ui.add(
         egui::Label::new(
             egui::RichText::new(&c.view.caption)
