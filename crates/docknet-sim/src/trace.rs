@@ -3,6 +3,10 @@
 //! Records are plain data (names, not ids) so the JSONL export, the CLI formats and the app
 //! all read the same thing.
 
+mod footprint;
+
+pub use footprint::{Footprint, footprint};
+
 use crate::ids::PacketId;
 use crate::time::SimTime;
 use crate::wire::Frame;
