@@ -3,7 +3,8 @@
 //! An estimate of live bytes (capacities, not allocator overhead), for the benchmark's
 //! bytes-per-record figure.
 
-use super::{BridgeAction, TraceEvent, TraceRecord};
+use super::{BridgeAction, RouteChoice, RuleHit, TraceEvent, TraceRecord};
+use crate::netfilter::StepAction;
 use crate::wire::{Frame, FramePayload, IcmpMessage, Ipv4Packet, L4, UdpPayload};
 use std::mem::size_of;
 use std::net::Ipv4Addr;
@@ -71,45 +72,40 @@ fn event_heap(e: &TraceEvent) -> usize {
             mac,
             port,
         } => s(ns) + s(bridge) + s(mac) + s(port),
-        TraceEvent::Route { ns, dst, decision } => s(ns) + s(dst) + s(decision),
+        TraceEvent::Route { ns, decision, .. } => {
+            s(ns)
+                + match decision {
+                    RouteChoice::Out { dev, .. } => s(dev),
+                    RouteChoice::Fail(why) => s(why),
+                    RouteChoice::Local => 0,
+                }
+        }
         TraceEvent::Hook {
             ns,
-            hook,
-            table,
             chain,
             iif,
             oif,
             packet,
-        } => s(ns) + s(hook) + s(table) + s(chain) + s(iif) + s(oif) + s(packet),
-        TraceEvent::Rule {
-            ns,
-            hook,
-            table,
-            chain,
-            rule,
-            verdict,
             ..
-        } => s(ns) + s(hook) + s(table) + s(chain) + s(rule) + s(verdict),
+        } => s(ns) + s(chain) + s(iif) + s(oif) + s(packet),
+        TraceEvent::Rule { ns, chain, hit, .. } => {
+            let hit = match hit {
+                RuleHit::Matched { text, action, .. } => {
+                    s(text)
+                        + match action {
+                            StepAction::Jump(c) | StepAction::Goto(c) => s(c),
+                            _ => 0,
+                        }
+                }
+                RuleHit::ChainEnd | RuleHit::Policy(_) => 0,
+            };
+            s(ns) + s(chain) + hit
+        }
         TraceEvent::Nat {
-            ns,
-            before,
-            after,
-            field,
-            ..
-        } => s(ns) + s(before) + s(after) + s(field),
-        TraceEvent::Conntrack {
-            ns,
-            change,
-            entry,
-            state,
-        } => s(ns) + s(change) + s(entry) + s(state),
-        TraceEvent::Neigh {
-            ns,
-            ip,
-            mac,
-            iface,
-            state,
-        } => s(ns) + s(ip) + s(mac) + s(iface) + s(state),
+            ns, before, after, ..
+        } => s(ns) + s(before) + s(after),
+        TraceEvent::Conntrack { ns, entry, .. } => s(ns) + s(entry),
+        TraceEvent::Neigh { ns, iface, .. } => s(ns) + s(iface),
         TraceEvent::Socket { ns, process, what } => s(ns) + s(process) + s(what),
         TraceEvent::Log { ns, prefix, chain } => s(ns) + s(prefix) + s(chain),
         TraceEvent::Drop { ns, reason } => s(ns) + s(reason),
