@@ -5,7 +5,7 @@
 use crate::session::{Session, SessionSet};
 use bevy::prelude::*;
 use bevy::render::view::screenshot::{Screenshot, ScreenshotCaptured, save_to_disk};
-use docknet_sim::trace::{NatKind, TraceEvent};
+use docknet_sim::trace::{CtChange, NatKind, TraceEvent};
 use std::path::PathBuf;
 
 #[derive(Resource, Clone, Debug, Default)]
@@ -52,9 +52,15 @@ pub fn seek_target(session: &mut Session, spec: &str) -> Result<usize, String> {
         }),
         "nat" => first(&|e| matches!(e, TraceEvent::Nat { .. })),
         "drop" => first(&|e| matches!(e, TraceEvent::Drop { .. })),
-        "conntrack" => {
-            first(&|e| matches!(e, TraceEvent::Conntrack { change, .. } if change == "new"))
-        }
+        "conntrack" => first(&|e| {
+            matches!(
+                e,
+                TraceEvent::Conntrack {
+                    change: CtChange::New,
+                    ..
+                }
+            )
+        }),
         // The most telling moment: the first DNAT, else any NAT, else a drop, else halfway.
         "auto" => first(&|e| {
             matches!(

@@ -1,6 +1,7 @@
 //! Simulation speed: packets per second through a DNAT + MASQUERADE host, and events per
 //! second on a generated topology of 1,000 namespaces on 20 bridges carrying 10,000 flows,
-//! and the time of one step back from the end of that run.
+//! and the time of one step back from the end of that run. Before those, it prints the
+//! trace's memory per record for 100 flows x 2,000 UDP datagrams through a DNAT.
 //!
 //! `cargo bench -p docknet-sim` (criterion prints elements/s = packets/s or events/s).
 
@@ -9,7 +10,7 @@ use docknet_sim::Sim;
 use docknet_sim::scenario::{
     IfaceSpec, LinkSpec, NamespaceSpec, NsRole, ProcessSpec, Proto, Scenario, TrafficSpec,
 };
-use docknet_sim::trace::{Dir, TraceEvent};
+use docknet_sim::trace::{Dir, TraceEvent, footprint};
 use std::collections::BTreeMap;
 use std::hint::black_box;
 
@@ -103,6 +104,44 @@ fn nat_host(flows: u32) -> Scenario {
     }
 }
 
+/// The trace-size run: `flows` flows of `count` 22-byte UDP datagrams 1 ms apart from the
+/// laptop to 10.12.91.17:5201, DNATed to the container's 172.17.0.2:5201 (which does not answer).
+fn udp_dnat(flows: u32, count: u32) -> Scenario {
+    let mut sc = nat_host(0);
+    sc.title = "bench: UDP through DNAT".into();
+    for ns in &mut sc.namespaces {
+        match ns.name.as_str() {
+            "host" => {
+                ns.iptables = "*nat\n-A PREROUTING -d 10.12.91.17/32 -p udp -m udp --dport 5201 -j DNAT --to-destination 172.17.0.2:5201\n\
+                               -A POSTROUTING -s 172.17.0.0/16 ! -o docker0 -j MASQUERADE\nCOMMIT\n"
+                    .into()
+            }
+            "web" => {
+                ns.processes = vec![ProcessSpec::Listen {
+                    proto: Proto::Udp,
+                    port: 5201,
+                    addr: None,
+                    reply: 0,
+                    name: None,
+                }]
+            }
+            _ => ns.processes.clear(),
+        }
+    }
+    sc.traffic = (0..flows)
+        .map(|_| TrafficSpec::Udp {
+            from: "laptop".into(),
+            to: "10.12.91.17:5201".into(),
+            sport: None,
+            at_ms: 0,
+            send: 22,
+            count,
+            interval_ms: 1,
+        })
+        .collect();
+    sc
+}
+
 /// `bridges` bridges in one host namespace, `per_bridge` containers on each, and `flows` UDP
 /// request/reply flows between containers of the same bridge.
 fn generated(bridges: u32, per_bridge: u32, flows: u32) -> Scenario {
@@ -181,7 +220,22 @@ fn built(sc: &Scenario) -> Sim {
     Sim::from_scenario(sc).unwrap_or_else(|p| panic!("bench scenario invalid: {p:?}"))
 }
 
+/// Run the trace-size scenario and print its bytes per trace record.
+fn report_trace_size() {
+    let mut sim = built(&udp_dnat(100, 2_000));
+    sim.run_to_end();
+    let fp = footprint(sim.trace());
+    println!(
+        "trace size (100 flows x 2,000 UDP datagrams via DNAT): {} records, {} inline + {} heap bytes, {:.1} bytes/record",
+        fp.records,
+        fp.inline_bytes,
+        fp.heap_bytes,
+        fp.bytes_per_record()
+    );
+}
+
 fn bench(c: &mut Criterion) {
+    report_trace_size();
     let nat = built(&nat_host(100));
     let mut probe = nat.clone();
     probe.run_to_end();

@@ -3,10 +3,20 @@
 //! Records are plain data (names, not ids) so the JSONL export, the CLI formats and the app
 //! all read the same thing.
 
+mod footprint;
+mod kinds;
+
+pub use footprint::{Footprint, footprint};
+pub use kinds::{CtChange, NatField, NudState, RouteChoice, RuleHit};
+
+use crate::conntrack::TcpCtState;
+use crate::netfilter::{Hook, TableName};
+
 use crate::ids::PacketId;
 use crate::time::SimTime;
-use crate::wire::Frame;
+use crate::wire::{Frame, MacAddr};
 use serde::Serialize;
+use std::net::Ipv4Addr;
 
 /// One trace record: when it happened and what.
 #[derive(Clone, Debug, PartialEq, Serialize)]
@@ -110,15 +120,15 @@ pub enum TraceEvent {
     /// The routing decision for a packet.
     Route {
         ns: String,
-        dst: String,
+        dst: Ipv4Addr,
         /// `local`, or the chosen route in `ip route get` shape.
-        decision: String,
+        decision: RouteChoice,
     },
     /// A packet entered a netfilter hook's table (chain = the builtin chain).
     Hook {
         ns: String,
-        hook: String,
-        table: String,
+        hook: Hook,
+        table: TableName,
         chain: String,
         /// Input and output interfaces as rules see them (empty when not set at this hook).
         iif: String,
@@ -129,14 +139,13 @@ pub enum TraceEvent {
     /// A rule matched (or a policy applied) with its verdict.
     Rule {
         ns: String,
-        hook: String,
-        table: String,
+        hook: Hook,
+        table: TableName,
         chain: String,
-        /// The rule in iptables-save text, or `policy ACCEPT`.
-        rule: String,
-        /// 1-based position in its chain; 0 for a policy.
-        rule_num: usize,
-        verdict: String,
+        /// The rule, chain end or policy; serialized as `rule` (iptables-save text, or
+        /// `policy ACCEPT`), `rule_num` (1-based; 0 for a policy) and `verdict`.
+        #[serde(flatten)]
+        hit: RuleHit,
     },
     /// A NAT rewrite.
     Nat {
@@ -145,23 +154,25 @@ pub enum TraceEvent {
         before: String,
         after: String,
         /// `dst` or `src`: which end was rewritten.
-        field: String,
+        field: NatField,
     },
     /// Conntrack: an entry was created (confirmed), changed state, or destroyed.
     Conntrack {
         ns: String,
-        change: String,
+        change: CtChange,
         /// The entry as `conntrack -L` prints it.
         entry: String,
-        state: String,
+        /// The TCP state (serialized empty for other protocols).
+        #[serde(serialize_with = "kinds::ct_state_word")]
+        state: Option<TcpCtState>,
     },
     /// The neighbour cache changed (ARP resolved, entry created from a request, failed).
     Neigh {
         ns: String,
-        ip: String,
-        mac: String,
+        ip: Ipv4Addr,
+        mac: MacAddr,
         iface: String,
-        state: String,
+        state: NudState,
     },
     /// A process's socket event (accepted, connected, data, closed, refused, ...).
     Socket {

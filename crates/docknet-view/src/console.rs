@@ -664,7 +664,7 @@ mod tests {
         let mut sim = b.sim.clone();
         sim.run_to_end();
         assert!(
-            sim.trace().iter().any(|r| matches!(&r.event, docknet_sim::trace::TraceEvent::Rule { chain, verdict, .. } if chain == "DOCKER-USER" && verdict == "DROP")),
+            sim.trace().iter().any(|r| matches!(&r.event, docknet_sim::trace::TraceEvent::Rule { chain, hit, .. } if chain == "DOCKER-USER" && hit.verdict() == "DROP")),
             "the laptop's SYN is dropped in DOCKER-USER"
         );
         let (out, _) = exec("iptables -I NOSUCH -j DROP", "host", &mut doc, &b, &state);

@@ -8,7 +8,7 @@ use crate::scene::short_rule;
 use docknet_sim::conntrack::{CtEntry, Tuple};
 use docknet_sim::model::{IfaceKind, Net};
 use docknet_sim::time::SimTime;
-use docknet_sim::trace::{NatKind, TraceEvent, TraceRecord};
+use docknet_sim::trace::{CtChange, NatKind, TraceEvent, TraceRecord};
 
 /// The sentence `docknet explain` says for the last shown record (the last one it narrates),
 /// prefixed with the packet it is about.
@@ -159,7 +159,7 @@ fn row_text(e: &CtEntry) -> String {
 
 fn created_by(r: &TraceRecord, ns: &str, e: &CtEntry) -> bool {
     matches!(&r.event, TraceEvent::Conntrack { ns: n, change, entry, .. }
-        if n == ns && change == "new" && entry.contains(&e.orig.conntrack_text()))
+        if n == ns && *change == CtChange::New && entry.contains(&e.orig.conntrack_text()))
 }
 
 fn un_nat_by(r: &TraceRecord, ns: &str, e: &CtEntry) -> bool {
@@ -303,7 +303,7 @@ mod tests {
         let new = p
             .trace()
             .iter()
-            .position(|r| matches!(&r.event, TraceEvent::Conntrack { ns, change, .. } if ns == "host" && change == "new"))
+            .position(|r| matches!(&r.event, TraceEvent::Conntrack { ns, change: CtChange::New, .. } if ns == "host"))
             .unwrap();
         p.jump_to(new - 1);
         let (before, _) = at_cursor(&mut p, &layout);

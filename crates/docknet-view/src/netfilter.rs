@@ -4,7 +4,7 @@
 
 use docknet_sim::model::Net;
 use docknet_sim::netfilter::TableName;
-use docknet_sim::trace::{Dir, TraceEvent, TraceRecord};
+use docknet_sim::trace::{Dir, RuleHit, TraceEvent, TraceRecord};
 
 /// The hooks in the order a learner reads them, with the tables each runs (kernel priority
 /// order). `routing` is the routing decision between PREROUTING and INPUT/FORWARD.
@@ -78,7 +78,12 @@ pub fn view(shown: &[TraceRecord], later: &[TraceRecord], state: &Net) -> Option
             chain,
             packet,
             ..
-        } => Some((hook.clone(), table.clone(), chain.clone(), packet.clone())),
+        } => Some((
+            hook.to_string(),
+            table.to_string(),
+            chain.clone(),
+            packet.clone(),
+        )),
         _ => None,
     })?;
     if !matches!(
@@ -100,9 +105,7 @@ pub fn view(shown: &[TraceRecord], later: &[TraceRecord], state: &Net) -> Option
         .rev()
         .take_while(|r| !matches!(r.event, TraceEvent::Hook { .. }))
         .find_map(|r| match &r.event {
-            TraceEvent::Rule {
-                chain, rule_num, ..
-            } => Some((chain.clone(), Some(*rule_num))),
+            TraceEvent::Rule { chain, hit, .. } => Some((chain.clone(), Some(hit.num()))),
             _ => None,
         })
         .unwrap_or((chain, None));
@@ -162,7 +165,7 @@ pub(crate) fn visit<'a>(shown: &'a [TraceRecord], pkt: u64, ns: &str) -> Vec<&'a
 fn stages(visit: &[&TraceRecord], hook: &str, table: &str, present: &[String]) -> Vec<Stage> {
     let seen = |h: &str, t: &str| {
         visit.iter().any(
-            |r| matches!(&r.event, TraceEvent::Hook { hook, table, .. } if hook == h && table == t),
+            |r| matches!(&r.event, TraceEvent::Hook { hook, table, .. } if hook.as_str() == h && table.as_str() == t),
         )
     };
     let routed = visit
@@ -249,8 +252,8 @@ fn rule_rows(state: &Net, at: &ChainAt, now: &Moment) -> Vec<RuleRow> {
         later
             .iter()
             .filter(|r| {
-                matches!(&r.event, TraceEvent::Rule { ns: n, table: tb, chain: ch, rule_num, .. }
-                if n == ns && tb == table && ch == chain && *rule_num == num)
+                matches!(&r.event, TraceEvent::Rule { ns: n, table: tb, chain: ch, hit, .. }
+                if n == ns && tb.as_str() == table && ch == chain && hit.num() == num)
             })
             .count() as u64
     };
@@ -272,8 +275,8 @@ fn rule_rows(state: &Net, at: &ChainAt, now: &Moment) -> Vec<RuleRow> {
         let undo = later
             .iter()
             .filter(|r| {
-                matches!(&r.event, TraceEvent::Rule { ns: n, table: tb, chain: ch, rule, .. }
-                if n == ns && tb == table && ch == chain && rule.starts_with("policy"))
+                matches!(&r.event, TraceEvent::Rule { ns: n, table: tb, chain: ch, hit: RuleHit::Policy(_), .. }
+                if n == ns && tb.as_str() == table && ch == chain)
             })
             .count() as u64;
         let pc = c.policy_counters();
@@ -299,7 +302,18 @@ mod tests {
         let rule = p
             .trace()
             .iter()
-            .position(|r| matches!(&r.event, TraceEvent::Rule { verdict, .. } if verdict.starts_with("DNAT")))
+            .position(|r| {
+                matches!(
+                    &r.event,
+                    TraceEvent::Rule {
+                        hit: RuleHit::Matched {
+                            action: docknet_sim::netfilter::StepAction::Dnat(_),
+                            ..
+                        },
+                        ..
+                    }
+                )
+            })
             .unwrap();
         p.jump_to(rule);
         let later = p.trace()[p.cursor()..p.event_records().end].to_vec();

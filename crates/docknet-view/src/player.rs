@@ -12,7 +12,7 @@
 
 use docknet_sim::Sim;
 use docknet_sim::time::SimTime;
-use docknet_sim::trace::{TraceEvent, TraceRecord};
+use docknet_sim::trace::{CtChange, TraceEvent, TraceRecord};
 
 /// A playback speed: how much simulated time passes per second, and how many trace records
 /// at most are revealed per second.
@@ -85,16 +85,14 @@ impl Breakpoints {
             TraceEvent::Drop { ns, reason } if self.drop => Some(format!("drop in {ns}: {reason}")),
             TraceEvent::Conntrack {
                 ns, change, entry, ..
-            } if self.new_conntrack && change == "new" => {
+            } if self.new_conntrack && *change == CtChange::New => {
                 Some(format!("new conntrack entry in {ns}: {entry}"))
             }
-            TraceEvent::Rule {
-                ns, rule, rule_num, ..
-            } if !self.rule.trim().is_empty()
-                && *rule_num > 0
-                && rule.contains(self.rule.trim()) =>
+            TraceEvent::Rule { ns, hit, .. }
+                if !self.rule.trim().is_empty()
+                    && hit.rule().is_some_and(|t| t.contains(self.rule.trim())) =>
             {
-                Some(format!("rule matched in {ns}: {rule}"))
+                Some(format!("rule matched in {ns}: {hit}"))
             }
             _ => None,
         }

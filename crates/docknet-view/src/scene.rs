@@ -7,7 +7,7 @@ use crate::labels::{self, LabelKind};
 use crate::layout::{Layout, Point, Rect};
 use crate::stack::{self, Station};
 use docknet_sim::time::SimTime;
-use docknet_sim::trace::{BridgeAction, Dir, TraceEvent, TraceRecord};
+use docknet_sim::trace::{BridgeAction, Dir, NatField, TraceEvent, TraceRecord};
 use docknet_sim::wire::Frame;
 
 /// How far back (in records) the scene looks for frames on the wire and recent drops.
@@ -221,14 +221,11 @@ pub fn compute(
             };
             let rule = visit.iter().rev().find_map(|r| match &r.event {
                 TraceEvent::Rule {
-                    table,
-                    chain,
-                    rule,
-                    verdict,
-                    ..
-                } if verdict == "DROP" || verdict == "REJECT" => {
-                    Some(format!("{table} {chain}: {}", short_rule(rule, chain)))
-                }
+                    table, chain, hit, ..
+                } if hit.drops() => Some(format!(
+                    "{table} {chain}: {}",
+                    short_rule(&hit.to_string(), chain)
+                )),
                 _ => None,
             });
             let text = drop_text(reason, rule.as_deref());
@@ -586,7 +583,7 @@ fn label_with_nat(
                 field,
                 ..
             } if n == ns => {
-                let slot = if field == "src" {
+                let slot = if *field == NatField::Src {
                     &mut src_nat
                 } else {
                     &mut dst_nat
@@ -875,9 +872,11 @@ mod tests {
             .trace()
             .iter()
             .find_map(|r| match &r.event {
-                TraceEvent::Hook { ns, hook, .. } if ns == "host" && hook == "INPUT" => {
-                    r.pkt.map(|p| p.0).filter(|p| from_outside.contains(p))
-                }
+                TraceEvent::Hook {
+                    ns,
+                    hook: docknet_sim::netfilter::Hook::Input,
+                    ..
+                } if ns == "host" => r.pkt.map(|p| p.0).filter(|p| from_outside.contains(p)),
                 _ => None,
             })
             .unwrap();

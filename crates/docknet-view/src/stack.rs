@@ -5,6 +5,7 @@
 
 use crate::labels::{self, LabelKind};
 use crate::layout::{Point, Rect};
+use docknet_sim::netfilter::Hook;
 use docknet_sim::trace::{Dir, TraceEvent, TraceRecord};
 
 /// A place in the kernel's path a packet can be at.
@@ -236,7 +237,7 @@ pub fn station_of(visit: &[&TraceRecord]) -> Option<(Station, Option<String>)> {
     let last_hook = || {
         visit.iter().rev().find_map(|r| match &r.event {
             TraceEvent::Hook { hook, table, .. } => {
-                Station::from_hook(hook).map(|s| (s, Some(table.clone())))
+                Station::from_hook(hook.as_str()).map(|s| (s, Some(table.to_string())))
             }
             _ => None,
         })
@@ -245,12 +246,12 @@ pub fn station_of(visit: &[&TraceRecord]) -> Option<(Station, Option<String>)> {
     // namespace made itself asks the routing table from the local process.
     let arrived = visit.iter().any(|r| match &r.event {
         TraceEvent::Capture { dir: Dir::In, .. } => true,
-        TraceEvent::Hook { hook, .. } => hook == "PREROUTING",
+        TraceEvent::Hook { hook, .. } => *hook == Hook::Prerouting,
         _ => false,
     });
     match &last.event {
         TraceEvent::Hook { hook, table, .. } | TraceEvent::Rule { hook, table, .. } => {
-            Station::from_hook(hook).map(|s| (s, Some(table.clone())))
+            Station::from_hook(hook.as_str()).map(|s| (s, Some(table.to_string())))
         }
         TraceEvent::Route { .. } => Some((
             if arrived {

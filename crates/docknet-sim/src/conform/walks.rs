@@ -8,7 +8,8 @@
 //! at the end of a user chain print nothing.
 
 use crate::format::nft::nft_verdict;
-use crate::trace::{TraceEvent, TraceRecord};
+use crate::netfilter::Hook;
+use crate::trace::{RuleHit, TraceEvent, TraceRecord};
 use std::collections::{BTreeSet, HashMap};
 use std::net::Ipv4Addr;
 
@@ -203,12 +204,12 @@ fn rule_verdict(rest: &[&str]) -> Option<String> {
 }
 
 /// Whether a packet at hook `last` can reach hook `next` on the same pass through a stack.
-fn follows(last: &str, next: &str) -> bool {
+fn follows(last: Hook, next: Hook) -> bool {
+    use Hook::*;
     last == next
         || matches!(
             (last, next),
-            ("PREROUTING", "INPUT" | "FORWARD" | "POSTROUTING")
-                | ("FORWARD" | "OUTPUT", "POSTROUTING")
+            (Prerouting, Input | Forward | Postrouting) | (Forward | Output, Postrouting)
         )
 }
 
@@ -217,7 +218,7 @@ fn follows(last: &str, next: &str) -> bool {
 pub fn sim_walks(records: &[TraceRecord], ns: &str) -> Vec<Walk> {
     let mut walks: Vec<Walk> = Vec::new();
     // Per packet: the hook it was last seen at, and its open walk.
-    let mut open: HashMap<u64, (String, usize)> = HashMap::new();
+    let mut open: HashMap<u64, (Hook, usize)> = HashMap::new();
     for r in records {
         let Some(pkt) = r.pkt.map(|p| p.0) else {
             continue;
@@ -231,36 +232,39 @@ pub fn sim_walks(records: &[TraceRecord], ns: &str) -> Vec<Walk> {
             } if n == ns => {
                 // A hook that cannot follow the last one means the packet entered the stack
                 // again, e.g. through `lo`.
-                let entering = open.get(&pkt).is_none_or(|(last, _)| !follows(last, hook));
+                let entering = open
+                    .get(&pkt)
+                    .is_none_or(|(last, _)| !follows(*last, *hook));
                 if entering {
                     let words: Vec<&str> = packet.split_whitespace().collect();
                     walks.push(Walk {
                         packet: PacketKey::parse(&words),
                         steps: Vec::new(),
                     });
-                    open.insert(pkt, (hook.clone(), walks.len() - 1));
+                    open.insert(pkt, (*hook, walks.len() - 1));
                 } else if let Some(entry) = open.get_mut(&pkt) {
-                    entry.0 = hook.clone();
+                    entry.0 = *hook;
                 }
             }
             TraceEvent::Rule {
                 ns: n,
                 table,
                 chain,
-                rule,
-                rule_num,
-                verdict,
+                hit,
                 ..
             } if n == ns => {
                 let Some((_, i)) = open.get(&pkt) else {
                     continue;
                 };
-                let step = if *rule_num == 0 && rule.starts_with("policy") {
-                    format!("{table} {chain} policy {}", verdict.to_lowercase())
-                } else if *rule_num == 0 {
-                    continue; // the implicit return of a user chain: nft prints nothing
-                } else {
-                    format!("{table} {chain} {}", nft_verdict(verdict))
+                let step = match hit {
+                    RuleHit::Policy(p) => {
+                        format!("{table} {chain} policy {}", p.as_str().to_lowercase())
+                    }
+                    // The implicit return of a user chain: nft prints nothing.
+                    RuleHit::ChainEnd => continue,
+                    RuleHit::Matched { action, .. } => {
+                        format!("{table} {chain} {}", nft_verdict(action))
+                    }
                 };
                 walks[*i].steps.push(step);
             }

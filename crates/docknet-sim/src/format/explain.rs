@@ -1,7 +1,7 @@
 //! A narrated, numbered walk of each packet, for learners.
 
 use super::tcpdump::Tcpdump;
-use crate::trace::{BridgeAction, Dir, TraceEvent, TraceRecord};
+use crate::trace::{BridgeAction, Dir, NudState, RuleHit, TraceEvent, TraceRecord};
 use std::collections::HashMap;
 
 /// The whole trace as a story: each packet gets a header when it first appears and its
@@ -139,21 +139,14 @@ pub fn describe(ev: &TraceEvent) -> Option<String> {
             ns, table, hook, ..
         } => format!("{ns}: netfilter {table} {hook}"),
         TraceEvent::Rule {
-            table,
-            chain,
-            rule,
-            rule_num,
-            verdict,
-            ..
-        } => {
-            if rule.starts_with("policy") {
-                format!("{table} {chain}: no rule decided, {rule}")
-            } else if *rule_num == 0 {
-                format!("{table} {chain}: end of chain, back to the caller")
-            } else {
-                format!("{table} {chain}: rule `{rule}` matched -> {verdict}")
+            table, chain, hit, ..
+        } => match hit {
+            RuleHit::Policy(_) => format!("{table} {chain}: no rule decided, {hit}"),
+            RuleHit::ChainEnd => format!("{table} {chain}: end of chain, back to the caller"),
+            RuleHit::Matched { text, action, .. } => {
+                format!("{table} {chain}: rule `{text}` matched -> {action}")
             }
-        }
+        },
         TraceEvent::Nat {
             ns,
             kind,
@@ -169,18 +162,18 @@ pub fn describe(ev: &TraceEvent) -> Option<String> {
         }
         TraceEvent::Conntrack {
             ns, change, entry, ..
-        } => format!("{ns}: conntrack [{}] {entry}", change.to_uppercase()),
+        } => format!("{ns}: conntrack [{}] {entry}", change.name().to_uppercase()),
         TraceEvent::Neigh {
             ns,
             ip,
             mac,
             iface,
             state,
-        } => match state.as_str() {
-            "INCOMPLETE" => {
+        } => match state {
+            NudState::Incomplete => {
                 format!("{ns}: no MAC known for {ip} on {iface}: the packet waits while ARP asks")
             }
-            "FAILED" => format!("{ns}: ARP for {ip} on {iface} got no answer"),
+            NudState::Failed => format!("{ns}: ARP for {ip} on {iface} got no answer"),
             _ => format!("{ns}: neighbour {ip} is at {mac} on {iface} ({state})"),
         },
         TraceEvent::Socket { ns, process, what } => format!("{ns}: {process}: {what}"),

@@ -3,7 +3,8 @@
 //! Other records (a `stopped` one included) are not part of that shape; the CLI prints a
 //! stopped run's message on stderr.
 
-use crate::trace::{TraceEvent, TraceRecord};
+use crate::netfilter::StepAction;
+use crate::trace::{RuleHit, TraceEvent, TraceRecord};
 
 /// One line per hook entry, matched rule, chain end and policy, tagged with the packet id.
 pub fn lines(records: &[TraceRecord]) -> Vec<String> {
@@ -32,25 +33,20 @@ pub fn lines(records: &[TraceRecord]) -> Vec<String> {
                 ));
             }
             TraceEvent::Rule {
-                table,
-                chain,
-                rule,
-                rule_num,
-                verdict,
-                ..
+                table, chain, hit, ..
             } => {
-                let line = if *rule_num == 0 && rule.starts_with("policy") {
-                    format!(
+                let line = match hit {
+                    RuleHit::Policy(p) => format!(
                         "trace id {id:08x} ip {table} {chain} policy {}",
-                        verdict.to_lowercase()
-                    )
-                } else if *rule_num == 0 {
-                    format!("trace id {id:08x} ip {table} {chain} verdict return")
-                } else {
-                    format!(
-                        "trace id {id:08x} ip {table} {chain} rule {rule} (verdict {})",
-                        nft_verdict(verdict)
-                    )
+                        p.as_str().to_lowercase()
+                    ),
+                    RuleHit::ChainEnd => {
+                        format!("trace id {id:08x} ip {table} {chain} verdict return")
+                    }
+                    RuleHit::Matched { text, action, .. } => format!(
+                        "trace id {id:08x} ip {table} {chain} rule {text} (verdict {})",
+                        nft_verdict(action)
+                    ),
                 };
                 out.push(line);
             }
@@ -59,17 +55,15 @@ pub fn lines(records: &[TraceRecord]) -> Vec<String> {
     }
     out
 }
-/// iptables verdict words in nft's vocabulary.
-pub(crate) fn nft_verdict(v: &str) -> String {
-    match v {
-        "ACCEPT" => "accept".into(),
-        "DROP" | "REJECT" => "drop".into(),
-        "RETURN" => "return".into(),
-        "continue" | "LOG" => "continue".into(),
+/// A matched rule's verdict in nft's vocabulary.
+pub(crate) fn nft_verdict(a: &StepAction) -> String {
+    match a {
+        StepAction::Accept => "accept".into(),
+        StepAction::Drop | StepAction::Reject(_) => "drop".into(),
+        StepAction::Return => "return".into(),
         // Non-terminal targets: nft prints the rule with `(verdict continue)`.
-        v if v.starts_with("MARK") || v.starts_with("CONNMARK") => "continue".into(),
-        v if v.starts_with("jump ") || v.starts_with("goto ") => v.into(),
-        v if v.starts_with("DNAT") || v.starts_with("SNAT") || v == "MASQUERADE" => "accept".into(),
-        v => v.to_lowercase(),
+        StepAction::Continue | StepAction::Log | StepAction::SetMark(_) => "continue".into(),
+        StepAction::Jump(_) | StepAction::Goto(_) => a.to_string(),
+        StepAction::Dnat(_) | StepAction::Snat(_) | StepAction::Masquerade(_) => "accept".into(),
     }
 }

@@ -3,6 +3,7 @@
 use crate::ids::IfaceId;
 use crate::ids::PacketId;
 use crate::time::{SimDuration, SimTime};
+use crate::trace::NudState;
 use crate::wire::{Frame, MacAddr};
 use std::collections::BTreeMap;
 use std::net::Ipv4Addr;
@@ -67,15 +68,20 @@ impl NeighEntry {
 
     /// The state word `ip neigh` prints at time `now`.
     pub fn state_name(&self, now: SimTime) -> &'static str {
+        self.nud_state(now).name()
+    }
+
+    /// The state `ip neigh` shows at `now` (a reachable entry goes stale unconfirmed).
+    pub fn nud_state(&self, now: SimTime) -> NudState {
         match &self.state {
-            NeighState::Incomplete { .. } => "INCOMPLETE",
+            NeighState::Incomplete { .. } => NudState::Incomplete,
             NeighState::Reachable { .. } if self.confirmed_within(now, REACHABLE_TIME) => {
-                "REACHABLE"
+                NudState::Reachable
             }
-            NeighState::Reachable { .. } | NeighState::Stale { .. } => "STALE",
-            NeighState::Delay { .. } => "DELAY",
-            NeighState::Probe { .. } => "PROBE",
-            NeighState::Failed => "FAILED",
+            NeighState::Reachable { .. } | NeighState::Stale { .. } => NudState::Stale,
+            NeighState::Delay { .. } => NudState::Delay,
+            NeighState::Probe { .. } => NudState::Probe,
+            NeighState::Failed => NudState::Failed,
         }
     }
 

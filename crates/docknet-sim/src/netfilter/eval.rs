@@ -99,6 +99,26 @@ pub enum StepAction {
     Continue,
 }
 
+/// The verdict word of a matched rule, as traces show it (`DNAT to 172.17.0.2:80`).
+impl std::fmt::Display for StepAction {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            StepAction::Accept => f.write_str("ACCEPT"),
+            StepAction::Drop => f.write_str("DROP"),
+            StepAction::Reject(_) => f.write_str("REJECT"),
+            StepAction::Return => f.write_str("RETURN"),
+            StepAction::Jump(c) => write!(f, "jump {c}"),
+            StepAction::Goto(c) => write!(f, "goto {c}"),
+            StepAction::Dnat(r) => write!(f, "DNAT to {r}"),
+            StepAction::Snat(r) => write!(f, "SNAT to {r}"),
+            StepAction::Masquerade(_) => f.write_str("MASQUERADE"),
+            StepAction::SetMark(m) => write!(f, "MARK set {m:#x}"),
+            StepAction::Log => f.write_str("LOG"),
+            StepAction::Continue => f.write_str("continue"),
+        }
+    }
+}
+
 /// The table's decision.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Verdict {

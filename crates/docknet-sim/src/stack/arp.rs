@@ -8,7 +8,7 @@ use crate::model::neigh::{
     DELAY_FIRST_PROBE, MAX_PROBES, NeighEntry, NeighState, RETRANS_TIME, UCAST_PROBES,
 };
 use crate::timer_wheel::Jiffies;
-use crate::trace::TraceEvent;
+use crate::trace::{NudState, TraceEvent};
 use crate::wire::{ArpOp, ArpPacket, Frame, FramePayload, Ipv4Packet, MacAddr};
 use std::net::Ipv4Addr;
 
@@ -59,7 +59,7 @@ impl Sim {
                     return;
                 };
                 *state = NeighState::Delay { mac };
-                self.trace_neigh(iface, nexthop, mac, "DELAY", Some(pkt));
+                self.trace_neigh(iface, nexthop, mac, NudState::Delay, Some(pkt));
                 self.schedule_kernel_timer(
                     DELAY_FIRST_PROBE,
                     Event::ArpRetry { iface, ip: nexthop },
@@ -111,7 +111,13 @@ impl Sim {
                         confirmed: None,
                     },
                 );
-                self.trace_neigh(iface, nexthop, MacAddr::ZERO, "INCOMPLETE", Some(pkt));
+                self.trace_neigh(
+                    iface,
+                    nexthop,
+                    MacAddr::ZERO,
+                    NudState::Incomplete,
+                    Some(pkt),
+                );
                 self.send_arp_request(iface, nexthop, Some(hint_src));
                 self.schedule_kernel_timer(RETRANS_TIME, Event::ArpRetry { iface, ip: nexthop });
             }
@@ -164,7 +170,7 @@ impl Sim {
         }
         let waiting: Vec<(Frame, PacketId)> = std::mem::take(queue);
         entry.state = NeighState::Failed;
-        self.trace_neigh(iface, ip, MacAddr::ZERO, "FAILED", None);
+        self.trace_neigh(iface, ip, MacAddr::ZERO, NudState::Failed, None);
         let label = self.net.iface_label(iface);
         for (frame, pkt) in waiting {
             self.drop_pkt(
@@ -198,7 +204,7 @@ impl Sim {
             .is_some_and(|c| clock.at(now) <= clock.at(c) + Jiffies::of(DELAY_FIRST_PROBE));
         if matches!(entry.state, NeighState::Delay { .. }) && confirmed_in_time {
             entry.state = NeighState::Reachable { mac };
-            self.trace_neigh(iface, ip, mac, "REACHABLE", None);
+            self.trace_neigh(iface, ip, mac, NudState::Reachable, None);
             return;
         }
         let sent = match entry.state {
@@ -207,7 +213,7 @@ impl Sim {
         };
         if sent >= UCAST_PROBES {
             entry.state = NeighState::Failed;
-            self.trace_neigh(iface, ip, MacAddr::ZERO, "FAILED", None);
+            self.trace_neigh(iface, ip, MacAddr::ZERO, NudState::Failed, None);
             return;
         }
         entry.state = NeighState::Probe {
@@ -215,7 +221,7 @@ impl Sim {
             probes: sent + 1,
         };
         if sent == 0 {
-            self.trace_neigh(iface, ip, mac, "PROBE", None);
+            self.trace_neigh(iface, ip, mac, NudState::Probe, None);
         }
         let i = self.net.iface(iface);
         let sender_ip = i.source_for(ip).unwrap_or(Ipv4Addr::UNSPECIFIED);
@@ -303,7 +309,7 @@ impl Sim {
             state,
             confirmed: if confirmed { Some(now) } else { last_confirmed },
         };
-        let name = entry.state_name(now);
+        let name = entry.nud_state(now);
         table.entries.insert((iface, ip), entry);
         self.trace_neigh(iface, ip, mac, name, None);
         if let Some(NeighEntry {
@@ -323,16 +329,16 @@ impl Sim {
         iface: IfaceId,
         ip: Ipv4Addr,
         mac: MacAddr,
-        state: &str,
+        state: NudState,
         pkt: Option<PacketId>,
     ) {
         let i = self.net.iface(iface);
         let ev = TraceEvent::Neigh {
             ns: self.ns_name(i.ns),
-            ip: ip.to_string(),
-            mac: mac.to_string(),
+            ip,
+            mac,
             iface: i.name.clone(),
-            state: state.to_string(),
+            state,
         };
         self.emit(pkt, ev);
     }

@@ -10,18 +10,9 @@ use super::{Prerouted, Skb};
 use crate::conntrack::{CtDir, CtEntry, CtRef, Tuple};
 use crate::engine::Sim;
 use crate::ids::{IfaceId, NsId};
-use crate::netfilter::{
-    CtState, Hook, MatchCtx, NatRange, Policy, StepAction, TableName, TraversalStep, Verdict,
-};
-use crate::trace::{NatKind, TraceEvent};
+use crate::netfilter::{CtState, Hook, MatchCtx, NatRange, TableName, TraversalStep, Verdict};
+use crate::trace::{CtChange, NatField, NatKind, RuleHit, TraceEvent};
 use crate::wire::{IcmpMessage, IpProto, Ipv4Packet, L4, TcpFlags};
-
-/// Which end of the packet a NAT hook may rewrite.
-#[derive(Clone, Copy, PartialEq, Eq)]
-enum Manip {
-    Src,
-    Dst,
-}
 
 fn tables_for(hook: Hook) -> &'static [TableName] {
     use TableName::*;
@@ -97,12 +88,11 @@ impl Sim {
         let traversal = self.net.ns_mut(ns).rules.traverse(table, hook, &mut ctx);
         skb.mark = ctx.mark;
         let ns_name = self.ns_name(ns);
-        let (hook_s, table_s) = (hook.to_string(), table.to_string());
         let hook_ev = TraceEvent::Hook {
             ns: ns_name.clone(),
-            hook: hook_s.clone(),
-            table: table_s.clone(),
-            chain: hook_s.clone(),
+            hook,
+            table,
+            chain: hook.to_string(),
             iif: in_name.clone().unwrap_or_default(),
             oif: out_name.clone().unwrap_or_default(),
             packet: nft_packet(&skb.ip),
@@ -110,62 +100,52 @@ impl Sim {
         self.emit(Some(skb.pkt), hook_ev);
         let mut last_rule = None;
         for step in traversal.steps {
-            let ev = match step {
+            let (chain, hit) = match step {
                 TraversalStep::RuleMatched {
                     chain,
                     rule_num,
                     rule,
                     action,
-                } => {
-                    last_rule = Some((chain.clone(), rule.clone()));
-                    TraceEvent::Rule {
-                        ns: ns_name.clone(),
-                        hook: hook_s.clone(),
-                        table: table_s.clone(),
-                        chain,
-                        rule,
-                        rule_num,
-                        verdict: action_text(&action),
-                    }
-                }
-                TraversalStep::ChainEnd { chain } => TraceEvent::Rule {
-                    ns: ns_name.clone(),
-                    hook: hook_s.clone(),
-                    table: table_s.clone(),
+                } => (
                     chain,
-                    rule: String::new(),
-                    rule_num: 0,
-                    verdict: "return".into(),
-                },
-                TraversalStep::Policy { chain, policy } => {
-                    let p = policy_text(policy);
-                    last_rule = Some((chain.clone(), format!("policy {p}")));
-                    TraceEvent::Rule {
+                    RuleHit::Matched {
+                        num: rule_num,
+                        text: rule,
+                        action,
+                    },
+                ),
+                TraversalStep::ChainEnd { chain } => (chain, RuleHit::ChainEnd),
+                TraversalStep::Policy { chain, policy } => (chain, RuleHit::Policy(policy)),
+                TraversalStep::Log { chain, prefix } => {
+                    let ev = TraceEvent::Log {
                         ns: ns_name.clone(),
-                        hook: hook_s.clone(),
-                        table: table_s.clone(),
+                        prefix,
                         chain,
-                        rule: format!("policy {p}"),
-                        rule_num: 0,
-                        verdict: p.to_string(),
-                    }
+                    };
+                    self.emit(Some(skb.pkt), ev);
+                    continue;
                 }
-                TraversalStep::Log { chain, prefix } => TraceEvent::Log {
-                    ns: ns_name.clone(),
-                    prefix,
-                    chain,
-                },
+            };
+            if hit != RuleHit::ChainEnd {
+                last_rule = Some((chain.clone(), hit.clone()));
+            }
+            let ev = TraceEvent::Rule {
+                ns: ns_name.clone(),
+                hook,
+                table,
+                chain,
+                hit,
             };
             self.emit(Some(skb.pkt), ev);
         }
         let verdict = traversal.verdict;
-        let (chain, rule) = last_rule.unwrap_or_default();
+        let (chain, hit) = last_rule.unwrap_or((String::new(), RuleHit::ChainEnd));
         match &verdict {
             Verdict::Drop => {
-                let how = if rule.starts_with("policy") {
-                    rule
+                let how = if hit.policy().is_some() {
+                    hit.to_string()
                 } else {
-                    format!("rule `{rule}`")
+                    format!("rule `{hit}`")
                 };
                 self.drop_pkt(ns, skb.pkt, format!("dropped by {table} {chain} {how}"));
             }
@@ -173,7 +153,7 @@ impl Sim {
                 self.drop_pkt(
                     ns,
                     skb.pkt,
-                    format!("rejected by {table} {chain} rule `{rule}`"),
+                    format!("rejected by {table} {chain} rule `{hit}`"),
                 );
                 self.send_reject(ns, skb, *with);
             }
@@ -206,7 +186,7 @@ impl Sim {
         }
         let now = self.now();
         for dead in self.net.ns_mut(ns).conntrack.expire(now) {
-            self.trace_ct(ns, None, "destroy", &dead);
+            self.trace_ct(ns, None, CtChange::Destroy, &dead);
         }
         if let L4::Icmp(
             IcmpMessage::DestUnreachable { original, .. }
@@ -235,14 +215,14 @@ impl Sim {
                 if dir == CtDir::Reply && rst && !entry.seen_reply {
                     // tcp_packet: an RST answering the first packet kills the entry at once.
                     if let Some(dead) = ct.kill(id) {
-                        self.trace_ct(ns, Some(skb.pkt), "destroy", &dead);
+                        self.trace_ct(ns, Some(skb.pkt), CtChange::Destroy, &dead);
                         skb.ct = Some(CtRef::Killed(Box::new(dead), dir));
                     }
                     return;
                 }
                 if entry.on_packet(dir, flags, now) {
                     let entry = entry.clone();
-                    self.trace_ct(ns, Some(skb.pkt), "update", &entry);
+                    self.trace_ct(ns, Some(skb.pkt), CtChange::Update, &entry);
                 }
             }
             None => {
@@ -280,16 +260,22 @@ impl Sim {
         };
         let entry = (**entry).clone();
         let id = self.net.ns_mut(ns).conntrack.confirm(entry.clone());
-        self.trace_ct(ns, Some(skb.pkt), "new", &entry);
+        self.trace_ct(ns, Some(skb.pkt), CtChange::New, &entry);
         skb.ct = Some(CtRef::Confirmed(id, CtDir::Original));
     }
 
-    fn trace_ct(&mut self, ns: NsId, pkt: Option<crate::ids::PacketId>, change: &str, e: &CtEntry) {
+    fn trace_ct(
+        &mut self,
+        ns: NsId,
+        pkt: Option<crate::ids::PacketId>,
+        change: CtChange,
+        e: &CtEntry,
+    ) {
         let ev = TraceEvent::Conntrack {
             ns: self.ns_name(ns),
-            change: change.to_string(),
+            change,
             entry: e.conntrack_line(self.now()),
-            state: e.state_name().to_string(),
+            state: e.tcp,
         };
         self.emit(pkt, ev);
     }
@@ -298,13 +284,13 @@ impl Sim {
     /// the entry (first packet, later packets and replies alike).
     fn nat_hook(&mut self, ns: NsId, hook: Hook, skb: &mut Skb) -> bool {
         let manip = if matches!(hook, Hook::Prerouting | Hook::Output) {
-            Manip::Dst
+            NatField::Dst
         } else {
-            Manip::Src
+            NatField::Src
         };
         let needs_binding = match &skb.ct {
             Some(CtRef::Unconfirmed(e)) => {
-                if manip == Manip::Dst {
+                if manip == NatField::Dst {
                     !e.dst_nat_done
                 } else {
                     !e.src_nat_done
@@ -326,7 +312,7 @@ impl Sim {
     }
 
     /// Record the rule's NAT choice in the entry's reply tuple (a null binding otherwise).
-    fn bind_nat(&mut self, ns: NsId, manip: Manip, verdict: Verdict, skb: &mut Skb) -> bool {
+    fn bind_nat(&mut self, ns: NsId, manip: NatField, verdict: Verdict, skb: &mut Skb) -> bool {
         let now = self.now();
         let out = skb.out_iface;
         let nexthop = skb.nexthop;
@@ -337,8 +323,8 @@ impl Sim {
             return true;
         };
         match manip {
-            Manip::Dst => entry.dst_nat_done = true,
-            Manip::Src => entry.src_nat_done = true,
+            NatField::Dst => entry.dst_nat_done = true,
+            NatField::Src => entry.src_nat_done = true,
         }
         match verdict {
             Verdict::Dnat(NatRange { addr, ports }) => {
@@ -419,7 +405,7 @@ impl Sim {
 
     /// Rewrite the packet from its entry: a packet travelling in direction `d` must end up
     /// with the inverse of the other direction's tuple (nf_nat_manip_pkt).
-    fn nat_rewrite(&mut self, ns: NsId, manip: Manip, skb: &mut Skb) {
+    fn nat_rewrite(&mut self, ns: NsId, manip: NatField, skb: &mut Skb) {
         let (entry, dir, related) = match &skb.ct {
             Some(CtRef::Unconfirmed(e)) => ((**e).clone(), CtDir::Original, false),
             Some(CtRef::Confirmed(id, d)) => match self.net.ns(ns).conntrack.get(*id) {
@@ -441,8 +427,8 @@ impl Sim {
         // Only the NAT the connection has (the status bits nf_nat_packet checks): an ICMP error
         // from a router in between keeps that router's address as its source.
         let bound = match (manip, dir) {
-            (Manip::Dst, CtDir::Original) | (Manip::Src, CtDir::Reply) => entry.is_dnat(),
-            (Manip::Src, CtDir::Original) | (Manip::Dst, CtDir::Reply) => entry.is_snat(),
+            (NatField::Dst, CtDir::Original) | (NatField::Src, CtDir::Reply) => entry.is_dnat(),
+            (NatField::Src, CtDir::Original) | (NatField::Dst, CtDir::Reply) => entry.is_snat(),
         };
         if !bound {
             return;
@@ -451,8 +437,8 @@ impl Sim {
         let before = skb.ip.clone();
         let ports = matches!(entry.orig.proto, IpProto::Tcp | IpProto::Udp);
         match manip {
-            Manip::Dst => set_dst(&mut skb.ip, target.dst, ports.then_some(target.dport)),
-            Manip::Src => set_src(&mut skb.ip, target.src, ports.then_some(target.sport)),
+            NatField::Dst => set_dst(&mut skb.ip, target.dst, ports.then_some(target.dport)),
+            NatField::Src => set_src(&mut skb.ip, target.src, ports.then_some(target.sport)),
         }
         if related {
             // The quoted packet travelled the other way: fix its opposite end to match.
@@ -462,8 +448,8 @@ impl Sim {
             ) = &mut skb.ip.l4
             {
                 match manip {
-                    Manip::Dst => set_src(original, other.src, ports.then_some(other.sport)),
-                    Manip::Src => set_dst(original, other.dst, ports.then_some(other.dport)),
+                    NatField::Dst => set_src(original, other.src, ports.then_some(other.sport)),
+                    NatField::Src => set_dst(original, other.dst, ports.then_some(other.dport)),
                 }
             }
         }
@@ -471,23 +457,23 @@ impl Sim {
             return;
         }
         let kind = match (manip, dir) {
-            (Manip::Dst, CtDir::Original) => NatKind::Dnat,
-            (Manip::Dst, CtDir::Reply) => NatKind::UnSnat,
-            (Manip::Src, CtDir::Original) if entry.masquerade => NatKind::Masquerade,
-            (Manip::Src, CtDir::Original) => NatKind::Snat,
-            (Manip::Src, CtDir::Reply) => NatKind::UnDnat,
+            (NatField::Dst, CtDir::Original) => NatKind::Dnat,
+            (NatField::Dst, CtDir::Reply) => NatKind::UnSnat,
+            (NatField::Src, CtDir::Original) if entry.masquerade => NatKind::Masquerade,
+            (NatField::Src, CtDir::Original) => NatKind::Snat,
+            (NatField::Src, CtDir::Reply) => NatKind::UnDnat,
         };
         let proto = entry.orig.proto;
         let (b, a, field) = match manip {
-            Manip::Dst => (
+            NatField::Dst => (
                 Tuple::endpoint(before.dst, before.ports().map_or(0, |p| p.1), proto),
                 Tuple::endpoint(skb.ip.dst, skb.ip.ports().map_or(0, |p| p.1), proto),
-                "dst",
+                NatField::Dst,
             ),
-            Manip::Src => (
+            NatField::Src => (
                 Tuple::endpoint(before.src, before.ports().map_or(0, |p| p.0), proto),
                 Tuple::endpoint(skb.ip.src, skb.ip.ports().map_or(0, |p| p.0), proto),
-                "src",
+                NatField::Src,
             ),
         };
         let ev = TraceEvent::Nat {
@@ -495,7 +481,7 @@ impl Sim {
             kind,
             before: b,
             after: a,
-            field: field.into(),
+            field,
         };
         self.emit(Some(skb.pkt), ev);
     }
@@ -643,39 +629,5 @@ fn nft_tcp_flags(f: crate::wire::TcpFlags) -> String {
         names[0].to_string()
     } else {
         format!("({})", names.join(" | "))
-    }
-}
-
-fn policy_text(p: Policy) -> &'static str {
-    match p {
-        Policy::Accept => "ACCEPT",
-        Policy::Drop => "DROP",
-    }
-}
-
-/// The verdict word of a matched rule, as traces show it.
-fn action_text(a: &StepAction) -> String {
-    match a {
-        StepAction::Accept => "ACCEPT".into(),
-        StepAction::Drop => "DROP".into(),
-        StepAction::Reject(_) => "REJECT".into(),
-        StepAction::Return => "RETURN".into(),
-        StepAction::Jump(c) => format!("jump {c}"),
-        StepAction::Goto(c) => format!("goto {c}"),
-        StepAction::Dnat(r) => format!("DNAT to {}", nat_range_text(r)),
-        StepAction::Snat(r) => format!("SNAT to {}", nat_range_text(r)),
-        StepAction::Masquerade(_) => "MASQUERADE".into(),
-        StepAction::SetMark(m) => format!("MARK set {m:#x}"),
-        StepAction::Log => "LOG".into(),
-        StepAction::Continue => "continue".into(),
-    }
-}
-
-fn nat_range_text(r: &NatRange) -> String {
-    let addr = r.addr.map(|a| a.to_string()).unwrap_or_default();
-    match r.ports {
-        Some((lo, hi)) if lo == hi => format!("{addr}:{lo}"),
-        Some((lo, hi)) => format!("{addr}:{lo}-{hi}"),
-        None => addr,
     }
 }

@@ -8,7 +8,7 @@ use crate::ids::{IfaceId, NsId, PacketId};
 use crate::model::IfaceKind;
 use crate::model::route::{Route, RouteType};
 use crate::netfilter::Hook;
-use crate::trace::TraceEvent;
+use crate::trace::{RouteChoice, TraceEvent};
 use crate::wire::{Frame, FramePayload, MacAddr};
 use crate::wire::{IcmpMessage, Ipv4Packet};
 use std::net::Ipv4Addr;
@@ -61,20 +61,17 @@ impl Sim {
     /// `ip route get`-style text of a decision, for the trace.
     fn trace_route(&mut self, ns: NsId, pkt: PacketId, dst: Ipv4Addr, d: &RouteDecision) {
         let decision = match d {
-            RouteDecision::Local => "local".to_string(),
-            RouteDecision::Out { iface, nexthop, .. } => {
-                let dev = &self.net.iface(*iface).name;
-                if *nexthop == dst {
-                    format!("{dst} dev {dev}")
-                } else {
-                    format!("{dst} via {nexthop} dev {dev}")
-                }
-            }
-            RouteDecision::Fail { text, .. } => text.clone(),
+            RouteDecision::Local => RouteChoice::Local,
+            RouteDecision::Out { iface, nexthop, .. } => RouteChoice::Out {
+                to: dst,
+                via: (*nexthop != dst).then_some(*nexthop),
+                dev: self.net.iface(*iface).name.clone(),
+            },
+            RouteDecision::Fail { text, .. } => RouteChoice::Fail(text.clone()),
         };
         let ev = TraceEvent::Route {
             ns: self.ns_name(ns),
-            dst: dst.to_string(),
+            dst,
             decision,
         };
         self.emit(Some(pkt), ev);

@@ -215,10 +215,8 @@ impl Run {
                 .trace()
                 .iter()
                 .filter_map(|r| match &r.event {
-                    TraceEvent::Rule { rule, rule_num, .. }
-                        if *rule_num > 0 && !rule.is_empty() =>
-                    {
-                        Some(rule.clone())
+                    TraceEvent::Rule { hit, .. } => {
+                        hit.rule().filter(|t| !t.is_empty()).map(String::from)
                     }
                     _ => None,
                 })
@@ -250,13 +248,8 @@ impl Run {
             .filter(|r| r.pkt.map(|p| p.0) == Some(pkt))
             .find_map(|r| match &r.event {
                 TraceEvent::Rule {
-                    table,
-                    chain,
-                    verdict,
-                    ..
-                } if verdict == "DROP" || verdict.starts_with("REJECT") => {
-                    Some(format!("{table} {chain}"))
-                }
+                    table, chain, hit, ..
+                } if hit.drops() => Some(format!("{table} {chain}")),
                 _ => None,
             })
     }
@@ -267,11 +260,11 @@ impl Run {
             .iter()
             .filter(|r| r.pkt.map(|p| p.0) == Some(pkt))
             .collect();
-        let nat = mine
-            .iter()
-            .position(|r| matches!(&r.event, TraceEvent::Nat { field: f, .. } if f == field))?;
+        let nat = mine.iter().position(
+            |r| matches!(&r.event, TraceEvent::Nat { field: f, .. } if f.name() == field),
+        )?;
         mine[..nat].iter().rev().find_map(|r| match &r.event {
-            TraceEvent::Rule { rule, rule_num, .. } if *rule_num > 0 => Some(rule.clone()),
+            TraceEvent::Rule { hit, .. } => hit.rule().map(String::from),
             _ => None,
         })
     }
