@@ -109,6 +109,7 @@ fn event_heap(e: &TraceEvent) -> usize {
         TraceEvent::Socket { ns, process, what } => s(ns) + s(process) + s(what),
         TraceEvent::Log { ns, prefix, chain } => s(ns) + s(prefix) + s(chain),
         TraceEvent::Drop { ns, reason } => s(ns) + s(reason),
+        TraceEvent::Stopped { reason, .. } => s(reason),
     }
 }
 
