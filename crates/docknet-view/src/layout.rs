@@ -667,14 +667,21 @@ impl<'a> Builder<'a> {
         self.boxes(&roots, &mut layout);
         self.bridges(&mut layout);
         self.ports(&mut layout);
-        self.cables(&mut layout);
         layout.labels = static_labels(&layout);
+        self.cables(&mut layout);
         let mut bounds = layout.boxes.first().map(|b| b.rect).unwrap_or_default();
+        let cable_points = layout.cables.iter().flat_map(|c| &c.points).map(|p| Rect {
+            x: p[0],
+            y: p[1],
+            w: 0.0,
+            h: 0.0,
+        });
         for r in layout
             .boxes
             .iter()
             .map(|b| b.rect)
             .chain(layout.labels.iter().map(|l| l.rect))
+            .chain(cable_points)
         {
             bounds = bounds.union(&r);
         }
@@ -868,6 +875,7 @@ impl<'a> Builder<'a> {
     }
 
     fn cables(&self, layout: &mut Layout) {
+        let mut links = Vec::new();
         for i in &self.net.ifaces {
             let Some((p, _)) = self.net.peer(i.id) else {
                 continue;
@@ -878,25 +886,20 @@ impl<'a> Builder<'a> {
             let pi = self.net.iface(p);
             let a = (self.net.ns(i.ns).name.clone(), i.name.clone());
             let b = (self.net.ns(pi.ns).name.clone(), pi.name.clone());
-            let (Some(pa), Some(pb)) = (layout.port(&a.0, &a.1), layout.port(&b.0, &b.1)) else {
-                continue;
-            };
-            let horizontal = |s: Side| matches!(s, Side::Left | Side::Right);
-            let (s, e) = (pa.pos, pb.pos);
-            let points = if horizontal(pa.side) && horizontal(pb.side) {
-                let mx = (s[0] + e[0]) / 2.0;
-                vec![s, [mx, s[1]], [mx, e[1]], e]
-            } else {
-                let my = (s[1] + e[1]) / 2.0;
-                vec![s, [s[0], my], [e[0], my], e]
-            };
-            layout.cables.push(Cable {
-                a,
-                b,
-                points,
-                veth: matches!(i.kind, IfaceKind::Veth),
-            });
+            if layout.port(&a.0, &a.1).is_some() && layout.port(&b.0, &b.1).is_some() {
+                links.push((a, b, matches!(i.kind, IfaceKind::Veth)));
+            }
         }
+        let ends: Vec<(&Port, &Port)> = links
+            .iter()
+            .filter_map(|(a, b, _)| Some((layout.port(&a.0, &a.1)?, layout.port(&b.0, &b.1)?)))
+            .collect();
+        let routes = crate::routes::route(layout, &ends);
+        layout.cables = links
+            .into_iter()
+            .zip(routes)
+            .map(|((a, b, veth), points)| Cable { a, b, points, veth })
+            .collect();
     }
 }
 
@@ -1084,7 +1087,7 @@ fn bump(
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use crate::Document;
 

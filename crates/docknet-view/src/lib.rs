@@ -3,7 +3,8 @@
 //! builds alike; the app turns these values into entities and egui panels.
 //!
 //! - [`document`]: the open scenario (Docker- or kernel-level), edits, rebuilds.
-//! - [`layout`]: boxes, ports, bridges and cables placed from the topology.
+//! - [`layout`]: boxes, ports, bridges and cables placed from the topology; [`routes`]: cables
+//!   routed round bars, ports and titles.
 //! - [`player`]: the timeline (cursor over trace records, play/step/back/scrub, breakpoints).
 //! - [`scene`]: the packets to draw at the current moment, with NAT-rewritten labels.
 //! - [`netfilter`]: the hook pipeline and the current chain's rules.
@@ -27,6 +28,7 @@ pub mod layout;
 pub mod live;
 pub mod netfilter;
 pub mod player;
+pub mod routes;
 pub mod scene;
 pub mod share;
 pub mod stack;

@@ -257,12 +257,18 @@ pub fn compute(
     scene
 }
 
-/// What a drop's card says: the rule that dropped it, else the reason (the caption has both).
+/// A drop card's longest line, in characters, and its most lines (the last cut with `…`).
+pub const DROP_CARD_COLUMNS: usize = 70;
+pub const DROP_CARD_LINES: usize = 5;
+
+/// What a drop's card says, wrapped to the card's width: the rule that dropped it, else the
+/// reason (the caption has both in full).
 pub fn drop_text(reason: &str, rule: Option<&str>) -> String {
-    match rule {
+    let text = match rule {
         Some(r) => format!("DROP by {r}"),
         None => format!("DROP: {reason}"),
-    }
+    };
+    labels::wrap(&text, DROP_CARD_COLUMNS, DROP_CARD_LINES)
 }
 
 /// A rule without its `-A CHAIN` and the `-m tcp` that iptables-save adds.
@@ -922,6 +928,35 @@ mod tests {
             }
         }
         assert!(checked > 100);
+    }
+
+    #[test]
+    fn the_bridge_loops_drop_card_is_wrapped_and_inside_the_picture() {
+        let (mut p, layout) = lesson("kernel/bridge-loop.ron");
+        let conns = Connections::from_trace(p.trace());
+        // The drop that names the loop, the longest reason.
+        let reason_len = |r: &TraceRecord| match &r.event {
+            TraceEvent::Drop { reason, .. } => reason.len(),
+            _ => 0,
+        };
+        let last = (0..p.trace().len())
+            .max_by_key(|&i| reason_len(&p.trace()[i]))
+            .expect("a trace");
+        p.seek(last + 1);
+        let s = compute(&layout, p.shown(), p.clock(), &conns, false);
+        let drop = s.drops.last().expect("the drop is shown");
+        assert_eq!(drop.record, last);
+        assert!(drop.reason.len() > 200, "{}", drop.reason);
+        assert!(drop.reason.contains("loop"), "{}", drop.reason);
+        let text = drop_text(&drop.reason, drop.rule.as_deref());
+        let lines: Vec<&str> = text.lines().collect();
+        assert!(lines.len() > 1 && lines.len() <= DROP_CARD_LINES, "{text}");
+        assert!(lines.iter().all(|l| l.chars().count() <= DROP_CARD_COLUMNS));
+        // The card holds all of the text and lies inside what the fitted camera shows.
+        let (w, h) = labels::text_size(&text, LabelKind::Packet.px());
+        assert!(drop.card.w >= w && drop.card.h >= h, "{:?}", drop.card);
+        let view = layout.bounds.grown(crate::layout::FIT_MARGIN);
+        assert!(drop.card.inside(&view), "{:?} outside {view:?}", drop.card);
     }
 
     fn s_on_cable_to(layout: &Layout, p: &crate::Player, conns: &Connections, ns: &str) -> bool {
