@@ -214,8 +214,11 @@ const ROW_GAP: f32 = 70.0;
 /// Wider than this many times its height, a row of machines wraps.
 const WRAP_ASPECT: f32 = 4.0;
 const PER_ROW: usize = 4;
-/// Spacing of bridge ports that lead out of the box rather than to a child.
-const BAR_PORT_PITCH: f32 = 190.0;
+/// Spacing of bridge ports that lead out of the box rather than to a child: room for the
+/// `MAC ..` line right of each (21 characters at the MAC size, 8 from the port) and a gap.
+const BAR_PORT_PITCH: f32 = 176.0;
+/// How far from each end of the bar the first of those ports sits.
+const BAR_PORT_END: f32 = 14.0;
 /// The kernel strip's height in a box, with the gap under it.
 const STACK_SPACE: f32 = crate::stack::STRIP_H + 20.0;
 /// A user-space process line (Docker Desktop's forwarder).
@@ -488,6 +491,27 @@ impl<'a> Builder<'a> {
             .unwrap_or(0)
     }
 
+    /// The most ports one of the namespace's bridges has towards namespaces other than its
+    /// children (those ports are placed from the bar's ends, not above a child).
+    fn outer_bar_ports(&self, ns: usize) -> usize {
+        self.bridges_of(ns)
+            .into_iter()
+            .map(|b| {
+                self.net
+                    .ifaces
+                    .iter()
+                    .filter(|i| i.master == Some(b))
+                    .filter(|i| {
+                        self.net.peer(i.id).is_some_and(|(p, _)| {
+                            self.parent[self.net.iface(p).ns.index()] != Some(ns)
+                        })
+                    })
+                    .count()
+            })
+            .max()
+            .unwrap_or(0)
+    }
+
     fn measure(&mut self, ns: usize) -> (f32, f32) {
         let notes = self.upper_h(ns);
         let kids = self.children[ns].clone();
@@ -535,6 +559,15 @@ impl<'a> Builder<'a> {
         let ports = self.doubly_linked_bar_ports(ns);
         let size = if ports > 0 {
             let bar = 60.0 + BAR_PORT_PITCH * ports as f32;
+            (size.0.max(bar + 2.0 * PAD), size.1)
+        } else {
+            size
+        };
+        // Ports to namespaces other than children are spread from both ends of the bar, a
+        // pitch apart: the bar must be long enough that the two groups do not meet.
+        let outer = self.outer_bar_ports(ns);
+        let size = if outer >= 2 {
+            let bar = 2.0 * BAR_PORT_END + BAR_PORT_PITCH * (outer - 1) as f32;
             (size.0.max(bar + 2.0 * PAD), size.1)
         } else {
             size
@@ -810,11 +843,14 @@ impl<'a> Builder<'a> {
                         // Above the child's port on its top edge, so the cable drops straight.
                         (true, Some((p, _))) => self.up_port_x(self.net.iface(p).ns.index(), p),
                         _ => {
-                            let k = bump(&mut used, Side::Bar, Some(bar.name.clone()));
+                            // Counted from each end: ports towards the left from the left
+                            // end, the others from the right end.
+                            let end = if towards_left { "<" } else { ">" };
+                            let k = bump(&mut used, Side::Bar, Some(format!("{}{end}", bar.name)));
                             if towards_left {
-                                bar.rect.x + 30.0 + BAR_PORT_PITCH * k as f32
+                                bar.rect.x + BAR_PORT_END + BAR_PORT_PITCH * k as f32
                             } else {
-                                bar.rect.x + bar.rect.w - 30.0 - BAR_PORT_PITCH * k as f32
+                                bar.rect.x + bar.rect.w - BAR_PORT_END - BAR_PORT_PITCH * k as f32
                             }
                         }
                     };
@@ -1210,6 +1246,36 @@ pub(crate) mod tests {
                 (name, built)
             })
             .collect()
+    }
+
+    #[test]
+    fn every_port_sits_on_its_own_box_apart_from_the_others() {
+        for (name, built) in every_bundled_scenario() {
+            let l = Layout::of_built(&built);
+            for (i, p) in l.ports.iter().enumerate() {
+                for q in &l.ports[i + 1..] {
+                    let d = (p.pos[0] - q.pos[0]).hypot(p.pos[1] - q.pos[1]);
+                    assert!(
+                        d >= 12.0,
+                        "{name}: {}:{} and {}:{} share a place",
+                        p.ns,
+                        p.iface,
+                        q.ns,
+                        q.iface
+                    );
+                }
+                let b = l.ns_box(&p.ns).unwrap().rect.grown(1.0);
+                let [x, y] = p.pos;
+                assert!(
+                    x >= b.x && x <= b.x + b.w && y >= b.y && y <= b.y + b.h,
+                    "{name}: {}:{} at {:?} is outside its box {:?}",
+                    p.ns,
+                    p.iface,
+                    p.pos,
+                    b
+                );
+            }
+        }
     }
 
     #[test]
