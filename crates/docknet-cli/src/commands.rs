@@ -2,9 +2,9 @@
 
 use crate::{RunLimits, TraceFormat, stream};
 use docknet_sim::Sim;
+use docknet_sim::format::show as show_fmt;
 use docknet_sim::format::show::View;
 use docknet_sim::format::tcpdump::CapturePoint;
-use docknet_sim::format::show as show_fmt;
 use docknet_sim::lab::{LabOptions, lab_script};
 use docknet_sim::time::SimTime;
 use std::io::Write;

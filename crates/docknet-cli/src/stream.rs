@@ -34,14 +34,16 @@ pub fn run(sim: &mut Sim, sink: &mut impl Sink) -> Result<(), String> {
         for r in sim.drain_trace() {
             sink.record(&r)?;
         }
+        // Only once the sink has every record so far: a packet gone now may have records
+        // in the last step.
+        if steps > 0 && steps.is_multiple_of(RETIRE_EVERY) {
+            sink.retire(&sim.live_packets())?;
+        }
         if sim.is_finished() {
             return sink.finish();
         }
         sim.step();
         steps += 1;
-        if steps.is_multiple_of(RETIRE_EVERY) {
-            sink.retire(&sim.live_packets())?;
-        }
     }
 }
 
@@ -134,7 +136,9 @@ impl<W: Write> Explain<W> {
     }
 
     fn flush_text(&mut self) -> Result<(), String> {
-        self.out.write_all(self.text.as_bytes()).map_err(write_err)?;
+        self.out
+            .write_all(self.text.as_bytes())
+            .map_err(write_err)?;
         self.text.clear();
         Ok(())
     }

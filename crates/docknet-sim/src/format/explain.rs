@@ -37,7 +37,10 @@ pub struct Narrator {
 enum Held {
     Text(String),
     /// A packet's header (`continued`: not its first), shown once its first capture is known.
-    Header { pkt: u64, continued: bool },
+    Header {
+        pkt: u64,
+        continued: bool,
+    },
 }
 
 impl Narrator {

@@ -15,45 +15,43 @@ pub fn lines(records: &[TraceRecord]) -> Vec<String> {
 pub fn line(r: &TraceRecord) -> Option<String> {
     let id = r.pkt.map_or(0, |p| p.0);
     match &r.event {
-            TraceEvent::Hook {
-                ns,
-                table,
-                chain,
-                iif,
-                oif,
-                packet,
-                ..
-            } => {
-                let mut meta = String::new();
-                if !iif.is_empty() {
-                    meta += &format!("iif \"{iif}\" ");
-                }
-                if !oif.is_empty() {
-                    meta += &format!("oif \"{oif}\" ");
-                }
-                Some(format!(
-                    "trace id {id:08x} ip {table} {chain} packet: {meta}{packet} [netns {ns}]"
-                ))
+        TraceEvent::Hook {
+            ns,
+            table,
+            chain,
+            iif,
+            oif,
+            packet,
+            ..
+        } => {
+            let mut meta = String::new();
+            if !iif.is_empty() {
+                meta += &format!("iif \"{iif}\" ");
             }
-            TraceEvent::Rule {
-                table, chain, hit, ..
-            } => {
-                Some(match hit {
-                    RuleHit::Policy(p) => format!(
-                        "trace id {id:08x} ip {table} {chain} policy {}",
-                        p.as_str().to_lowercase()
-                    ),
-                    RuleHit::ChainEnd => {
-                        format!("trace id {id:08x} ip {table} {chain} verdict return")
-                    }
-                    RuleHit::Matched { text, action, .. } => format!(
-                        "trace id {id:08x} ip {table} {chain} rule {text} (verdict {})",
-                        nft_verdict(action)
-                    ),
-                })
+            if !oif.is_empty() {
+                meta += &format!("oif \"{oif}\" ");
             }
-            _ => None,
+            Some(format!(
+                "trace id {id:08x} ip {table} {chain} packet: {meta}{packet} [netns {ns}]"
+            ))
         }
+        TraceEvent::Rule {
+            table, chain, hit, ..
+        } => Some(match hit {
+            RuleHit::Policy(p) => format!(
+                "trace id {id:08x} ip {table} {chain} policy {}",
+                p.as_str().to_lowercase()
+            ),
+            RuleHit::ChainEnd => {
+                format!("trace id {id:08x} ip {table} {chain} verdict return")
+            }
+            RuleHit::Matched { text, action, .. } => format!(
+                "trace id {id:08x} ip {table} {chain} rule {text} (verdict {})",
+                nft_verdict(action)
+            ),
+        }),
+        _ => None,
+    }
 }
 
 /// A matched rule's verdict in nft's vocabulary.
