@@ -46,10 +46,11 @@ enum Held {
 impl Narrator {
     /// Narrate the next record, appending to `out` whatever text is ready.
     pub fn push(&mut self, r: &TraceRecord, out: &mut String) {
-        if let (Some(p), TraceEvent::Capture { .. }) = (r.pkt, &r.event) {
-            if let Some(what) = summary(&r.event) {
-                self.first_seen.entry(p.0).or_insert(what);
-            }
+        if let (Some(p), TraceEvent::Capture { .. }) = (r.pkt, &r.event)
+            && !self.first_seen.contains_key(&p.0)
+            && let Some(what) = summary(&r.event)
+        {
+            self.first_seen.insert(p.0, what);
         }
         if let (Some(p), TraceEvent::Bridge { bridge, action, .. }) = (r.pkt, &r.event) {
             match action {
@@ -102,10 +103,10 @@ impl Narrator {
     /// one that was never captured is shown without a summary, as at the end of the trace.
     pub fn retire(&mut self, live: impl Fn(u64) -> bool, out: &mut String) {
         for h in &mut self.held {
-            if let Held::Header { pkt, continued } = *h {
-                if !live(pkt) {
-                    *h = Held::Text(header(&self.first_seen, pkt, continued));
-                }
+            if let Held::Header { pkt, continued } = *h
+                && !live(pkt)
+            {
+                *h = Held::Text(header(&self.first_seen, pkt, continued));
             }
         }
         self.release(out, &live);
