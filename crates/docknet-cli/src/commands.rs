@@ -1,13 +1,12 @@
 //! The subcommands. Each returns the text to print or an error message for stderr.
 
-use crate::{RunLimits, TraceFormat};
+use crate::{RunLimits, TraceFormat, stream};
 use docknet_sim::Sim;
+use docknet_sim::format::show as show_fmt;
 use docknet_sim::format::show::View;
-use docknet_sim::format::tcpdump::{CapturePoint, Tcpdump};
-use docknet_sim::format::{explain as explain_fmt, jsonl, nft, show as show_fmt};
+use docknet_sim::format::tcpdump::CapturePoint;
 use docknet_sim::lab::{LabOptions, lab_script};
 use docknet_sim::time::SimTime;
-use docknet_sim::trace::{Dir, TraceEvent};
 use std::io::Write;
 use std::path::Path;
 
@@ -102,12 +101,6 @@ fn compose_notes(path: &Path) -> Vec<String> {
     notes
 }
 
-fn run(path: &Path, limits: &RunLimits) -> Result<Sim, String> {
-    let mut sim = open(path, limits)?;
-    sim.run_to_end();
-    Ok(sim)
-}
-
 fn print(text: &str) -> Result<(), String> {
     let mut out = std::io::stdout().lock();
     out.write_all(text.as_bytes())
@@ -127,34 +120,29 @@ fn capture_point(sim: &Sim, at: &str) -> Result<CapturePoint, String> {
     Ok(p)
 }
 
+/// Print the trace as the run produces it (see [`stream`] for what each format keeps).
 pub fn trace(
     path: &Path,
     format: TraceFormat,
     at: Option<&str>,
     limits: &RunLimits,
 ) -> Result<(), String> {
-    let sim = run(path, limits)?;
-    let records = sim.trace();
+    let mut sim = open(path, limits)?;
+    let out = stream::stdout();
     match format {
-        TraceFormat::Jsonl => print(&jsonl::lines(records))?,
+        TraceFormat::Jsonl => stream::run(&mut sim, &mut stream::Jsonl(out))?,
         TraceFormat::Tcpdump => {
             let point = at.map(|a| capture_point(&sim, a)).transpose()?;
-            let mut text = Tcpdump::lines(records, point.as_ref()).join("\n");
-            text.push('\n');
-            print(&text)?
+            stream::run(&mut sim, &mut stream::tcpdump(out, point))?
         }
-        TraceFormat::Nft => {
-            let mut text = nft::lines(records).join("\n");
-            text.push('\n');
-            print(&text)?
-        }
+        TraceFormat::Nft => stream::run(&mut sim, &mut stream::nft(out))?,
     }
     finished(path, &sim)
 }
 
 pub fn explain(path: &Path, limits: &RunLimits) -> Result<(), String> {
-    let sim = run(path, limits)?;
-    print(&explain_fmt::text(sim.trace()))?;
+    let mut sim = open(path, limits)?;
+    stream::run(&mut sim, &mut stream::Explain::new(stream::stdout()))?;
     finished(path, &sim)
 }
 
@@ -258,29 +246,13 @@ pub fn check(paths: &[std::path::PathBuf], limits: &RunLimits) -> Result<(), Str
 }
 
 pub fn pcap(path: &Path, at: &str, output: &Path, limits: &RunLimits) -> Result<(), String> {
-    let sim = run(path, limits)?;
+    let mut sim = open(path, limits)?;
     let p = capture_point(&sim, at)?;
-    let frames: Vec<(SimTime, docknet_sim::wire::Frame)> = sim
-        .trace()
-        .iter()
-        .filter_map(|r| match &r.event {
-            TraceEvent::Capture {
-                ns,
-                iface,
-                frame,
-                dir,
-            } if *ns == p.ns && *iface == p.iface => {
-                let _ = dir == &Dir::In;
-                Some((r.t_ns, frame.clone()))
-            }
-            _ => None,
-        })
-        .collect();
     let file = std::fs::File::create(output)
         .map_err(|e| format!("{}: cannot create: {e}", output.display()))?;
-    docknet_sim::pcap::write_pcap(std::io::BufWriter::new(file), &frames)
-        .map_err(|e| e.to_string())?;
-    eprintln!("wrote {} frames to {}", frames.len(), output.display());
+    let mut sink = stream::Pcap::new(std::io::BufWriter::new(file), p)?;
+    stream::run(&mut sim, &mut sink)?;
+    eprintln!("wrote {} frames to {}", sink.written, output.display());
     finished(path, &sim)
 }
 

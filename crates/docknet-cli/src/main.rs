@@ -4,6 +4,7 @@ mod commands;
 mod conform;
 mod engine;
 mod exercise;
+mod stream;
 
 use clap::{Parser, Subcommand, ValueEnum};
 use std::path::PathBuf;

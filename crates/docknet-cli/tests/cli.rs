@@ -380,3 +380,47 @@ fn limits_come_from_the_scenario_and_the_command_line_wins() {
     assert!(String::from_utf8_lossy(&run.stderr).contains("--max-events 0"));
     std::fs::remove_dir_all(&dir).ok();
 }
+
+/// A run of over 20,000 steps (past several of the streaming CLI's checks for packets that
+/// are gone): datagrams delivered, pings dropped in OUTPUT before any capture, and datagrams
+/// waiting for an ARP answer that never comes.
+const LONG_RUN: &str = r#"Scenario(
+    title: "long run", description: "", seed: 5,
+    namespaces: [
+        (name: "a", interfaces: [(name: "eth0", addrs: ["10.0.0.1/24"])],
+         iptables: "*filter\n-A OUTPUT -p icmp -j DROP\nCOMMIT\n"),
+        (name: "b", interfaces: [(name: "eth0", addrs: ["10.0.0.2/24"])],
+         processes: [Listen(proto: Udp, port: 53, reply: 0)]),
+    ],
+    links: [Veth(a: "a:eth0", b: "b:eth0")],
+    traffic: [
+        Udp(from: "a", to: "10.0.0.2:53", count: 9000, send: 40, interval_ms: 1),
+        Ping(from: "a", to: "10.0.0.2", count: 3000, interval_ms: 3),
+        Udp(from: "a", to: "10.0.0.9:53", count: 2000, send: 40, interval_ms: 4),
+    ],
+    limits: (max_events: 1000000),
+)"#;
+
+#[test]
+fn streamed_output_of_a_long_run_matches_the_library_on_the_whole_trace() {
+    let path = std::env::temp_dir().join(format!("docknet-long-{}.ron", std::process::id()));
+    std::fs::write(&path, LONG_RUN).unwrap();
+    let p = path.to_str().unwrap();
+    let (_, mut sim) = docknet_sim::load(p, LONG_RUN).unwrap();
+    sim.run_to_end();
+    assert!(sim.events_done() > 20_000, "{} steps", sim.events_done());
+    let trace = sim.trace();
+    use docknet_sim::format::{explain, jsonl, nft, tcpdump::Tcpdump};
+    let lines = |v: Vec<String>| v.join("\n") + "\n";
+    assert_eq!(stdout(&["explain", p]), explain::text(trace));
+    assert_eq!(stdout(&["trace", p]), jsonl::lines(trace));
+    assert_eq!(
+        stdout(&["trace", p, "--format", "tcpdump"]),
+        lines(Tcpdump::lines(trace, None))
+    );
+    assert_eq!(
+        stdout(&["trace", p, "--format", "nft"]),
+        lines(nft::lines(trace))
+    );
+    let _ = std::fs::remove_file(&path);
+}

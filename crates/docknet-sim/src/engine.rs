@@ -26,6 +26,10 @@ use std::sync::Arc;
 /// Events between the snapshots [`Sim::rewind_to`] takes as it replays forward.
 pub const CHECKPOINT_EVERY: usize = 2048;
 
+/// The per-packet state (`confirming_packets`, `looping`) a run holds before it first drops
+/// the entries of packets that are gone.
+const PRUNE_MIN: usize = 1024;
+
 /// A state to rewind to: the simulation without its trace (the trace up to this point is
 /// a prefix of the rewinding simulation's own, by determinism) and that trace's length.
 #[derive(Debug)]
@@ -102,8 +106,9 @@ pub struct Sim {
     next_pkt: u64,
     /// The secret behind TCP timestamp offsets (`secure_tcp_ts_off`), from the seed.
     pub(crate) ts_secret: u64,
-    /// Every record produced so far; after a rewind, the ones past `trace_shown` are the
-    /// (deterministic) future, re-counted rather than pushed again as replay reaches them.
+    /// Every record produced so far (since the last [`Sim::drain_trace`]); after a rewind,
+    /// the ones past `trace_shown` are the (deterministic) future, re-counted rather than
+    /// pushed again as replay reaches them.
     trace: Vec<TraceRecord>,
     /// How many of `trace`'s records belong to the current state.
     trace_shown: usize,
@@ -114,6 +119,9 @@ pub struct Sim {
     /// Packets caught in a bridge loop: how often their copies came back to a bridge port
     /// they had already crossed (only looping packets get an entry).
     pub(crate) looping: BTreeMap<PacketId, u32>,
+    /// When `confirming_packets` and `looping` together pass this size, the entries of
+    /// packets that are gone are dropped (see [`Sim::prune_packet_state`]).
+    prune_at: usize,
     /// The state before the first event, for `rewind_to`.
     initial: Option<Arc<Checkpoint>>,
     /// Later states `rewind_to` passed, by increasing event index; shared by clones.
@@ -150,6 +158,7 @@ impl Sim {
             limits: Limits::default(),
             halt: None,
             looping: BTreeMap::new(),
+            prune_at: PRUNE_MIN,
             initial: None,
             checkpoints: Vec::new(),
         }
@@ -179,6 +188,7 @@ impl Sim {
             limits: self.limits,
             halt: self.halt.clone(),
             looping: self.looping.clone(),
+            prune_at: self.prune_at,
             initial: None,
             checkpoints: Vec::new(),
         };
@@ -210,9 +220,58 @@ impl Sim {
         self.now
     }
 
-    /// Every trace record emitted so far.
+    /// Every trace record emitted so far (since the last [`Sim::drain_trace`]).
     pub fn trace(&self) -> &[TraceRecord] {
         &self.trace[..self.trace_shown]
+    }
+
+    /// Take out the records produced since the last drain: the `Sim` keeps none of them, so
+    /// a run written out as it goes holds only what one step produces. A drained run cannot
+    /// step back: its snapshots are dropped with the records they index, and
+    /// [`Sim::rewind_to`] afterwards only moves forward.
+    pub fn drain_trace(&mut self) -> std::vec::Drain<'_, TraceRecord> {
+        self.initial = None;
+        self.checkpoints.clear();
+        let shown = std::mem::take(&mut self.trace_shown);
+        self.trace.drain(..shown)
+    }
+
+    /// The packets that still exist somewhere: in flight on a link or through `lo`, or
+    /// waiting for ARP. A packet not among them is gone for good (ids are never reused).
+    pub fn live_packets(&self) -> HashSet<PacketId> {
+        let queued = self.queue.iter().filter_map(|q| match &q.event {
+            Event::Arrive { pkt, .. } | Event::Looped { pkt, .. } => Some(*pkt),
+            Event::App(_) | Event::ArpRetry { .. } => None,
+        });
+        let waiting = self.net.namespaces.iter().flat_map(|ns| {
+            ns.neigh.entries.values().flat_map(|e| match &e.state {
+                crate::model::neigh::NeighState::Incomplete { queue, .. } => {
+                    queue.iter().map(|(_, p)| *p).collect()
+                }
+                _ => Vec::new(),
+            })
+        });
+        queued.chain(waiting).collect()
+    }
+
+    /// Drop the per-packet state of packets that are gone, so that it stays as small as the
+    /// traffic in flight however long the run; amortised by doubling the size that triggers
+    /// the next pruning.
+    fn prune_packet_state(&mut self) {
+        if self.confirming_packets.len() + self.looping.len() < self.prune_at {
+            return;
+        }
+        let live = self.live_packets();
+        self.confirming_packets.retain(|p| live.contains(p));
+        self.looping.retain(|p, _| live.contains(p));
+        let kept = self.confirming_packets.len() + self.looping.len();
+        self.prune_at = (2 * kept).max(PRUNE_MIN);
+    }
+
+    /// How many per-packet entries (neighbour-confirming packets, looping packets) the run
+    /// holds: bounded by the packets in flight, not by the packets sent.
+    pub fn packet_state_len(&self) -> usize {
+        self.confirming_packets.len() + self.looping.len()
     }
 
     /// How many queued events have been processed.
@@ -264,6 +323,7 @@ impl Sim {
                     self.now = q.at;
                     self.events_done += 1;
                     self.dispatch(q.event);
+                    self.prune_packet_state();
                 }
             }
         }

@@ -384,27 +384,62 @@ fn fit_dns(m: &DnsMessage) -> DnsMessage {
 /// Write `frames` with their simulated timestamps as a classic little-endian pcap
 /// (LINKTYPE_ETHERNET, microsecond timestamps, snaplen 262144), then flush the writer.
 pub fn write_pcap<W: std::io::Write>(w: W, frames: &[(SimTime, Frame)]) -> Result<(), PcapError> {
-    let header = PcapHeader {
-        endianness: Endianness::Little,
-        datalink: DataLink::ETHERNET,
-        ts_resolution: TsResolution::MicroSecond,
-        snaplen: SNAPLEN,
-        ..Default::default()
-    };
-    let mut writer = PcapWriter::with_header(w, header)?;
-    for (index, (t, f)) in frames.iter().enumerate() {
+    let mut out = PcapStream::new(w)?;
+    for (t, f) in frames {
+        out.write(*t, f)?;
+    }
+    out.finish()
+}
+
+/// A pcap written frame by frame as [`write_pcap`] writes it, for frames that come as a
+/// run produces them.
+pub struct PcapStream<W: std::io::Write> {
+    writer: PcapWriter<W>,
+    /// Frames written so far (an encoding error names the frame by its index).
+    written: usize,
+}
+
+impl<W: std::io::Write> PcapStream<W> {
+    /// Write the file header.
+    pub fn new(w: W) -> Result<Self, PcapError> {
+        let header = PcapHeader {
+            endianness: Endianness::Little,
+            datalink: DataLink::ETHERNET,
+            ts_resolution: TsResolution::MicroSecond,
+            snaplen: SNAPLEN,
+            ..Default::default()
+        };
+        Ok(PcapStream {
+            writer: PcapWriter::with_header(w, header)?,
+            written: 0,
+        })
+    }
+
+    /// Append one frame captured at `t`.
+    pub fn write(&mut self, t: SimTime, f: &Frame) -> Result<(), PcapError> {
         let data = try_frame_bytes(f).map_err(|error| PcapError::Encode {
-            index,
+            index: self.written,
             t_ns: t.as_nanos(),
             error,
         })?;
         // At most 14 + 65535 bytes, well under SNAPLEN: never truncated.
         let len = data.len() as u32;
         let ts = Duration::from_nanos(t.as_nanos());
-        writer.write_packet(&PcapPacket::new(ts, len, &data))?;
+        self.writer.write_packet(&PcapPacket::new(ts, len, &data))?;
+        self.written += 1;
+        Ok(())
     }
-    writer.into_writer().flush()?;
-    Ok(())
+
+    /// How many frames were written.
+    pub fn written(&self) -> usize {
+        self.written
+    }
+
+    /// Flush the writer.
+    pub fn finish(self) -> Result<(), PcapError> {
+        self.writer.into_writer().flush()?;
+        Ok(())
+    }
 }
 
 #[cfg(test)]

@@ -39,13 +39,19 @@ pub fn lesson_id(path: &Path) -> String {
         .replace(['/', '\\'], "__")
 }
 
-/// Load and run a scenario to the end.
-pub fn run_file(path: &Path) -> Sim {
+/// Load a scenario, not run yet.
+pub fn load_file(path: &Path) -> Sim {
     let text = std::fs::read_to_string(path).expect("readable scenario");
     let dir = path.parent().map(Path::to_path_buf).unwrap_or_default();
     let beside = move |name: &str| std::fs::read_to_string(dir.join(name)).ok();
-    let (_, mut sim) = docknet_sim::load_with(&path.display().to_string(), &text, &beside)
+    let (_, sim) = docknet_sim::load_with(&path.display().to_string(), &text, &beside)
         .unwrap_or_else(|e| panic!("{e}"));
+    sim
+}
+
+/// Load and run a scenario to the end.
+pub fn run_file(path: &Path) -> Sim {
+    let mut sim = load_file(path);
     sim.run_to_end();
     sim
 }

@@ -2,37 +2,69 @@
 
 use super::tcpdump::Tcpdump;
 use crate::trace::{BridgeAction, Dir, NudState, RuleHit, TraceEvent, TraceRecord};
-use std::collections::HashMap;
+use std::collections::{HashMap, VecDeque};
 
 /// The whole trace as a story: each packet gets a header when it first appears and its
 /// steps are numbered; process events appear where they happen.
 pub fn text(records: &[TraceRecord]) -> String {
     let mut out = String::new();
-    // Each packet is introduced by how it looks where it is first captured.
-    let mut first_seen: HashMap<u64, &TraceEvent> = HashMap::new();
+    let mut story = Narrator::default();
     for r in records {
-        if let (Some(p), TraceEvent::Capture { .. }) = (r.pkt, &r.event) {
-            first_seen.entry(p.0).or_insert(&r.event);
-        }
+        story.push(r, &mut out);
     }
-    let mut steps: HashMap<u64, usize> = HashMap::new();
-    let mut current: Option<u64> = None;
-    // The bridge that last forwarded each packet between its ports (Forward or Flood).
-    let mut bridged: HashMap<u64, String> = HashMap::new();
-    for r in records {
+    story.finish(&mut out);
+    out
+}
+
+/// The narration [`text`] writes, record by record. A packet's header shows it as it looks
+/// where it is first captured, which can come after its first steps (a packet routed and
+/// filtered on its way out): the text from such a header on is held until that capture, or
+/// until the packet is known to be gone ([`Narrator::retire`]). The rest of the state is per
+/// packet (its step count, its first capture, the bridge that last forwarded it), and
+/// `retire` drops it for packets that are gone.
+#[derive(Default)]
+pub struct Narrator {
+    /// Text not yet handed out: it starts with a header waiting for its packet's capture.
+    held: VecDeque<Held>,
+    /// Each captured packet as it looked where it was first captured.
+    first_seen: HashMap<u64, String>,
+    steps: HashMap<u64, usize>,
+    current: Option<u64>,
+    /// The bridge that last forwarded each packet between its ports (Forward or Flood).
+    bridged: HashMap<u64, String>,
+}
+
+enum Held {
+    Text(String),
+    /// A packet's header (`continued`: not its first), shown once its first capture is known.
+    Header {
+        pkt: u64,
+        continued: bool,
+    },
+}
+
+impl Narrator {
+    /// Narrate the next record, appending to `out` whatever text is ready.
+    pub fn push(&mut self, r: &TraceRecord, out: &mut String) {
+        if let (Some(p), TraceEvent::Capture { .. }) = (r.pkt, &r.event)
+            && !self.first_seen.contains_key(&p.0)
+            && let Some(what) = summary(&r.event)
+        {
+            self.first_seen.insert(p.0, what);
+        }
         if let (Some(p), TraceEvent::Bridge { bridge, action, .. }) = (r.pkt, &r.event) {
             match action {
                 BridgeAction::Forward { .. } | BridgeAction::Flood { .. } => {
-                    bridged.insert(p.0, bridge.clone())
+                    self.bridged.insert(p.0, bridge.clone())
                 }
-                _ => bridged.remove(&p.0),
+                _ => self.bridged.remove(&p.0),
             };
         }
         let passed_by = match (r.pkt, &r.event) {
             (Some(p), TraceEvent::Capture { iface, .. })
-                if bridged.get(&p.0).is_some_and(|b| b == iface) =>
+                if self.bridged.get(&p.0).is_some_and(|b| b == iface) =>
             {
-                bridged.remove(&p.0)
+                self.bridged.remove(&p.0)
             }
             _ => None,
         };
@@ -41,31 +73,76 @@ pub fn text(records: &[TraceRecord]) -> String {
             None => describe(&r.event),
         };
         let Some(line) = line else {
-            continue;
+            return;
         };
         match r.pkt {
             Some(p) => {
-                if current != Some(p.0) {
-                    let first = !steps.contains_key(&p.0);
-                    let what = first_seen
-                        .get(&p.0)
-                        .and_then(|e| summary(e))
-                        .unwrap_or_default();
-                    let cont = if first { "" } else { " (continued)" };
-                    out.push_str(&format!("\nPacket #{}{cont} {what}\n", p.0));
-                    current = Some(p.0);
+                if self.current != Some(p.0) {
+                    let continued = self.steps.contains_key(&p.0);
+                    self.held.push_back(Held::Header {
+                        pkt: p.0,
+                        continued,
+                    });
+                    self.current = Some(p.0);
                 }
-                let n = steps.entry(p.0).or_insert(0);
+                let n = self.steps.entry(p.0).or_insert(0);
                 *n += 1;
-                out.push_str(&format!("  {n:>2}. [{}] {line}\n", r.t_ns));
+                let step = format!("  {n:>2}. [{}] {line}\n", r.t_ns);
+                self.held.push_back(Held::Text(step));
             }
             None => {
-                current = None;
-                out.push_str(&format!("\n  * [{}] {line}\n", r.t_ns));
+                self.current = None;
+                let note = format!("\n  * [{}] {line}\n", r.t_ns);
+                self.held.push_back(Held::Text(note));
             }
         }
+        self.release(out, |_| true);
     }
-    out
+
+    /// Forget the packets `live` says are gone (they never appear again): a held header of
+    /// one that was never captured is shown without a summary, as at the end of the trace.
+    pub fn retire(&mut self, live: impl Fn(u64) -> bool, out: &mut String) {
+        for h in &mut self.held {
+            if let Held::Header { pkt, continued } = *h
+                && !live(pkt)
+            {
+                *h = Held::Text(header(&self.first_seen, pkt, continued));
+            }
+        }
+        self.release(out, &live);
+        self.first_seen.retain(|p, _| live(*p));
+        self.steps.retain(|p, _| live(*p));
+        self.bridged.retain(|p, _| live(*p));
+    }
+
+    /// The end of the trace: every held header is shown, with a summary or without.
+    pub fn finish(mut self, out: &mut String) {
+        self.release(out, |_| false);
+    }
+
+    /// Hand out the held text up to the first header whose packet was not captured yet and
+    /// may still be (`live`).
+    fn release(&mut self, out: &mut String, live: impl Fn(u64) -> bool) {
+        while let Some(h) = self.held.front() {
+            match h {
+                Held::Text(t) => out.push_str(t),
+                Held::Header { pkt, continued } => {
+                    if live(*pkt) && !self.first_seen.contains_key(pkt) {
+                        return;
+                    }
+                    out.push_str(&header(&self.first_seen, *pkt, *continued));
+                }
+            }
+            self.held.pop_front();
+        }
+    }
+}
+
+/// A packet's header line, with how it looked where it was first captured if it was.
+fn header(first_seen: &HashMap<u64, String>, pkt: u64, continued: bool) -> String {
+    let what = first_seen.get(&pkt).map_or("", String::as_str);
+    let cont = if continued { " (continued)" } else { "" };
+    format!("\nPacket #{pkt}{cont} {what}\n")
 }
 
 /// A capture on a bridge device right after the bridge forwarded the frame between two of

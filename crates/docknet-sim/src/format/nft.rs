@@ -8,53 +8,52 @@ use crate::trace::{RuleHit, TraceEvent, TraceRecord};
 
 /// One line per hook entry, matched rule, chain end and policy, tagged with the packet id.
 pub fn lines(records: &[TraceRecord]) -> Vec<String> {
-    let mut out = Vec::new();
-    for r in records {
-        let id = r.pkt.map_or(0, |p| p.0);
-        match &r.event {
-            TraceEvent::Hook {
-                ns,
-                table,
-                chain,
-                iif,
-                oif,
-                packet,
-                ..
-            } => {
-                let mut meta = String::new();
-                if !iif.is_empty() {
-                    meta += &format!("iif \"{iif}\" ");
-                }
-                if !oif.is_empty() {
-                    meta += &format!("oif \"{oif}\" ");
-                }
-                out.push(format!(
-                    "trace id {id:08x} ip {table} {chain} packet: {meta}{packet} [netns {ns}]"
-                ));
-            }
-            TraceEvent::Rule {
-                table, chain, hit, ..
-            } => {
-                let line = match hit {
-                    RuleHit::Policy(p) => format!(
-                        "trace id {id:08x} ip {table} {chain} policy {}",
-                        p.as_str().to_lowercase()
-                    ),
-                    RuleHit::ChainEnd => {
-                        format!("trace id {id:08x} ip {table} {chain} verdict return")
-                    }
-                    RuleHit::Matched { text, action, .. } => format!(
-                        "trace id {id:08x} ip {table} {chain} rule {text} (verdict {})",
-                        nft_verdict(action)
-                    ),
-                };
-                out.push(line);
-            }
-            _ => {}
-        }
-    }
-    out
+    records.iter().filter_map(line).collect()
 }
+
+/// One record's line, if it is a hook entry or a rule step (no state: records stream).
+pub fn line(r: &TraceRecord) -> Option<String> {
+    let id = r.pkt.map_or(0, |p| p.0);
+    match &r.event {
+        TraceEvent::Hook {
+            ns,
+            table,
+            chain,
+            iif,
+            oif,
+            packet,
+            ..
+        } => {
+            let mut meta = String::new();
+            if !iif.is_empty() {
+                meta += &format!("iif \"{iif}\" ");
+            }
+            if !oif.is_empty() {
+                meta += &format!("oif \"{oif}\" ");
+            }
+            Some(format!(
+                "trace id {id:08x} ip {table} {chain} packet: {meta}{packet} [netns {ns}]"
+            ))
+        }
+        TraceEvent::Rule {
+            table, chain, hit, ..
+        } => Some(match hit {
+            RuleHit::Policy(p) => format!(
+                "trace id {id:08x} ip {table} {chain} policy {}",
+                p.as_str().to_lowercase()
+            ),
+            RuleHit::ChainEnd => {
+                format!("trace id {id:08x} ip {table} {chain} verdict return")
+            }
+            RuleHit::Matched { text, action, .. } => format!(
+                "trace id {id:08x} ip {table} {chain} rule {text} (verdict {})",
+                nft_verdict(action)
+            ),
+        }),
+        _ => None,
+    }
+}
+
 /// A matched rule's verdict in nft's vocabulary.
 pub(crate) fn nft_verdict(a: &StepAction) -> String {
     match a {

@@ -37,28 +37,31 @@ impl Tcpdump {
     /// All capture lines of a trace, at one point or everywhere (prefixed `ns:iface In|Out`).
     pub fn lines(records: &[TraceRecord], at: Option<&CapturePoint>) -> Vec<String> {
         let mut fmt = Tcpdump::default();
-        let mut out = Vec::new();
-        for r in records {
-            let TraceEvent::Capture {
-                ns,
-                iface,
-                dir,
-                frame,
-            } = &r.event
-            else {
-                continue;
-            };
-            let prefix = match at {
-                Some(p) if p.ns == *ns && p.iface == *iface => String::new(),
-                Some(_) => continue,
-                None => format!(
-                    "{ns}:{iface} {} ",
-                    if *dir == Dir::In { "In " } else { "Out" }
-                ),
-            };
-            out.push(format!("{} {prefix}{}", r.t_ns, fmt.frame(frame)));
-        }
-        out
+        records.iter().filter_map(|r| fmt.line(r, at)).collect()
+    }
+
+    /// One record's line, if it is a capture at `at` (or anywhere when `at` is None). Feed
+    /// records in trace order: the formatter keeps each TCP flow's initial sequence numbers
+    /// (one entry per flow direction, the only state it needs).
+    pub fn line(&mut self, r: &TraceRecord, at: Option<&CapturePoint>) -> Option<String> {
+        let TraceEvent::Capture {
+            ns,
+            iface,
+            dir,
+            frame,
+        } = &r.event
+        else {
+            return None;
+        };
+        let prefix = match at {
+            Some(p) if p.ns == *ns && p.iface == *iface => String::new(),
+            Some(_) => return None,
+            None => format!(
+                "{ns}:{iface} {} ",
+                if *dir == Dir::In { "In " } else { "Out" }
+            ),
+        };
+        Some(format!("{} {prefix}{}", r.t_ns, self.frame(frame)))
     }
 
     /// One frame: `smac > dmac, ethertype ..., length N: payload`.
