@@ -1,4 +1,5 @@
-//! Simulation speed: packets per second through a DNAT + MASQUERADE host, and events per
+//! Simulation speed: delivered datagrams per second for 100 flows x 2,000 UDP datagrams through
+//! a DNAT with the full trace recorded, packets per second through a DNAT + MASQUERADE host, events per
 //! second on a generated topology of 1,000 namespaces on 20 bridges carrying 10,000 flows,
 //! and the time of one step back from the end of that run. Before those, it prints the
 //! trace's memory per record for 100 flows x 2,000 UDP datagrams through a DNAT.
@@ -216,14 +217,25 @@ fn generated(bridges: u32, per_bridge: u32, flows: u32) -> Scenario {
     }
 }
 
+/// The scenario's simulation, with limits no bench run reaches (the default event budget would
+/// stop these runs part way).
 fn built(sc: &Scenario) -> Sim {
-    Sim::from_scenario(sc).unwrap_or_else(|p| panic!("bench scenario invalid: {p:?}"))
+    let mut sc = sc.clone();
+    sc.limits.max_events = Some(1 << 40);
+    sc.limits.max_time_ms = Some(1 << 40);
+    Sim::from_scenario(&sc).unwrap_or_else(|p| panic!("bench scenario invalid: {p:?}"))
+}
+
+/// Run to the end, checking the run was not stopped by a limit.
+fn finished(mut sim: Sim) -> Sim {
+    sim.run_to_end();
+    assert!(sim.halted().is_none(), "a bench run hit a limit");
+    sim
 }
 
 /// Run the trace-size scenario and print its bytes per trace record.
 fn report_trace_size() {
-    let mut sim = built(&udp_dnat(100, 2_000));
-    sim.run_to_end();
+    let sim = finished(built(&udp_dnat(100, 2_000)));
     let fp = footprint(sim.trace());
     println!(
         "trace size (100 flows x 2,000 UDP datagrams via DNAT): {} records, {} inline + {} heap bytes, {:.1} bytes/record",
@@ -234,11 +246,42 @@ fn report_trace_size() {
     );
 }
 
+/// Datagrams that reached the container (captured coming in on web's eth0): end to end, not
+/// per hop.
+fn delivered(sim: &Sim) -> u64 {
+    sim.trace()
+        .iter()
+        .filter(|r| {
+            matches!(&r.event, TraceEvent::Capture { ns, iface, dir: Dir::In, frame }
+                if ns == "web" && iface == "eth0" && frame.ipv4().is_some())
+        })
+        .count() as u64
+}
+
 fn bench(c: &mut Criterion) {
     report_trace_size();
+
+    // The run, with the full trace recorded: delivered datagrams per second.
+    let udp = built(&udp_dnat(100, 2_000));
+    let probe = finished(udp.clone());
+    let mut g = c.benchmark_group("udp_dnat_100x2000_full_trace");
+    g.throughput(Throughput::Elements(delivered(&probe)));
+    g.sample_size(10);
+    g.bench_function("delivered_packets", |b| {
+        b.iter_batched(
+            || udp.clone(),
+            // Returned, so the trace is dropped outside the timing.
+            |mut s| {
+                s.run_to_end();
+                s
+            },
+            BatchSize::LargeInput,
+        )
+    });
+    g.finish();
+    drop(probe);
     let nat = built(&nat_host(100));
-    let mut probe = nat.clone();
-    probe.run_to_end();
+    let probe = finished(nat.clone());
     let packets = probe
         .trace()
         .iter()
@@ -260,8 +303,7 @@ fn bench(c: &mut Criterion) {
     g.finish();
 
     let big = built(&generated(20, 50, 10_000));
-    let mut probe = big.clone();
-    probe.run_to_end();
+    let probe = finished(big.clone());
     let events = probe.events_done() as u64;
     let mut g = c.benchmark_group("generated_1000ns_20br_10000flows");
     g.throughput(Throughput::Elements(events));
