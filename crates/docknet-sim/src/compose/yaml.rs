@@ -115,6 +115,20 @@ fn pos_of(span: &Span) -> Pos {
     }
 }
 
+/// `pos`, or the end of the text when it lies past the last line (saphyr places an error at
+/// the end of input on the line after a last line that has no line break).
+fn within(text: &str, pos: Pos) -> Pos {
+    let lines = text.replace("\r\n", "\n").replace('\r', "\n");
+    let (count, last) = (lines.split('\n').count(), lines.split('\n').next_back());
+    match last {
+        Some(last) if pos.line > count => Pos {
+            line: count,
+            column: last.chars().count() + 1,
+        },
+        _ => pos,
+    }
+}
+
 /// A collection being built: its position, anchor, and content so far.
 enum Open {
     Seq(Pos, usize, Vec<Node>),
@@ -136,10 +150,13 @@ pub fn parse(text: &str) -> Result<Option<Node>, YamlError> {
     let mut budget = ALIAS_BUDGET;
     while let Some(ev) = parser.next_event() {
         let (event, span) = ev.map_err(|e| YamlError {
-            pos: Pos {
-                line: e.marker().line(),
-                column: e.marker().col() + 1,
-            },
+            pos: within(
+                text,
+                Pos {
+                    line: e.marker().line(),
+                    column: e.marker().col() + 1,
+                },
+            ),
             message: e.info().to_string(),
         })?;
         let pos = pos_of(&span);

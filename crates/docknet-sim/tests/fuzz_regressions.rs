@@ -1,0 +1,99 @@
+//! What the fuzzers (`fuzz/`) found, and their committed corpus, replayed through the same
+//! checks (`docknet_sim::fuzzing`) on stable, so `cargo test -p docknet-sim` covers them
+//! without cargo-fuzz. Crash reproducers live in `tests/fuzz-regressions/<target>/`.
+
+use docknet_sim::fuzzing;
+use docknet_sim::netfilter::{IptablesCommand, NetfilterError};
+use std::panic::catch_unwind;
+use std::path::{Path, PathBuf};
+
+fn files(dir: &Path) -> Vec<PathBuf> {
+    let mut v: Vec<PathBuf> = std::fs::read_dir(dir)
+        .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.is_file())
+        .collect();
+    v.sort();
+    v
+}
+
+/// Every file of the target's corpus and regressions through `check`; the files that panic
+/// are named in the failure. The corpus must be there: an empty replay checks nothing.
+fn replay(target: &str, check: fn(&[u8])) {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let corpus = files(&root.join("../../fuzz/corpus").join(target));
+    assert!(!corpus.is_empty(), "fuzz/corpus/{target} is empty");
+    let regressions = root.join("tests/fuzz-regressions").join(target);
+    let mut all = corpus;
+    if regressions.is_dir() {
+        all.extend(files(&regressions));
+    }
+    let failed: Vec<String> = all
+        .iter()
+        .filter(|p| {
+            let data = std::fs::read(p).unwrap();
+            catch_unwind(|| check(&data)).is_err()
+        })
+        .map(|p| p.display().to_string())
+        .collect();
+    assert!(
+        failed.is_empty(),
+        "{} of {} inputs panicked:\n{}",
+        failed.len(),
+        all.len(),
+        failed.join("\n")
+    );
+}
+
+#[test]
+fn scenario_kernel_corpus() {
+    replay("scenario_kernel", fuzzing::scenario_kernel);
+}
+
+#[test]
+fn scenario_docker_corpus() {
+    replay("scenario_docker", fuzzing::scenario_docker);
+}
+
+#[test]
+fn compose_corpus() {
+    replay("compose", fuzzing::compose);
+}
+
+#[test]
+fn iptables_corpus() {
+    replay("iptables", fuzzing::iptables);
+}
+
+#[test]
+fn docker_cli_corpus() {
+    replay("docker_cli", fuzzing::docker_cli);
+}
+
+/// `-A ""` parsed to a rule in a chain named "" that printed as `-A ` and did not re-parse.
+#[test]
+fn iptables_chain_names_are_checked_for_every_command() {
+    for (line, column, message) in [
+        ("-A \"\" -j ACCEPT", 4, "a chain name cannot be empty"),
+        ("-I \"my chain\"", 4, "chain names cannot contain spaces"),
+        ("-t nat -F -x", 11, "chain names do not start with `-` or `!`"),
+        ("-P \"\" DROP", 4, "a chain name cannot be empty"),
+    ] {
+        match IptablesCommand::parse(line) {
+            Err(NetfilterError::InvalidValue(site)) => {
+                assert_eq!((site.column, site.message.as_str()), (column, message), "{line}");
+            }
+            other => panic!("{line}: {other:?}"),
+        }
+    }
+}
+
+/// An error at the end of a compose file without a final line break was placed on a line
+/// past the last one (saphyr's end-of-input marker); it is now at the end of the last line.
+#[test]
+fn compose_errors_at_the_end_stay_in_the_file() {
+    let text = "services:\n  web:\n    image: nginx\nfo";
+    let e = docknet_sim::build::docker_level("compose.yaml", text, &|_| None).unwrap_err();
+    let d = &e.diagnostics[0];
+    assert_eq!((d.line, d.column), (4, 3), "{d}");
+}
