@@ -5,11 +5,11 @@
 //! Each function takes raw bytes (as libFuzzer gives them), reads them as UTF-8 (lossily),
 //! and panics only when an invariant fails.
 
+use crate::Sim;
 use crate::build::{Problem, docker_level};
 use crate::docker::{DockerScenario, cli};
 use crate::netfilter::{DeleteTarget, IptablesCommand, NetfilterError, Ruleset, rule_line};
 use crate::scenario::{ScenarioError, parse_ron};
-use crate::Sim;
 
 /// Events a loaded scenario is stepped through: enough to start every flow, bounded so one
 /// input stays well under libFuzzer's timeout.
@@ -107,11 +107,9 @@ pub fn docker_cli(data: &[u8]) {
 
 fn compile_and_run(docker: &DockerScenario) {
     match crate::docker::compile(docker) {
-        Ok(compiled) => run(
-            Sim::from_scenario(&compiled.scenario)
-                .map_err(|p| problems_ok(&p))
-                .ok(),
-        ),
+        Ok(compiled) => run(Sim::from_scenario(&compiled.scenario)
+            .map_err(|p| problems_ok(&p))
+            .ok()),
         Err(p) => problems_ok(&p),
     }
 }
@@ -134,14 +132,21 @@ where
     let printed = ron::to_string(value).expect("a parsed scenario prints as RON");
     let back: T = parse_ron(RON_FILE, &printed)
         .unwrap_or_else(|e| panic!("printed RON does not re-parse: {e}\n{printed}"));
-    assert_eq!(&back, value, "printed RON re-parses to another value:\n{printed}");
+    assert_eq!(
+        &back, value,
+        "printed RON re-parses to another value:\n{printed}"
+    );
 }
 
 fn assert_save_round_trips(rs: &Ruleset) {
     let save = rs.iptables_save();
     let back = Ruleset::parse(&save)
         .unwrap_or_else(|e| panic!("iptables-save output does not re-parse: {e}\n{save}"));
-    assert_eq!(back.iptables_save(), save, "iptables-save is not a fixed point");
+    assert_eq!(
+        back.iptables_save(),
+        save,
+        "iptables-save is not a fixed point"
+    );
 }
 
 /// The rule of an `-A`/`-I`/`-D` command, printed as iptables-save does, parses back to it.

@@ -76,12 +76,20 @@ fn iptables_chain_names_are_checked_for_every_command() {
     for (line, column, message) in [
         ("-A \"\" -j ACCEPT", 4, "a chain name cannot be empty"),
         ("-I \"my chain\"", 4, "chain names cannot contain spaces"),
-        ("-t nat -F -x", 11, "chain names do not start with `-` or `!`"),
+        (
+            "-t nat -F -x",
+            11,
+            "chain names do not start with `-` or `!`",
+        ),
         ("-P \"\" DROP", 4, "a chain name cannot be empty"),
     ] {
         match IptablesCommand::parse(line) {
             Err(NetfilterError::InvalidValue(site)) => {
-                assert_eq!((site.column, site.message.as_str()), (column, message), "{line}");
+                assert_eq!(
+                    (site.column, site.message.as_str()),
+                    (column, message),
+                    "{line}"
+                );
             }
             other => panic!("{line}: {other:?}"),
         }
