@@ -434,12 +434,15 @@ fn pcap_opens_in_tcpdump() {
     std::fs::remove_dir_all(&dir).ok();
 }
 
+/// Why a trial cannot run here, or None.
+type Unavailable = Option<String>;
+
 /// Every test as a trial; the ones whose root or tools are missing are ignored with the
 /// reason printed.
 fn main() {
     let args = Arguments::from_args();
     let lab = ["ip", "socat", "tcpdump", "iptables-restore"];
-    let tests: [(&str, fn(), Option<String>); 7] = [
+    let tests: [(&str, fn(), Unavailable); 7] = [
         (
             "the_line_scan_catches_root_namespace_commands",
             the_line_scan_catches_root_namespace_commands,
