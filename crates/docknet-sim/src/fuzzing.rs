@@ -57,7 +57,7 @@ pub fn compose(data: &[u8]) {
 
 /// iptables text: the whole input as an `iptables-save` file (its save re-parses to the same
 /// save), and each line as one `iptables` command (a parsed rule, printed, re-parses to the
-/// same rule; applying it to the parsed ruleset keeps that ruleset printable and re-parsable).
+/// same rule; the ruleset they are applied to stays printable and re-parsable).
 pub fn iptables(data: &[u8]) {
     let text = String::from_utf8_lossy(data);
     let mut rs = match Ruleset::parse(&text) {
@@ -70,16 +70,18 @@ pub fn iptables(data: &[u8]) {
             Ruleset::default()
         }
     };
+    let mut applied = false;
     for line in text.lines() {
         match IptablesCommand::parse(line) {
             Ok(cmd) => {
                 assert_rule_reprints(&cmd);
-                if cmd.apply(&mut rs).is_ok() {
-                    assert_save_round_trips(&rs);
-                }
+                applied |= cmd.apply(&mut rs).is_ok();
             }
             Err(e) => netfilter_error_ok(&e, 1),
         }
+    }
+    if applied {
+        assert_save_round_trips(&rs);
     }
 }
 

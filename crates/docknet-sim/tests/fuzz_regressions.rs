@@ -105,3 +105,23 @@ fn compose_errors_at_the_end_stay_in_the_file() {
     let d = &e.diagnostics[0];
     assert_eq!((d.line, d.column), (4, 3), "{d}");
 }
+
+/// `-p 1001-31000:1001-31000` publishes 30000 ports (and `-P` with `--expose` a range as
+/// many): every binding was checked against every port published before it, and every rule
+/// against its whole chain, so this took minutes.
+/// Linear now; the bound is loose (a debug build on a busy machine), the old cost was not.
+#[test]
+fn publishing_thousands_of_ports_is_fast() {
+    let started = std::time::Instant::now();
+    let docker = docknet_sim::docker::DockerScenario {
+        commands: vec!["docker run -d --name many -p 1001-31000:1001-31000 nginx".into()],
+        ..Default::default()
+    };
+    let compiled = docknet_sim::docker::compile(&docker).unwrap();
+    let dnat: usize = (compiled.scenario.namespaces.iter())
+        .map(|ns| ns.iptables.matches("-j DNAT").count())
+        .sum();
+    assert_eq!(dnat, 30_000);
+    let took = started.elapsed();
+    assert!(took.as_secs() < 5, "30000 published ports took {took:?}");
+}
