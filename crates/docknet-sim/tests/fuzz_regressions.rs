@@ -70,7 +70,8 @@ fn docker_cli_corpus() {
     replay("docker_cli", fuzzing::docker_cli);
 }
 
-/// `-A ""` parsed to a rule in a chain named "" that printed as `-A ` and did not re-parse.
+/// `-A ""` parsed to a rule in a chain named "" that printed as `-A ` and did not re-parse; a
+/// chain or target name with a `"` or a Unicode space printed bare and did not read back.
 #[test]
 fn iptables_chain_names_are_checked_for_every_command() {
     for (line, column, message) in [
@@ -82,6 +83,17 @@ fn iptables_chain_names_are_checked_for_every_command() {
             "chain names do not start with `-` or `!`",
         ),
         ("-P \"\" DROP", 4, "a chain name cannot be empty"),
+        (
+            "-A \"\\\"\"",
+            4,
+            "chain names cannot contain a double quote",
+        ),
+        (
+            "-A INPUT -j \"\\\\hi\\\"\"",
+            13,
+            "invalid target name: chain names cannot contain a double quote",
+        ),
+        ("-N \"a\u{3000}b\"", 4, "chain names cannot contain spaces"),
     ] {
         match IptablesCommand::parse(line) {
             Err(NetfilterError::InvalidValue(site)) => {
