@@ -137,3 +137,15 @@ fn publishing_thousands_of_ports_is_fast() {
     let took = started.elapsed();
     assert!(took.as_secs() < 5, "30000 published ports took {took:?}");
 }
+
+/// An interface name with a `"` printed bare (`-i "`) and did not read back.
+#[test]
+fn iptables_interface_names_with_a_quote_are_refused() {
+    match IptablesCommand::parse("-A INPUT -i \"a\\\"b\" -j DROP") {
+        Err(NetfilterError::InvalidValue(site)) => {
+            assert_eq!(site.column, 13);
+            assert!(site.message.contains("double quote"), "{}", site.message);
+        }
+        other => panic!("{other:?}"),
+    }
+}
