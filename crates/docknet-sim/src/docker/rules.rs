@@ -276,7 +276,7 @@ impl ChainBuf {
     }
 
     /// Moves the rule to the head, adding it if absent.
-    fn to_front(&mut self, rule: String) {
+    fn move_to_front(&mut self, rule: String) {
         if self.present.insert(rule.clone()) {
             self.rules.push_front(rule);
         } else {
@@ -329,7 +329,7 @@ impl TableBuf {
 
     /// `EnsureJumpRule`: delete the rule if present, then insert it at the head.
     fn ensure_at_top(&mut self, chain: &str, rule: impl Into<String>) {
-        self.rules(chain).to_front(rule.into());
+        self.rules(chain).move_to_front(rule.into());
     }
 
     fn has_rules(&self) -> bool {
