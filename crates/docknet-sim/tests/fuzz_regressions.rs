@@ -108,14 +108,19 @@ fn iptables_chain_names_are_checked_for_every_command() {
     }
 }
 
-/// An error at the end of a compose file without a final line break was placed on a line
-/// past the last one (saphyr's end-of-input marker); it is now at the end of the last line.
+/// An error, or a node, at the end of a compose file without a final line break was placed on
+/// a line past the last one (saphyr's end-of-input marker); it is now at the end of the file.
 #[test]
 fn compose_errors_at_the_end_stay_in_the_file() {
-    let text = "services:\n  web:\n    image: nginx\nfo";
-    let e = docknet_sim::build::docker_level("compose.yaml", text, &|_| None).unwrap_err();
-    let d = &e.diagnostics[0];
-    assert_eq!((d.line, d.column), (4, 3), "{d}");
+    for (text, at) in [
+        ("services:\n  web:\n    image: nginx\nfo", (4, 3)),
+        // `?` (an explicit key) with no key: the empty key was placed on line 3.
+        ("?\r#", (2, 2)),
+    ] {
+        let e = docknet_sim::build::docker_level("compose.yaml", text, &|_| None).unwrap_err();
+        let d = &e.diagnostics[0];
+        assert_eq!((d.line, d.column), at, "{text:?}: {d}");
+    }
 }
 
 /// `-p 1001-31000:1001-31000` publishes 30000 ports (and `-P` with `--expose` a range as
