@@ -130,8 +130,9 @@ fn check_reports_problems_and_fails() {
     std::fs::remove_dir_all(&dir).ok();
 }
 
+/// `docknet pcap` writes a classic pcap file (tests/lab.rs reads it back with tcpdump).
 #[test]
-fn pcap_opens_in_tcpdump() {
+fn pcap_writes_a_classic_capture() {
     let dir = std::env::temp_dir().join(format!("docknet-cli-pcap-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     let file = dir.join("b.pcap");
@@ -155,25 +156,7 @@ fn pcap_opens_in_tcpdump() {
         &[0xd4, 0xc3, 0xb2, 0xa1],
         "classic little-endian pcap magic"
     );
-    match Command::new("tcpdump")
-        .args(["-n", "-r", file.to_str().unwrap()])
-        .output()
-    {
-        Ok(o) if o.status.success() => {
-            let text = String::from_utf8_lossy(&o.stdout);
-            assert!(
-                text.contains("ARP, Request who-has 10.0.0.2 tell 10.0.0.1"),
-                "{text}"
-            );
-            assert!(
-                text.contains("10.0.0.1.40000 > 10.0.0.2.80: Flags [S]"),
-                "{text}"
-            );
-        }
-        _ => {
-            eprintln!("SKIPPED: tcpdump is not installed; the pcap was only checked for its header")
-        }
-    }
+    assert!(bytes.len() > 24, "a header and no packet");
     std::fs::remove_dir_all(&dir).ok();
 }
 

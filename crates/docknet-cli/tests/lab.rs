@@ -1,8 +1,10 @@
 //! `docknet lab`: every scenario gives valid bash that stays inside its own namespaces, and
-//! (as root, with socat and tcpdump) the script really builds a lesson, captures what the
-//! lesson promises and leaves no namespace behind. Without root or the tools the real runs
-//! print a loud `SKIPPED:` line instead of passing silently.
+//! (as root, with socat, tcpdump and conntrack) the script really builds a lesson, captures
+//! what the lesson promises and leaves no namespace behind; the pcap `docknet pcap` writes
+//! opens in tcpdump. A trial whose root or tools are missing is reported as ignored (never as
+//! passed) and the reason is printed; a tool that is there but fails is a failure.
 
+use libtest_mimic::{Arguments, Trial};
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
@@ -140,7 +142,6 @@ fn line_touches_root(code: &str) -> bool {
     false
 }
 
-#[test]
 fn the_line_scan_catches_root_namespace_commands() {
     for bad in [
         "ip link add x type dummy",
@@ -164,7 +165,6 @@ fn the_line_scan_catches_root_namespace_commands() {
     }
 }
 
-#[test]
 fn every_scenario_gives_valid_bash_that_stays_in_its_namespaces() {
     let files = ron_files(&scenarios_dir());
     assert!(files.len() >= 10, "found only {files:?}");
@@ -189,7 +189,6 @@ fn every_scenario_gives_valid_bash_that_stays_in_its_namespaces() {
     }
 }
 
-#[test]
 fn docker_desktop_scripts_say_what_is_approximated() {
     let f = scenarios_dir().join("host-access/desktop-mac-host-docker-internal.ron");
     let script = lab_script(&f, None);
@@ -205,7 +204,6 @@ fn docker_desktop_scripts_say_what_is_approximated() {
     }
 }
 
-#[test]
 fn a_bad_prefix_is_refused() {
     let f = scenarios_dir().join("kernel/veth-pair.ron");
     let out = Command::new(env!("CARGO_BIN_EXE_docknet"))
@@ -218,20 +216,27 @@ fn a_bad_prefix_is_refused() {
 
 // ----- real runs (root only) -----
 
-/// Why a real run cannot happen here, if it cannot.
-fn cannot_run_for_real(tag: &str) -> Option<String> {
+/// The first of `tools` that is not on PATH.
+fn missing_tool(tools: &[&str]) -> Option<String> {
+    tools
+        .iter()
+        .find(|tool| {
+            !Command::new("sh")
+                .args(["-c", &format!("command -v {tool}")])
+                .output()
+                .is_ok_and(|o| o.status.success())
+        })
+        .map(|tool| format!("`{tool}` is not installed"))
+}
+
+/// Why a real run (root, `tools`, a network namespace) cannot happen here, if it cannot.
+fn cannot_run_for_real(tag: &str, tools: &[&str]) -> Option<String> {
     let uid = Command::new("id").arg("-u").output().ok()?;
     if String::from_utf8_lossy(&uid.stdout).trim() != "0" {
         return Some("not running as root (docknet lab needs root)".into());
     }
-    for tool in ["ip", "socat", "tcpdump", "iptables-restore"] {
-        let found = Command::new("sh")
-            .args(["-c", &format!("command -v {tool}")])
-            .output()
-            .is_ok_and(|o| o.status.success());
-        if !found {
-            return Some(format!("`{tool}` is not installed"));
-        }
+    if let Some(why) = missing_tool(tools) {
+        return Some(why);
     }
     let probe = format!("dnprobe{}{tag}", std::process::id());
     let added = Command::new("ip").args(["netns", "add", &probe]).output();
@@ -328,12 +333,7 @@ fn assert_has(text: &str, needle: &str, what: &str) {
     assert!(text.contains(needle), "{what}: no `{needle}` in:\n{text}");
 }
 
-#[test]
 fn veth_pair_for_real() {
-    if let Some(why) = cannot_run_for_real("v") {
-        eprintln!("SKIPPED: veth_pair_for_real: {why}");
-        return;
-    }
     let prefix = format!("dnt{}v-", std::process::id());
     let run = run_lab("kernel/veth-pair.ron", &prefix);
     assert!(leftover_namespaces(&prefix).is_empty(), "namespaces left");
@@ -354,12 +354,7 @@ fn veth_pair_for_real() {
     let _ = std::fs::remove_dir_all(&run.work);
 }
 
-#[test]
 fn router_masquerade_for_real() {
-    if let Some(why) = cannot_run_for_real("m") {
-        eprintln!("SKIPPED: router_masquerade_for_real: {why}");
-        return;
-    }
     let prefix = format!("dnt{}m-", std::process::id());
     let run = run_lab("kernel/router-masquerade.ron", &prefix);
     assert!(leftover_namespaces(&prefix).is_empty(), "namespaces left");
@@ -397,15 +392,101 @@ fn router_masquerade_for_real() {
         "-A POSTROUTING -s 192.168.1.0/24 -o eth1 -j MASQUERADE",
         "iptables-save -c",
     );
-    let ct = run.text("conntrack_r.txt");
-    if ct.starts_with("# conntrack is not installed") {
-        eprintln!("SKIPPED: conntrack check: conntrack is not installed");
-    } else {
-        assert_has(
-            &ct,
-            "src=192.168.1.10 dst=203.0.113.10 sport=45000 dport=80 src=203.0.113.10 dst=203.0.113.2",
-            "conntrack",
-        );
-    }
+    assert_has(
+        &run.text("conntrack_r.txt"),
+        "src=192.168.1.10 dst=203.0.113.10 sport=45000 dport=80 src=203.0.113.10 dst=203.0.113.2",
+        "conntrack",
+    );
     let _ = std::fs::remove_dir_all(&run.work);
+}
+
+/// The pcap `docknet pcap` writes opens in tcpdump, which shows the lesson's packets.
+fn pcap_opens_in_tcpdump() {
+    let dir = std::env::temp_dir().join(format!("docknet-lab-pcap-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("b.pcap");
+    let out = Command::new(env!("CARGO_BIN_EXE_docknet"))
+        .arg("pcap")
+        .arg(scenarios_dir().join("kernel/veth-pair.ron"))
+        .args(["--at", "b:eth0", "-o"])
+        .arg(&file)
+        .output()
+        .expect("docknet runs");
+    assert!(out.status.success(), "{out:?}");
+    let read = Command::new("tcpdump")
+        .arg("-n")
+        .arg("-r")
+        .arg(&file)
+        .output()
+        .expect("tcpdump runs");
+    assert!(
+        read.status.success(),
+        "tcpdump -r {}: {read:?}",
+        file.display()
+    );
+    let text = String::from_utf8_lossy(&read.stdout);
+    assert_has(
+        &text,
+        "ARP, Request who-has 10.0.0.2 tell 10.0.0.1",
+        "b:eth0",
+    );
+    assert_has(&text, "10.0.0.1.40000 > 10.0.0.2.80: Flags [S]", "b:eth0");
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+/// Why a trial cannot run here, or None.
+type Unavailable = Option<String>;
+
+/// Every test as a trial; the ones whose root or tools are missing are ignored with the
+/// reason printed.
+fn main() {
+    let args = Arguments::from_args();
+    let lab = ["ip", "socat", "tcpdump", "iptables-restore"];
+    let tests: [(&str, fn(), Unavailable); 7] = [
+        (
+            "the_line_scan_catches_root_namespace_commands",
+            the_line_scan_catches_root_namespace_commands,
+            None,
+        ),
+        (
+            "every_scenario_gives_valid_bash_that_stays_in_its_namespaces",
+            every_scenario_gives_valid_bash_that_stays_in_its_namespaces,
+            None,
+        ),
+        (
+            "docker_desktop_scripts_say_what_is_approximated",
+            docker_desktop_scripts_say_what_is_approximated,
+            None,
+        ),
+        ("a_bad_prefix_is_refused", a_bad_prefix_is_refused, None),
+        (
+            "pcap_opens_in_tcpdump",
+            pcap_opens_in_tcpdump,
+            missing_tool(&["tcpdump"]),
+        ),
+        (
+            "veth_pair_for_real",
+            veth_pair_for_real,
+            cannot_run_for_real("v", &lab),
+        ),
+        (
+            "router_masquerade_for_real",
+            router_masquerade_for_real,
+            cannot_run_for_real("m", &[&lab[..], &["conntrack"]].concat()),
+        ),
+    ];
+    let trials = tests
+        .into_iter()
+        .map(|(name, f, why)| {
+            if let Some(why) = &why {
+                eprintln!("{name} ignored: {why}");
+            }
+            Trial::test(name, move || {
+                f();
+                Ok(())
+            })
+            .with_ignored_flag(why.is_some())
+        })
+        .collect();
+    libtest_mimic::run(&args, trials).exit();
 }

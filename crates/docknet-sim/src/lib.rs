@@ -10,6 +10,7 @@ pub mod conntrack;
 pub mod docker;
 pub mod engine;
 pub mod format;
+pub mod fuzzing;
 pub mod ids;
 pub mod lab;
 pub mod limits;

@@ -115,6 +115,25 @@ fn pos_of(span: &Span) -> Pos {
     }
 }
 
+/// The position after the last character (lines broken at `\n`, `\r\n` or a lone `\r`).
+fn end_of(text: &str) -> Pos {
+    let lines = text.replace("\r\n", "\n").replace('\r', "\n");
+    Pos {
+        line: lines.split('\n').count(),
+        column: lines
+            .split('\n')
+            .next_back()
+            .map_or(0, |l| l.chars().count())
+            + 1,
+    }
+}
+
+/// `pos`, or `end` when it lies past the last line: saphyr places what ends the input (an
+/// error, an empty key) on the line after a last line that has no line break.
+fn within(pos: Pos, end: Pos) -> Pos {
+    if pos.line > end.line { end } else { pos }
+}
+
 /// A collection being built: its position, anchor, and content so far.
 enum Open {
     Seq(Pos, usize, Vec<Node>),
@@ -134,15 +153,19 @@ pub fn parse(text: &str) -> Result<Option<Node>, YamlError> {
     let mut root: Option<Node> = None;
     let mut documents = 0;
     let mut budget = ALIAS_BUDGET;
+    let end = end_of(text);
     while let Some(ev) = parser.next_event() {
         let (event, span) = ev.map_err(|e| YamlError {
-            pos: Pos {
-                line: e.marker().line(),
-                column: e.marker().col() + 1,
-            },
+            pos: within(
+                Pos {
+                    line: e.marker().line(),
+                    column: e.marker().col() + 1,
+                },
+                end,
+            ),
             message: e.info().to_string(),
         })?;
-        let pos = pos_of(&span);
+        let pos = within(pos_of(&span), end);
         let done = match event {
             Event::DocumentStart(_) => {
                 documents += 1;

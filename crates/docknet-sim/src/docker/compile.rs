@@ -928,6 +928,14 @@ impl<'a> Compiler<'a> {
         let default_ip = self.containers[ct]
             .ports_net
             .and_then(|n| self.networks[n].host_binding_ipv4);
+        // Host ports already published, by (proto, port): their addresses (None = all).
+        let mut taken: BTreeMap<(rules::PortProto, u16), Vec<Option<Ipv4Addr>>> = BTreeMap::new();
+        for p in self.containers.iter().flat_map(|c| c.ports.iter()) {
+            taken
+                .entry((p.proto, p.host_port))
+                .or_default()
+                .push(p.host_ip);
+        }
         for mut b in bindings {
             // host_binding_ipv4 stands in for a -p without an address.
             b.host_ip = b.host_ip.or(default_ip);
@@ -940,15 +948,10 @@ impl<'a> Compiler<'a> {
                     p
                 }
             };
-            let clash = self
-                .containers
+            let on_port = taken.entry((rules_proto(b.proto), host_port)).or_default();
+            let clash = on_port
                 .iter()
-                .flat_map(|c| c.ports.iter())
-                .any(|p| {
-                    p.host_port == host_port
-                        && p.proto == rules_proto(b.proto)
-                        && (p.host_ip.is_none() || b.host_ip.is_none() || p.host_ip == b.host_ip)
-                });
+                .any(|ip| ip.is_none() || b.host_ip.is_none() || *ip == b.host_ip);
             if clash {
                 let ip = b.host_ip.map_or("0.0.0.0".to_string(), |i| i.to_string());
                 self.fail(
@@ -959,6 +962,7 @@ impl<'a> Compiler<'a> {
                 );
                 continue;
             }
+            on_port.push(b.host_ip);
             self.containers[ct].ports.push(PublishedPort {
                 host_ip: b.host_ip,
                 host_port,
@@ -1759,11 +1763,12 @@ fn requested_bindings(r: &RunSpec) -> Vec<PortBinding> {
         let exposed = cli::image_ports(&r.image)
             .into_iter()
             .chain(r.expose.iter().copied());
+        let mut bound: BTreeSet<(u16, PortProto)> = bindings
+            .iter()
+            .map(|b| (b.container_port, b.proto))
+            .collect();
         for (port, proto) in exposed {
-            if !bindings
-                .iter()
-                .any(|b| b.container_port == port && b.proto == proto)
-            {
+            if bound.insert((port, proto)) {
                 bindings.push(PortBinding {
                     host_ip: None,
                     host_port: None,

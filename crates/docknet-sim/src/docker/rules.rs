@@ -45,7 +45,7 @@
 
 use ipnet::Ipv4Net;
 use std::cmp::{Ordering, Reverse};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashSet, VecDeque};
 use std::fmt;
 use std::net::Ipv4Addr;
 use std::str::FromStr;
@@ -249,8 +249,41 @@ const RAW_CHAINS: [&str; 2] = ["PREROUTING", "OUTPUT"];
 /// them). Rules are stored as the spec text iptables-save prints after `-A CHAIN `.
 struct TableBuf {
     name: &'static str,
-    builtin: Vec<(&'static str, &'static str, Vec<String>)>,
-    user: BTreeMap<String, Vec<String>>,
+    builtin: Vec<(&'static str, &'static str, ChainBuf)>,
+    user: BTreeMap<String, ChainBuf>,
+}
+
+/// One chain's rules in order, and the set of them for the check that a rule is already
+/// there (a container publishing thousands of ports gets thousands of rules: scanning the
+/// chain for each was quadratic).
+#[derive(Default)]
+struct ChainBuf {
+    rules: VecDeque<String>,
+    present: HashSet<String>,
+}
+
+impl ChainBuf {
+    fn push_back(&mut self, rule: String) {
+        if self.present.insert(rule.clone()) {
+            self.rules.push_back(rule);
+        }
+    }
+
+    fn push_front(&mut self, rule: String) {
+        if self.present.insert(rule.clone()) {
+            self.rules.push_front(rule);
+        }
+    }
+
+    /// Moves the rule to the head, adding it if absent.
+    fn move_to_front(&mut self, rule: String) {
+        if self.present.insert(rule.clone()) {
+            self.rules.push_front(rule);
+        } else {
+            self.rules.retain(|r| *r != rule);
+            self.rules.push_front(rule);
+        }
+    }
 }
 
 impl TableBuf {
@@ -259,7 +292,7 @@ impl TableBuf {
             name,
             builtin: builtins
                 .iter()
-                .map(|c| (*c, "ACCEPT", Vec::new()))
+                .map(|c| (*c, "ACCEPT", ChainBuf::default()))
                 .collect(),
             user: BTreeMap::new(),
         }
@@ -277,7 +310,7 @@ impl TableBuf {
     }
 
     /// The rules of a chain; a user chain is created if it does not exist.
-    fn rules(&mut self, chain: &str) -> &mut Vec<String> {
+    fn rules(&mut self, chain: &str) -> &mut ChainBuf {
         if let Some(i) = self.builtin.iter().position(|c| c.0 == chain) {
             return &mut self.builtin[i].2;
         }
@@ -286,32 +319,22 @@ impl TableBuf {
 
     /// `iptables -A`, skipped when the rule already exists.
     fn append(&mut self, chain: &str, rule: impl Into<String>) {
-        let rule = rule.into();
-        let rules = self.rules(chain);
-        if !rules.contains(&rule) {
-            rules.push(rule);
-        }
+        self.rules(chain).push_back(rule.into());
     }
 
     /// `iptables -I` (at the head), skipped when the rule already exists.
     fn insert(&mut self, chain: &str, rule: impl Into<String>) {
-        let rule = rule.into();
-        let rules = self.rules(chain);
-        if !rules.contains(&rule) {
-            rules.insert(0, rule);
-        }
+        self.rules(chain).push_front(rule.into());
     }
 
     /// `EnsureJumpRule`: delete the rule if present, then insert it at the head.
     fn ensure_at_top(&mut self, chain: &str, rule: impl Into<String>) {
-        let rule = rule.into();
-        let rules = self.rules(chain);
-        rules.retain(|r| *r != rule);
-        rules.insert(0, rule);
+        self.rules(chain).move_to_front(rule.into());
     }
 
     fn has_rules(&self) -> bool {
-        self.builtin.iter().any(|c| !c.2.is_empty()) || self.user.values().any(|r| !r.is_empty())
+        self.builtin.iter().any(|c| !c.2.rules.is_empty())
+            || self.user.values().any(|r| !r.rules.is_empty())
     }
 
     fn write(&self, out: &mut String) {
@@ -327,7 +350,7 @@ impl TableBuf {
         let builtin = self.builtin.iter().map(|(n, _, r)| (*n, r));
         let user = self.user.iter().map(|(n, r)| (n.as_str(), r));
         for (name, rules) in builtin.chain(user) {
-            for r in rules {
+            for r in &rules.rules {
                 out.push_str(&format!("-A {name} {r}\n"));
             }
         }

@@ -88,6 +88,14 @@ const COMMANDS: [&str; 14] = [
     "--flush",
 ];
 
+/// The chain-name token, or why no chain can have that name.
+fn checked_chain(t: &Token) -> Result<&Token, NetfilterError> {
+    match chain_name_problem(&t.text) {
+        Some(problem) => Err(NetfilterError::InvalidValue(site(t.col, &t.text, problem))),
+        None => Ok(t),
+    }
+}
+
 impl IptablesCommand {
     /// Parses one command line; the leading `iptables` is optional.
     pub fn parse(line: &str) -> Result<IptablesCommand, NetfilterError> {
@@ -134,7 +142,9 @@ impl IptablesCommand {
                 ),
             )));
         }
-        let chain_tok = rest.get(1);
+        // A chain name iptables could never have created (empty, spaced, `-x`) is refused
+        // here, for every command: it could not be printed back as a rule line.
+        let chain_tok = rest.get(1).map(checked_chain).transpose()?;
         let need_chain =
             || chain_tok.ok_or_else(|| syntax(cmd, format!("`{}` needs a chain name", cmd.text)));
         let spec = |toks: &[Token]| -> Result<ParsedSpec, NetfilterError> {
@@ -214,9 +224,6 @@ impl IptablesCommand {
             "-N" | "--new-chain" => {
                 let c = need_chain()?;
                 no_more(args)?;
-                if let Some(problem) = chain_name_problem(&c.text) {
-                    return Err(NetfilterError::InvalidValue(site(c.col, &c.text, problem)));
-                }
                 IptablesCommand::NewChain {
                     table,
                     chain: c.text.clone(),

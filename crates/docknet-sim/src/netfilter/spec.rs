@@ -202,11 +202,13 @@ pub(crate) fn chain_name_problem(name: &str) -> Option<&'static str> {
         Some("chain names do not start with `-` or `!`")
     } else if name.len() > 28 {
         Some("chain names are at most 28 bytes")
-    } else if name
-        .bytes()
-        .any(|b| matches!(b, b' ' | b'\t' | b'\n' | 0x0b | 0x0c | b'\r'))
-    {
+    } else if name.chars().any(char::is_whitespace) {
+        // (Any Unicode space too: iptables-save prints chain names bare, and the lexer splits
+        // on them.)
         Some("chain names cannot contain spaces")
+    } else if name.contains('"') {
+        // Printed bare, a quote would open a quoted string when the line is read back.
+        Some("chain names cannot contain a double quote")
     } else {
         None
     }

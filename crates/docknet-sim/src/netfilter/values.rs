@@ -59,6 +59,12 @@ pub(crate) fn parse_iface(s: &str) -> Result<String, String> {
     if s.chars().any(|c| c.is_whitespace() || c == '/' || c == ':') {
         return Err(format!("`{s}` is not a valid interface name"));
     }
+    if s.contains('"') {
+        // The kernel would take it, but iptables-save prints it bare: it would not read back.
+        return Err(format!(
+            "interface name `{s}` has a double quote: iptables-save could not print it back"
+        ));
+    }
     Ok(s.to_string())
 }
 

@@ -5,7 +5,7 @@
 //! order their groups appeared; other bindings follow one by one.
 
 use crate::docker::rules::{PortProto, PublishedPort};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::net::Ipv4Addr;
 
 /// One row of the engine's port list: a binding, or an exposed port with no binding.
@@ -30,11 +30,12 @@ pub(super) fn displayable_ports(
             proto: p.proto,
         })
         .collect();
+    let mut listed: BTreeSet<(u16, PortProto)> = published
+        .iter()
+        .map(|p| (p.container_port, p.proto))
+        .collect();
     for &(private, proto) in exposed {
-        if !ports
-            .iter()
-            .any(|p| p.private == private && p.proto == proto)
-        {
+        if listed.insert((private, proto)) {
             ports.push(Port {
                 private,
                 public: None,
