@@ -38,8 +38,8 @@ for native in "${CARGO_HOME:-$HOME/.cargo}/bin/wasm-opt" "$(command -v wasm-opt 
 done
 
 inputs=(Cargo.toml Cargo.lock src assets scenarios web/index.html web/build.sh web/package.json
-  web/package-lock.json crates/docknet-sim/Cargo.toml crates/docknet-sim/src
-  crates/docknet-view/Cargo.toml crates/docknet-view/src)
+  web/package-lock.json crates/docknet-sim/Cargo.toml crates/docknet-sim/build.rs
+  crates/docknet-sim/src crates/docknet-view/Cargo.toml crates/docknet-view/src)
 hash=$({ rustc -V; wasm-bindgen --version; "$wasm_opt" --version
   find "${inputs[@]}" -type f -print0 | sort -z | xargs -0 sha256sum; } | sha256sum | cut -c1-16)
 cache="$target_dir/web-site/$hash"

@@ -380,7 +380,6 @@ impl<'a> Builder<'a> {
         notes
     }
 
-    /// How many veths lead from `ns` to its parent box.
     /// Where the port of `child`'s link `iface` to its parent sits on the child's top edge:
     /// up-links in interface order, right of centre for one, from the centre 70 px apart for
     /// several. The parent's bridge port goes straight above it, so a cable never runs
@@ -401,6 +400,7 @@ impl<'a> Builder<'a> {
         r.x + r.w * base + 70.0 * j as f32
     }
 
+    /// How many veths lead from `ns` to its parent box.
     fn up_links(&self, ns: usize) -> usize {
         self.veth_neighbours(ns)
             .into_iter()
@@ -464,27 +464,33 @@ impl<'a> Builder<'a> {
         (strip.max(process) + 2.0 * PAD).max(LEAF_W)
     }
 
+    /// For each bridge of the namespace, the namespace each of its ports leads to (`None`
+    /// for a port without a peer).
+    fn bar_peers(&self, ns: usize) -> impl Iterator<Item = Vec<Option<usize>>> + '_ {
+        self.bridges_of(ns).into_iter().map(|b| {
+            self.net
+                .ifaces
+                .iter()
+                .filter(|i| i.master == Some(b))
+                .map(|i| {
+                    self.net
+                        .peer(i.id)
+                        .map(|(p, _)| self.net.iface(p).ns.index())
+                })
+                .collect()
+        })
+    }
+
     /// The ports of the namespace's busiest bridge when two of them lead to the same other
     /// namespace (two bridges joined twice: a loop), else 0. Those ports are spaced
     /// [`BAR_PORT_PITCH`] apart along the bar, which must be long enough for all of them.
     fn doubly_linked_bar_ports(&self, ns: usize) -> usize {
-        self.bridges_of(ns)
-            .into_iter()
-            .map(|b| {
-                let peers: Vec<usize> = self
-                    .net
-                    .ifaces
-                    .iter()
-                    .filter(|i| i.master == Some(b))
-                    .map(|i| {
-                        self.net
-                            .peer(i.id)
-                            .map_or(usize::MAX, |(p, _)| self.net.iface(p).ns.index())
-                    })
-                    .collect();
+        self.bar_peers(ns)
+            .map(|peers| {
                 let doubled = peers
                     .iter()
-                    .any(|&p| p != usize::MAX && peers.iter().filter(|&&q| q == p).count() > 1);
+                    .flatten()
+                    .any(|p| peers.iter().filter(|&&q| q == Some(*p)).count() > 1);
                 if doubled { peers.len() } else { 0 }
             })
             .max()
@@ -494,18 +500,12 @@ impl<'a> Builder<'a> {
     /// The most ports one of the namespace's bridges has towards namespaces other than its
     /// children (those ports are placed from the bar's ends, not above a child).
     fn outer_bar_ports(&self, ns: usize) -> usize {
-        self.bridges_of(ns)
-            .into_iter()
-            .map(|b| {
-                self.net
-                    .ifaces
-                    .iter()
-                    .filter(|i| i.master == Some(b))
-                    .filter(|i| {
-                        self.net.peer(i.id).is_some_and(|(p, _)| {
-                            self.parent[self.net.iface(p).ns.index()] != Some(ns)
-                        })
-                    })
+        self.bar_peers(ns)
+            .map(|peers| {
+                peers
+                    .into_iter()
+                    .flatten()
+                    .filter(|&p| self.parent[p] != Some(ns))
                     .count()
             })
             .max()
