@@ -258,14 +258,13 @@ impl Sim {
     /// traffic in flight however long the run; amortised by doubling the size that triggers
     /// the next pruning.
     fn prune_packet_state(&mut self) {
-        if self.confirming_packets.len() + self.looping.len() < self.prune_at {
+        if self.packet_state_len() < self.prune_at {
             return;
         }
         let live = self.live_packets();
         self.confirming_packets.retain(|p| live.contains(p));
         self.looping.retain(|p, _| live.contains(p));
-        let kept = self.confirming_packets.len() + self.looping.len();
-        self.prune_at = (2 * kept).max(PRUNE_MIN);
+        self.prune_at = (2 * self.packet_state_len()).max(PRUNE_MIN);
     }
 
     /// How many per-packet entries (neighbour-confirming packets, looping packets) the run
