@@ -188,7 +188,7 @@ impl<W: Write> Sink for Pcap<W> {
         match &r.event {
             TraceEvent::Capture {
                 ns, iface, frame, ..
-            } if *ns == self.at.ns && *iface == self.at.iface => {
+            } if self.at.is(ns, iface) => {
                 let out = self.out.as_mut().expect("not finished");
                 out.write(r.t_ns, frame).map_err(|e| e.to_string())
             }

@@ -25,6 +25,11 @@ impl CapturePoint {
             iface: iface.into(),
         })
     }
+
+    /// Whether a capture on `ns`'s `iface` is one at this point.
+    pub fn is(&self, ns: &str, iface: &str) -> bool {
+        self.ns == ns && self.iface == iface
+    }
 }
 
 /// Formats capture records, remembering each TCP flow's initial sequence numbers.
@@ -54,7 +59,7 @@ impl Tcpdump {
             return None;
         };
         let prefix = match at {
-            Some(p) if p.ns == *ns && p.iface == *iface => String::new(),
+            Some(p) if p.is(ns, iface) => String::new(),
             Some(_) => return None,
             None => format!(
                 "{ns}:{iface} {} ",
