@@ -5,12 +5,11 @@
 mod tcp_options;
 mod udp_relay;
 
-pub(crate) use tcp_options::mss_for_mtu;
-
-use crate::engine::{Event, Sim};
+use crate::engine::Engine;
 use crate::ids::{NsId, SocketId};
+use crate::model::Net;
 use crate::scenario::Proto;
-use crate::stack::Skb;
+use crate::stack::{Delivery, Kernel, KernelEvent, PacketState, Skb};
 use crate::time::{SimDuration, SimTime};
 use crate::trace::TraceEvent;
 use crate::wire::{
@@ -18,6 +17,111 @@ use crate::wire::{
 };
 use std::collections::HashMap;
 use std::net::Ipv4Addr;
+
+/// The processes acting on their sockets (`apps`) through the kernel. The kernel calls
+/// them only by the packets it hands up ([`Procs::socket_deliver`]); they call it only
+/// through the entry points below.
+pub(crate) struct Procs<'a, E> {
+    pub apps: &'a mut Apps,
+    pub net: &'a mut Net,
+    pub cx: &'a mut Engine<E>,
+    pub packets: &'a mut PacketState,
+    pub delivered: &'a mut Vec<Delivery>,
+}
+
+impl<E: From<AppEvent> + From<KernelEvent>> Procs<'_, E> {
+    /// The kernel under these processes.
+    fn kernel(&mut self) -> Kernel<'_, E> {
+        Kernel {
+            net: self.net,
+            cx: self.cx,
+            packets: self.packets,
+            delivered: self.delivered,
+        }
+    }
+
+    fn now(&self) -> SimTime {
+        self.cx.now()
+    }
+
+    fn schedule_in(&mut self, after: SimDuration, event: AppEvent) {
+        self.cx.schedule_in(after, event);
+    }
+
+    fn schedule_kernel_timer(&mut self, after: SimDuration, event: AppEvent) {
+        self.cx.schedule_kernel_timer(after, event);
+    }
+
+    fn emit(&mut self, pkt: Option<crate::ids::PacketId>, event: TraceEvent) {
+        self.cx.emit(pkt, event);
+    }
+
+    fn new_packet_id(&mut self) -> crate::ids::PacketId {
+        self.cx.new_packet_id()
+    }
+
+    fn random_u32(&mut self) -> u32 {
+        self.cx.random_u32()
+    }
+
+    fn random_range(&mut self, lo: u16, hi: u16) -> u16 {
+        self.cx.random_range(lo, hi)
+    }
+
+    fn ns_name(&self, ns: NsId) -> String {
+        self.net.ns(ns).name.clone()
+    }
+
+    fn drop_pkt(&mut self, ns: NsId, pkt: crate::ids::PacketId, reason: String) {
+        self.kernel().drop_pkt(ns, pkt, reason);
+    }
+
+    // The kernel's entry points for sockets: sending, and what sending needs to know.
+
+    fn ip_local_out(&mut self, ns: NsId, ip: Ipv4Packet, pkt: crate::ids::PacketId) {
+        self.kernel().ip_local_out(ns, ip, pkt);
+    }
+
+    fn ip_local_out_confirming(
+        &mut self,
+        ns: NsId,
+        ip: Ipv4Packet,
+        pkt: crate::ids::PacketId,
+        confirm_neigh: bool,
+    ) {
+        self.kernel()
+            .ip_local_out_confirming(ns, ip, pkt, confirm_neigh);
+    }
+
+    fn select_source(&mut self, ns: NsId, dst: Ipv4Addr) -> Option<Ipv4Addr> {
+        self.kernel().select_source(ns, dst)
+    }
+
+    fn next_ip_id(&mut self, ns: NsId) -> u16 {
+        self.kernel().next_ip_id(ns)
+    }
+
+    /// The MSS a socket towards `dst` advertises: its route's MTU less 40.
+    fn advmss(&mut self, ns: NsId, dst: Ipv4Addr) -> u16 {
+        tcp_options::mss_for_mtu(self.kernel().route_mtu(ns, dst))
+    }
+
+    fn send_rst(&mut self, ns: NsId, src: Ipv4Addr, dst: Ipv4Addr, t: &TcpSegment) {
+        self.kernel().send_rst(ns, src, dst, t);
+    }
+
+    fn icmp_dest_unreachable(&mut self, ns: NsId, skb: &Skb, code: u8) {
+        self.kernel().icmp_dest_unreachable(ns, skb, code);
+    }
+
+    fn icmp_echo_reply(&mut self, ns: NsId, skb: &Skb, id: u16, seq: u16, payload_len: u32) {
+        self.kernel().icmp_echo_reply(ns, skb, id, seq, payload_len);
+    }
+
+    fn local_error(&mut self, ns: NsId, ip: &Ipv4Packet, text: &str) {
+        self.kernel().local_error(ns, ip, text);
+    }
+}
 
 /// Time between the kernel waking a process and the process acting (write, close).
 pub const APP_DELAY: SimDuration = SimDuration(30_000);
@@ -328,7 +432,7 @@ pub(crate) enum AppEvent {
     DnsTimeout(SocketId, u32),
 }
 
-impl Sim {
+impl<E: From<AppEvent> + From<KernelEvent>> Procs<'_, E> {
     pub(crate) fn app_event(&mut self, ev: AppEvent) {
         match ev {
             AppEvent::FlowStart(i) => self.start_flow(i),
@@ -517,7 +621,7 @@ impl Sim {
                     *left -= 1;
                 }
                 if left > 1 {
-                    self.schedule_in(interval, Event::App(AppEvent::SendNext(s)));
+                    self.schedule_in(interval, AppEvent::SendNext(s));
                 }
             }
             SockKind::Ping {
@@ -556,7 +660,7 @@ impl Sim {
                 let pkt = self.new_packet_id();
                 self.ip_local_out(sock.ns, ip, pkt);
                 if left > 1 {
-                    self.schedule_in(interval, Event::App(AppEvent::SendNext(s)));
+                    self.schedule_in(interval, AppEvent::SendNext(s));
                 }
             }
             _ => {}
@@ -610,7 +714,7 @@ impl Sim {
         });
         self.sock_event(s, format!("connect {src}:{port} -> {}:{}", to.0, to.1));
         self.tcp_send(s, TcpFlags::SYN, 0);
-        self.schedule_kernel_timer(syn_rto(1, linear), Event::App(AppEvent::SynRetry(s, 1)));
+        self.schedule_kernel_timer(syn_rto(1, linear), AppEvent::SynRetry(s, 1));
         Some(s)
     }
 
@@ -632,10 +736,7 @@ impl Sim {
         }
         self.sock_event(s, format!("SYN retransmission #{n}"));
         self.tcp_send(s, TcpFlags::SYN, 0);
-        self.schedule_kernel_timer(
-            syn_rto(n + 1, linear),
-            Event::App(AppEvent::SynRetry(s, n + 1)),
-        );
+        self.schedule_kernel_timer(syn_rto(n + 1, linear), AppEvent::SynRetry(s, n + 1));
     }
 
     fn set_state(&mut self, s: SocketId, st: TcpState) {
@@ -674,7 +775,7 @@ impl Sim {
         let (agreed, mss) = (c.agreed, c.mss);
         let per_pair = self.net.ns(ns).sysctl.tcp_ts_per_pair_offset;
         let pair = per_pair.then_some((local.0, remote.0));
-        let tsval = tcp_options::ts_val(self.ts_secret, pair, self.now().as_millis());
+        let tsval = tcp_options::ts_val(self.cx.ts_secret(), pair, self.now().as_millis());
         let (options, window) = tcp_options::outgoing(
             &agreed,
             mss,
@@ -918,8 +1019,8 @@ impl Sim {
         match role {
             Role::Client { send } => {
                 // Like `socat -` fed a request: write it, then shut down the sending side.
-                self.schedule_in(APP_DELAY, Event::App(AppEvent::Write(s, send)));
-                self.schedule_in(APP_DELAY + SHUTDOWN_DELAY, Event::App(AppEvent::Close(s)));
+                self.schedule_in(APP_DELAY, AppEvent::Write(s, send));
+                self.schedule_in(APP_DELAY + SHUTDOWN_DELAY, AppEvent::Close(s));
             }
             Role::RelayFront { .. } => {
                 let sock = self.apps.socks[s.index()].clone();
@@ -971,10 +1072,10 @@ impl Sim {
                     c.pending = 0;
                 }
                 if pending > 0 {
-                    self.schedule_in(APP_DELAY, Event::App(AppEvent::Write(s, pending)));
+                    self.schedule_in(APP_DELAY, AppEvent::Write(s, pending));
                 }
                 if fin {
-                    self.schedule_in(APP_DELAY + APP_DELAY, Event::App(AppEvent::Close(s)));
+                    self.schedule_in(APP_DELAY + APP_DELAY, AppEvent::Close(s));
                 }
             }
             Role::Server { .. } => {}
@@ -1017,7 +1118,7 @@ impl Sim {
                     // tcp_fin() enters pingpong mode: the ACK waits (delayed ACK) so it can
                     // ride on the process's answer or FIN.
                     self.set_state(s, TcpState::CloseWait);
-                    self.schedule_kernel_timer(DELAYED_ACK, Event::App(AppEvent::DelayedAck(s)));
+                    self.schedule_kernel_timer(DELAYED_ACK, AppEvent::DelayedAck(s));
                     self.sock_event(s, "peer closed (EOF)".into());
                     self.on_peer_closed(s, c.role, true);
                 }
@@ -1047,8 +1148,8 @@ impl Sim {
                 if let Some(Role::Server { answered, .. }) = self.conn_mut(s).map(|c| &mut c.role) {
                     *answered = true;
                 }
-                self.schedule_in(THINK_DELAY, Event::App(AppEvent::Write(s, reply)));
-                self.schedule_in(THINK_DELAY + EXIT_DELAY, Event::App(AppEvent::Close(s)));
+                self.schedule_in(THINK_DELAY, AppEvent::Write(s, reply));
+                self.schedule_in(THINK_DELAY + EXIT_DELAY, AppEvent::Close(s));
             }
             Role::RelayFront { back: Some(b) } => self.relay_pass(b, n),
             Role::RelayBack { front } => self.relay_pass(front, n),
@@ -1060,7 +1161,7 @@ impl Sim {
     fn relay_pass(&mut self, to: SocketId, n: u32) {
         match self.conn(to).map(|c| c.state) {
             Some(TcpState::Established | TcpState::CloseWait) => {
-                self.schedule_in(APP_DELAY, Event::App(AppEvent::Write(to, n)))
+                self.schedule_in(APP_DELAY, AppEvent::Write(to, n))
             }
             Some(TcpState::SynSent) => {
                 if let Some(c) = self.conn_mut(to) {
@@ -1084,11 +1185,11 @@ impl Sim {
             match self.conn_mut(p) {
                 // Still connecting: pass the close on once connected and flushed.
                 Some(c) if c.state == TcpState::SynSent => c.pending_fin = true,
-                _ => self.schedule_in(APP_DELAY, Event::App(AppEvent::Close(p))),
+                _ => self.schedule_in(APP_DELAY, AppEvent::Close(p)),
             }
         }
         if close_self {
-            self.schedule_in(APP_DELAY, Event::App(AppEvent::Close(s)));
+            self.schedule_in(APP_DELAY, AppEvent::Close(s));
         }
     }
 
@@ -1155,7 +1256,7 @@ impl Sim {
                         from: local.0,
                         n: reply,
                     };
-                    self.schedule_in(APP_DELAY, Event::App(ev));
+                    self.schedule_in(APP_DELAY, ev);
                 }
             }
             None => {
@@ -1262,7 +1363,7 @@ impl Proto {
     }
 }
 
-impl Sim {
+impl<E: From<AppEvent> + From<KernelEvent>> Procs<'_, E> {
     /// Send an A query for `name` to the namespace's nameserver on behalf of flow `flow`.
     fn dns_lookup(&mut self, flow: usize, ns: NsId, name: String) {
         let Some(server) = self.net.ns(ns).nameserver else {
@@ -1323,7 +1424,7 @@ impl Sim {
             _ => 1,
         };
         self.udp_send(sock.ns, sock.local, remote, UdpPayload::Dns(q));
-        self.schedule_in(DNS_TIMEOUT, Event::App(AppEvent::DnsTimeout(s, attempt)));
+        self.schedule_in(DNS_TIMEOUT, AppEvent::DnsTimeout(s, attempt));
     }
 
     fn dns_timeout(&mut self, s: SocketId, attempt: u32) {
@@ -1420,12 +1521,12 @@ impl Sim {
         self.sock_event(server, what);
         self.schedule_in(
             APP_DELAY,
-            Event::App(AppEvent::DnsReply {
+            AppEvent::DnsReply {
                 sock: server,
                 to,
                 from,
                 answer,
-            }),
+            },
         );
     }
 
@@ -1498,12 +1599,12 @@ impl Sim {
         let answer = DnsMessage { id: client_id, ..m };
         self.schedule_in(
             APP_DELAY,
-            Event::App(AppEvent::DnsReply {
+            AppEvent::DnsReply {
                 sock: server,
                 to: client,
                 from: answer_from,
                 answer,
-            }),
+            },
         );
     }
 }

@@ -3,7 +3,6 @@
 
 use crate::apps::{Apps, Flow, Sock, SockKind, Target};
 use crate::conntrack::Conntrack;
-use crate::engine::{Event, Sim};
 use crate::ids::{IfaceId, NsId};
 use crate::model::neigh::NeighTable;
 use crate::model::route::{Route, RouteType, parse_route};
@@ -13,6 +12,7 @@ use crate::scenario::{
     Diagnostic, LinkSpec, NamespaceSpec, ProcessSpec, Proto, Scenario, ScenarioError, Source,
     TrafficSpec,
 };
+use crate::sim::{Event, Sim};
 use crate::time::{SimDuration, SimTime};
 use crate::wire::MacAddr;
 use ipnet::Ipv4Net;

@@ -19,6 +19,7 @@ pub mod model;
 pub mod netfilter;
 pub mod pcap;
 pub mod scenario;
+mod sim;
 mod stack;
 mod suggest;
 pub mod time;
@@ -27,4 +28,4 @@ pub mod trace;
 pub mod wire;
 
 pub use build::{load, load_with};
-pub use engine::Sim;
+pub use sim::Sim;

@@ -2,13 +2,13 @@
 //! gets a socket of its own towards the target (docker-proxy's connection table); datagrams
 //! go through unchanged both ways, the answers leaving the port the client sent to.
 
-use super::{APP_DELAY, AppEvent, Sock, SockKind};
-use crate::engine::{Event, Sim};
+use super::{APP_DELAY, AppEvent, Procs, Sock, SockKind};
 use crate::ids::SocketId;
+use crate::stack::KernelEvent;
 use crate::wire::UdpPayload;
 use std::net::Ipv4Addr;
 
-impl Sim {
+impl<E: From<AppEvent> + From<KernelEvent>> Procs<'_, E> {
     /// Relay `l` (listening, towards `to`) got `payload` from `client` at `local`.
     pub(super) fn udp_relay_in(
         &mut self,
@@ -70,7 +70,7 @@ impl Sim {
             from,
             payload,
         };
-        self.schedule_in(APP_DELAY, Event::App(ev));
+        self.schedule_in(APP_DELAY, ev);
     }
 
     /// The target answered on relay socket `back`: pass it to the client.
@@ -89,6 +89,6 @@ impl Sim {
             from: answer_from,
             payload,
         };
-        self.schedule_in(APP_DELAY, Event::App(ev));
+        self.schedule_in(APP_DELAY, ev);
     }
 }

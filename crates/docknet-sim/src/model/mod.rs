@@ -188,6 +188,18 @@ pub struct Net {
 }
 
 impl Net {
+    /// The packets waiting in neighbour queues for ARP to resolve.
+    pub fn waiting_packets(&self) -> impl Iterator<Item = crate::ids::PacketId> + '_ {
+        self.namespaces.iter().flat_map(|ns| {
+            ns.neigh.entries.values().flat_map(|e| match &e.state {
+                neigh::NeighState::Incomplete { queue, .. } => {
+                    queue.iter().map(|(_, p)| *p).collect()
+                }
+                _ => Vec::new(),
+            })
+        })
+    }
+
     pub fn ns(&self, id: NsId) -> &Namespace {
         &self.namespaces[id.index()]
     }

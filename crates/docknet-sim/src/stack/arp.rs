@@ -1,7 +1,7 @@
 //! ARP and the neighbour cache: the first packet to a new neighbour waits for a real
 //! request/reply exchange, as a capture shows.
 
-use crate::engine::{Event, Sim};
+use super::{Kernel, KernelEvent};
 use crate::ids::{IfaceId, PacketId};
 use crate::model::IfaceKind;
 use crate::model::neigh::{
@@ -12,7 +12,7 @@ use crate::trace::{NudState, TraceEvent};
 use crate::wire::{ArpOp, ArpPacket, Frame, FramePayload, Ipv4Packet, MacAddr};
 use std::net::Ipv4Addr;
 
-impl Sim {
+impl<E: From<KernelEvent>> Kernel<'_, E> {
     /// Send an IPv4 packet to `nexthop` out of `iface`, resolving its MAC first if needed.
     /// `confirm`: the packet carries `dst_pending_confirm` (set by a TCP socket that saw
     /// forward progress, kept across veth and forwarding), which confirms the neighbour
@@ -62,7 +62,7 @@ impl Sim {
                 self.trace_neigh(iface, nexthop, mac, NudState::Delay, Some(pkt));
                 self.schedule_kernel_timer(
                     DELAY_FIRST_PROBE,
-                    Event::ArpRetry { iface, ip: nexthop },
+                    KernelEvent::ArpRetry { iface, ip: nexthop },
                 );
                 let frame = Frame {
                     src: src_mac,
@@ -119,7 +119,10 @@ impl Sim {
                     Some(pkt),
                 );
                 self.send_arp_request(iface, nexthop, Some(hint_src));
-                self.schedule_kernel_timer(RETRANS_TIME, Event::ArpRetry { iface, ip: nexthop });
+                self.schedule_kernel_timer(
+                    RETRANS_TIME,
+                    KernelEvent::ArpRetry { iface, ip: nexthop },
+                );
             }
         }
     }
@@ -165,7 +168,7 @@ impl Sim {
         if *probes < MAX_PROBES {
             *probes += 1;
             self.send_arp_request(iface, ip, None);
-            self.schedule_kernel_timer(RETRANS_TIME, Event::ArpRetry { iface, ip });
+            self.schedule_kernel_timer(RETRANS_TIME, KernelEvent::ArpRetry { iface, ip });
             return;
         }
         let waiting: Vec<(Frame, PacketId)> = std::mem::take(queue);
@@ -198,7 +201,7 @@ impl Sim {
             return;
         };
         // In jiffies, as the kernel compares: `now <= confirmed + delay_first_probe_time`.
-        let clock = self.jiffies;
+        let clock = self.cx.jiffies();
         let confirmed_in_time = entry
             .confirmed
             .is_some_and(|c| clock.at(now) <= clock.at(c) + Jiffies::of(DELAY_FIRST_PROBE));
@@ -239,7 +242,7 @@ impl Sim {
         };
         let pkt = self.new_packet_id();
         self.transmit(iface, frame, pkt);
-        self.schedule_kernel_timer(RETRANS_TIME, Event::ArpRetry { iface, ip });
+        self.schedule_kernel_timer(RETRANS_TIME, KernelEvent::ArpRetry { iface, ip });
     }
 
     pub(crate) fn arp_input(&mut self, iface: IfaceId, arp: ArpPacket, pkt: PacketId) {

@@ -6,9 +6,9 @@
 //! packet; later packets and replies are rewritten from the conntrack entry.
 
 use super::ip::RouteDecision;
+use super::{Kernel, KernelEvent};
 use super::{Prerouted, Skb};
 use crate::conntrack::{CtDir, CtEntry, CtRef, Tuple};
-use crate::engine::Sim;
 use crate::ids::{IfaceId, NsId};
 use crate::netfilter::{CtState, Hook, MatchCtx, NatRange, TableName, TraversalStep, Verdict};
 use crate::trace::{CtChange, NatField, NatKind, RuleHit, TraceEvent};
@@ -25,7 +25,7 @@ fn tables_for(hook: Hook) -> &'static [TableName] {
     }
 }
 
-impl Sim {
+impl<E: From<KernelEvent>> Kernel<'_, E> {
     pub(crate) fn prerouting(&mut self, ns: NsId, skb: &mut Skb) -> bool {
         self.run_hook(ns, Hook::Prerouting, skb)
     }
@@ -387,10 +387,10 @@ impl Sim {
             512..=1023 => (600, 1023),
             _ => (1024, 65535),
         });
-        let taken = |sim: &Sim, port: u16| {
+        let taken = |k: &Self, port: u16| {
             let mut t = entry.reply;
             t.dport = port;
-            sim.net.ns(ns).conntrack.reply_taken(&t, now)
+            k.net.ns(ns).conntrack.reply_taken(&t, now)
         };
         if (lo..=hi).contains(&current) && !taken(self, current) {
             return current;

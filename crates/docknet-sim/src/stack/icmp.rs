@@ -1,14 +1,14 @@
 //! Packets the kernel itself sends: ICMP errors, echo replies, REJECT answers.
 
 use super::Skb;
-use crate::engine::Sim;
+use super::{Kernel, KernelEvent};
 use crate::ids::NsId;
 use crate::netfilter::RejectWith;
 use crate::trace::TraceEvent;
 use crate::wire::{IcmpMessage, Ipv4Packet, L4, TcpFlags, TcpSegment};
 use std::net::Ipv4Addr;
 
-impl Sim {
+impl<E: From<KernelEvent>> Kernel<'_, E> {
     /// Destination unreachable back to the sender of `skb` (never about an ICMP error, a
     /// broadcast, or a packet from nowhere).
     pub(crate) fn icmp_dest_unreachable(&mut self, ns: NsId, skb: &Skb, code: u8) {

@@ -2,8 +2,8 @@
 //! calling the netfilter hooks where the kernel does.
 
 use super::Skb;
+use super::{Kernel, KernelEvent};
 use crate::conntrack::CtRef;
-use crate::engine::{Event, Sim};
 use crate::ids::{IfaceId, NsId, PacketId};
 use crate::model::IfaceKind;
 use crate::model::route::{Route, RouteType};
@@ -29,7 +29,7 @@ pub(crate) enum RouteDecision {
     },
 }
 
-impl Sim {
+impl<E: From<KernelEvent>> Kernel<'_, E> {
     /// The routing decision for `dst` in `ns` (local table first, then the main table).
     pub(crate) fn route_lookup(&self, ns: NsId, dst: Ipv4Addr) -> RouteDecision {
         if self.net.is_local(ns, dst) {
@@ -216,7 +216,7 @@ impl Sim {
             return;
         }
         self.ct_confirm(ns, &mut skb);
-        self.socket_deliver(ns, skb);
+        self.delivered.push(super::Delivery { ns, skb });
     }
 
     /// Send a packet built by a local socket or by the kernel itself (replies, ICMP):
@@ -235,7 +235,7 @@ impl Sim {
         confirm_neigh: bool,
     ) {
         if confirm_neigh {
-            self.confirming_packets.insert(pkt);
+            self.packets.confirming.insert(pkt);
         }
         let dst = ip.dst;
         let decision = self.route_lookup(ns, dst);
@@ -297,7 +297,7 @@ impl Sim {
             self.loopback_xmit(out, skb);
             return;
         }
-        let confirm = self.confirming_packets.contains(&skb.pkt);
+        let confirm = self.packets.confirming.contains(&skb.pkt);
         self.neigh_output(out, nexthop, skb.ip, skb.pkt, confirm);
     }
 
@@ -310,7 +310,7 @@ impl Sim {
             payload: FramePayload::Ipv4(skb.ip.clone()),
         };
         self.capture(lo, crate::trace::Dir::Out, &frame, skb.pkt);
-        let event = Event::Looped {
+        let event = KernelEvent::Looped {
             iface: lo,
             ip: skb.ip,
             pkt: skb.pkt,
@@ -344,15 +344,14 @@ impl Sim {
         }
     }
 
-    /// The MSS a socket towards `dst` advertises: its route's device MTU less 40 (local
-    /// destinations go through `lo`, MTU 65536).
-    pub(crate) fn advmss(&self, ns: NsId, dst: Ipv4Addr) -> u16 {
-        let mtu = match self.route_lookup(ns, dst) {
+    /// The MTU of the route towards `dst`, which a socket's MSS follows: its device's
+    /// (local destinations go through `lo`, MTU 65536; 1500 without a route).
+    pub(crate) fn route_mtu(&self, ns: NsId, dst: Ipv4Addr) -> u32 {
+        match self.route_lookup(ns, dst) {
             RouteDecision::Out { iface, .. } => self.net.iface(iface).mtu,
             RouteDecision::Local => 65536,
             RouteDecision::Fail { .. } => 1500,
-        };
-        crate::apps::mss_for_mtu(mtu)
+        }
     }
 
     /// The next IP identification value for a namespace.

@@ -7,8 +7,8 @@
 //! since it left an IP stack, and once a packet's copies have come back to such a port more
 //! than [`LOOP_LIMIT`] times, the copy is dropped with a reason naming the loop.
 
+use super::{Kernel, KernelEvent};
 use super::{LOOPBACK_DELAY, Prerouted};
-use crate::engine::{Event, Sim};
 use crate::ids::{IfaceId, PacketId};
 use crate::model::IfaceKind;
 use crate::time::SimDuration;
@@ -19,14 +19,14 @@ use crate::wire::{Frame, FramePayload};
 /// flood is ended (a frame that does not loop never comes back at all).
 pub const LOOP_LIMIT: u32 = 16;
 
-impl Sim {
+impl<E: From<KernelEvent>> Kernel<'_, E> {
     /// Send a frame from the IP stack out of an interface: capture, then across its link (or
     /// into a bridge).
     pub(crate) fn transmit(&mut self, iface: IfaceId, frame: Frame, pkt: PacketId) {
         self.transmit_crossed(iface, frame, pkt, Vec::new());
     }
 
-    /// [`Sim::transmit`] for a copy that already entered the bridge ports `crossed`.
+    /// [`Kernel::transmit`] for a copy that already entered the bridge ports `crossed`.
     fn transmit_crossed(
         &mut self,
         iface: IfaceId,
@@ -38,7 +38,7 @@ impl Sim {
         let i = self.net.iface(iface);
         match i.kind {
             IfaceKind::Loopback => {
-                let ev = Event::Arrive {
+                let ev = KernelEvent::Arrive {
                     iface,
                     frame,
                     pkt,
@@ -82,7 +82,7 @@ impl Sim {
         self.emit(Some(pkt), ev);
         self.schedule(
             rx_end,
-            Event::Arrive {
+            KernelEvent::Arrive {
                 iface: peer,
                 frame,
                 pkt,
@@ -196,7 +196,12 @@ impl Sim {
     /// flood was stopped.
     fn loop_guard(&mut self, port: IfaceId, pkt: PacketId, crossed: &[IfaceId]) -> bool {
         let ns = self.net.iface(port).ns;
-        if self.looping.get(&pkt).is_some_and(|&n| n > LOOP_LIMIT) {
+        if self
+            .packets
+            .looping
+            .get(&pkt)
+            .is_some_and(|&n| n > LOOP_LIMIT)
+        {
             let reason = format!(
                 "bridge loop: another copy of this flooded frame, dropped at {} (its flood \
                  was stopped above)",
@@ -208,7 +213,7 @@ impl Sim {
         let Some(at) = crossed.iter().rposition(|&p| p == port) else {
             return false;
         };
-        let n = self.looping.entry(pkt).or_insert(0);
+        let n = self.packets.looping.entry(pkt).or_insert(0);
         *n += 1;
         if *n <= LOOP_LIMIT {
             return false;
