@@ -193,7 +193,7 @@ impl Net {
         self.namespaces.iter().flat_map(|ns| {
             ns.neigh.entries.values().flat_map(|e| match &e.state {
                 neigh::NeighState::Incomplete { queue, .. } => {
-                    queue.iter().map(|(_, p)| *p).collect()
+                    queue.iter().map(|(_, p, _)| *p).collect()
                 }
                 _ => Vec::new(),
             })

@@ -24,7 +24,8 @@ pub enum NeighState {
     /// Resolving: frames wait here until the reply comes.
     Incomplete {
         probes: u32,
-        queue: Vec<(Frame, PacketId)>,
+        /// The frames waiting, with their packet and its `dst_pending_confirm` bit.
+        queue: Vec<(Frame, PacketId, bool)>,
     },
     /// Resolved and confirmed (see [`NeighEntry::confirmed`]).
     Reachable {

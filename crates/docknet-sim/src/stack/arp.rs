@@ -33,7 +33,7 @@ impl<E: From<KernelEvent>> Kernel<'_, E> {
                 dst: MacAddr::ZERO,
                 payload: FramePayload::Ipv4(ip),
             };
-            self.transmit(iface, frame, pkt);
+            self.transmit(iface, frame, pkt, confirm);
             return;
         }
         if nexthop.is_broadcast() {
@@ -42,7 +42,7 @@ impl<E: From<KernelEvent>> Kernel<'_, E> {
                 dst: MacAddr::BROADCAST,
                 payload: FramePayload::Ipv4(ip),
             };
-            self.transmit(iface, frame, pkt);
+            self.transmit(iface, frame, pkt, confirm);
             return;
         }
         let ns = i.ns;
@@ -69,7 +69,7 @@ impl<E: From<KernelEvent>> Kernel<'_, E> {
                     dst: mac,
                     payload: FramePayload::Ipv4(ip),
                 };
-                self.transmit(iface, frame, pkt);
+                self.transmit(iface, frame, pkt, confirm);
             }
             Some(
                 NeighState::Reachable { mac, .. }
@@ -81,7 +81,7 @@ impl<E: From<KernelEvent>> Kernel<'_, E> {
                     dst: *mac,
                     payload: FramePayload::Ipv4(ip),
                 };
-                self.transmit(iface, frame, pkt);
+                self.transmit(iface, frame, pkt, confirm);
             }
             Some(NeighState::Incomplete { queue, .. }) => {
                 queue.push((
@@ -91,6 +91,7 @@ impl<E: From<KernelEvent>> Kernel<'_, E> {
                         payload: FramePayload::Ipv4(ip),
                     },
                     pkt,
+                    confirm,
                 ));
             }
             None | Some(NeighState::Failed) => {
@@ -102,6 +103,7 @@ impl<E: From<KernelEvent>> Kernel<'_, E> {
                         payload: FramePayload::Ipv4(ip),
                     },
                     pkt,
+                    confirm,
                 )];
                 self.net.ns_mut(ns).neigh.entries.insert(
                     (iface, nexthop),
@@ -148,7 +150,7 @@ impl<E: From<KernelEvent>> Kernel<'_, E> {
             payload: FramePayload::Arp(arp),
         };
         let pkt = self.new_packet_id();
-        self.transmit(iface, frame, pkt);
+        self.transmit(iface, frame, pkt, false);
     }
 
     pub(crate) fn arp_retry(&mut self, iface: IfaceId, ip: Ipv4Addr) {
@@ -171,11 +173,11 @@ impl<E: From<KernelEvent>> Kernel<'_, E> {
             self.schedule_kernel_timer(RETRANS_TIME, KernelEvent::ArpRetry { iface, ip });
             return;
         }
-        let waiting: Vec<(Frame, PacketId)> = std::mem::take(queue);
+        let waiting: Vec<(Frame, PacketId, bool)> = std::mem::take(queue);
         entry.state = NeighState::Failed;
         self.trace_neigh(iface, ip, MacAddr::ZERO, NudState::Failed, None);
         let label = self.net.iface_label(iface);
-        for (frame, pkt) in waiting {
+        for (frame, pkt, _) in waiting {
             self.drop_pkt(
                 ns,
                 pkt,
@@ -241,7 +243,7 @@ impl<E: From<KernelEvent>> Kernel<'_, E> {
             payload: FramePayload::Arp(arp),
         };
         let pkt = self.new_packet_id();
-        self.transmit(iface, frame, pkt);
+        self.transmit(iface, frame, pkt, false);
         self.schedule_kernel_timer(RETRANS_TIME, KernelEvent::ArpRetry { iface, ip });
     }
 
@@ -270,7 +272,7 @@ impl<E: From<KernelEvent>> Kernel<'_, E> {
                     payload: FramePayload::Arp(reply),
                 };
                 let id = self.new_packet_id();
-                self.transmit(iface, frame, id);
+                self.transmit(iface, frame, id, false);
             }
             ArpOp::Reply => {
                 let known = self.net.ns(ns).neigh.get(iface, arp.sender_ip).is_some();
@@ -320,9 +322,9 @@ impl<E: From<KernelEvent>> Kernel<'_, E> {
             ..
         }) = old
         {
-            for (mut frame, pkt) in queue {
+            for (mut frame, pkt, confirm) in queue {
                 frame.dst = mac;
-                self.transmit(iface, frame, pkt);
+                self.transmit(iface, frame, pkt, confirm);
             }
         }
     }

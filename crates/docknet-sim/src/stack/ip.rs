@@ -78,8 +78,9 @@ impl<E: From<KernelEvent>> Kernel<'_, E> {
     }
 
     /// IPv4 input on `iface` (ip_rcv): PREROUTING, routing, then INPUT or FORWARD.
-    pub(crate) fn ip_rcv(&mut self, iface: IfaceId, ip: Ipv4Packet, pkt: PacketId) {
-        self.ip_rcv_tracked(iface, ip, pkt, None);
+    /// `confirm`: the packet's `dst_pending_confirm` bit.
+    pub(crate) fn ip_rcv(&mut self, iface: IfaceId, ip: Ipv4Packet, pkt: PacketId, confirm: bool) {
+        self.ip_rcv_tracked(iface, ip, pkt, None, confirm);
     }
 
     /// ip_rcv with the conntrack reference a looped-back packet still carries.
@@ -89,10 +90,12 @@ impl<E: From<KernelEvent>> Kernel<'_, E> {
         ip: Ipv4Packet,
         pkt: PacketId,
         ct: Option<CtRef>,
+        confirm: bool,
     ) {
         let ns = self.net.iface(iface).ns;
         let mut skb = Skb::new(pkt, ip, Some(iface));
         skb.ct = ct;
+        skb.confirm = confirm;
         if !self.prerouting(ns, &mut skb) {
             return;
         }
@@ -234,13 +237,11 @@ impl<E: From<KernelEvent>> Kernel<'_, E> {
         pkt: PacketId,
         confirm_neigh: bool,
     ) {
-        if confirm_neigh {
-            self.packets.confirming.insert(pkt);
-        }
         let dst = ip.dst;
         let decision = self.route_lookup(ns, dst);
         self.trace_route(ns, pkt, dst, &decision);
         let mut skb = Skb::new(pkt, ip, None);
+        skb.confirm = confirm_neigh;
         match decision {
             RouteDecision::Fail { text, .. } => {
                 self.drop_pkt(
@@ -297,8 +298,7 @@ impl<E: From<KernelEvent>> Kernel<'_, E> {
             self.loopback_xmit(out, skb);
             return;
         }
-        let confirm = self.packets.confirming.contains(&skb.pkt);
-        self.neigh_output(out, nexthop, skb.ip, skb.pkt, confirm);
+        self.neigh_output(out, nexthop, skb.ip, skb.pkt, skb.confirm);
     }
 
     /// Loopback keeps the packet's conntrack reference: it is not tracked a second time on
@@ -315,6 +315,7 @@ impl<E: From<KernelEvent>> Kernel<'_, E> {
             ip: skb.ip,
             pkt: skb.pkt,
             ct: skb.ct,
+            confirm: skb.confirm,
         };
         self.schedule_in(super::LOOPBACK_DELAY, event);
     }

@@ -21,9 +21,10 @@ pub const LOOP_LIMIT: u32 = 16;
 
 impl<E: From<KernelEvent>> Kernel<'_, E> {
     /// Send a frame from the IP stack out of an interface: capture, then across its link (or
-    /// into a bridge).
-    pub(crate) fn transmit(&mut self, iface: IfaceId, frame: Frame, pkt: PacketId) {
-        self.transmit_crossed(iface, frame, pkt, Vec::new());
+    /// into a bridge). `confirm`: the packet's `dst_pending_confirm` bit, which every copy
+    /// of the frame carries on.
+    pub(crate) fn transmit(&mut self, iface: IfaceId, frame: Frame, pkt: PacketId, confirm: bool) {
+        self.transmit_crossed(iface, frame, pkt, Vec::new(), confirm);
     }
 
     /// [`Kernel::transmit`] for a copy that already entered the bridge ports `crossed`.
@@ -33,6 +34,7 @@ impl<E: From<KernelEvent>> Kernel<'_, E> {
         frame: Frame,
         pkt: PacketId,
         crossed: Vec<IfaceId>,
+        confirm: bool,
     ) {
         self.capture(iface, Dir::Out, &frame, pkt);
         let i = self.net.iface(iface);
@@ -43,15 +45,27 @@ impl<E: From<KernelEvent>> Kernel<'_, E> {
                     frame,
                     pkt,
                     crossed: Vec::new(),
+                    confirm,
                 };
                 self.schedule_in(LOOPBACK_DELAY, ev);
             }
-            IfaceKind::Bridge(_) => self.bridge_forward(iface, None, frame, pkt, None, crossed),
-            IfaceKind::Veth | IfaceKind::Nic => self.send_on_link(iface, frame, pkt, crossed),
+            IfaceKind::Bridge(_) => {
+                self.bridge_forward(iface, None, frame, pkt, None, crossed, confirm)
+            }
+            IfaceKind::Veth | IfaceKind::Nic => {
+                self.send_on_link(iface, frame, pkt, crossed, confirm)
+            }
         }
     }
 
-    fn send_on_link(&mut self, iface: IfaceId, frame: Frame, pkt: PacketId, crossed: Vec<IfaceId>) {
+    fn send_on_link(
+        &mut self,
+        iface: IfaceId,
+        frame: Frame,
+        pkt: PacketId,
+        crossed: Vec<IfaceId>,
+        confirm: bool,
+    ) {
         let Some((peer, link)) = self.net.peer(iface) else {
             let reason = format!(
                 "{} has no carrier (no cable or veth peer)",
@@ -87,6 +101,7 @@ impl<E: From<KernelEvent>> Kernel<'_, E> {
                 frame,
                 pkt,
                 crossed,
+                confirm,
             },
         );
     }
@@ -111,20 +126,28 @@ impl<E: From<KernelEvent>> Kernel<'_, E> {
         frame: Frame,
         pkt: PacketId,
         crossed: Vec<IfaceId>,
+        confirm: bool,
     ) {
         // tcpdump on lo shows a looped packet once, on the way out.
         if !matches!(self.net.iface(iface).kind, IfaceKind::Loopback) {
             self.capture(iface, Dir::In, &frame, pkt);
         }
         match self.net.iface(iface).master {
-            Some(bridge) => self.bridge_input(bridge, iface, frame, pkt, crossed),
-            None => self.l2_input(iface, frame, pkt, None),
+            Some(bridge) => self.bridge_input(bridge, iface, frame, pkt, crossed, confirm),
+            None => self.l2_input(iface, frame, pkt, None, confirm),
         }
     }
 
     /// Accept frames for our MAC, broadcast or multicast; others are silently ignored, as
     /// the kernel does with PACKET_OTHERHOST. `pre`: PREROUTING already ran in the bridge.
-    fn l2_input(&mut self, iface: IfaceId, frame: Frame, pkt: PacketId, pre: Option<Prerouted>) {
+    fn l2_input(
+        &mut self,
+        iface: IfaceId,
+        frame: Frame,
+        pkt: PacketId,
+        pre: Option<Prerouted>,
+        confirm: bool,
+    ) {
         let i = self.net.iface(iface);
         let for_us =
             frame.dst == i.mac || frame.dst.is_multicast() || matches!(i.kind, IfaceKind::Loopback);
@@ -143,9 +166,10 @@ impl<E: From<KernelEvent>> Kernel<'_, E> {
                     let mut skb = super::Skb::new(pkt, ip, Some(iface));
                     skb.ct = ct;
                     skb.mark = mark;
+                    skb.confirm = confirm;
                     self.ip_rcv_finish(iface, skb);
                 }
-                None => self.ip_rcv(iface, ip, pkt),
+                None => self.ip_rcv(iface, ip, pkt, confirm),
             },
         }
     }
@@ -157,6 +181,7 @@ impl<E: From<KernelEvent>> Kernel<'_, E> {
         mut frame: Frame,
         pkt: PacketId,
         mut crossed: Vec<IfaceId>,
+        confirm: bool,
     ) {
         if self.loop_guard(port, pkt, &crossed) {
             return;
@@ -186,7 +211,7 @@ impl<E: From<KernelEvent>> Kernel<'_, E> {
         let Ok(pre) = self.bridge_prerouting(bridge, &mut frame, pkt) else {
             return;
         };
-        self.bridge_forward(bridge, Some(port), frame, pkt, pre, crossed);
+        self.bridge_forward(bridge, Some(port), frame, pkt, pre, crossed, confirm);
     }
 
     /// Whether this copy, entering `port`, ends here because its packet circles a loop (its
@@ -265,6 +290,7 @@ impl<E: From<KernelEvent>> Kernel<'_, E> {
         pkt: PacketId,
         mut pre: Option<Prerouted>,
         crossed: Vec<IfaceId>,
+        confirm: bool,
     ) {
         let now = self.now();
         let br = self.net.iface(bridge);
@@ -325,7 +351,7 @@ impl<E: From<KernelEvent>> Kernel<'_, E> {
         }
         if let Some(out) = forwarded {
             for p in ports {
-                self.transmit_crossed(p, out.clone(), pkt, crossed.clone());
+                self.transmit_crossed(p, out.clone(), pkt, crossed.clone(), confirm);
             }
         }
         // A capture on the bridge puts it in promiscuous mode, and a promiscuous bridge passes
@@ -335,7 +361,7 @@ impl<E: From<KernelEvent>> Kernel<'_, E> {
             self.capture(bridge, Dir::In, &frame, pkt);
         }
         if to_local {
-            self.l2_input(bridge, frame, pkt, pre);
+            self.l2_input(bridge, frame, pkt, pre, confirm);
         }
     }
 }

@@ -46,19 +46,23 @@ pub(crate) struct Delivery {
 #[derive(Clone, Debug)]
 pub(crate) enum KernelEvent {
     /// A frame has fully arrived at an interface. `crossed`: the bridge ports this copy of
-    /// the frame entered since it left an IP stack (see [`link`]'s loop guard).
+    /// the frame entered since it left an IP stack (see [`link`]'s loop guard); `confirm`:
+    /// the packet's `dst_pending_confirm` bit ([`Skb::confirm`]).
     Arrive {
         iface: IfaceId,
         frame: Frame,
         pkt: PacketId,
         crossed: Vec<IfaceId>,
+        confirm: bool,
     },
-    /// A packet looped back through `lo`, still carrying its conntrack reference.
+    /// A packet looped back through `lo`, still carrying its conntrack reference and its
+    /// `dst_pending_confirm` bit.
     Looped {
         iface: IfaceId,
         ip: Ipv4Packet,
         pkt: PacketId,
         ct: Option<CtRef>,
+        confirm: bool,
     },
     /// Time to re-send an ARP request (or give up) for an unresolved neighbour.
     ArpRetry { iface: IfaceId, ip: Ipv4Addr },
@@ -74,18 +78,20 @@ impl KernelEvent {
     }
 }
 
-/// The per-packet state (`confirming`, `looping`) a run holds before it first drops the
-/// entries of packets that are gone.
+/// The per-packet state a run holds before it first drops the entries of packets that are
+/// gone.
 const PRUNE_MIN: usize = 1024;
 
 /// Per-packet state kept across events, pruned to the packets still in flight.
+///
+/// Only the bridge-loop counter lives here. It counts, for one packet, how often any of its
+/// copies came back to a bridge port already crossed: a flood multiplies the copies, each
+/// travelling on its own, and the limit is on their sum, so a count carried in each copy
+/// (as `crossed` is) would let every copy loop [`LOOP_LIMIT`](link::LOOP_LIMIT) times and
+/// the flood grow with the number of copies. Per-copy state (`crossed`, the
+/// `dst_pending_confirm` bit) travels with the frame instead.
 #[derive(Clone, Debug)]
 pub(crate) struct PacketState {
-    /// Packets whose skb carries `dst_pending_confirm`. The bit survives veth pairs and
-    /// forwarding, so such a packet confirms the next-hop neighbour in every namespace it
-    /// leaves, routers included (seen in the lab: a router's DELAY entry for a client turned
-    /// REACHABLE, unprobed, while a server's TCP replies passed through it).
-    pub confirming: HashSet<PacketId>,
     /// Packets caught in a bridge loop: how often their copies came back to a bridge port
     /// they had already crossed (only looping packets get an entry).
     pub looping: BTreeMap<PacketId, u32>,
@@ -97,7 +103,6 @@ pub(crate) struct PacketState {
 impl Default for PacketState {
     fn default() -> Self {
         PacketState {
-            confirming: HashSet::new(),
             looping: BTreeMap::new(),
             prune_at: PRUNE_MIN,
         }
@@ -107,7 +112,7 @@ impl Default for PacketState {
 impl PacketState {
     /// How many per-packet entries the run holds.
     pub fn len(&self) -> usize {
-        self.confirming.len() + self.looping.len()
+        self.looping.len()
     }
 
     /// Whether it is time to drop the entries of packets that are gone.
@@ -119,7 +124,6 @@ impl PacketState {
     /// traffic in flight however long the run; amortised by doubling the size that triggers
     /// the next pruning.
     pub fn prune(&mut self, live: &HashSet<PacketId>) {
-        self.confirming.retain(|p| live.contains(p));
         self.looping.retain(|p, _| live.contains(p));
         self.prune_at = (2 * self.len()).max(PRUNE_MIN);
     }
@@ -134,9 +138,16 @@ impl<E: From<KernelEvent>> Kernel<'_, E> {
                 frame,
                 pkt,
                 crossed,
-            } => self.receive(iface, frame, pkt, crossed),
+                confirm,
+            } => self.receive(iface, frame, pkt, crossed, confirm),
             KernelEvent::ArpRetry { iface, ip } => self.arp_retry(iface, ip),
-            KernelEvent::Looped { iface, ip, pkt, ct } => self.ip_rcv_tracked(iface, ip, pkt, ct),
+            KernelEvent::Looped {
+                iface,
+                ip,
+                pkt,
+                ct,
+                confirm,
+            } => self.ip_rcv_tracked(iface, ip, pkt, ct, confirm),
         }
     }
 
@@ -189,6 +200,12 @@ pub(crate) struct Skb {
     pub nexthop: Option<Ipv4Addr>,
     pub ct: Option<CtRef>,
     pub mark: u32,
+    /// `dst_pending_confirm`: set by a TCP socket whose peer just acknowledged new data.
+    /// The bit survives veth pairs and forwarding, so such a packet confirms the next-hop
+    /// neighbour in every namespace it leaves, routers included (seen in the lab: a
+    /// router's DELAY entry for a client turned REACHABLE, unprobed, while a server's TCP
+    /// replies passed through it).
+    pub confirm: bool,
 }
 
 impl Skb {
@@ -201,6 +218,7 @@ impl Skb {
             nexthop: None,
             ct: None,
             mark: 0,
+            confirm: false,
         }
     }
 }
