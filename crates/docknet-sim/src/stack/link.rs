@@ -19,23 +19,28 @@ use crate::wire::{Frame, FramePayload};
 /// flood is ended (a frame that does not loop never comes back at all).
 pub const LOOP_LIMIT: u32 = 16;
 
+/// What one copy of a frame carries besides its bytes: the bridge ports it entered since it
+/// left an IP stack (for the loop guard), and its packet's `dst_pending_confirm` bit.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct Carried {
+    pub crossed: Vec<IfaceId>,
+    pub confirm: bool,
+}
+
 impl<E: From<KernelEvent>> Kernel<'_, E> {
     /// Send a frame from the IP stack out of an interface: capture, then across its link (or
     /// into a bridge). `confirm`: the packet's `dst_pending_confirm` bit, which every copy
     /// of the frame carries on.
     pub(crate) fn transmit(&mut self, iface: IfaceId, frame: Frame, pkt: PacketId, confirm: bool) {
-        self.transmit_crossed(iface, frame, pkt, Vec::new(), confirm);
+        let carried = Carried {
+            crossed: Vec::new(),
+            confirm,
+        };
+        self.transmit_crossed(iface, frame, pkt, carried);
     }
 
-    /// [`Kernel::transmit`] for a copy that already entered the bridge ports `crossed`.
-    fn transmit_crossed(
-        &mut self,
-        iface: IfaceId,
-        frame: Frame,
-        pkt: PacketId,
-        crossed: Vec<IfaceId>,
-        confirm: bool,
-    ) {
+    /// [`Kernel::transmit`] for a copy that already entered the bridge ports `carried.crossed`.
+    fn transmit_crossed(&mut self, iface: IfaceId, frame: Frame, pkt: PacketId, carried: Carried) {
         self.capture(iface, Dir::Out, &frame, pkt);
         let i = self.net.iface(iface);
         match i.kind {
@@ -45,16 +50,12 @@ impl<E: From<KernelEvent>> Kernel<'_, E> {
                     frame,
                     pkt,
                     crossed: Vec::new(),
-                    confirm,
+                    confirm: carried.confirm,
                 };
                 self.schedule_in(LOOPBACK_DELAY, ev);
             }
-            IfaceKind::Bridge(_) => {
-                self.bridge_forward(iface, None, frame, pkt, None, crossed, confirm)
-            }
-            IfaceKind::Veth | IfaceKind::Nic => {
-                self.send_on_link(iface, frame, pkt, crossed, confirm)
-            }
+            IfaceKind::Bridge(_) => self.bridge_forward(iface, None, frame, pkt, None, carried),
+            IfaceKind::Veth | IfaceKind::Nic => self.send_on_link(iface, frame, pkt, carried),
         }
     }
 
@@ -63,8 +64,7 @@ impl<E: From<KernelEvent>> Kernel<'_, E> {
         iface: IfaceId,
         frame: Frame,
         pkt: PacketId,
-        crossed: Vec<IfaceId>,
-        confirm: bool,
+        Carried { crossed, confirm }: Carried,
     ) {
         let Some((peer, link)) = self.net.peer(iface) else {
             let reason = format!(
@@ -125,16 +125,15 @@ impl<E: From<KernelEvent>> Kernel<'_, E> {
         iface: IfaceId,
         frame: Frame,
         pkt: PacketId,
-        crossed: Vec<IfaceId>,
-        confirm: bool,
+        carried: Carried,
     ) {
         // tcpdump on lo shows a looped packet once, on the way out.
         if !matches!(self.net.iface(iface).kind, IfaceKind::Loopback) {
             self.capture(iface, Dir::In, &frame, pkt);
         }
         match self.net.iface(iface).master {
-            Some(bridge) => self.bridge_input(bridge, iface, frame, pkt, crossed, confirm),
-            None => self.l2_input(iface, frame, pkt, None, confirm),
+            Some(bridge) => self.bridge_input(bridge, iface, frame, pkt, carried),
+            None => self.l2_input(iface, frame, pkt, None, carried.confirm),
         }
     }
 
@@ -180,13 +179,12 @@ impl<E: From<KernelEvent>> Kernel<'_, E> {
         port: IfaceId,
         mut frame: Frame,
         pkt: PacketId,
-        mut crossed: Vec<IfaceId>,
-        confirm: bool,
+        mut carried: Carried,
     ) {
-        if self.loop_guard(port, pkt, &crossed) {
+        if self.loop_guard(port, pkt, &carried.crossed) {
             return;
         }
-        crossed.push(port);
+        carried.crossed.push(port);
         let now = self.now();
         // The bridge's own MAC and its ports' are permanent local entries: a frame coming
         // back with one as its source (round a loop) does not move them (br_fdb_update).
@@ -211,7 +209,7 @@ impl<E: From<KernelEvent>> Kernel<'_, E> {
         let Ok(pre) = self.bridge_prerouting(bridge, &mut frame, pkt) else {
             return;
         };
-        self.bridge_forward(bridge, Some(port), frame, pkt, pre, crossed, confirm);
+        self.bridge_forward(bridge, Some(port), frame, pkt, pre, carried);
     }
 
     /// Whether this copy, entering `port`, ends here because its packet circles a loop (its
@@ -289,8 +287,7 @@ impl<E: From<KernelEvent>> Kernel<'_, E> {
         frame: Frame,
         pkt: PacketId,
         mut pre: Option<Prerouted>,
-        crossed: Vec<IfaceId>,
-        confirm: bool,
+        carried: Carried,
     ) {
         let now = self.now();
         let br = self.net.iface(bridge);
@@ -351,7 +348,7 @@ impl<E: From<KernelEvent>> Kernel<'_, E> {
         }
         if let Some(out) = forwarded {
             for p in ports {
-                self.transmit_crossed(p, out.clone(), pkt, crossed.clone(), confirm);
+                self.transmit_crossed(p, out.clone(), pkt, carried.clone());
             }
         }
         // A capture on the bridge puts it in promiscuous mode, and a promiscuous bridge passes
@@ -361,7 +358,7 @@ impl<E: From<KernelEvent>> Kernel<'_, E> {
             self.capture(bridge, Dir::In, &frame, pkt);
         }
         if to_local {
-            self.l2_input(bridge, frame, pkt, pre, confirm);
+            self.l2_input(bridge, frame, pkt, pre, carried.confirm);
         }
     }
 }

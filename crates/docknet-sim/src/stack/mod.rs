@@ -139,7 +139,7 @@ impl<E: From<KernelEvent>> Kernel<'_, E> {
                 pkt,
                 crossed,
                 confirm,
-            } => self.receive(iface, frame, pkt, crossed, confirm),
+            } => self.receive(iface, frame, pkt, link::Carried { crossed, confirm }),
             KernelEvent::ArpRetry { iface, ip } => self.arp_retry(iface, ip),
             KernelEvent::Looped {
                 iface,
