@@ -258,3 +258,85 @@ impl Replay for Sim {
         &mut self.snapshots
     }
 }
+
+#[cfg(test)]
+mod tests {
+    //! TCP between two hand-made namespaces: the processes over the kernel, no scenario.
+
+    use super::*;
+    use crate::apps::{Flow, Sock, SockKind, Target};
+    use crate::format::tcpdump::Tcpdump;
+    use crate::stack::testnet::TestNet;
+
+    /// `a` (10.0.0.1) connects to 10.0.0.2:`port` and sends 100 bytes; `b` listens on 80
+    /// and answers 10.
+    fn connect(port: u16) -> Sim {
+        let mut t = TestNet::new();
+        let a = t.ns("a", "");
+        let b = t.ns("b", "");
+        t.veth((a, "eth0", "10.0.0.1/24"), (b, "eth0", "10.0.0.2/24"));
+        let mut apps = Apps::default();
+        apps.add(Sock {
+            ns: b,
+            process: "web".into(),
+            local: (std::net::Ipv4Addr::UNSPECIFIED, 80),
+            remote: None,
+            kind: SockKind::TcpListen {
+                reply: 10,
+                relay_to: None,
+            },
+        });
+        apps.flows.push(Flow::Tcp {
+            ns: a,
+            to: Target::Addr("10.0.0.2".parse().unwrap(), port),
+            sport: None,
+            send: 100,
+        });
+        let mut sim = Sim::new(t.net, apps, 7);
+        sim.schedule(SimTime::ZERO, Event::App(AppEvent::FlowStart(0)));
+        sim.seal();
+        sim.run_to_end();
+        sim
+    }
+
+    /// The TCP flags `a` sends (`Out`) and receives (`In`), in order, as `>S` / `<S.`.
+    fn flags_at_a(sim: &Sim) -> Vec<String> {
+        Tcpdump::lines(sim.trace(), None)
+            .iter()
+            .filter(|l| l.contains(" a:eth0 ") && l.contains("Flags ["))
+            .map(|l| {
+                let dir = if l.contains(" a:eth0 Out ") { '>' } else { '<' };
+                let flags = l.split("Flags [").nth(1).and_then(|f| f.split(']').next());
+                format!("{dir}{}", flags.unwrap_or("?"))
+            })
+            .collect()
+    }
+
+    /// Whether a step of the trace, in words, contains `what`.
+    fn said(sim: &Sim, what: &str) -> bool {
+        sim.trace()
+            .iter()
+            .any(|r| crate::format::explain::describe(&r.event).is_some_and(|l| l.contains(what)))
+    }
+
+    #[test]
+    fn the_three_way_handshake_opens_the_connection_before_data_flows() {
+        let sim = connect(80);
+        let flags = flags_at_a(&sim);
+        assert_eq!(flags[..3], [">S", "<S.", ">."], "{flags:?}");
+        assert!(
+            flags[3..].iter().any(|f| f == ">P."),
+            "then data: {flags:?}"
+        );
+        assert!(said(&sim, "connected"));
+        assert!(said(&sim, "b: web: accept connection from 10.0.0.1:"));
+        assert!(sim.halted().is_none());
+    }
+
+    #[test]
+    fn a_syn_to_a_closed_port_is_answered_by_a_reset() {
+        let sim = connect(81);
+        assert_eq!(flags_at_a(&sim), [">S", "<R."]);
+        assert!(said(&sim, "connect: Connection refused (RST)"));
+    }
+}

@@ -12,6 +12,10 @@ mod hooks;
 mod icmp;
 mod ip;
 mod link;
+#[cfg(test)]
+pub(crate) mod testnet;
+#[cfg(test)]
+mod tests;
 
 use crate::conntrack::CtRef;
 use crate::engine::Engine;
