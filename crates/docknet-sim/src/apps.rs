@@ -2,14 +2,15 @@
 //! traffic, ping, and a TCP relay (docker-proxy, Docker Desktop's forwarder) that accepts one
 //! connection and opens a second one.
 
+mod procs;
 mod tcp_options;
 mod udp_relay;
 
-use crate::engine::Engine;
+pub(crate) use procs::Procs;
+
 use crate::ids::{NsId, SocketId};
-use crate::model::Net;
 use crate::scenario::Proto;
-use crate::stack::{Delivery, Kernel, KernelEvent, PacketState, Skb};
+use crate::stack::{KernelEvent, Skb};
 use crate::time::{SimDuration, SimTime};
 use crate::trace::TraceEvent;
 use crate::wire::{
@@ -17,111 +18,6 @@ use crate::wire::{
 };
 use std::collections::HashMap;
 use std::net::Ipv4Addr;
-
-/// The processes acting on their sockets (`apps`) through the kernel. The kernel calls
-/// them only by the packets it hands up ([`Procs::socket_deliver`]); they call it only
-/// through the entry points below.
-pub(crate) struct Procs<'a, E> {
-    pub apps: &'a mut Apps,
-    pub net: &'a mut Net,
-    pub cx: &'a mut Engine<E>,
-    pub packets: &'a mut PacketState,
-    pub delivered: &'a mut Vec<Delivery>,
-}
-
-impl<E: From<AppEvent> + From<KernelEvent>> Procs<'_, E> {
-    /// The kernel under these processes.
-    fn kernel(&mut self) -> Kernel<'_, E> {
-        Kernel {
-            net: self.net,
-            cx: self.cx,
-            packets: self.packets,
-            delivered: self.delivered,
-        }
-    }
-
-    fn now(&self) -> SimTime {
-        self.cx.now()
-    }
-
-    fn schedule_in(&mut self, after: SimDuration, event: AppEvent) {
-        self.cx.schedule_in(after, event);
-    }
-
-    fn schedule_kernel_timer(&mut self, after: SimDuration, event: AppEvent) {
-        self.cx.schedule_kernel_timer(after, event);
-    }
-
-    fn emit(&mut self, pkt: Option<crate::ids::PacketId>, event: TraceEvent) {
-        self.cx.emit(pkt, event);
-    }
-
-    fn new_packet_id(&mut self) -> crate::ids::PacketId {
-        self.cx.new_packet_id()
-    }
-
-    fn random_u32(&mut self) -> u32 {
-        self.cx.random_u32()
-    }
-
-    fn random_range(&mut self, lo: u16, hi: u16) -> u16 {
-        self.cx.random_range(lo, hi)
-    }
-
-    fn ns_name(&self, ns: NsId) -> String {
-        self.net.ns(ns).name.clone()
-    }
-
-    fn drop_pkt(&mut self, ns: NsId, pkt: crate::ids::PacketId, reason: String) {
-        self.kernel().drop_pkt(ns, pkt, reason);
-    }
-
-    // The kernel's entry points for sockets: sending, and what sending needs to know.
-
-    fn ip_local_out(&mut self, ns: NsId, ip: Ipv4Packet, pkt: crate::ids::PacketId) {
-        self.kernel().ip_local_out(ns, ip, pkt);
-    }
-
-    fn ip_local_out_confirming(
-        &mut self,
-        ns: NsId,
-        ip: Ipv4Packet,
-        pkt: crate::ids::PacketId,
-        confirm_neigh: bool,
-    ) {
-        self.kernel()
-            .ip_local_out_confirming(ns, ip, pkt, confirm_neigh);
-    }
-
-    fn select_source(&mut self, ns: NsId, dst: Ipv4Addr) -> Option<Ipv4Addr> {
-        self.kernel().select_source(ns, dst)
-    }
-
-    fn next_ip_id(&mut self, ns: NsId) -> u16 {
-        self.kernel().next_ip_id(ns)
-    }
-
-    /// The MSS a socket towards `dst` advertises: its route's MTU less 40.
-    fn advmss(&mut self, ns: NsId, dst: Ipv4Addr) -> u16 {
-        tcp_options::mss_for_mtu(self.kernel().route_mtu(ns, dst))
-    }
-
-    fn send_rst(&mut self, ns: NsId, src: Ipv4Addr, dst: Ipv4Addr, t: &TcpSegment) {
-        self.kernel().send_rst(ns, src, dst, t);
-    }
-
-    fn icmp_dest_unreachable(&mut self, ns: NsId, skb: &Skb, code: u8) {
-        self.kernel().icmp_dest_unreachable(ns, skb, code);
-    }
-
-    fn icmp_echo_reply(&mut self, ns: NsId, skb: &Skb, id: u16, seq: u16, payload_len: u32) {
-        self.kernel().icmp_echo_reply(ns, skb, id, seq, payload_len);
-    }
-
-    fn local_error(&mut self, ns: NsId, ip: &Ipv4Packet, text: &str) {
-        self.kernel().local_error(ns, ip, text);
-    }
-}
 
 /// Time between the kernel waking a process and the process acting (write, close).
 pub const APP_DELAY: SimDuration = SimDuration(30_000);
