@@ -1,11 +1,11 @@
 //! The subcommands. Each returns the text to print or an error message for stderr.
 
 use crate::{RunLimits, TraceFormat, stream};
+use docknet_lab::lab::{LabOptions, lab_script};
 use docknet_sim::Sim;
 use docknet_sim::format::show as show_fmt;
 use docknet_sim::format::show::View;
 use docknet_sim::format::tcpdump::CapturePoint;
-use docknet_sim::lab::{LabOptions, lab_script};
 use docknet_sim::time::SimTime;
 use std::io::Write;
 use std::path::Path;

@@ -5,14 +5,12 @@
 mod apps;
 pub mod build;
 pub mod compose;
-pub mod conform;
 pub mod conntrack;
 pub mod docker;
 pub mod engine;
 pub mod format;
 pub mod fuzzing;
 pub mod ids;
-pub mod lab;
 pub mod limits;
 pub mod lint;
 pub mod model;

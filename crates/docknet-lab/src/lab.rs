@@ -11,8 +11,8 @@
 //! A `trap cleanup EXIT` deletes everything it made. Nothing here runs a command: this module
 //! only writes text.
 
-use crate::Sim;
-use crate::scenario::{
+use docknet_sim::Sim;
+use docknet_sim::scenario::{
     IfaceSpec, LinkSpec, NamespaceSpec, NsRole, ProcessSpec, Proto, Scenario, TrafficSpec,
 };
 use std::collections::{BTreeMap, BTreeSet};
@@ -1211,7 +1211,7 @@ mod tests {
     #[test]
     fn odd_scenarios_do_not_panic() {
         let _ = lab_script(&Scenario::default(), &LabOptions::default());
-        let sc: Scenario = crate::scenario::parse_ron(
+        let sc: Scenario = docknet_sim::scenario::parse_ron(
             "odd.ron",
             r#"Scenario(
                 namespaces: [(name: "it's", interfaces: [(name: "e 0", addrs: ["x"])],
