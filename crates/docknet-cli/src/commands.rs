@@ -77,7 +77,7 @@ fn compose_notes(path: &Path) -> Vec<String> {
     let Ok((shown, text)) = read(path) else {
         return Vec::new();
     };
-    let Ok(Some(docker)) = docknet_sim::build::docker_level(&shown, &text, &beside(path)) else {
+    let Ok(Some(docker)) = docknet_sim::load::docker_level(&shown, &text, &beside(path)) else {
         return Vec::new();
     };
     let Ok(compiled) = docknet_sim::docker::compile(&docker) else {

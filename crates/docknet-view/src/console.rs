@@ -6,7 +6,7 @@
 use crate::document::{Built, Document};
 use docknet_sim::Sim;
 use docknet_sim::docker::Inventory;
-use docknet_sim::docker::cli::DockerCommand;
+use docknet_sim::docker_cli::DockerCommand;
 use docknet_sim::format::show::{self, View};
 use docknet_sim::netfilter::TableName;
 use docknet_sim::scenario::TrafficSpec;
@@ -330,7 +330,7 @@ fn docker(line: &str, args: &[&str], ctx: Context<'_>) -> (String, Effect) {
             match ctx.doc.run_docker(line) {
                 Ok(built) => {
                     // `docker stop|rm ...` print the names given; `docker run` the new id.
-                    let out = match docknet_sim::docker::cli::parse_command(line) {
+                    let out = match docknet_sim::docker_cli::parse_command(line) {
                         Ok(DockerCommand::Lifecycle { containers, .. }) => containers.join("\n"),
                         _ => built
                             .inventory

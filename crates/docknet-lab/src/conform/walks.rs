@@ -348,7 +348,7 @@ trace id 77777777 ip docknet_trace out packet: oif "eth1" ip saddr 10.0.2.1 ip d
 
     #[test]
     fn the_simulators_walks_have_the_kernels_shape() {
-        let (_, mut sim) = docknet_sim::build::load(
+        let (_, mut sim) = docknet_sim::load(
             "walks.ron",
             r#"Scenario(
                 namespaces: [
