@@ -186,7 +186,7 @@ pub fn show(
         None => sim.run_to_end(),
     }
     let id = sim.net.ns_by_name(ns).ok_or_else(|| {
-        let names: Vec<&str> = sim.net.namespaces.iter().map(|n| n.name.as_str()).collect();
+        let names: Vec<&str> = sim.net.namespaces().iter().map(|n| n.name()).collect();
         format!(
             "no namespace `{ns}`: this scenario has {}",
             names.join(", ")

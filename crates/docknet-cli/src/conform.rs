@@ -259,7 +259,7 @@ pub fn compare_results(
         let mut s: Vec<String> = at
             .net
             .ns(id)
-            .conntrack
+            .conntrack()
             .list(at.now())
             .lines()
             .filter_map(|l| conntrack_key(l, &fixed))

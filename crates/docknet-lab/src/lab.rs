@@ -374,7 +374,7 @@ impl<'a> Lab<'a> {
         }
         let sim = self.sim?;
         let id = sim.net.iface_by_name(sim.net.ns_by_name(ns)?, &i.name)?;
-        Some(sim.net.iface(id).mac.to_string())
+        Some(sim.net.iface(id).mac().to_string())
     }
 
     /// `master` and hairpin for a bridge port.

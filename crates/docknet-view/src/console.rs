@@ -150,7 +150,7 @@ fn iptables_list(state: &Sim, nsid: docknet_sim::ids::NsId, args: &[&str]) -> St
         return "iptables: only listing is offered here: iptables [-t TABLE] -L [CHAIN] -n -v"
             .into();
     }
-    let text = state.net.ns(nsid).rules.list_verbose(table);
+    let text = state.net.ns(nsid).rules().list_verbose(table);
     match chain {
         None => text,
         Some(c) => {
