@@ -1,11 +1,11 @@
 //! The subcommands. Each returns the text to print or an error message for stderr.
 
 use crate::{RunLimits, TraceFormat, stream};
+use docknet_lab::lab::{LabOptions, lab_script};
 use docknet_sim::Sim;
 use docknet_sim::format::show as show_fmt;
 use docknet_sim::format::show::View;
 use docknet_sim::format::tcpdump::CapturePoint;
-use docknet_sim::lab::{LabOptions, lab_script};
 use docknet_sim::time::SimTime;
 use std::io::Write;
 use std::path::Path;
@@ -77,7 +77,7 @@ fn compose_notes(path: &Path) -> Vec<String> {
     let Ok((shown, text)) = read(path) else {
         return Vec::new();
     };
-    let Ok(Some(docker)) = docknet_sim::build::docker_level(&shown, &text, &beside(path)) else {
+    let Ok(Some(docker)) = docknet_sim::load::docker_level(&shown, &text, &beside(path)) else {
         return Vec::new();
     };
     let Ok(compiled) = docknet_sim::docker::compile(&docker) else {
@@ -186,7 +186,7 @@ pub fn show(
         None => sim.run_to_end(),
     }
     let id = sim.net.ns_by_name(ns).ok_or_else(|| {
-        let names: Vec<&str> = sim.net.namespaces.iter().map(|n| n.name.as_str()).collect();
+        let names: Vec<&str> = sim.net.namespaces().iter().map(|n| n.name()).collect();
         format!(
             "no namespace `{ns}`: this scenario has {}",
             names.join(", ")

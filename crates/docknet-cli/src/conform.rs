@@ -9,10 +9,10 @@
 //! Flows the lab cannot reproduce (names only a simulated DNS server knows) are left out on
 //! both sides.
 
+use docknet_lab::conform::walks::{parse_nft_trace, sim_walks};
+use docknet_lab::conform::{Seen, normalize, read_pcap, side_by_side};
+use docknet_lab::lab::{LabOptions, lab_script};
 use docknet_sim::Sim;
-use docknet_sim::conform::walks::{parse_nft_trace, sim_walks};
-use docknet_sim::conform::{Seen, normalize, read_pcap, side_by_side};
-use docknet_sim::lab::{LabOptions, lab_script};
 use docknet_sim::scenario::{NamespaceSpec, NsRole, Scenario, TrafficSpec};
 use docknet_sim::time::SimDuration;
 use docknet_sim::trace::TraceEvent;
@@ -259,7 +259,7 @@ pub fn compare_results(
         let mut s: Vec<String> = at
             .net
             .ns(id)
-            .conntrack
+            .conntrack()
             .list(at.now())
             .lines()
             .filter_map(|l| conntrack_key(l, &fixed))
@@ -310,7 +310,7 @@ fn compare_walks(
             ));
             continue;
         };
-        let render = |walks: Vec<docknet_sim::conform::walks::Walk>| -> Vec<String> {
+        let render = |walks: Vec<docknet_lab::conform::walks::Walk>| -> Vec<String> {
             walks
                 .into_iter()
                 .filter_map(|mut w| {

@@ -6,9 +6,11 @@
 //! and panics only when an invariant fails.
 
 use crate::Sim;
-use crate::build::{Problem, docker_level};
-use crate::docker::{DockerScenario, cli};
+use crate::docker::DockerScenario;
+use crate::docker_cli as cli;
+use crate::load::docker_level;
 use crate::netfilter::{DeleteTarget, IptablesCommand, NetfilterError, Ruleset, rule_line};
+use crate::scenario::Problem;
 use crate::scenario::{ScenarioError, parse_ron};
 
 /// Events a loaded scenario is stepped through: enough to start every flow, bounded so one

@@ -5,16 +5,16 @@
 mod apps;
 pub mod build;
 pub mod compose;
-pub mod conform;
 pub mod conntrack;
 pub mod docker;
+pub mod docker_cli;
 pub mod engine;
 pub mod format;
 pub mod fuzzing;
 pub mod ids;
-pub mod lab;
 pub mod limits;
 pub mod lint;
+pub mod load;
 pub mod model;
 pub mod netfilter;
 pub mod pcap;
@@ -27,5 +27,5 @@ pub mod timer_wheel;
 pub mod trace;
 pub mod wire;
 
-pub use build::{load, load_with};
+pub use load::{load, load_with};
 pub use sim::Sim;

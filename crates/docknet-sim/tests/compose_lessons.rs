@@ -93,7 +93,7 @@ fn a_docker_scenario_brings_its_compose_file_up_where_it_says() {
         "app/.env" => Some("WEB_PORT=1\n".to_string()),
         _ => None,
     };
-    let docker = docknet_sim::build::docker_level("lab/s.ron", ron, &read)
+    let docker = docknet_sim::load::docker_level("lab/s.ron", ron, &read)
         .unwrap()
         .unwrap();
     let c = docknet_sim::docker::compile(&docker).unwrap_or_else(|p| panic!("{p:?}"));

@@ -103,9 +103,9 @@ fn compiled_topology_uses_dockers_names_and_addresses() {
     let names: Vec<String> = sim
         .net
         .ns(host)
-        .ifaces
+        .ifaces()
         .iter()
-        .map(|&i| sim.net.iface(i).name.clone())
+        .map(|&i| sim.net.iface(i).name().to_string())
         .collect();
     assert!(
         names.iter().any(|n| n.len() == 15 && n.starts_with("br-")),
@@ -147,7 +147,7 @@ fn container_macs_follow_the_engine_version() {
         let (_, sim) = docknet_sim::load("m.ron", &text(engine)).unwrap();
         let web = sim.net.ns_by_name("web").unwrap();
         let eth0 = sim.net.iface_by_name(web, "eth0").unwrap();
-        sim.net.iface(eth0).mac.to_string()
+        sim.net.iface(eth0).mac().to_string()
     };
     assert_eq!(
         mac("27.5"),
@@ -237,9 +237,9 @@ fn none_mode_has_only_loopback_and_cannot_reach_anything() {
     let names: Vec<&str> = sim
         .net
         .ns(batch)
-        .ifaces
+        .ifaces()
         .iter()
-        .map(|&i| sim.net.iface(i).name.as_str())
+        .map(|&i| sim.net.iface(i).name())
         .collect();
     assert_eq!(names, ["lo"]);
     assert_eq!(

@@ -117,7 +117,7 @@ fn compose_errors_at_the_end_stay_in_the_file() {
         // `?` (an explicit key) with no key: the empty key was placed on line 3.
         ("?\r#", (2, 2)),
     ] {
-        let e = docknet_sim::build::docker_level("compose.yaml", text, &|_| None).unwrap_err();
+        let e = docknet_sim::load::docker_level("compose.yaml", text, &|_| None).unwrap_err();
         let d = &e.diagnostics[0];
         assert_eq!((d.line, d.column), at, "{text:?}: {d}");
     }

@@ -219,7 +219,7 @@ fn log_and_mark_continue_and_show_in_the_trace() {
     let list = sim
         .net
         .ns(sim.net.ns_by_name("r1").unwrap())
-        .rules
+        .rules()
         .list_verbose(docknet_sim::netfilter::TableName::Filter);
     assert!(
         list.contains("Chain FORWARD (policy ACCEPT 0 packets, 0 bytes)"),

@@ -6,7 +6,7 @@
 use crate::document::{Built, Document};
 use docknet_sim::Sim;
 use docknet_sim::docker::Inventory;
-use docknet_sim::docker::cli::DockerCommand;
+use docknet_sim::docker_cli::DockerCommand;
 use docknet_sim::format::show::{self, View};
 use docknet_sim::netfilter::TableName;
 use docknet_sim::scenario::TrafficSpec;
@@ -150,7 +150,7 @@ fn iptables_list(state: &Sim, nsid: docknet_sim::ids::NsId, args: &[&str]) -> St
         return "iptables: only listing is offered here: iptables [-t TABLE] -L [CHAIN] -n -v"
             .into();
     }
-    let text = state.net.ns(nsid).rules.list_verbose(table);
+    let text = state.net.ns(nsid).rules().list_verbose(table);
     match chain {
         None => text,
         Some(c) => {
@@ -330,7 +330,7 @@ fn docker(line: &str, args: &[&str], ctx: Context<'_>) -> (String, Effect) {
             match ctx.doc.run_docker(line) {
                 Ok(built) => {
                     // `docker stop|rm ...` print the names given; `docker run` the new id.
-                    let out = match docknet_sim::docker::cli::parse_command(line) {
+                    let out = match docknet_sim::docker_cli::parse_command(line) {
                         Ok(DockerCommand::Lifecycle { containers, .. }) => containers.join("\n"),
                         _ => built
                             .inventory

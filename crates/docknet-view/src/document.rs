@@ -4,9 +4,10 @@
 //! is shown is always what the model computes for the edited scenario.
 
 use docknet_sim::Sim;
-use docknet_sim::build::Problem;
 use docknet_sim::docker::scenario::{MacVm, Platform};
-use docknet_sim::docker::{self, DockerScenario, Inventory, cli};
+use docknet_sim::docker::{self, DockerScenario, Inventory};
+use docknet_sim::docker_cli as cli;
+use docknet_sim::scenario::Problem;
 use docknet_sim::scenario::{self, Scenario, ScenarioError, Source, TrafficSpec};
 use std::collections::BTreeMap;
 
@@ -59,7 +60,7 @@ impl Document {
         text: &str,
         read: &dyn Fn(&str) -> Option<String>,
     ) -> Result<Document, ScenarioError> {
-        let source = match docknet_sim::build::docker_level(file, text, read)? {
+        let source = match docknet_sim::load::docker_level(file, text, read)? {
             Some(d) => Origin::Docker(Box::new(d)),
             None => Origin::Kernel(scenario::parse(file, text)?),
         };

@@ -318,7 +318,7 @@ struct Builder<'a> {
 
 impl<'a> Builder<'a> {
     fn new(net: &'a Net, guests: &'a BTreeMap<String, Vec<String>>) -> Self {
-        let n = net.namespaces.len();
+        let n = net.namespaces().len();
         let mut b = Builder {
             net,
             guests,
@@ -340,18 +340,18 @@ impl<'a> Builder<'a> {
 
     /// Namespaces linked by veth to `ns`.
     fn veth_neighbours(&self, ns: usize) -> Vec<usize> {
-        self.net.namespaces[ns]
-            .ifaces
+        self.net.namespaces()[ns]
+            .ifaces()
             .iter()
-            .filter(|&&i| matches!(self.net.iface(i).kind, IfaceKind::Veth))
+            .filter(|&&i| matches!(self.net.iface(i).kind(), IfaceKind::Veth))
             .filter_map(|&i| self.net.peer(i))
-            .map(|(p, _)| self.net.iface(p).ns.index())
+            .map(|(p, _)| self.net.iface(p).ns().index())
             .collect()
     }
 
     /// A container lives in the host or VM its veth leads to; a VM in the machine running it.
     fn find_parent(&self, ns: usize) -> Option<usize> {
-        let role = self.net.namespaces[ns].role;
+        let role = self.net.namespaces()[ns].role();
         let wanted: &[NsRole] = match role {
             NsRole::Container => &[NsRole::Host, NsRole::Vm],
             NsRole::Vm => &[NsRole::Host],
@@ -359,12 +359,12 @@ impl<'a> Builder<'a> {
         };
         self.veth_neighbours(ns)
             .into_iter()
-            .find(|&p| p != ns && wanted.contains(&self.net.namespaces[p].role))
+            .find(|&p| p != ns && wanted.contains(&self.net.namespaces()[p].role()))
     }
 
     fn bridges_of(&self, ns: usize) -> Vec<docknet_sim::ids::IfaceId> {
-        self.net.namespaces[ns]
-            .ifaces
+        self.net.namespaces()[ns]
+            .ifaces()
             .iter()
             .copied()
             .filter(|&i| self.net.iface(i).is_bridge())
@@ -372,9 +372,9 @@ impl<'a> Builder<'a> {
     }
 
     fn notes(&self, ns: usize) -> Vec<String> {
-        let n = &self.net.namespaces[ns];
-        let mut notes = self.guests.get(&n.name).cloned().unwrap_or_default();
-        if n.ifaces.len() <= 1 {
+        let n = &self.net.namespaces()[ns];
+        let mut notes = self.guests.get(n.name()).cloned().unwrap_or_default();
+        if n.ifaces().len() <= 1 {
             notes.push("only lo (127.0.0.1/8): no network".into());
         }
         notes
@@ -386,13 +386,13 @@ impl<'a> Builder<'a> {
     /// through another bridge's port.
     fn up_port_x(&self, child: usize, iface: docknet_sim::ids::IfaceId) -> f32 {
         let r = self.rect[child];
-        let j = self.net.namespaces[child]
-            .ifaces
+        let j = self.net.namespaces()[child]
+            .ifaces()
             .iter()
             .filter(|&&i| {
-                self.net
-                    .peer(i)
-                    .is_some_and(|(p, _)| Some(self.net.iface(p).ns.index()) == self.parent[child])
+                self.net.peer(i).is_some_and(|(p, _)| {
+                    Some(self.net.iface(p).ns().index()) == self.parent[child]
+                })
             })
             .position(|&i| i == iface)
             .unwrap_or(0);
@@ -413,19 +413,19 @@ impl<'a> Builder<'a> {
     fn runs_vm(&self, ns: usize) -> bool {
         self.children[ns]
             .iter()
-            .any(|&k| self.net.namespaces[k].role == NsRole::Vm)
+            .any(|&k| self.net.namespaces()[k].role() == NsRole::Vm)
     }
 
     /// The tables a namespace has rules in, when its kernel is drawn as stations: a namespace
     /// with rules that is not a container (the Docker host, Desktop's VM, a router).
     fn stack_tables(&self, ns: usize) -> Option<Vec<&'static str>> {
-        let n = &self.net.namespaces[ns];
-        if n.role == NsRole::Container || self.runs_vm(ns) {
+        let n = &self.net.namespaces()[ns];
+        if n.role() == NsRole::Container || self.runs_vm(ns) {
             return None;
         }
         let present: Vec<&'static str> = TableName::SAVE_ORDER
             .iter()
-            .filter(|t| n.rules.table(**t).is_some())
+            .filter(|t| n.rules().table(**t).is_some())
             .map(|t| t.as_str())
             .collect();
         (!present.is_empty()).then_some(present)
@@ -469,13 +469,13 @@ impl<'a> Builder<'a> {
     fn bar_peers(&self, ns: usize) -> impl Iterator<Item = Vec<Option<usize>>> + '_ {
         self.bridges_of(ns).into_iter().map(|b| {
             self.net
-                .ifaces
+                .ifaces()
                 .iter()
-                .filter(|i| i.master == Some(b))
+                .filter(|i| i.master() == Some(b))
                 .map(|i| {
                     self.net
-                        .peer(i.id)
-                        .map(|(p, _)| self.net.iface(p).ns.index())
+                        .peer(i.id())
+                        .map(|(p, _)| self.net.iface(p).ns().index())
                 })
                 .collect()
         })
@@ -519,17 +519,17 @@ impl<'a> Builder<'a> {
         let size = if kids.is_empty() {
             let w = if bars > 0.0 { LEAF_W + 80.0 } else { LEAF_W };
             // Containers sit side by side under a bridge with labels beside their cables.
-            let w = if self.net.namespaces[ns].role == NsRole::Container {
+            let w = if self.net.namespaces()[ns].role() == NsRole::Container {
                 w.max(CONTAINER_W + 150.0 * self.up_links(ns).saturating_sub(1) as f32)
             } else {
                 w
             };
             // Ports on both edges write their labels towards each other.
-            let edge_labels: Vec<f32> = self.net.namespaces[ns]
-                .ifaces
+            let edge_labels: Vec<f32> = self.net.namespaces()[ns]
+                .ifaces()
                 .iter()
                 .map(|&i| self.net.iface(i))
-                .filter(|i| !matches!(i.kind, IfaceKind::Loopback | IfaceKind::Bridge(_)))
+                .filter(|i| !matches!(i.kind(), IfaceKind::Loopback | IfaceKind::Bridge(_)))
                 .map(|i| labels::text_size(&iface_label(i), LabelKind::Port.px()).0)
                 .collect();
             let w = if edge_labels.len() >= 2 {
@@ -607,10 +607,10 @@ impl<'a> Builder<'a> {
     /// Columns for top-level boxes: BFS from the largest, neighbours alternating sides.
     fn columns(&self, roots: &[usize]) -> HashMap<usize, i32> {
         let mut adj: HashMap<usize, Vec<usize>> = HashMap::new();
-        for iface in &self.net.ifaces {
-            if let Some((p, _)) = self.net.peer(iface.id) {
-                let a = self.root_of(iface.ns.index());
-                let b = self.root_of(self.net.iface(p).ns.index());
+        for iface in self.net.ifaces() {
+            if let Some((p, _)) = self.net.peer(iface.id()) {
+                let a = self.root_of(iface.ns().index());
+                let b = self.root_of(self.net.iface(p).ns().index());
                 if a != b {
                     adj.entry(a).or_default().push(b);
                 }
@@ -654,7 +654,7 @@ impl<'a> Builder<'a> {
     }
 
     fn build(mut self) -> Layout {
-        let n = self.net.namespaces.len();
+        let n = self.net.namespaces().len();
         let roots: Vec<usize> = (0..n).filter(|&i| self.parent[i].is_none()).collect();
         for &r in &roots {
             self.measure(r);
@@ -725,7 +725,7 @@ impl<'a> Builder<'a> {
     fn boxes(&self, roots: &[usize], layout: &mut Layout) {
         let mut todo: Vec<(usize, usize)> = roots.iter().rev().map(|&r| (r, 0)).collect();
         while let Some((ns, depth)) = todo.pop() {
-            let n = &self.net.namespaces[ns];
+            let n = &self.net.namespaces()[ns];
             let r = self.rect[ns];
             let notes = self.notes(ns);
             let mut y = r.y + HEADER_H + notes.len() as f32 * NOTE_H;
@@ -746,14 +746,14 @@ impl<'a> Builder<'a> {
                 .collect();
             let stack = self.stack_tables(ns).map(|present| {
                 let x = r.x + (r.w - crate::stack::STRIP_W) / 2.0;
-                StackStrip::new(&n.name, x, y + 4.0, &present)
+                StackStrip::new(n.name(), x, y + 4.0, &present)
             });
             layout.boxes.push(NsBox {
-                ns: n.name.clone(),
-                role: n.role,
+                ns: n.name().to_string(),
+                role: n.role(),
                 rect: r,
                 depth,
-                parent: self.parent[ns].map(|p| self.net.namespaces[p].name.clone()),
+                parent: self.parent[ns].map(|p| self.net.namespaces()[p].name().to_string()),
                 notes,
                 icon: self.icon(ns),
                 stack,
@@ -766,15 +766,15 @@ impl<'a> Builder<'a> {
     }
 
     fn icon(&self, ns: usize) -> Icon {
-        let n = &self.net.namespaces[ns];
-        match n.role {
+        let n = &self.net.namespaces()[ns];
+        match n.role() {
             NsRole::Host if self.runs_vm(ns) => Icon::Desktop,
             NsRole::Host => Icon::LinuxHost,
             NsRole::Vm => Icon::Vm,
             NsRole::Container => Icon::Container,
             NsRole::Router => Icon::Router,
             NsRole::External => {
-                let name = n.name.to_lowercase();
+                let name = n.name().to_lowercase();
                 let personal = ["laptop", "client", "pc", "browser", "user", "desk"];
                 if personal.iter().any(|p| name.contains(p)) {
                     Icon::Laptop
@@ -786,14 +786,14 @@ impl<'a> Builder<'a> {
     }
 
     fn bridges(&self, layout: &mut Layout) {
-        for (ns, n) in self.net.namespaces.iter().enumerate() {
+        for (ns, n) in self.net.namespaces().iter().enumerate() {
             let r = self.rect[ns];
             let top = r.y + HEADER_H + self.upper_h(ns);
             for (k, id) in self.bridges_of(ns).into_iter().enumerate() {
                 let i = self.net.iface(id);
                 layout.bridges.push(BridgeBar {
-                    ns: n.name.clone(),
-                    name: i.name.clone(),
+                    ns: n.name().to_string(),
+                    name: i.name().to_string(),
                     rect: Rect {
                         x: r.x + PAD,
                         y: top + k as f32 * BAR_PITCH + BAR_PITCH / 2.0,
@@ -801,47 +801,50 @@ impl<'a> Builder<'a> {
                         h: BAR_H,
                     },
                     label: iface_label(i),
-                    mac: i.mac.to_string(),
+                    mac: i.mac().to_string(),
                 });
             }
         }
     }
 
     fn ports(&self, layout: &mut Layout) {
-        for (ns, n) in self.net.namespaces.iter().enumerate() {
+        for (ns, n) in self.net.namespaces().iter().enumerate() {
             let r = self.rect[ns];
             let mut used: HashMap<(Side, Option<String>), usize> = HashMap::new();
-            let mut ids: Vec<_> = n.ifaces.clone();
+            let mut ids: Vec<_> = n.ifaces().to_vec();
             // Bridge ports towards children first, in the children's order.
             ids.sort_by_key(|&id| {
                 self.net
                     .peer(id)
-                    .map(|(p, _)| self.rect[self.net.iface(p).ns.index()].x as i64)
+                    .map(|(p, _)| self.rect[self.net.iface(p).ns().index()].x as i64)
                     .unwrap_or(i64::MAX)
             });
             for id in ids {
                 let i = self.net.iface(id);
-                if matches!(i.kind, IfaceKind::Loopback | IfaceKind::Bridge(_)) {
+                if matches!(i.kind(), IfaceKind::Loopback | IfaceKind::Bridge(_)) {
                     continue;
                 }
-                let peer = self.net.peer(id).map(|(p, _)| self.net.iface(p).ns.index());
+                let peer = self
+                    .net
+                    .peer(id)
+                    .map(|(p, _)| self.net.iface(p).ns().index());
                 let peer_rect = peer.map(|p| self.rect[p]);
                 let is_child = peer.is_some_and(|p| self.parent[p] == Some(ns));
                 let is_parent = peer.is_some_and(|p| self.parent[ns] == Some(p));
                 let towards_left = peer_rect.is_some_and(|pr| pr.center()[0] < r.center()[0]);
-                let bar = i.master.and_then(|m| {
-                    let name = &self.net.iface(m).name;
+                let bar = i.master().and_then(|m| {
+                    let name = self.net.iface(m).name();
                     layout
                         .bridges
                         .iter()
-                        .find(|b| b.ns == n.name && &b.name == name)
+                        .find(|b| b.ns == n.name() && b.name == name)
                 });
                 let mut slot = 0;
                 let (side, pos) = if let Some(bar) = bar {
                     let y = bar.rect.y + bar.rect.h / 2.0;
                     let x = match (is_child, self.net.peer(id)) {
                         // Above the child's port on its top edge, so the cable drops straight.
-                        (true, Some((p, _))) => self.up_port_x(self.net.iface(p).ns.index(), p),
+                        (true, Some((p, _))) => self.up_port_x(self.net.iface(p).ns().index(), p),
                         _ => {
                             // Counted from each end: ports towards the left from the left
                             // end, the others from the right end.
@@ -871,7 +874,7 @@ impl<'a> Builder<'a> {
                     let k = bump(&mut used, side, None) as f32;
                     let x = if towards_left { r.x } else { r.x + r.w };
                     // Beside the stations a packet meets first (PREROUTING) or last.
-                    let y0 = match layout.boxes.iter().find(|b| b.ns == n.name) {
+                    let y0 = match layout.boxes.iter().find(|b| b.ns == n.name()) {
                         Some(NsBox {
                             stack: Some(strip), ..
                         }) => strip.station(crate::stack::Station::Prerouting).center()[1],
@@ -880,7 +883,7 @@ impl<'a> Builder<'a> {
                     (side, [x, y0 + 46.0 * k])
                 };
                 let label = iface_label(i);
-                let mac = i.mac.to_string();
+                let mac = i.mac().to_string();
                 let inside_edge = self.children[ns].is_empty() && self.stack_tables(ns).is_none();
                 let child_bar_port = side == Side::Bar && is_child;
                 let (label_rect, mac_rect) =
@@ -895,13 +898,13 @@ impl<'a> Builder<'a> {
                     )
                 });
                 layout.ports.push(Port {
-                    ns: n.name.clone(),
-                    iface: i.name.clone(),
+                    ns: n.name().to_string(),
+                    iface: i.name().to_string(),
                     pos,
                     side,
                     label,
                     mac,
-                    kind: i.kind.name(),
+                    kind: i.kind().name(),
                     label_rect,
                     mac_rect,
                     fdb_rect,
@@ -912,18 +915,21 @@ impl<'a> Builder<'a> {
 
     fn cables(&self, layout: &mut Layout) {
         let mut links = Vec::new();
-        for i in &self.net.ifaces {
-            let Some((p, _)) = self.net.peer(i.id) else {
+        for i in self.net.ifaces() {
+            let Some((p, _)) = self.net.peer(i.id()) else {
                 continue;
             };
-            if p.index() < i.id.index() {
+            if p.index() < i.id().index() {
                 continue;
             }
             let pi = self.net.iface(p);
-            let a = (self.net.ns(i.ns).name.clone(), i.name.clone());
-            let b = (self.net.ns(pi.ns).name.clone(), pi.name.clone());
+            let a = (self.net.ns(i.ns()).name().to_string(), i.name().to_string());
+            let b = (
+                self.net.ns(pi.ns()).name().to_string(),
+                pi.name().to_string(),
+            );
             if layout.port(&a.0, &a.1).is_some() && layout.port(&b.0, &b.1).is_some() {
-                links.push((a, b, matches!(i.kind, IfaceKind::Veth)));
+                links.push((a, b, matches!(i.kind(), IfaceKind::Veth)));
             }
         }
         let ends: Vec<(&Port, &Port)> = links
@@ -1008,10 +1014,10 @@ fn port_label_rects(
 
 /// `eth0 172.17.0.2/16`; further addresses as `+N` (the console's `ip addr` lists them).
 fn iface_label(i: &docknet_sim::model::Interface) -> String {
-    match i.addrs.as_slice() {
-        [] => i.name.clone(),
-        [a] => format!("{} {a}", i.name),
-        [a, rest @ ..] => format!("{} {a} +{}", i.name, rest.len()),
+    match i.addrs() {
+        [] => i.name().to_string(),
+        [a] => format!("{} {a}", i.name()),
+        [a, rest @ ..] => format!("{} {a} +{}", i.name(), rest.len()),
     }
 }
 
@@ -1194,7 +1200,7 @@ pub(crate) mod tests {
         assert!(all.len() > 30);
         for (f, built) in &all {
             let l = Layout::of_built(built);
-            assert_eq!(l.boxes.len(), built.sim.net.namespaces.len());
+            assert_eq!(l.boxes.len(), built.sim.net.namespaces().len());
             for (i, a) in l.boxes.iter().enumerate() {
                 for b in &l.boxes[i + 1..] {
                     let nested = a.parent.as_deref() == Some(&b.ns)
@@ -1209,7 +1215,7 @@ pub(crate) mod tests {
                 }
             }
             // Every link has a drawn cable.
-            let links = built.sim.net.graph.edge_count();
+            let links = built.sim.net.link_count();
             assert_eq!(l.cables.len(), links, "{f}");
         }
     }

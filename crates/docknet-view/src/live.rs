@@ -98,7 +98,7 @@ pub fn conntrack_tables(layout: &Layout, at: AtCursor, rows: usize) -> Vec<CtTab
         .filter_map(|b| {
             let n = state.ns(state.ns_by_name(&b.ns)?);
             let mut all: Vec<&CtEntry> = n
-                .conntrack
+                .conntrack()
                 .entries
                 .values()
                 .filter(|e| e.expires > now)
@@ -205,16 +205,16 @@ pub fn fdb_notes(layout: &Layout, at: AtCursor) -> Vec<FdbNote> {
         })
     };
     let mut out = Vec::new();
-    for i in &state.ifaces {
-        let IfaceKind::Bridge(b) = &i.kind else {
+    for i in state.ifaces() {
+        let IfaceKind::Bridge(b) = i.kind() else {
             continue;
         };
-        let ns = &state.ns(i.ns).name;
-        for (mac, entry) in &b.fdb {
-            if b.lookup(*mac, now) != Some(entry.port) {
+        let ns = state.ns(i.ns()).name();
+        for (mac, entry) in b.fdb() {
+            if b.lookup(*mac, now) != Some(entry.port()) {
                 continue;
             }
-            let port = &state.iface(entry.port).name;
+            let port = state.iface(entry.port()).name();
             if learned_later(ns, &mac.to_string()) {
                 continue;
             }
@@ -226,10 +226,10 @@ pub fn fdb_notes(layout: &Layout, at: AtCursor) -> Vec<FdbNote> {
                     if n == ns && p == port && *m == mac.to_string())
             });
             // One line per port: the newest MAC wins.
-            out.retain(|n: &FdbNote| !(&n.ns == ns && &n.port == port));
+            out.retain(|n: &FdbNote| !(n.ns == ns && n.port == port));
             out.push(FdbNote {
-                ns: ns.clone(),
-                port: port.clone(),
+                ns: ns.to_string(),
+                port: port.to_string(),
                 text: format!("MAC {mac}"),
                 fresh,
             });

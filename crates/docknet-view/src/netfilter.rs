@@ -120,7 +120,7 @@ pub fn view(shown: &[TraceRecord], later: &[TraceRecord], state: &Net) -> Option
     let rules = rule_rows(state, &at, &Moment { shown, later, pkt });
     let present: Vec<String> = TableName::SAVE_ORDER
         .iter()
-        .filter(|t| state.ns(nsid).rules.table(**t).is_some())
+        .filter(|t| state.ns(nsid).rules().table(**t).is_some())
         .map(|t| t.to_string())
         .collect();
     Some(NetfilterView {
@@ -235,7 +235,7 @@ fn rule_rows(state: &Net, at: &ChainAt, now: &Moment) -> Vec<RuleRow> {
     let Ok(t) = table.parse::<TableName>() else {
         return Vec::new();
     };
-    let Some(c) = state.ns(nsid).rules.table(t).and_then(|t| t.chain(chain)) else {
+    let Some(c) = state.ns(nsid).rules().table(t).and_then(|t| t.chain(chain)) else {
         return Vec::new();
     };
     let ip_len = shown

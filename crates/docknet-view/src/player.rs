@@ -361,9 +361,9 @@ pub(crate) mod tests {
         let clock = p.clock();
         let conntrack_tables = |p: &mut Player| {
             let net = &p.state().net;
-            net.namespaces
+            net.namespaces()
                 .iter()
-                .map(|n| n.conntrack.list(clock))
+                .map(|n| n.conntrack().list(clock))
                 .collect::<Vec<_>>()
         };
         let ct_at_40 = conntrack_tables(&mut p);

@@ -65,7 +65,7 @@ mod tests {
     #[test]
     fn fifty_namespaces_keep_over_two_hundred_packets_in_flight() {
         let (_, built) = Document::load("stress", &scenario(50, 2, 3000)).unwrap();
-        assert_eq!(built.sim.net.namespaces.len(), 50);
+        assert_eq!(built.sim.net.namespaces().len(), 50);
         let mut p = Player::new(built.sim);
         let at = SimTime::from_millis(200);
         while p.trace().last().is_none_or(|r| r.t_ns < at) {

@@ -12,9 +12,9 @@ use super::daemon::Daemon;
 use super::{Names, compare, predict_for, traffic};
 use crate::conform::Report;
 use docknet_sim::Sim;
-use docknet_sim::docker::cli::image_ports;
 use docknet_sim::docker::compile::Compiled;
 use docknet_sim::docker::scenario::Platform;
+use docknet_sim::docker_cli::image_ports;
 use docknet_sim::scenario::ProcessSpec;
 use std::collections::BTreeSet;
 use std::path::Path;
@@ -37,7 +37,7 @@ pub fn check(file: &str, text: &str, prefix: &str) -> Result<Report, String> {
     let dir = path.parent().unwrap_or(Path::new("/")).to_path_buf();
     let read = |name: &str| std::fs::read_to_string(dir.join(name)).ok();
     let shown = path.display().to_string();
-    let mut sc = docknet_sim::build::docker_level(&shown, text, &read)
+    let mut sc = docknet_sim::load::docker_level(&shown, text, &read)
         .map_err(|e| e.to_string())?
         .ok_or_else(|| format!("{file}: not a compose file"))?;
     if !matches!(sc.platform, Platform::Linux { .. }) {

@@ -4,9 +4,9 @@
 
 use super::daemon::{Daemon, Nic, Peer};
 use crate::conform::{self, Report};
+use docknet_lab::lab::{LabOptions, traffic_script};
 use docknet_sim::docker::compile::Compiled;
 use docknet_sim::docker::scenario::DockerScenario;
-use docknet_sim::lab::{LabOptions, traffic_script};
 use ipnet::Ipv4Net;
 
 /// The host's NICs, each with the one peer cabled to it (engine-check builds no LAN switch

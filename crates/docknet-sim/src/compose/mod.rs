@@ -7,13 +7,11 @@
 //! name ([`ComposeFile`]), and any variables ([`interpolate::Vars`]).
 
 pub mod envfile;
-mod extension;
 pub mod interpolate;
 pub mod project;
 mod up;
 pub mod yaml;
 
-pub use extension::scenario;
 pub use project::{Project, normalize_project_name};
 pub use up::{Step, Up, up};
 
@@ -283,6 +281,3 @@ fn interpolate_tree(
         Value::Null => {}
     }
 }
-
-#[cfg(test)]
-mod tests;

@@ -5,7 +5,7 @@
 
 use super::yaml::{Key, Node, Pos, Value};
 use super::{ComposeError, NotSimulated};
-use crate::docker::cli::{self, HostAddr, NetworkCreate, PortBinding, PortProto};
+use crate::docker_cli::{self as cli, HostAddr, NetworkCreate, PortBinding, PortProto};
 use std::collections::BTreeMap;
 use std::net::Ipv4Addr;
 

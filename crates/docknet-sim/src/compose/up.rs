@@ -12,7 +12,7 @@
 use super::ComposeError;
 use super::project::{NetworkModeSpec, Project, Service};
 use super::yaml::Pos;
-use crate::docker::cli::{DockerCommand, NetworkConnect, NetworkMode, RunSpec};
+use crate::docker_cli::{DockerCommand, NetworkConnect, NetworkMode, RunSpec};
 
 /// One command of the bring-up, where it comes from in the file, and where the values an
 /// engine error may name (a host port, an address, a network) are written.

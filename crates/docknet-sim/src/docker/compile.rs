@@ -13,13 +13,13 @@ mod ps;
 pub use compose_up::ComposeInventory;
 use ipam::{Addressing, first_host};
 
-use super::cli::{
-    self, DaemonOptions, DockerCommand, NetworkMode, PortBinding, PortProto, RunSpec,
-};
 use super::rules::{self, BridgeNetwork, EngineVersion, HostRulesInput, PublishedPort};
 use super::scenario::{ContainerSpec, DockerScenario, NetworkSpec, Platform};
-use crate::build::{Loc, Problem};
+use crate::docker_cli::{
+    self as cli, DaemonOptions, DockerCommand, NetworkMode, PortBinding, PortProto, RunSpec,
+};
 use crate::scenario::{IfaceSpec, LinkSpec, NamespaceSpec, NsRole, ProcessSpec, Proto, Scenario};
+use crate::scenario::{Loc, Problem};
 use crate::wire::MacAddr;
 use ipnet::Ipv4Net;
 use rand::{Rng, SeedableRng};

@@ -1,8 +1,12 @@
 //! The Docker compiler: Docker-level scenarios (`docker run`, `docker network create`) turned
 //! into the kernel-level model exactly as a given Docker Engine would build it.
 
-pub mod cli;
 pub mod compile;
+#[cfg(test)]
+mod compose_tests;
+#[cfg(test)]
+mod flag_audit;
+mod from_compose;
 pub mod rules;
 pub mod scenario;
 

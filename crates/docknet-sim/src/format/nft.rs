@@ -55,7 +55,7 @@ pub fn line(r: &TraceRecord) -> Option<String> {
 }
 
 /// A matched rule's verdict in nft's vocabulary.
-pub(crate) fn nft_verdict(a: &StepAction) -> String {
+pub fn nft_verdict(a: &StepAction) -> String {
     match a {
         StepAction::Accept => "accept".into(),
         StepAction::Drop | StepAction::Reject(_) => "drop".into(),

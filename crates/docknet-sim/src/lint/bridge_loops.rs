@@ -1,9 +1,9 @@
 //! Bridge loops: the bridges as nodes, every link between two bridge ports as an edge; an
 //! edge between bridges already connected closes a loop that floods for ever without STP.
 
-use crate::build::Problem;
 use crate::ids::IfaceId;
 use crate::model::Net;
+use crate::scenario::Problem;
 use std::collections::{BTreeMap, VecDeque};
 
 /// A link between two bridge ports: (port, its bridge) at each end.

@@ -1,8 +1,8 @@
 //! Traffic that cannot finish within the run's limits: more sends than the event budget
 //! (each send is at least one event), or a last send due past the time limit.
 
-use crate::build::Problem;
 use crate::limits::Limits;
+use crate::scenario::Problem;
 use crate::scenario::{Scenario, TrafficSpec};
 
 pub(super) fn find(sc: &Scenario, limits: Limits) -> Vec<Problem> {

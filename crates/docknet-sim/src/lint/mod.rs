@@ -7,9 +7,9 @@ mod budget;
 mod routing_loops;
 
 use crate::Sim;
-use crate::build::Problem;
 use crate::ids::IfaceId;
 use crate::model::Net;
+use crate::scenario::Problem;
 use crate::scenario::Scenario;
 use std::collections::BTreeSet;
 

@@ -3,10 +3,10 @@
 //! passed is a loop (each router hands the packet on until its TTL runs out).
 
 use super::segment;
-use crate::build::Problem;
 use crate::ids::NsId;
 use crate::model::Net;
 use crate::model::route::{Route, RouteType, parse_route};
+use crate::scenario::Problem;
 use crate::scenario::Scenario;
 use ipnet::Ipv4Net;
 use std::collections::BTreeSet;

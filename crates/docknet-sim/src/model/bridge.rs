@@ -10,15 +10,31 @@ pub const FDB_AGEING: SimDuration = SimDuration(300_000_000_000);
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct FdbEntry {
-    pub port: IfaceId,
-    pub updated: SimTime,
+    pub(crate) port: IfaceId,
+    pub(crate) updated: SimTime,
+}
+
+/// Read access for code outside the core.
+impl FdbEntry {
+    /// The port the MAC was last seen behind.
+    pub fn port(&self) -> IfaceId {
+        self.port
+    }
 }
 
 /// State of one bridge device: its ports and learned MACs.
 #[derive(Clone, Debug, Default)]
 pub struct BridgeState {
-    pub ports: Vec<IfaceId>,
-    pub fdb: BTreeMap<MacAddr, FdbEntry>,
+    pub(crate) ports: Vec<IfaceId>,
+    pub(crate) fdb: BTreeMap<MacAddr, FdbEntry>,
+}
+
+/// Read access for code outside the core.
+impl BridgeState {
+    /// The learned MACs (aged entries included until relearned).
+    pub fn fdb(&self) -> &BTreeMap<MacAddr, FdbEntry> {
+        &self.fdb
+    }
 }
 
 impl BridgeState {

@@ -41,23 +41,61 @@ impl IfaceKind {
 
 #[derive(Clone, Debug)]
 pub struct Interface {
-    pub id: IfaceId,
-    pub ns: NsId,
-    pub name: String,
-    pub kind: IfaceKind,
-    pub mac: MacAddr,
+    pub(crate) id: IfaceId,
+    pub(crate) ns: NsId,
+    pub(crate) name: String,
+    pub(crate) kind: IfaceKind,
+    pub(crate) mac: MacAddr,
     /// Addresses with prefix; the first is the primary.
-    pub addrs: Vec<Ipv4Net>,
+    pub(crate) addrs: Vec<Ipv4Net>,
     /// The bridge this interface is enslaved to.
-    pub master: Option<IfaceId>,
-    pub hairpin: bool,
+    pub(crate) master: Option<IfaceId>,
+    pub(crate) hairpin: bool,
     /// A user-space stack takes every packet arriving here (see `IfaceSpec::transparent`).
-    pub transparent: bool,
+    pub(crate) transparent: bool,
     /// The node of this interface in the link graph.
-    pub node: NodeIndex,
+    pub(crate) node: NodeIndex,
     /// When the transmitter is free again (frames queue behind each other).
-    pub tx_busy_until: SimTime,
-    pub mtu: u32,
+    pub(crate) tx_busy_until: SimTime,
+    pub(crate) mtu: u32,
+}
+
+/// Read access for code outside the core.
+impl Interface {
+    /// Its id.
+    pub fn id(&self) -> IfaceId {
+        self.id
+    }
+
+    /// The namespace it lives in.
+    pub fn ns(&self) -> NsId {
+        self.ns
+    }
+
+    /// Its name (`eth0`).
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// What kind of device it is.
+    pub fn kind(&self) -> &IfaceKind {
+        &self.kind
+    }
+
+    /// Its MAC address.
+    pub fn mac(&self) -> MacAddr {
+        self.mac
+    }
+
+    /// Addresses with prefix; the first is the primary.
+    pub fn addrs(&self) -> &[Ipv4Net] {
+        &self.addrs
+    }
+
+    /// The bridge it is enslaved to.
+    pub fn master(&self) -> Option<IfaceId> {
+        self.master
+    }
 }
 
 impl Interface {
@@ -78,33 +116,41 @@ impl Interface {
 /// A cable or veth pair between two interfaces.
 #[derive(Clone, Copy, Debug)]
 pub struct Link {
-    pub latency_ns: u64,
-    pub bits_per_sec: u64,
-    pub veth: bool,
+    pub(crate) latency_ns: u64,
+    pub(crate) bits_per_sec: u64,
+    pub(crate) veth: bool,
+}
+
+/// Read access for code outside the core.
+impl Link {
+    /// A veth pair (else a cable).
+    pub fn veth(&self) -> bool {
+        self.veth
+    }
 }
 
 /// The sysctls the model honours.
 #[derive(Clone, Debug)]
 pub struct Sysctls {
-    pub ip_forward: bool,
-    pub bridge_nf_call_iptables: bool,
+    pub(crate) ip_forward: bool,
+    pub(crate) bridge_nf_call_iptables: bool,
     /// Interfaces with `route_localnet=1` (`all` sets it everywhere).
-    pub route_localnet: Vec<String>,
-    pub route_localnet_all: bool,
+    pub(crate) route_localnet: Vec<String>,
+    pub(crate) route_localnet_all: bool,
     /// `net.ipv4.ip_local_port_range`.
-    pub port_range: (u16, u16),
+    pub(crate) port_range: (u16, u16),
     /// `net.ipv4.tcp_syn_retries`: how long a connect may wait (see `apps::syn_give_up`).
-    pub tcp_syn_retries: u32,
+    pub(crate) tcp_syn_retries: u32,
     /// `net.ipv4.tcp_syn_linear_timeouts`: SYN retransmissions after a 1 s wait before the
     /// waits start doubling.
-    pub tcp_syn_linear_timeouts: u32,
+    pub(crate) tcp_syn_linear_timeouts: u32,
     /// `net.ipv4.tcp_timestamps`, `tcp_sack`, `tcp_window_scaling`: which TCP options a
     /// SYN offers (all on by default).
-    pub tcp_timestamps: bool,
+    pub(crate) tcp_timestamps: bool,
     /// `tcp_timestamps=1` offsets TSval per address pair; `2` does not.
-    pub tcp_ts_per_pair_offset: bool,
-    pub tcp_sack: bool,
-    pub tcp_window_scaling: bool,
+    pub(crate) tcp_ts_per_pair_offset: bool,
+    pub(crate) tcp_sack: bool,
+    pub(crate) tcp_window_scaling: bool,
 }
 
 impl Default for Sysctls {
@@ -160,31 +206,82 @@ impl Sysctls {
 /// One network namespace.
 #[derive(Clone, Debug)]
 pub struct Namespace {
-    pub id: NsId,
-    pub name: String,
-    pub role: NsRole,
-    pub ifaces: Vec<IfaceId>,
-    pub routes: RouteTable,
-    pub neigh: NeighTable,
-    pub sysctl: Sysctls,
-    pub rules: Ruleset,
-    pub conntrack: Conntrack,
+    pub(crate) id: NsId,
+    pub(crate) name: String,
+    pub(crate) role: NsRole,
+    pub(crate) ifaces: Vec<IfaceId>,
+    pub(crate) routes: RouteTable,
+    pub(crate) neigh: NeighTable,
+    pub(crate) sysctl: Sysctls,
+    pub(crate) rules: Ruleset,
+    pub(crate) conntrack: Conntrack,
     /// Whether conntrack is loaded here: the nat table or a state match needs it.
-    pub conntrack_on: bool,
+    pub(crate) conntrack_on: bool,
     /// The resolv.conf nameserver, if any.
-    pub nameserver: Option<Ipv4Addr>,
+    pub(crate) nameserver: Option<Ipv4Addr>,
     /// /etc/hosts entries (lowercase names).
-    pub hosts: std::collections::BTreeMap<String, Ipv4Addr>,
+    pub(crate) hosts: std::collections::BTreeMap<String, Ipv4Addr>,
     /// Next IP identification value (per namespace, simplified from per-destination).
-    pub next_ip_id: u16,
+    pub(crate) next_ip_id: u16,
+}
+
+/// Read access for code outside the core.
+impl Namespace {
+    /// Its id.
+    pub fn id(&self) -> NsId {
+        self.id
+    }
+
+    /// Its name.
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// What it represents (host, container, peer, ...).
+    pub fn role(&self) -> NsRole {
+        self.role
+    }
+
+    /// Its interfaces, in creation order.
+    pub fn ifaces(&self) -> &[IfaceId] {
+        &self.ifaces
+    }
+
+    /// Its iptables rules and counters.
+    pub fn rules(&self) -> &Ruleset {
+        &self.rules
+    }
+
+    /// Its connection tracking table.
+    pub fn conntrack(&self) -> &Conntrack {
+        &self.conntrack
+    }
 }
 
 /// The whole kernel-level world: every namespace and interface, and the link graph.
 #[derive(Clone, Debug, Default)]
 pub struct Net {
-    pub namespaces: Vec<Namespace>,
-    pub ifaces: Vec<Interface>,
-    pub graph: StableUnGraph<IfaceId, Link>,
+    pub(crate) namespaces: Vec<Namespace>,
+    pub(crate) ifaces: Vec<Interface>,
+    pub(crate) graph: StableUnGraph<IfaceId, Link>,
+}
+
+/// Read access for code outside the core.
+impl Net {
+    /// Every namespace, indexed by [`NsId`].
+    pub fn namespaces(&self) -> &[Namespace] {
+        &self.namespaces
+    }
+
+    /// Every interface, indexed by [`IfaceId`].
+    pub fn ifaces(&self) -> &[Interface] {
+        &self.ifaces
+    }
+
+    /// How many links (veth pairs and cables) join the interfaces.
+    pub fn link_count(&self) -> usize {
+        self.graph.edge_count()
+    }
 }
 
 impl Net {

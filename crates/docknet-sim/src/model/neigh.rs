@@ -49,11 +49,19 @@ pub enum NeighState {
 
 #[derive(Clone, Debug)]
 pub struct NeighEntry {
-    pub iface: IfaceId,
-    pub state: NeighState,
+    pub(crate) iface: IfaceId,
+    pub(crate) state: NeighState,
     /// When the peer last proved itself (`neigh->confirmed`): an ARP reply, or a packet sent
     /// towards it that carries a TCP socket's `dst_pending_confirm`. `None`: never.
-    pub confirmed: Option<SimTime>,
+    pub(crate) confirmed: Option<SimTime>,
+}
+
+/// Read access for code outside the core.
+impl NeighEntry {
+    /// The interface the neighbour is on.
+    pub fn iface(&self) -> IfaceId {
+        self.iface
+    }
 }
 
 impl NeighEntry {
@@ -95,7 +103,7 @@ impl NeighEntry {
 /// Keyed by (interface, neighbour address), as the kernel's table is.
 #[derive(Clone, Debug, Default)]
 pub struct NeighTable {
-    pub entries: BTreeMap<(IfaceId, Ipv4Addr), NeighEntry>,
+    pub(crate) entries: BTreeMap<(IfaceId, Ipv4Addr), NeighEntry>,
 }
 
 impl NeighTable {

@@ -20,13 +20,13 @@ pub enum RouteType {
 /// One entry of the main table.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Route {
-    pub dst: Ipv4Net,
-    pub via: Option<Ipv4Addr>,
-    pub dev: Option<IfaceId>,
-    pub src: Option<Ipv4Addr>,
-    pub kind: RouteType,
+    pub(crate) dst: Ipv4Net,
+    pub(crate) via: Option<Ipv4Addr>,
+    pub(crate) dev: Option<IfaceId>,
+    pub(crate) src: Option<Ipv4Addr>,
+    pub(crate) kind: RouteType,
     /// Added by the kernel for a configured address (`proto kernel scope link`).
-    pub connected: bool,
+    pub(crate) connected: bool,
 }
 
 /// A route in the text `ip route add` takes, before interface names are resolved.
@@ -135,7 +135,7 @@ fn parse_prefix(w: &str) -> Result<Ipv4Net, RouteParseError> {
 /// The main routing table of a namespace.
 #[derive(Clone, Debug, Default)]
 pub struct RouteTable {
-    pub routes: Vec<Route>,
+    pub(crate) routes: Vec<Route>,
 }
 
 impl RouteTable {

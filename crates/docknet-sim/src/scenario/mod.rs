@@ -2,9 +2,11 @@
 //! line and column, and validation of everything the model would otherwise trip over.
 
 mod diag;
+mod problem;
 mod types;
 
 pub use diag::{Diagnostic, ScenarioError, Source, Warning};
+pub use problem::{Loc, Problem};
 pub use types::*;
 
 /// Parse a scenario from RON text. `file` is used only in diagnostics.

@@ -5,7 +5,8 @@
 
 use super::query::{Goal, Run};
 use super::{Exercise, Task, Variant, Wrong, digest, seed_for, text_digest};
-use docknet_sim::docker::{DockerScenario, cli};
+use docknet_sim::docker::DockerScenario;
+use docknet_sim::docker_cli as cli;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 

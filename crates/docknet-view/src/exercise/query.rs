@@ -119,9 +119,9 @@ impl Run {
         if net.iface_by_name(id, iface).is_none() {
             let names: Vec<String> = net
                 .ns(id)
-                .ifaces
+                .ifaces()
                 .iter()
-                .map(|&i| net.iface(i).name.clone())
+                .map(|&i| net.iface(i).name().to_string())
                 .collect();
             return Err(format!(
                 "capture point `{at}`: `{name}` has no interface `{iface}` (it has: {})",
@@ -230,9 +230,9 @@ impl Run {
         {
             let net = &self.built.sim.net;
             out.extend(
-                net.ifaces
+                net.ifaces()
                     .iter()
-                    .flat_map(|i| i.addrs.iter().map(|a| a.addr().to_string())),
+                    .flat_map(|i| i.addrs().iter().map(|a| a.addr().to_string())),
             );
         }
         out.retain(|o| !o.trim().is_empty());

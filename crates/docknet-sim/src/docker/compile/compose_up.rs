@@ -3,8 +3,8 @@
 //! are located at the compose file's line and column.
 
 use super::Compiler;
-use crate::build::{Loc, Problem};
 use crate::compose::{self, Loaded};
+use crate::scenario::{Loc, Problem};
 
 /// `docker compose ps` as data: the project and which container runs which service.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -86,11 +86,11 @@ impl Compiler<'_> {
         for step in &up.steps {
             let before = self.problems.len();
             let anchor = match &step.cmd {
-                crate::docker::cli::DockerCommand::Run(r) => r.name.clone().unwrap_or_default(),
+                crate::docker_cli::DockerCommand::Run(r) => r.name.clone().unwrap_or_default(),
                 _ => String::new(),
             };
             self.exec(&anchor, step.cmd.clone());
-            if let crate::docker::cli::DockerCommand::Run(r) = &step.cmd {
+            if let crate::docker_cli::DockerCommand::Run(r) = &step.cmd {
                 self.listen_where_published(r);
             }
             for p in &mut self.problems[before..] {
@@ -126,8 +126,8 @@ impl Compiler<'_> {
 impl Compiler<'_> {
     /// An image docknet does not know (the team's own app) listens on the container ports
     /// its service publishes or exposes: the compose file is the only word on them.
-    fn listen_where_published(&mut self, r: &crate::docker::cli::RunSpec) {
-        if !crate::docker::cli::image_ports(&r.image).is_empty() {
+    fn listen_where_published(&mut self, r: &crate::docker_cli::RunSpec) {
+        if !crate::docker_cli::image_ports(&r.image).is_empty() {
             return;
         }
         let Some(ct) = self
@@ -137,7 +137,7 @@ impl Compiler<'_> {
         else {
             return;
         };
-        let mut ports: Vec<(u16, crate::docker::cli::PortProto)> = r
+        let mut ports: Vec<(u16, crate::docker_cli::PortProto)> = r
             .publish
             .iter()
             .map(|b| (b.container_port, b.proto))

@@ -5,8 +5,8 @@
 //! addresses (only `--ip` is kept).
 
 use super::{Compiler, Container, JoinOptions, Mode, StoppedInfo};
-use crate::build::Problem;
-use crate::docker::cli::{ContainerAction, NetworkConnect};
+use crate::docker_cli::{ContainerAction, NetworkConnect};
+use crate::scenario::Problem;
 
 /// A stopped container and the attachments `docker start` restores.
 pub(super) struct Stopped {

@@ -1,7 +1,9 @@
 //! Compose semantics against what Docker Compose v2 documents and does.
 
-use super::*;
-use crate::docker::{self, Compiled};
+use crate::compose::interpolate::Vars;
+use crate::compose::{ComposeFile, normalize_project_name};
+use crate::docker::{self, Compiled, DockerScenario};
+use crate::scenario::Diagnostic;
 use crate::scenario::ProcessSpec;
 
 fn file(dir: &str, text: &str, env: Option<&str>) -> ComposeFile {
@@ -13,12 +15,13 @@ fn file(dir: &str, text: &str, env: Option<&str>) -> ComposeFile {
 }
 
 fn compiled(dir: &str, text: &str) -> Compiled {
-    let sc = scenario(file(dir, text, None), &Vars::new()).unwrap_or_else(|e| panic!("{e}"));
+    let sc = DockerScenario::from_compose(file(dir, text, None), &Vars::new())
+        .unwrap_or_else(|e| panic!("{e}"));
     docker::compile(&sc).unwrap_or_else(|p| panic!("{p:?}"))
 }
 
 fn errors(text: &str) -> Vec<Diagnostic> {
-    match scenario(file("app", text, None), &Vars::new()) {
+    match DockerScenario::from_compose(file("app", text, None), &Vars::new()) {
         Err(e) => e.diagnostics,
         Ok(sc) => match docker::compile(&sc) {
             Err(problems) => problems
@@ -280,14 +283,14 @@ services:
 ";
     let f = file("i", text, Some("WEB_PORT=8081\nIMAGE=caddy\n"));
     let given = Vars::from([("IMAGE".to_string(), "httpd".to_string())]);
-    let sc = scenario(f, &given).unwrap();
+    let sc = DockerScenario::from_compose(f, &given).unwrap();
     let c = docker::compile(&sc).unwrap();
     let web = &c.inventory.containers[0];
     assert_eq!(web.image, "httpd");
     assert_eq!(web.ports, ["0.0.0.0:8081->80/tcp"]);
     // Not set anywhere: a blank string and Compose's warning.
     let f = file("i", "services:\n  web:\n    image: nginx$TAG\n", None);
-    let c = docker::compile(&scenario(f, &Vars::new()).unwrap()).unwrap();
+    let c = docker::compile(&DockerScenario::from_compose(f, &Vars::new()).unwrap()).unwrap();
     let warn = &c.inventory.compose.unwrap().warnings;
     assert_eq!(
         warn,
@@ -355,7 +358,7 @@ fn profiles_leave_services_out_unless_active() {
     let c = compiled("pr", text);
     assert_eq!(c.inventory.containers.len(), 1);
     let f = file("pr", text, Some("COMPOSE_PROFILES=debug\n"));
-    let c = docker::compile(&scenario(f, &Vars::new()).unwrap()).unwrap();
+    let c = docker::compile(&DockerScenario::from_compose(f, &Vars::new()).unwrap()).unwrap();
     assert_eq!(c.inventory.containers.len(), 2);
 }
 
@@ -459,14 +462,14 @@ x-docknet:
     - Tcp: {from: t-client-1, to: \"web:80\", send: 10}
   observe: [\"t-web-1:eth0\"]
 ";
-    let sc = scenario(file("t", text, None), &Vars::new()).unwrap();
+    let sc = DockerScenario::from_compose(file("t", text, None), &Vars::new()).unwrap();
     assert_eq!(sc.title, "Web and client");
     assert_eq!(sc.traffic.len(), 1);
     let mut sim = crate::Sim::from_scenario(&docker::compile(&sc).unwrap().scenario).unwrap();
     sim.run_to_end();
     let text = crate::format::explain::text(sim.trace());
     assert!(text.contains("resolved web ->"), "{text}");
-    let e = scenario(
+    let e = DockerScenario::from_compose(
         file(
             "t",
             "services:\n  w: {image: nginx}\nx-docknet:\n  trafic: []\n",
@@ -485,7 +488,7 @@ fn without_a_directory_the_file_name_stands_in_with_a_warning() {
         "services:\n  web: {image: nginx}\n",
         None,
     );
-    let c = docker::compile(&scenario(f, &Vars::new()).unwrap()).unwrap();
+    let c = docker::compile(&DockerScenario::from_compose(f, &Vars::new()).unwrap()).unwrap();
     assert_eq!(c.inventory.containers[0].name, "docker-compose-web-1");
     let p = c.inventory.compose.unwrap();
     assert!(
@@ -498,7 +501,7 @@ fn without_a_directory_the_file_name_stands_in_with_a_warning() {
         "name: shop\nservices:\n  web: {image: nginx}\n",
         None,
     );
-    let c = docker::compile(&scenario(f, &Vars::new()).unwrap()).unwrap();
+    let c = docker::compile(&DockerScenario::from_compose(f, &Vars::new()).unwrap()).unwrap();
     assert_eq!(c.inventory.containers[0].name, "shop-web-1");
 }
 
@@ -520,7 +523,8 @@ fn a_project_of_thousands_of_services_is_refused_quickly() {
 fn compose_project_name_from_the_environment_wins_over_name() {
     let text = "name: fromfile\nservices:\n  web:\n    image: nginx\n";
     let named = |env: Option<&str>| {
-        let sc = scenario(file("app", text, env), &Vars::new()).unwrap_or_else(|e| panic!("{e}"));
+        let sc = DockerScenario::from_compose(file("app", text, env), &Vars::new())
+            .unwrap_or_else(|e| panic!("{e}"));
         let c = docker::compile(&sc).unwrap_or_else(|p| panic!("{p:?}"));
         c.inventory.containers[0].name.clone()
     };
@@ -530,13 +534,14 @@ fn compose_project_name_from_the_environment_wins_over_name() {
         "fromenv-web-1"
     );
     let empty = "name: ${UNSET:-}\nservices:\n  web:\n    image: nginx\n";
-    let sc = scenario(file("my app", empty, None), &Vars::new()).unwrap_or_else(|e| panic!("{e}"));
+    let sc = DockerScenario::from_compose(file("my app", empty, None), &Vars::new())
+        .unwrap_or_else(|e| panic!("{e}"));
     let c = docker::compile(&sc).unwrap_or_else(|p| panic!("{p:?}"));
     assert_eq!(
         c.inventory.containers[0].name, "myapp-web-1",
         "an empty name keeps the directory's"
     );
-    let bad = scenario(
+    let bad = DockerScenario::from_compose(
         file("app", text, Some("COMPOSE_PROJECT_NAME=Bad Name\n")),
         &Vars::new(),
     );

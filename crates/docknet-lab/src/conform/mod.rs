@@ -6,7 +6,7 @@
 
 pub mod walks;
 
-use crate::wire::{ArpOp, Frame, FramePayload, L4};
+use docknet_sim::wire::{ArpOp, Frame, FramePayload, L4};
 use etherparse::{LinkSlice, NetSlice, SlicedPacket, TransportSlice};
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
@@ -98,20 +98,20 @@ impl Seen {
         let (src, dst) = (h.source_addr(), h.destination_addr());
         let (proto, sport, dport, detail) = match &s.transport {
             Some(TransportSlice::Tcp(t)) => {
-                let mut flags = crate::wire::TcpFlags(0);
+                let mut flags = docknet_sim::wire::TcpFlags(0);
                 for (on, bit) in [
-                    (t.fin(), crate::wire::TcpFlags::FIN),
-                    (t.syn(), crate::wire::TcpFlags::SYN),
-                    (t.rst(), crate::wire::TcpFlags::RST),
-                    (t.psh(), crate::wire::TcpFlags::PSH),
-                    (t.ack(), crate::wire::TcpFlags::ACK),
+                    (t.fin(), docknet_sim::wire::TcpFlags::FIN),
+                    (t.syn(), docknet_sim::wire::TcpFlags::SYN),
+                    (t.rst(), docknet_sim::wire::TcpFlags::RST),
+                    (t.psh(), docknet_sim::wire::TcpFlags::PSH),
+                    (t.ack(), docknet_sim::wire::TcpFlags::ACK),
                 ] {
                     if on {
                         flags = flags.with(bit);
                     }
                 }
                 let options = etherparse::TcpOptionsIterator::from_slice(t.options()).map(|o| {
-                    use crate::wire::TcpOption;
+                    use docknet_sim::wire::TcpOption;
                     use etherparse::TcpOptionElement as E;
                     match o {
                         Ok(E::Noop) => option_name(&TcpOption::Nop),
@@ -160,7 +160,7 @@ impl Seen {
 
 /// TCP flags, window and option layout: `[S] win 64240 mss 1460,sackOK,TS,nop,wscale`.
 fn tcp_detail(
-    flags: crate::wire::TcpFlags,
+    flags: docknet_sim::wire::TcpFlags,
     window: u16,
     options: impl Iterator<Item = String>,
 ) -> String {
@@ -174,8 +174,8 @@ fn tcp_detail(
 }
 
 /// How [`tcp_detail`] names a simulated option (values that vary per run are left out).
-fn option_name(o: &crate::wire::TcpOption) -> String {
-    use crate::wire::TcpOption;
+fn option_name(o: &docknet_sim::wire::TcpOption) -> String {
+    use docknet_sim::wire::TcpOption;
     match o {
         TcpOption::Nop => "nop".into(),
         TcpOption::Mss(m) => format!("mss {m}"),
@@ -326,8 +326,8 @@ mod tests {
 
     #[test]
     fn pcap_bytes_and_frames_agree() {
-        use crate::wire::{MacAddr, TcpFlags, TcpSegment};
-        let p = crate::wire::Ipv4Packet {
+        use docknet_sim::wire::{MacAddr, TcpFlags, TcpSegment};
+        let p = docknet_sim::wire::Ipv4Packet {
             src: Ipv4Addr::new(10, 0, 0, 1),
             dst: Ipv4Addr::new(10, 0, 0, 2),
             ttl: 64,
@@ -341,7 +341,7 @@ mod tests {
                 flags: TcpFlags::SYN,
                 window: 100,
                 payload_len: 0,
-                options: crate::wire::TcpOptions {
+                options: docknet_sim::wire::TcpOptions {
                     mss: Some(1460),
                     ..Default::default()
                 },
@@ -353,7 +353,8 @@ mod tests {
             payload: FramePayload::Ipv4(p),
         };
         let mut buf = Vec::new();
-        crate::pcap::write_pcap(&mut buf, &[(crate::time::SimTime(5), f.clone())]).unwrap();
+        docknet_sim::pcap::write_pcap(&mut buf, &[(docknet_sim::time::SimTime(5), f.clone())])
+            .unwrap();
         assert_eq!(read_pcap(&buf).unwrap(), vec![Seen::from_frame(&f)]);
     }
 

@@ -7,9 +7,9 @@
 //! policy when the packet reached its end. Rules that did not match and the implicit return
 //! at the end of a user chain print nothing.
 
-use crate::format::nft::nft_verdict;
-use crate::netfilter::Hook;
-use crate::trace::{RuleHit, TraceEvent, TraceRecord};
+use docknet_sim::format::nft::nft_verdict;
+use docknet_sim::netfilter::Hook;
+use docknet_sim::trace::{RuleHit, TraceEvent, TraceRecord};
 use std::collections::{BTreeSet, HashMap};
 use std::net::Ipv4Addr;
 
@@ -348,7 +348,7 @@ trace id 77777777 ip docknet_trace out packet: oif "eth1" ip saddr 10.0.2.1 ip d
 
     #[test]
     fn the_simulators_walks_have_the_kernels_shape() {
-        let (_, mut sim) = crate::build::load(
+        let (_, mut sim) = docknet_sim::load(
             "walks.ron",
             r#"Scenario(
                 namespaces: [

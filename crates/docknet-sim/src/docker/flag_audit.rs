@@ -3,11 +3,9 @@
 //! explicit list below of flags that do not affect networking, `.ignored()` (accepted and
 //! dropped: logging, volumes, resources) or `.unsimulated(..)` (refused with a reason).
 
-use super::{
-    CONNECT_FLAGS, CREATE_FLAGS, DAEMON_FLAGS, FlagSpec, Handling, KNOWN_OPTS, RM_FLAGS, RUN_FLAGS,
-};
 use crate::docker::compile::compile;
 use crate::docker::scenario::DockerScenario;
+use crate::docker_cli::applied_flags;
 
 /// Applied flags with no effect on the network, and why.
 const NO_NETWORK_EFFECT: &[(&str, &str, &str)] = &[
@@ -339,24 +337,9 @@ fn compiled(daemon: &str, commands: &[&str]) -> String {
     }
 }
 
-fn applied(command: &'static str, flags: &'static [FlagSpec]) -> Vec<(&'static str, &'static str)> {
-    flags
-        .iter()
-        .filter(|f| f.handling == Handling::Apply)
-        .map(|f| (command, f.long))
-        .collect()
-}
-
 #[test]
 fn every_applied_flag_changes_the_compiled_model_or_is_listed() {
-    let mut flags = Vec::new();
-    flags.extend(applied("docker run", RUN_FLAGS));
-    flags.extend(applied("docker network create", CREATE_FLAGS));
-    flags.extend(applied("docker network connect", CONNECT_FLAGS));
-    flags.extend(applied("docker rm", RM_FLAGS));
-    flags.extend(applied("dockerd", DAEMON_FLAGS));
-    flags.extend(KNOWN_OPTS.iter().map(|k| ("docker network create", *k)));
-    for (command, flag) in flags {
+    for (command, flag) in applied_flags() {
         let listed = NO_NETWORK_EFFECT
             .iter()
             .any(|(c, f, _)| *c == command && *f == flag);

@@ -11,8 +11,8 @@
 //! A `trap cleanup EXIT` deletes everything it made. Nothing here runs a command: this module
 //! only writes text.
 
-use crate::Sim;
-use crate::scenario::{
+use docknet_sim::Sim;
+use docknet_sim::scenario::{
     IfaceSpec, LinkSpec, NamespaceSpec, NsRole, ProcessSpec, Proto, Scenario, TrafficSpec,
 };
 use std::collections::{BTreeMap, BTreeSet};
@@ -374,7 +374,7 @@ impl<'a> Lab<'a> {
         }
         let sim = self.sim?;
         let id = sim.net.iface_by_name(sim.net.ns_by_name(ns)?, &i.name)?;
-        Some(sim.net.iface(id).mac.to_string())
+        Some(sim.net.iface(id).mac().to_string())
     }
 
     /// `master` and hairpin for a bridge port.
@@ -1211,7 +1211,7 @@ mod tests {
     #[test]
     fn odd_scenarios_do_not_panic() {
         let _ = lab_script(&Scenario::default(), &LabOptions::default());
-        let sc: Scenario = crate::scenario::parse_ron(
+        let sc: Scenario = docknet_sim::scenario::parse_ron(
             "odd.ron",
             r#"Scenario(
                 namespaces: [(name: "it's", interfaces: [(name: "e 0", addrs: ["x"])],

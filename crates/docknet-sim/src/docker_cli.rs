@@ -18,8 +18,6 @@
 
 mod builders;
 mod daemon;
-#[cfg(test)]
-mod flag_audit;
 mod flagparse;
 mod flags;
 mod images;
@@ -254,4 +252,26 @@ pub fn sysctl_value(text: &str) -> Result<(String, i64), CliError> {
 /// The closest of `candidates` to a mistyped `word`, as the CLI suggests flags.
 pub fn closest<'a>(word: &str, candidates: &[&'a str]) -> Option<&'a str> {
     suggest(word, candidates)
+}
+
+/// Every flag the parser applies (rather than ignores or refuses), with its command
+/// (`("docker run", "publish")`), and the `-o` options `docker network create` knows: what
+/// the compiler's flag audit (`docker/flag_audit.rs`) expects to change the model.
+#[cfg(test)]
+pub(crate) fn applied_flags() -> Vec<(&'static str, &'static str)> {
+    let tables: [(&'static str, &'static [FlagSpec]); 5] = [
+        ("docker run", RUN_FLAGS),
+        ("docker network create", CREATE_FLAGS),
+        ("docker network connect", CONNECT_FLAGS),
+        ("docker rm", RM_FLAGS),
+        ("dockerd", DAEMON_FLAGS),
+    ];
+    let applied = tables.into_iter().flat_map(|(command, flags)| {
+        flags
+            .iter()
+            .filter(|f| f.handling == Handling::Apply)
+            .map(move |f| (command, f.long))
+    });
+    let opts = KNOWN_OPTS.iter().map(|k| ("docker network create", *k));
+    applied.chain(opts).collect()
 }

@@ -11,36 +11,38 @@
 //!   observe: ["shop-web-1:eth0"]
 //! ```
 
-use super::interpolate::Vars;
-use super::yaml::{Key, Node, Value};
-use super::{ComposeFile, load};
-use crate::docker::DockerScenario;
+use super::DockerScenario;
+use crate::compose::interpolate::Vars;
+use crate::compose::yaml::{Key, Node, Value};
+use crate::compose::{ComposeFile, load};
 use crate::scenario::{Diagnostic, ScenarioError};
 
-/// The Docker-level scenario a compose file stands for: its `x-docknet` block, bringing the
-/// file's project up.
-///
-/// # Errors
-/// Every problem in the compose file, or a field of `x-docknet` that does not fit.
-pub fn scenario(f: ComposeFile, vars: &Vars) -> Result<DockerScenario, ScenarioError> {
-    let loaded = load(&f, vars).map_err(|diagnostics| ScenarioError { diagnostics })?;
-    let mut sc = match &loaded.extension {
-        Some((key, node)) => from_block(&f.file, key, node)?,
-        None => DockerScenario::default(),
-    };
-    if sc.title.is_empty() {
-        sc.title = format!("Compose project {}", loaded.project.name);
+impl DockerScenario {
+    /// The Docker-level scenario a compose file stands for: its `x-docknet` block, bringing
+    /// the file's project up.
+    ///
+    /// # Errors
+    /// Every problem in the compose file, or a field of `x-docknet` that does not fit.
+    pub fn from_compose(f: ComposeFile, vars: &Vars) -> Result<DockerScenario, ScenarioError> {
+        let loaded = load(&f, vars).map_err(|diagnostics| ScenarioError { diagnostics })?;
+        let mut sc = match &loaded.extension {
+            Some((key, node)) => from_block(&f.file, key, node)?,
+            None => DockerScenario::default(),
+        };
+        if sc.title.is_empty() {
+            sc.title = format!("Compose project {}", loaded.project.name);
+        }
+        sc.compose = Some(
+            f.file
+                .rsplit(['/', '\\'])
+                .next()
+                .unwrap_or(&f.file)
+                .to_string(),
+        );
+        sc.compose_env = vars.clone();
+        sc.compose_file = Some(f);
+        Ok(sc)
     }
-    sc.compose = Some(
-        f.file
-            .rsplit(['/', '\\'])
-            .next()
-            .unwrap_or(&f.file)
-            .to_string(),
-    );
-    sc.compose_env = vars.clone();
-    sc.compose_file = Some(f);
-    Ok(sc)
 }
 
 const NOT_IN_BLOCK: &[&str] = &["compose", "compose_env", "compose_file"];
