@@ -3,8 +3,8 @@
 
 use crate::compose::{self, ComposeFile};
 use crate::docker::DockerScenario;
-use crate::engine::Sim;
 use crate::scenario::{Problem, Scenario, ScenarioError, Source};
+use crate::sim::Sim;
 
 /// Parse, validate and build: the one call the CLI and the app use to open a file.
 /// Docker-level files (`DockerScenario(...)`) and compose files are compiled to the kernel

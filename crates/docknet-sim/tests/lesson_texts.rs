@@ -15,7 +15,7 @@ fn every_lesson_names_only_what_its_run_shows() {
         let text = std::fs::read_to_string(&f).unwrap();
         let (scenario, mut sim) = docknet_sim::load(&name, &text).unwrap_or_else(|e| panic!("{e}"));
         sim.run_to_end();
-        let seen = mentions::evidence(&sim);
+        let seen = mentions::evidence(sim.trace(), &sim.net, sim.now());
         for what in mentions::unshown(&scenario.description, &seen) {
             problems.push(format!(
                 "{name}: the text names {what}, which its run never shows"

@@ -7,11 +7,6 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
-/// Cycles another change is removing right now. The test tolerates exactly these (as sets of
-/// modules) and fails when one of them is gone, so that the entry is deleted with it.
-/// Empty this when the kernel split (the engine, kernel and sockets of issue 14) lands.
-const KNOWN_CYCLES_BEING_REMOVED: &[&[&str]] = &[&["apps", "engine", "stack"]];
-
 /// Module -> (dependency -> where the first reference to it is, `file:line`).
 type Graph = BTreeMap<String, BTreeMap<String, String>>;
 
@@ -24,25 +19,15 @@ fn the_core_modules_have_no_cycles() {
         graph.len() > 10 && graph.values().any(|deps| !deps.is_empty()),
         "the scan found too little to be right: {graph:?}"
     );
-    let known: BTreeSet<BTreeSet<String>> = KNOWN_CYCLES_BEING_REMOVED
+    let problems: Vec<String> = cycles(&graph)
         .iter()
-        .map(|c| c.iter().map(|m| m.to_string()).collect())
-        .collect();
-    let cycles = cycles(&graph);
-    let mut problems = Vec::new();
-    for scc in &cycles {
-        if !known.contains(scc) {
-            problems.push(format!(
+        .map(|scc| {
+            format!(
                 "import cycle: {}; move what they share into a module below them",
                 describe_cycle(&graph, scc)
-            ));
-        }
-    }
-    for gone in known.iter().filter(|k| !cycles.contains(*k)) {
-        problems.push(format!(
-            "{gone:?} is no longer a cycle: remove it from KNOWN_CYCLES_BEING_REMOVED"
-        ));
-    }
+            )
+        })
+        .collect();
     assert!(problems.is_empty(), "{}", problems.join("\n"));
 }
 
@@ -111,7 +96,7 @@ fn declared_modules(lib: &str) -> BTreeSet<String> {
         .collect()
 }
 
-/// Items the crate root re-exports (`pub use engine::Sim;`, `pub use load::{load, load_with};`),
+/// Items the crate root re-exports (`pub use sim::Sim;`, `pub use load::{load, load_with};`),
 /// mapped to the module they come from, so `crate::Sim` counts as `engine`.
 fn root_reexports(lib: &str, modules: &BTreeSet<String>) -> BTreeMap<String, String> {
     let mut out = BTreeMap::new();

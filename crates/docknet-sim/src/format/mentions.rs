@@ -5,13 +5,17 @@
 
 use super::explain;
 use super::show::{View, view};
+use crate::model::Net;
+use crate::time::SimTime;
+use crate::trace::TraceRecord;
 
-/// The run's narration and every namespace's state at the end, one text to search.
-pub fn evidence(sim: &crate::Sim) -> String {
-    let mut out = explain::text(sim.trace());
-    for ns in &sim.net.namespaces {
+/// A run's narration (`trace`) and every namespace's state at its end (`net` at `now`), one
+/// text to search.
+pub fn evidence(trace: &[TraceRecord], net: &Net, now: SimTime) -> String {
+    let mut out = explain::text(trace);
+    for ns in &net.namespaces {
         for v in [View::Addr, View::Route, View::IptablesSave, View::Neigh] {
-            out.push_str(&view(&sim.net, ns.id, v, sim.now()));
+            out.push_str(&view(net, ns.id, v, now));
             out.push('\n');
         }
     }
