@@ -3,15 +3,17 @@
 //!
 //! Step-back is done by replay: a `Sim` keeps a snapshot of its initial state, and
 //! [`Sim::rewind_to`] restores the latest snapshot at or before the requested event index and
-//! replays from there. While it replays forward it takes a snapshot every
-//! [`CHECKPOINT_EVERY`] events, so moving to any point already reached replays at most that
-//! many. The model is deterministic, so the state reached is exactly the one seen going
-//! forward; records already produced once are kept and only re-counted when replayed.
+//! replays from there. While it replays forward it takes snapshots (see [`crate::replay`]:
+//! at most [`crate::replay::MAX_SNAPSHOTS`], evenly spaced), so moving to any point already
+//! reached replays a bounded stretch. The model is deterministic, so the state reached is
+//! exactly the one seen going forward; records already produced once and still held in the
+//! trace window are only re-counted when replayed.
 
 use crate::apps::{AppEvent, Apps};
 use crate::ids::{IfaceId, NsId, PacketId};
 use crate::limits::{Halt, Limits};
 use crate::model::Net;
+use crate::replay::{Snapshots, TraceWindow};
 use crate::time::{SimDuration, SimTime};
 use crate::timer_wheel::Jiffies;
 use crate::trace::{TraceEvent, TraceRecord};
@@ -23,8 +25,7 @@ use std::collections::{BTreeMap, BinaryHeap, HashSet};
 use std::net::Ipv4Addr;
 use std::sync::Arc;
 
-/// Events between the snapshots [`Sim::rewind_to`] takes as it replays forward.
-pub const CHECKPOINT_EVERY: usize = 2048;
+pub use crate::replay::CHECKPOINT_EVERY;
 
 /// The per-packet state (`confirming_packets`, `looping`) a run holds before it first drops
 /// the entries of packets that are gone.
@@ -33,9 +34,9 @@ const PRUNE_MIN: usize = 1024;
 /// A state to rewind to: the simulation without its trace (the trace up to this point is
 /// a prefix of the rewinding simulation's own, by determinism) and that trace's length.
 #[derive(Debug)]
-struct Checkpoint {
+pub(crate) struct Checkpoint {
     sim: Sim,
-    trace_len: usize,
+    pub(crate) trace_len: usize,
 }
 
 /// Something scheduled to happen at a point in simulated time.
@@ -106,12 +107,12 @@ pub struct Sim {
     next_pkt: u64,
     /// The secret behind TCP timestamp offsets (`secure_tcp_ts_off`), from the seed.
     pub(crate) ts_secret: u64,
-    /// Every record produced so far (since the last [`Sim::drain_trace`]); after a rewind,
-    /// the ones past `trace_shown` are the (deterministic) future, re-counted rather than
-    /// pushed again as replay reaches them.
-    trace: Vec<TraceRecord>,
-    /// How many of `trace`'s records belong to the current state.
-    trace_shown: usize,
+    /// The records held (all of them unless a budget is set, none before the last
+    /// [`Sim::drain_trace`]); after a rewind, the ones past `trace_shown` are the
+    /// (deterministic) future, re-counted rather than pushed again as replay reaches them.
+    pub(crate) trace: TraceWindow,
+    /// How many records the run has produced up to the current state (an absolute index).
+    pub(crate) trace_shown: usize,
     events_done: usize,
     /// The run's event budget and time limit, and why it stopped, once it has.
     limits: Limits,
@@ -123,9 +124,9 @@ pub struct Sim {
     /// packets that are gone are dropped (see [`Sim::prune_packet_state`]).
     prune_at: usize,
     /// The state before the first event, for `rewind_to`.
-    initial: Option<Arc<Checkpoint>>,
+    pub(crate) initial: Option<Arc<Checkpoint>>,
     /// Later states `rewind_to` passed, by increasing event index; shared by clones.
-    checkpoints: Vec<Arc<Checkpoint>>,
+    pub(crate) checkpoints: Snapshots<Arc<Checkpoint>>,
 }
 
 /// The jiffies phase at boot, drawn from its own stream so that it does not shift the
@@ -152,7 +153,7 @@ impl Sim {
             confirming_packets: HashSet::new(),
             next_pkt: 1,
             ts_secret: ChaCha8Rng::seed_from_u64(seed ^ 0x7473_5f6f_6666_7365).random(),
-            trace: Vec::new(),
+            trace: TraceWindow::default(),
             trace_shown: 0,
             events_done: 0,
             limits: Limits::default(),
@@ -160,7 +161,7 @@ impl Sim {
             looping: BTreeMap::new(),
             prune_at: PRUNE_MIN,
             initial: None,
-            checkpoints: Vec::new(),
+            checkpoints: Snapshots::default(),
         }
     }
 
@@ -170,7 +171,7 @@ impl Sim {
     }
 
     /// This state without its trace or snapshots.
-    fn checkpoint(&self) -> Checkpoint {
+    pub(crate) fn checkpoint(&self) -> Checkpoint {
         let sim = Sim {
             net: self.net.clone(),
             apps: self.apps.clone(),
@@ -182,7 +183,7 @@ impl Sim {
             confirming_packets: self.confirming_packets.clone(),
             next_pkt: self.next_pkt,
             ts_secret: self.ts_secret,
-            trace: Vec::new(),
+            trace: TraceWindow::with_budget(0),
             trace_shown: 0,
             events_done: self.events_done,
             limits: self.limits,
@@ -190,7 +191,7 @@ impl Sim {
             looping: self.looping.clone(),
             prune_at: self.prune_at,
             initial: None,
-            checkpoints: Vec::new(),
+            checkpoints: Snapshots::default(),
         };
         Checkpoint {
             sim,
@@ -199,9 +200,8 @@ impl Sim {
     }
 
     /// Move to `cp` (back, or forward to a point this simulation reached before), keeping
-    /// its snapshots and every record it has produced.
-    fn restore(&mut self, cp: &Checkpoint) {
-        debug_assert!(cp.trace_len <= self.trace.len(), "a snapshot of this run");
+    /// its snapshots and the records it holds.
+    pub(crate) fn restore(&mut self, cp: &Checkpoint) {
         let trace = std::mem::take(&mut self.trace);
         let initial = self.initial.take();
         let checkpoints = std::mem::take(&mut self.checkpoints);
@@ -220,9 +220,12 @@ impl Sim {
         self.now
     }
 
-    /// Every trace record emitted so far (since the last [`Sim::drain_trace`]).
+    /// The records held up to the current state: every record emitted so far (since the
+    /// last [`Sim::drain_trace`]) unless a budget bounds the window
+    /// ([`Sim::set_trace_budget`]), then at most that many, the latest; the first is record
+    /// [`Sim::trace_window`]`().start()` of the run.
     pub fn trace(&self) -> &[TraceRecord] {
-        &self.trace[..self.trace_shown]
+        self.trace.clipped(0, self.trace_shown)
     }
 
     /// Take out the records produced since the last drain: the `Sim` keeps none of them, so
@@ -232,8 +235,7 @@ impl Sim {
     pub fn drain_trace(&mut self) -> std::vec::Drain<'_, TraceRecord> {
         self.initial = None;
         self.checkpoints.clear();
-        let shown = std::mem::take(&mut self.trace_shown);
-        self.trace.drain(..shown)
+        self.trace.drain_to(self.trace_shown)
     }
 
     /// The packets that still exist somewhere: in flight on a link or through `lo`, or
@@ -294,7 +296,8 @@ impl Sim {
         self.halt.as_ref()
     }
 
-    /// How many snapshots [`Sim::rewind_to`] has taken to step back from.
+    /// How many snapshots [`Sim::rewind_to`] has taken to step back from (at most
+    /// [`crate::replay::MAX_SNAPSHOTS`]).
     pub fn snapshots(&self) -> usize {
         self.checkpoints.len()
     }
@@ -326,7 +329,7 @@ impl Sim {
                 }
             }
         }
-        &self.trace[start..self.trace_shown]
+        self.trace.clipped(start, self.trace_shown)
     }
 
     /// End the run at a limit: say why in the trace and drop everything still queued.
@@ -362,9 +365,7 @@ impl Sim {
     pub fn rewind_to(&mut self, events: usize) {
         let from = self
             .checkpoints
-            .iter()
-            .rev()
-            .find(|c| c.sim.events_done <= events)
+            .last_where(|c| c.sim.events_done <= events)
             .or(self.initial.as_ref())
             .filter(|c| events < self.events_done || c.sim.events_done > self.events_done)
             .cloned();
@@ -373,14 +374,7 @@ impl Sim {
         }
         while self.events_done < events && !self.queue.is_empty() {
             self.step();
-            let due = self.events_done.is_multiple_of(CHECKPOINT_EVERY)
-                && self
-                    .checkpoints
-                    .last()
-                    .is_none_or(|c| c.sim.events_done < self.events_done);
-            if due && self.initial.is_some() {
-                self.checkpoints.push(Arc::new(self.checkpoint()));
-            }
+            self.note_snapshot();
         }
     }
 
@@ -421,13 +415,20 @@ impl Sim {
             pkt,
             event,
         };
-        if self.trace_shown < self.trace.len() {
-            // Replaying after a rewind: this record was produced before, identically.
-            debug_assert_eq!(self.trace[self.trace_shown], record, "replay diverged");
-        } else {
-            self.trace.push(record);
-        }
+        let i = self.trace_shown;
         self.trace_shown += 1;
+        if i < self.trace.start() {
+            // Replaying towards a later point: a record before the window is not kept.
+        } else if i < self.trace.end() {
+            // Replaying after a rewind: this record was produced before, identically.
+            debug_assert_eq!(self.trace.get(i), Some(&record), "replay diverged");
+        } else {
+            if i > self.trace.end() {
+                // The state is past the records held (restored ahead): start again here.
+                self.trace.reset(i);
+            }
+            self.trace.push(record, self.events_done);
+        }
     }
 
     pub(crate) fn new_packet_id(&mut self) -> PacketId {
