@@ -88,7 +88,7 @@ impl TraceWindow {
     }
 
     /// The held records from `from` (absolute) up to `to`, clipped to the window.
-    pub(crate) fn clipped(&self, from: usize, to: usize) -> &[TraceRecord] {
+    pub fn clipped(&self, from: usize, to: usize) -> &[TraceRecord] {
         let a = from.clamp(self.start, self.end());
         let b = to.clamp(a, self.end());
         &self.records[a - self.start..b - self.start]
