@@ -51,12 +51,12 @@ impl Sim {
     fn regenerate(&mut self, want: &Range<usize>) {
         let w = &self.trace;
         let extend = w.start() <= want.start && want.start <= w.end();
-        // Where the held records must start, and the record the run must resume before.
-        let (start, resume) = if extend {
-            (w.start(), w.end())
+        // The record to resume making records from: the window's end when extending it, else
+        // a quarter-budget before `want` (so that stepping back a little stays held).
+        let resume = if extend {
+            w.end()
         } else {
-            let margin = (w.budget() / 4).min(want.start);
-            (want.start - margin, want.start - margin)
+            want.start - (w.budget() / 4).min(want.start)
         };
         let here_ok = self.trace_shown <= resume;
         let snapshot = self
@@ -69,7 +69,7 @@ impl Sim {
             self.restore(&cp);
         }
         if !extend {
-            self.trace.reset(start);
+            self.trace.reset(resume);
         }
         while self.trace.end() < want.end && !self.is_finished() {
             self.step();

@@ -6,6 +6,12 @@
 //! kernel state at the cursor (counters, conntrack, neighbours) comes from a second copy of the
 //! simulation rewound by deterministic replay.
 //!
+//! Memory is bounded however long the run: the player holds at most its budget of records
+//! (half the latest ones, half the stretch around the cursor, made again from a snapshot by a
+//! third copy when the learner scrubs back), and the views read records by absolute index
+//! ([`Player::len`], [`Player::record`], [`Player::records`]) or the last [`LOOKBACK`] before
+//! the cursor ([`Player::shown`]), never the whole run.
+//!
 //! Playing moves the clock at the chosen speed and reveals records at a bounded rate, so the
 //! dozen netfilter steps that happen at one instant are still seen one after another; long idle
 //! gaps (a SYN retry a second later) are skipped.
