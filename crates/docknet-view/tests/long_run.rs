@@ -96,3 +96,39 @@ fn scrubbing_a_long_run_shows_what_going_forward_showed_in_bounded_memory() {
         assert_eq!(got, whole.records(at..at + 10));
     }
 }
+
+#[test]
+fn the_event_list_pages_through_a_long_run() {
+    use docknet_view::events::{EventIndex, Filter, PAGE};
+    let sim = long_run();
+    let mut whole = Player::with_budget(sim.clone(), usize::MAX / 2);
+    whole.run_to_end();
+    let mut p = Player::with_budget(sim, MIN_BUDGET);
+    p.run_to_end();
+    let mut idx = EventIndex::default();
+    let mut reference = EventIndex::default();
+    let rows_of = |idx: &EventIndex| {
+        idx.filtered(&Filter::default(), usize::MAX)
+            .cloned()
+            .collect::<Vec<_>>()
+    };
+    for at in [p.len(), p.len() / 3, 10] {
+        p.seek(at);
+        idx.follow(&mut p);
+        let page = idx.page();
+        assert!(page.contains(&at) || page.end == at, "{page:?} holds {at}");
+        assert!(idx.rows().len() <= PAGE);
+        reference.take(page.start, whole.records(page.clone()));
+        assert_eq!(rows_of(&idx), rows_of(&reference), "page {page:?}");
+        idx.turn_page(&mut p, false);
+        let earlier = idx.page();
+        assert_eq!(earlier.start, page.start.saturating_sub(PAGE));
+        assert_eq!(earlier.len(), PAGE);
+        assert!(
+            idx.rows()
+                .iter()
+                .enumerate()
+                .all(|(k, r)| r.index == earlier.start + k)
+        );
+    }
+}
