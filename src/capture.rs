@@ -35,12 +35,13 @@ impl Plugin for CapturePlugin {
 
 /// The record count a `--seek` value names.
 pub fn seek_target(session: &mut Session, spec: &str) -> Result<usize, String> {
-    session.player.run_to_end();
-    let trace = session.player.trace();
-    let first =
-        |f: &dyn Fn(&TraceEvent) -> bool| trace.iter().position(|r| f(&r.event)).map(|i| i + 1);
+    let player = &mut session.player;
+    player.run_to_end();
+    let len = player.len();
+    let mut first =
+        |f: &dyn Fn(&TraceEvent) -> bool| player.position(|r| f(&r.event)).map(|i| i + 1);
     let found = match spec {
-        "end" => Some(trace.len()),
+        "end" => Some(len),
         "dnat" => first(&|e| {
             matches!(
                 e,
@@ -73,8 +74,8 @@ pub fn seek_target(session: &mut Session, spec: &str) -> Result<usize, String> {
         })
         .or_else(|| first(&|e| matches!(e, TraceEvent::Nat { .. })))
         .or_else(|| first(&|e| matches!(e, TraceEvent::Drop { .. })))
-        .or(Some(trace.len() / 2)),
-        n => n.parse::<usize>().ok().map(|n| n.min(trace.len())),
+        .or(Some(len / 2)),
+        n => n.parse::<usize>().ok().map(|n| n.min(len)),
     };
     found.ok_or_else(|| {
         format!(

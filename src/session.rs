@@ -5,13 +5,14 @@
 use bevy::prelude::*;
 use docknet_view::connections::Connections;
 use docknet_view::console::{self, Effect};
+use docknet_view::cursor;
 use docknet_view::document::Built;
 use docknet_view::events::{EventIndex, Filter};
 use docknet_view::exercise::{self, grade::Answer, session::Attempt};
-use docknet_view::inspector::{self, Inspection};
+use docknet_view::inspector::Inspection;
 use docknet_view::layout::Layout;
 use docknet_view::live;
-use docknet_view::netfilter::{self, NetfilterView};
+use docknet_view::netfilter::NetfilterView;
 use docknet_view::player::PUMP_BUDGET;
 use docknet_view::scene::{self, Scene};
 use docknet_view::{Document, Player};
@@ -29,6 +30,8 @@ pub struct Session {
     pub generation: u64,
     /// Trace length when `conns` was last computed.
     conns_at: usize,
+    /// The first record `conns` was computed from ([`Player::around_start`]).
+    conns_from: usize,
     /// The latest load or edit error, shown until dismissed.
     pub error: Option<String>,
     /// The console's transcript: (namespace, command, output).
@@ -72,6 +75,7 @@ impl Session {
             events: EventIndex::default(),
             generation: 0,
             conns_at: 0,
+            conns_from: 0,
             error: None,
             console: Vec::new(),
             attempt: None,
@@ -97,11 +101,12 @@ impl Session {
         self.events = EventIndex::default();
         self.conns = Connections::default();
         self.conns_at = 0;
+        self.conns_from = 0;
         self.generation += 1;
         self.rebuild_layout();
         // Reveal everything before `resume_at`, so the new traffic is what plays next.
         self.player.run_to_end();
-        let before = self.player.trace().partition_point(|r| r.t_ns < resume_at);
+        let before = self.player.index_at(resume_at);
         self.player.seek(before);
     }
 
@@ -111,14 +116,19 @@ impl Session {
 
     /// Keep the connection colours and the event list in step with the trace.
     fn index_trace(&mut self) {
-        let len = self.player.trace().len();
-        self.events.update(self.player.trace());
-        // Connections are regrouped when the trace has grown by a quarter or is complete.
-        if len != self.conns_at
-            && (self.player.complete() || len > self.conns_at + self.conns_at / 4 + 64)
+        let len = self.player.len();
+        self.events.follow(&mut self.player);
+        // Connections are regrouped when the trace has grown by a quarter or is complete, or
+        // when the records held around the cursor are another stretch of a long run.
+        let from = self.player.around_start();
+        if (len != self.conns_at || from != self.conns_from)
+            && (self.player.complete()
+                || len > self.conns_at + self.conns_at / 4 + 64
+                || from != self.conns_from)
         {
-            self.conns = Connections::from_trace(self.player.trace());
+            self.conns = Connections::from_trace(self.player.around());
             self.conns_at = len;
+            self.conns_from = from;
         }
     }
 }
@@ -136,6 +146,10 @@ pub enum UiCommand {
     Seek(usize),
     /// Make this record the last one shown.
     JumpTo(usize),
+    /// Show the event list's previous (or next, `later`) page.
+    EventsPage {
+        later: bool,
+    },
     Speed(usize),
     /// Open a scenario (bundled name or path) from its text; `side` are files given with it
     /// (a compose file's `.env`, a compose file a scenario names), by name.
@@ -272,6 +286,7 @@ fn apply_commands(
                 s.player.seek(n);
             }
             UiCommand::JumpTo(i) => s.player.jump_to(i),
+            UiCommand::EventsPage { later } => s.events.turn_page(&mut s.player, later),
             UiCommand::Speed(i) => s.player.speed = i.min(docknet_view::player::SPEEDS.len() - 1),
             UiCommand::Open { file, text, side } => match Session::open_with(&file, &text, &side) {
                 Ok(next) => {
@@ -407,44 +422,13 @@ fn refresh_view(
         return;
     }
     view.kernel_key = Some(kernel_key);
-    view.caption = live::caption(s.player.shown());
-    // The kernel state at the cursor: conntrack tables, learned MACs, rule counters.
-    let later = s.player.trace()[s.player.cursor()..s.player.event_records().end].to_vec();
-    let now = s.player.clock();
-    let state_net = s.player.state().net.clone();
-    let at = live::AtCursor {
-        state: &state_net,
-        now,
-        last: s.player.shown().last(),
-        later: &later,
-    };
-    view.conntrack = live::conntrack_tables(&s.layout, at, docknet_view::stack::CONNTRACK_ROWS);
-    view.fdb = live::fdb_notes(&s.layout, at);
-    let in_stack = s.player.shown().last().is_some_and(|r| {
-        matches!(
-            r.event.kind(),
-            "hook" | "rule" | "nat" | "route" | "conntrack" | "log" | "drop"
-        )
-    });
-    view.netfilter = if in_stack {
-        netfilter::view(s.player.shown(), &later, &state_net)
-    } else {
-        None
-    };
-    view.rule_line = view
-        .netfilter
-        .as_ref()
-        .and_then(|v| live::rule_line(v).map(|t| (v.ns.clone(), t)));
-    let shown = s.player.shown();
-    let pkt = selection
-        .pinned_pkt
-        .or_else(|| shown.iter().rev().find_map(|r| r.pkt).map(|p| p.0));
-    view.inspection = pkt.map(|p| {
-        let conns = &s.conns;
-        inspector::inspect(shown, p, |o| {
-            conns.of(o).is_some() && conns.of(o) == conns.of(p)
-        })
-    });
+    let at = cursor::at(&mut s.player, &s.layout, &s.conns, selection.pinned_pkt);
+    view.caption = at.caption;
+    view.conntrack = at.conntrack;
+    view.fdb = at.fdb;
+    view.netfilter = at.netfilter;
+    view.rule_line = at.rule_line;
+    view.inspection = at.inspection;
 }
 
 /// A file named relative to the open `file` (a compose file's `.env`, the compose file a

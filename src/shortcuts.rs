@@ -61,7 +61,7 @@ fn keys(
         out.write(UiCommand::Seek(0));
     }
     if keys.just_pressed(KeyCode::End) {
-        out.write(UiCommand::Seek(session.player.trace().len()));
+        out.write(UiCommand::Seek(session.player.len()));
     }
     let digits = [
         KeyCode::Digit1,

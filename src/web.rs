@@ -202,7 +202,7 @@ fn publish_status(session: Res<Session>, mut last_generation: Local<Option<u64>>
     let p = &session.player;
     let json = serde_json::json!({
         "event": p.cursor(),
-        "total": p.trace().len(),
+        "total": p.len(),
         "complete": p.complete(),
         "playing": p.playing,
         "title": session.doc.title(),

@@ -39,7 +39,16 @@ pub fn show(ui: &mut egui::Ui, c: &mut Ctx, filter: &mut Filter) {
             let kinds: Vec<String> = KINDS.iter().map(|s| s.to_string()).collect();
             chips(ui, "", &kinds, &mut filter.kinds);
         });
-    ui.checkbox(&mut c.ui.show_future, "list events not reached yet");
+    ui.horizontal(|ui| {
+        ui.checkbox(&mut c.ui.show_future, "list events not reached yet");
+        let page = c.session.events.page();
+        if page.start > 0 && ui.button("◀ earlier").clicked() {
+            c.out.push(UiCommand::EventsPage { later: false });
+        }
+        if page.end < c.session.player.len() && ui.button("later ▶").clicked() {
+            c.out.push(UiCommand::EventsPage { later: true });
+        }
+    });
     ui.separator();
     let p = &c.session.player;
     let limit = if c.ui.show_future {

@@ -9,7 +9,7 @@ use docknet_view::player::SPEEDS;
 /// the breakpoints in a menu (`full`) or left out (presentation mode).
 pub fn show(ui: &mut egui::Ui, c: &mut Ctx, full: bool) {
     let p = &c.session.player;
-    let total = p.trace().len();
+    let total = p.len();
     ui.horizontal(|ui| {
         if ui.button("⏮").on_hover_text("start (Home)").clicked() {
             c.out.push(UiCommand::Seek(0));

@@ -5,13 +5,15 @@
 //!
 //! Step-back is done by replay: a simulation keeps a snapshot of its initial state, and
 //! [`rewind_to`] restores the latest snapshot at or before the requested event index and
-//! replays from there. While it replays forward it takes a snapshot every
-//! [`CHECKPOINT_EVERY`] events, so moving to any point already reached replays at most that
-//! many. The model is deterministic, so the state reached is exactly the one seen going
-//! forward; records already produced once are kept and only re-counted when replayed.
+//! replays from there. While it replays forward it takes snapshots (at most
+//! [`crate::replay::MAX_SNAPSHOTS`], evenly spaced: see [`crate::replay`]), so moving to any
+//! point already reached replays a bounded stretch. The model is deterministic, so the state
+//! reached is exactly the one seen going forward; records already produced once and still
+//! held in the trace window are only re-counted when replayed.
 
 use crate::ids::PacketId;
 use crate::limits::{Halt, Limits};
+use crate::replay::{Thinned, TraceWindow};
 use crate::time::{SimDuration, SimTime};
 use crate::timer_wheel::Jiffies;
 use crate::trace::{TraceEvent, TraceRecord};
@@ -21,8 +23,7 @@ use std::cmp::Ordering;
 use std::collections::BinaryHeap;
 use std::sync::Arc;
 
-/// Events between the snapshots [`rewind_to`] takes as it replays forward.
-pub const CHECKPOINT_EVERY: usize = 2048;
+pub use crate::replay::CHECKPOINT_EVERY;
 
 /// A state to rewind to: the simulation without its trace (the trace up to this point is
 /// a prefix of the rewinding simulation's own, by determinism) and that trace's length.
@@ -34,18 +35,18 @@ pub(crate) struct Checkpoint<S> {
 }
 
 /// The snapshots of one run: its initial state and later states [`rewind_to`] passed, by
-/// increasing event index; shared by clones.
+/// increasing event index, thinned to a bounded number; shared by clones.
 #[derive(Debug)]
 pub(crate) struct Snapshots<S> {
     initial: Option<Arc<Checkpoint<S>>>,
-    taken: Vec<Arc<Checkpoint<S>>>,
+    taken: Thinned<Arc<Checkpoint<S>>>,
 }
 
 impl<S> Default for Snapshots<S> {
     fn default() -> Self {
         Snapshots {
             initial: None,
-            taken: Vec::new(),
+            taken: Thinned::default(),
         }
     }
 }
@@ -71,9 +72,15 @@ impl<S> Snapshots<S> {
         self.taken.clear();
     }
 
-    /// How many snapshots were taken past the initial one.
+    /// How many snapshots are kept past the initial one.
     pub fn len(&self) -> usize {
         self.taken.len()
+    }
+
+    /// The latest snapshot that satisfies `ok` (which holds for a prefix of them, as
+    /// "taken at or before" does), else the initial state.
+    pub fn last_where(&self, ok: impl Fn(&Checkpoint<S>) -> bool) -> Option<&Arc<Checkpoint<S>>> {
+        self.taken.last_where(|c| ok(c)).or(self.initial.as_ref())
     }
 }
 
@@ -95,11 +102,7 @@ pub(crate) fn rewind_to<S: Replay>(sim: &mut S, events: usize) {
     let done = sim.events_done();
     let snaps = sim.snapshots();
     let from = snaps
-        .taken
-        .iter()
-        .rev()
-        .find(|c| c.events_done <= events)
-        .or(snaps.initial.as_ref())
+        .last_where(|c| c.events_done <= events)
         .filter(|c| events < done || c.events_done > done)
         .cloned();
     if let Some(cp) = from {
@@ -107,14 +110,17 @@ pub(crate) fn rewind_to<S: Replay>(sim: &mut S, events: usize) {
     }
     while sim.events_done() < events && !sim.is_finished() {
         sim.step_once();
-        let done = sim.events_done();
-        let snaps = sim.snapshots();
-        let due = done.is_multiple_of(CHECKPOINT_EVERY)
-            && snaps.taken.last().is_none_or(|c| c.events_done < done);
-        if due && snaps.initial.is_some() {
-            let cp = Arc::new(sim.checkpoint());
-            sim.snapshots().taken.push(cp);
-        }
+        note_snapshot(sim);
+    }
+}
+
+/// Keep a snapshot of the current state if one is due (while replaying or reading on).
+pub(crate) fn note_snapshot<S: Replay>(sim: &mut S) {
+    let done = sim.events_done();
+    let snaps = sim.snapshots();
+    if snaps.initial.is_some() && snaps.taken.due(done) {
+        let cp = Arc::new(sim.checkpoint());
+        sim.snapshots().taken.push(done, cp);
     }
 }
 
@@ -156,11 +162,11 @@ pub struct Engine<E> {
     next_pkt: u64,
     /// The secret behind TCP timestamp offsets (`secure_tcp_ts_off`), from the seed.
     ts_secret: u64,
-    /// Every record produced so far (since the last [`Engine::drain_trace`]); after a
-    /// rewind, the ones past `trace_shown` are the (deterministic) future, re-counted rather
-    /// than pushed again as replay reaches them.
-    trace: Vec<TraceRecord>,
-    /// How many of `trace`'s records belong to the current state.
+    /// The records held (all of them unless a budget is set, none before the last
+    /// [`Engine::drain_trace`]); after a rewind, the ones past `trace_shown` are the
+    /// (deterministic) future, re-counted rather than pushed again as replay reaches them.
+    trace: TraceWindow,
+    /// How many records the run has produced up to the current state (an absolute index).
     trace_shown: usize,
     events_done: usize,
     /// The run's event budget and time limit, and why it stopped, once it has.
@@ -188,7 +194,7 @@ impl<E> Engine<E> {
             jiffies: boot_jiffies(seed),
             next_pkt: 1,
             ts_secret: ChaCha8Rng::seed_from_u64(seed ^ 0x7473_5f6f_6666_7365).random(),
-            trace: Vec::new(),
+            trace: TraceWindow::default(),
             trace_shown: 0,
             events_done: 0,
             limits: Limits::default(),
@@ -209,7 +215,7 @@ impl<E> Engine<E> {
             jiffies: self.jiffies,
             next_pkt: self.next_pkt,
             ts_secret: self.ts_secret,
-            trace: Vec::new(),
+            trace: TraceWindow::with_budget(0),
             trace_shown: 0,
             events_done: self.events_done,
             limits: self.limits,
@@ -218,12 +224,11 @@ impl<E> Engine<E> {
     }
 
     /// Move to `snap` (a [`Engine::snapshot`] of this run taken when its trace was
-    /// `trace_len` long), keeping every record produced and the limits.
+    /// `trace_len` long), keeping the records held and the limits.
     pub(crate) fn restore(&mut self, snap: &Engine<E>, trace_len: usize)
     where
         E: Clone,
     {
-        debug_assert!(trace_len <= self.trace.len(), "a snapshot of this run");
         let trace = std::mem::take(&mut self.trace);
         *self = Engine {
             trace,
@@ -237,25 +242,35 @@ impl<E> Engine<E> {
         self.now
     }
 
-    /// Every trace record emitted so far (since the last [`Engine::drain_trace`]).
+    /// The records held up to the current state (see [`crate::Sim::trace`]).
     pub fn trace(&self) -> &[TraceRecord] {
-        &self.trace[..self.trace_shown]
+        self.trace.clipped(0, self.trace_shown)
     }
 
-    /// How many records belong to the current state (where the next step's records start).
+    /// The records held and where they sit in the run.
+    pub(crate) fn trace_window(&self) -> &TraceWindow {
+        &self.trace
+    }
+
+    /// The records held, to change the budget or start again at a record.
+    pub(crate) fn trace_window_mut(&mut self) -> &mut TraceWindow {
+        &mut self.trace
+    }
+
+    /// How many records the run has produced up to the current state (where the next step's
+    /// records start).
     pub(crate) fn trace_len(&self) -> usize {
         self.trace_shown
     }
 
-    /// The records from `start` (a [`Engine::trace_len`]) to now.
+    /// The records held from `start` (a [`Engine::trace_len`]) to now.
     pub(crate) fn trace_since(&self, start: usize) -> &[TraceRecord] {
-        &self.trace[start..self.trace_shown]
+        self.trace.clipped(start, self.trace_shown)
     }
 
     /// Take out the records produced since the last drain.
     pub(crate) fn drain_trace(&mut self) -> std::vec::Drain<'_, TraceRecord> {
-        let shown = std::mem::take(&mut self.trace_shown);
-        self.trace.drain(..shown)
+        self.trace.drain_to(self.trace_shown)
     }
 
     /// The events waiting in the queue, in no particular order.
@@ -362,13 +377,20 @@ impl<E> Engine<E> {
             pkt,
             event,
         };
-        if self.trace_shown < self.trace.len() {
-            // Replaying after a rewind: this record was produced before, identically.
-            debug_assert_eq!(self.trace[self.trace_shown], record, "replay diverged");
-        } else {
-            self.trace.push(record);
-        }
+        let i = self.trace_shown;
         self.trace_shown += 1;
+        if i < self.trace.start() {
+            // Replaying towards a later point: a record before the window is not kept.
+        } else if i < self.trace.end() {
+            // Replaying after a rewind: this record was produced before, identically.
+            debug_assert_eq!(self.trace.get(i), Some(&record), "replay diverged");
+        } else {
+            if i > self.trace.end() {
+                // The state is past the records held (restored ahead): start again here.
+                self.trace.reset(i);
+            }
+            self.trace.push(record, self.events_done);
+        }
     }
 
     pub(crate) fn new_packet_id(&mut self) -> PacketId {

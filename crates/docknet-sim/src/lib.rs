@@ -18,6 +18,7 @@ pub mod load;
 pub mod model;
 pub mod netfilter;
 pub mod pcap;
+pub mod replay;
 pub mod scenario;
 mod sim;
 mod stack;

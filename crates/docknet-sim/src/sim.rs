@@ -4,6 +4,8 @@
 //! packets it hands up to local sockets are then routed to the processes, which send through
 //! the kernel's output entry points.
 
+mod records;
+
 use crate::apps::{AppEvent, Apps, Procs};
 use crate::engine::{self, Checkpoint, Engine, Replay, Snapshots};
 use crate::ids::PacketId;
@@ -76,7 +78,10 @@ impl Sim {
         self.engine.now()
     }
 
-    /// Every trace record emitted so far (since the last [`Sim::drain_trace`]).
+    /// The records held up to the current state: every record emitted so far (since the
+    /// last [`Sim::drain_trace`]) unless a budget bounds the window
+    /// ([`Sim::set_trace_budget`]), then at most that many, the latest; the first is record
+    /// [`Sim::trace_window`]`().start()` of the run.
     pub fn trace(&self) -> &[TraceRecord] {
         self.engine.trace()
     }
@@ -127,7 +132,8 @@ impl Sim {
         self.engine.halted()
     }
 
-    /// How many snapshots [`Sim::rewind_to`] has taken to step back from.
+    /// How many snapshots [`Sim::rewind_to`] keeps to step back from (at most
+    /// [`crate::replay::MAX_SNAPSHOTS`]).
     pub fn snapshots(&self) -> usize {
         self.snapshots.len()
     }
@@ -246,7 +252,7 @@ impl Replay for Sim {
     }
 
     /// Move to `cp` (back, or forward to a point this simulation reached before), keeping
-    /// its snapshots and every record it has produced.
+    /// its snapshots and the records it holds.
     fn restore(&mut self, cp: &Checkpoint<Sim>) {
         self.net = cp.state.net.clone();
         self.apps = cp.state.apps.clone();

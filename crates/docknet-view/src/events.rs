@@ -1,12 +1,19 @@
 //! The event list, in the style of Packet Tracer's simulation panel: one row per trace record
-//! (time, where, what), filterable by protocol, namespace and kind. The index grows with the
-//! trace, so a frame only pays for the records added since the last one.
+//! (time, where, what), filterable by protocol, namespace and kind. The index holds a page of
+//! at most [`PAGE`] rows around the cursor, taken from the player's records and turned by
+//! [`EventIndex::turn_page`]; it grows with the trace, so a frame only pays for the records
+//! added since the last one.
 
+use crate::Player;
 use crate::connections::{self, PacketKind};
 use docknet_sim::format::explain;
 use docknet_sim::time::SimTime;
 use docknet_sim::trace::{TraceEvent, TraceRecord};
 use std::collections::{BTreeSet, HashMap};
+use std::ops::Range;
+
+/// The most rows the event list holds.
+pub const PAGE: usize = 5000;
 
 /// The kinds the kind filter offers, as `TraceEvent::kind` names them.
 pub const KINDS: [&str; 13] = [
@@ -47,16 +54,35 @@ pub struct Filter {
 
 #[derive(Clone, Debug, Default)]
 pub struct EventIndex {
+    /// Rows for records `first..first + rows.len()`.
     rows: Vec<Row>,
-    /// A packet's kind, from its first capture.
+    first: usize,
+    /// A packet's kind, from its first capture in the page.
     kinds: HashMap<u64, PacketKind>,
+    /// Every namespace seen in the pages so far.
     namespaces: BTreeSet<String>,
+    /// The cursor at the last [`EventIndex::follow`]: a page turned by hand stays until the
+    /// cursor moves.
+    cursor: Option<usize>,
 }
 
 impl EventIndex {
-    /// Take in the records added to `trace` since the last call.
+    /// Take in the records added to `trace` (the run from its first record) since the last
+    /// call.
     pub fn update(&mut self, trace: &[TraceRecord]) {
-        for (index, r) in trace.iter().enumerate().skip(self.rows.len()) {
+        self.take(0, trace);
+    }
+
+    /// Take in `records`, the run's records from index `first` on: those past the page's end
+    /// are added (a page not joined to them starts again there), and the oldest rows beyond
+    /// [`PAGE`] are dropped.
+    pub fn take(&mut self, first: usize, records: &[TraceRecord]) {
+        let end = self.page().end;
+        if first > end || first + records.len() < self.first {
+            self.clear_at(first);
+        }
+        let end = self.page().end;
+        for (k, r) in records.iter().enumerate().skip(end.saturating_sub(first)) {
             if let (Some(p), TraceEvent::Capture { frame, .. }) = (r.pkt, &r.event) {
                 self.kinds
                     .entry(p.0)
@@ -66,8 +92,63 @@ impl EventIndex {
             if !r.event.ns().is_empty() {
                 self.namespaces.insert(r.event.ns().to_string());
             }
-            self.rows.push(row(index, r));
+            self.rows.push(row(first + k, r));
         }
+        if self.rows.len() > PAGE {
+            let cut = self.rows.len() - PAGE;
+            self.rows.drain(..cut);
+            self.first += cut;
+            let live: std::collections::HashSet<u64> =
+                self.rows.iter().filter_map(|r| r.pkt).collect();
+            self.kinds.retain(|p, _| live.contains(p));
+        }
+    }
+
+    fn clear_at(&mut self, first: usize) {
+        self.rows.clear();
+        self.kinds.clear();
+        self.first = first;
+    }
+
+    /// The records the rows are about.
+    pub fn page(&self) -> Range<usize> {
+        self.first..self.first + self.rows.len()
+    }
+
+    /// Keep the page on the player's cursor: extend it as the run grows (up to half a page
+    /// past the cursor), start it again around the cursor when the cursor leaves it.
+    pub fn follow(&mut self, p: &mut Player) {
+        let (cursor, page) = (p.cursor(), self.page());
+        let moved = self.cursor.replace(cursor) != Some(cursor);
+        let outside = cursor < page.start || cursor > page.end;
+        if outside && !moved {
+            return;
+        }
+        if outside {
+            let start = cursor.saturating_sub(PAGE / 2);
+            self.clear_at(start);
+            let records = p.records(start..start + PAGE);
+            self.take(start, records);
+            return;
+        }
+        let to = p.len().min(cursor + PAGE / 2);
+        if page.end < to {
+            let records = p.records(page.end..to);
+            self.take(page.end, records);
+        }
+    }
+
+    /// Show the page before (or after, `later`) this one; the cursor does not move.
+    pub fn turn_page(&mut self, p: &mut Player, later: bool) {
+        let page = self.page();
+        let start = if later {
+            page.end.min(p.len().saturating_sub(PAGE / 2))
+        } else {
+            page.start.saturating_sub(PAGE)
+        };
+        self.clear_at(start);
+        let records = p.records(start..start + PAGE);
+        self.take(start, records);
     }
 
     pub fn rows(&self) -> &[Row] {
@@ -86,22 +167,21 @@ impl EventIndex {
             .map(|k| k.protocol())
     }
 
-    /// Rows among the first `limit` that pass the filter.
+    /// Rows of records before `limit` that pass the filter.
     pub fn filtered<'a>(
         &'a self,
         filter: &'a Filter,
         limit: usize,
     ) -> impl Iterator<Item = &'a Row> + 'a {
-        self.rows[..limit.min(self.rows.len())]
-            .iter()
-            .filter(move |r| {
-                (filter.kinds.is_empty() || filter.kinds.contains(r.kind))
-                    && (filter.namespaces.is_empty() || filter.namespaces.contains(&r.ns))
-                    && (filter.protocols.is_empty()
-                        || self
-                            .protocol(r)
-                            .is_some_and(|p| filter.protocols.contains(p)))
-            })
+        let n = limit.saturating_sub(self.first).min(self.rows.len());
+        self.rows[..n].iter().filter(move |r| {
+            (filter.kinds.is_empty() || filter.kinds.contains(r.kind))
+                && (filter.namespaces.is_empty() || filter.namespaces.contains(&r.ns))
+                && (filter.protocols.is_empty()
+                    || self
+                        .protocol(r)
+                        .is_some_and(|p| filter.protocols.contains(p)))
+        })
     }
 }
 

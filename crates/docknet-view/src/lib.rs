@@ -19,6 +19,7 @@ pub mod columns;
 pub mod connections;
 pub mod console;
 pub mod course;
+pub mod cursor;
 pub mod document;
 pub mod events;
 pub mod exercise;

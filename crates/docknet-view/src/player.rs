@@ -6,13 +6,21 @@
 //! kernel state at the cursor (counters, conntrack, neighbours) comes from a second copy of the
 //! simulation rewound by deterministic replay.
 //!
+//! Memory is bounded however long the run: the player holds at most its budget of records
+//! (half the latest ones, half the stretch around the cursor, made again from a snapshot by a
+//! third copy when the learner scrubs back), and the views read records by absolute index
+//! ([`Player::len`], [`Player::record`], [`Player::records`]) or the last [`LOOKBACK`] before
+//! the cursor ([`Player::shown`]), never the whole run.
+//!
 //! Playing moves the clock at the chosen speed and reveals records at a bounded rate, so the
 //! dozen netfilter steps that happen at one instant are still seen one after another; long idle
 //! gaps (a SYN retry a second later) are skipped.
 
 use docknet_sim::Sim;
+use docknet_sim::replay::DEFAULT_BUDGET;
 use docknet_sim::time::SimTime;
 use docknet_sim::trace::{CtChange, TraceEvent, TraceRecord};
+use std::ops::Range;
 
 /// A playback speed: how much simulated time passes per second, and how many trace records
 /// at most are revealed per second.
@@ -102,15 +110,28 @@ impl Breakpoints {
 /// Simulation events processed per [`Player::pump`] call by default (one frame's budget).
 pub const PUMP_BUDGET: usize = 4000;
 
+/// Records before the cursor that the views read: the scene looks back twice 5,000 records,
+/// the inspector 20,000, the netfilter view 5,000. [`Player::shown`] holds this many.
+pub const LOOKBACK: usize = 25_000;
+
+/// Records after the cursor held for playback and the rest of the cursor's event.
+pub const AHEAD: usize = 4096;
+
+/// The fewest records a player can hold: both halves of its budget (the simulation running
+/// ahead, the one making records again) must hold a view's stretch twice over.
+pub const MIN_BUDGET: usize = 4 * (LOOKBACK + AHEAD);
+
 #[derive(Clone, Debug)]
 pub struct Player {
-    /// Runs ahead of the cursor and owns the trace.
+    /// Runs ahead of the cursor and holds the latest records (half the budget).
     sim: Sim,
-    /// The trace length after each processed simulation event.
-    event_ends: Vec<usize>,
-    /// A copy rewound to the event that produced the record before the cursor.
+    /// Makes again, from snapshots, the records around the cursor when they are older than
+    /// `sim`'s (the other half of the budget).
+    reader: Sim,
+    /// A copy rewound to the event that produced the record before the cursor; holds no
+    /// records.
     state: Sim,
-    /// Records shown: `trace[..cursor]`.
+    /// Records shown: `0..cursor`.
     cursor: usize,
     /// The visual clock; between the last shown record's time and the next one's.
     clock: SimTime,
@@ -125,12 +146,23 @@ pub struct Player {
 }
 
 impl Player {
-    /// A player at the start of a freshly built simulation.
+    /// A player at the start of a freshly built simulation, holding at most
+    /// [`DEFAULT_BUDGET`] records.
     pub fn new(sim: Sim) -> Player {
+        Player::with_budget(sim, DEFAULT_BUDGET)
+    }
+
+    /// A player that holds at most `records` trace records (at least [`MIN_BUDGET`]).
+    pub fn with_budget(mut sim: Sim, records: usize) -> Player {
+        let half = records.max(MIN_BUDGET) / 2;
+        let mut state = sim.clone();
+        state.set_trace_budget(0);
+        sim.set_trace_budget(half);
+        let reader = sim.clone();
         Player {
-            state: sim.clone(),
+            state,
+            reader,
             sim,
-            event_ends: Vec::new(),
             cursor: 0,
             clock: SimTime::ZERO,
             playing: false,
@@ -141,14 +173,91 @@ impl Player {
         }
     }
 
-    /// Every record produced so far (the simulation may still be running ahead).
-    pub fn trace(&self) -> &[TraceRecord] {
-        self.sim.trace()
+    /// How many records the simulation has produced so far (it may still be running ahead).
+    pub fn len(&self) -> usize {
+        self.sim.records_done()
     }
 
-    /// Records revealed so far.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Records `range` if they are held now (no work).
+    pub fn held(&self, range: Range<usize>) -> Option<&[TraceRecord]> {
+        self.sim
+            .trace_window()
+            .slice(range.clone())
+            .or_else(|| self.reader.trace_window().slice(range))
+    }
+
+    /// Record `i`, if held now; the records around the cursor always are.
+    pub fn record(&self, i: usize) -> Option<&TraceRecord> {
+        self.held(i..i + 1).map(|r| &r[0])
+    }
+
+    /// Records `range` (clipped to those produced so far), made again from a snapshot when
+    /// they are not held. At most a quarter of the budget at once.
+    pub fn records(&mut self, range: Range<usize>) -> &[TraceRecord] {
+        let range = range.start.min(self.len())..range.end.min(self.len());
+        if self.held(range.clone()).is_none() {
+            self.reader.records(range.clone());
+        }
+        self.held(range.clone())
+            .unwrap_or_else(|| self.reader.trace_window().clipped(range.start, range.end))
+    }
+
+    /// The records the player holds, at most its budget (for memory reports and tests).
+    pub fn records_held(&self) -> usize {
+        self.sim.trace_window().held() + self.reader.trace_window().held()
+    }
+
+    /// The snapshots the player's simulations hold, at most three times
+    /// [`docknet_sim::replay::MAX_SNAPSHOTS`].
+    pub fn snapshots_held(&self) -> usize {
+        self.sim.snapshots() + self.reader.snapshots() + self.state.snapshots()
+    }
+
+    /// The absolute index of [`Player::shown`]'s first record.
+    pub fn shown_start(&self) -> usize {
+        self.cursor.saturating_sub(LOOKBACK)
+    }
+
+    /// The last records revealed: `shown_start()..cursor`, as far back as any view reads
+    /// ([`LOOKBACK`]); the whole run so far while the cursor is within that of the start.
     pub fn shown(&self) -> &[TraceRecord] {
-        &self.sim.trace()[..self.cursor]
+        let got = self.held(self.shown_start()..self.cursor);
+        debug_assert!(got.is_some(), "the records before the cursor are held");
+        got.unwrap_or(&[])
+    }
+
+    /// The simulation whose window holds the stretch the views read around the cursor.
+    fn around_sim(&self) -> &Sim {
+        let want = self.shown_start()..self.cursor;
+        if self.sim.trace_window().covers(&want) {
+            &self.sim
+        } else {
+            &self.reader
+        }
+    }
+
+    /// Every record held in the stretch around the cursor: the whole run while it fits the
+    /// budget (what the connection colours are grouped over).
+    pub fn around(&self) -> &[TraceRecord] {
+        let w = self.around_sim().trace_window();
+        w.clipped(w.start(), w.end())
+    }
+
+    /// The absolute index of [`Player::around`]'s first record.
+    pub fn around_start(&self) -> usize {
+        self.around_sim().trace_window().start()
+    }
+
+    /// Hold the records the views read around the cursor.
+    fn cover(&mut self) {
+        let want = self.shown_start()..(self.cursor + AHEAD).min(self.len());
+        if self.held(want.clone()).is_none() {
+            self.reader.records(want);
+        }
     }
 
     pub fn cursor(&self) -> usize {
@@ -179,18 +288,18 @@ impl Player {
                 break;
             }
             self.sim.step();
-            self.event_ends.push(self.sim.trace().len());
         }
+        self.cover();
     }
 
     /// Make record `index` exist if the simulation can produce it (bounded work).
     fn ensure(&mut self, index: usize) -> bool {
         let mut guard = 0;
-        while self.sim.trace().len() <= index && !self.sim.is_finished() && guard < 64 {
+        while self.len() <= index && !self.sim.is_finished() && guard < 64 {
             self.pump(PUMP_BUDGET);
             guard += 1;
         }
-        index < self.sim.trace().len()
+        index < self.len()
     }
 
     /// Run the simulation to its end (for tools and tests; the app pumps per frame).
@@ -200,6 +309,47 @@ impl Player {
         }
     }
 
+    /// The time of record `i` (held, or made again).
+    fn time_of(&mut self, i: usize) -> SimTime {
+        self.records(i..i + 1)
+            .first()
+            .map_or(SimTime::ZERO, |r| r.t_ns)
+    }
+
+    /// How many records come before time `t` (the first record at or after it), among those
+    /// produced so far.
+    pub fn index_at(&mut self, t: SimTime) -> usize {
+        let (mut lo, mut hi) = (0, self.len());
+        let latest = self.sim.trace_window();
+        if latest.get(latest.start()).is_some_and(|r| r.t_ns < t) {
+            lo = latest.start();
+        }
+        while lo < hi {
+            let mid = lo + (hi - lo) / 2;
+            if self.time_of(mid) < t {
+                lo = mid + 1;
+            } else {
+                hi = mid;
+            }
+        }
+        lo
+    }
+
+    /// The index of the first record produced so far for which `f` holds, reading the run
+    /// a chunk at a time (made again where not held).
+    pub fn position(&mut self, f: impl Fn(&TraceRecord) -> bool) -> Option<usize> {
+        let chunk = self.sim.trace_window().budget() / 4;
+        let mut from = 0;
+        while from < self.len() {
+            let records = self.records(from..from + chunk);
+            if let Some(i) = records.iter().position(&f) {
+                return Some(from + i);
+            }
+            from += records.len().max(1);
+        }
+        None
+    }
+
     /// Show one more record.
     pub fn step_forward(&mut self) -> bool {
         self.playing = false;
@@ -207,7 +357,8 @@ impl Player {
             return false;
         }
         self.cursor += 1;
-        self.clock = self.sim.trace()[self.cursor - 1].t_ns;
+        self.cover();
+        self.clock = self.time_of(self.cursor - 1);
         true
     }
 
@@ -224,10 +375,11 @@ impl Player {
     /// Show exactly the first `records` records, the clock at the last one's time.
     pub fn seek(&mut self, records: usize) {
         self.ensure(records.saturating_sub(1));
-        self.cursor = records.min(self.sim.trace().len());
+        self.cursor = records.min(self.len());
+        self.cover();
         self.clock = match self.cursor {
             0 => SimTime::ZERO,
-            n => self.sim.trace()[n - 1].t_ns,
+            n => self.time_of(n - 1),
         };
         self.credit = 0.0;
     }
@@ -239,7 +391,7 @@ impl Player {
     }
 
     pub fn toggle_play(&mut self) {
-        if !self.playing && self.complete() && self.cursor >= self.sim.trace().len() {
+        if !self.playing && self.complete() && self.cursor >= self.len() {
             self.seek(0);
         }
         self.playing = !self.playing;
@@ -261,14 +413,18 @@ impl Player {
                 }
                 return;
             }
-            let next = self.sim.trace()[self.cursor].t_ns;
+            let next = self.time_of(self.cursor);
             if next <= self.clock {
                 if self.credit < 1.0 {
                     return;
                 }
                 self.credit -= 1.0;
                 self.cursor += 1;
-                if let Some(why) = self.breakpoints.hit(&self.sim.trace()[self.cursor - 1]) {
+                self.cover();
+                let hit = self
+                    .record(self.cursor - 1)
+                    .and_then(|r| self.breakpoints.hit(r));
+                if let Some(why) = hit {
                     self.playing = false;
                     self.stopped_by = Some(why);
                     return;
@@ -301,11 +457,17 @@ impl Player {
             .any(|r| matches!(r.event, TraceEvent::Link { rx_end, .. } if rx_end > self.clock))
     }
 
+    /// The event (counting from 1) that produced record `i`, if held.
+    fn event_of(&self, i: usize) -> Option<usize> {
+        let of = |s: &Sim| s.trace_window().event_of(i);
+        of(&self.sim).or_else(|| of(&self.reader))
+    }
+
     /// The kernel state right after the event that produced the last shown record.
     pub fn state(&mut self) -> &Sim {
         let events = match self.cursor {
             0 => 0,
-            c => self.event_ends.partition_point(|&end| end < c) + 1,
+            c => self.event_of(c - 1).unwrap_or(0),
         };
         self.state.rewind_to(events);
         &self.state
@@ -313,19 +475,40 @@ impl Player {
 
     /// The records of the simulation event that produced the last shown record: the state
     /// from [`Player::state`] already includes the effects of those after the cursor.
-    pub fn event_records(&self) -> std::ops::Range<usize> {
-        if self.cursor == 0 {
+    pub fn event_records(&self) -> Range<usize> {
+        let Some(event) = self.cursor.checked_sub(1).and_then(|c| self.event_of(c)) else {
             return 0..0;
+        };
+        let same = |i: usize| self.event_of(i) == Some(event);
+        let mut start = self.cursor - 1;
+        while start > 0 && same(start - 1) {
+            start -= 1;
         }
-        let k = self.event_ends.partition_point(|&end| end < self.cursor);
-        let start = if k == 0 { 0 } else { self.event_ends[k - 1] };
-        let end = self.event_ends.get(k).copied().unwrap_or(self.cursor);
+        let mut end = self.cursor;
+        while same(end) {
+            end += 1;
+        }
         start..end
+    }
+
+    /// The records of the cursor's event after the cursor (see [`Player::event_records`]).
+    pub fn later(&self) -> &[TraceRecord] {
+        let end = self.event_records().end.max(self.cursor);
+        self.held(self.cursor..end).unwrap_or(&[])
     }
 
     /// The kernel state before the first event (for rendering the topology).
     pub fn sim(&self) -> &Sim {
         &self.sim
+    }
+}
+
+#[cfg(test)]
+impl Player {
+    /// Every record produced so far, for tests of runs that fit the budget.
+    pub(crate) fn trace(&self) -> &[TraceRecord] {
+        assert_eq!(self.sim.trace_window().start(), 0, "the whole run is held");
+        self.sim.trace()
     }
 }
 

@@ -68,10 +68,10 @@ mod tests {
         assert_eq!(built.sim.net.namespaces().len(), 50);
         let mut p = Player::new(built.sim);
         let at = SimTime::from_millis(200);
-        while p.trace().last().is_none_or(|r| r.t_ns < at) {
+        while p.is_empty() || p.record(p.len() - 1).is_none_or(|r| r.t_ns < at) {
             p.pump(10_000);
         }
-        let n = p.trace().partition_point(|r| r.t_ns < at);
+        let n = p.index_at(at);
         p.seek(n);
         let layout = Layout::compute(&p.sim().net, &BTreeMap::new());
         let conns = Connections::from_trace(p.shown());
