@@ -438,7 +438,7 @@ fn refresh_view(
     let shown = s.player.shown();
     let pkt = selection
         .pinned_pkt
-        .or_else(|| shown.iter().rev().find_map(|r| r.pkt).map(|p| p.0));
+        .or_else(|| shown.iter().rev().find_map(|r| r.pkt).map(|p| p.get()));
     view.inspection = pkt.map(|p| {
         let conns = &s.conns;
         inspector::inspect(shown, p, |o| {

@@ -7,7 +7,9 @@
 use crate::ids::ConnId;
 use crate::time::{SimDuration, SimTime};
 use crate::wire::{IpProto, Ipv4Packet, L4, TcpFlags};
+use serde::{Serialize, Serializer};
 use std::collections::BTreeMap;
+use std::fmt;
 use std::fmt::Write as _;
 use std::net::Ipv4Addr;
 
@@ -78,11 +80,38 @@ impl Tuple {
     }
 
     /// `ip:port` of either end, for NAT trace records.
-    pub fn endpoint(addr: Ipv4Addr, port: u16, proto: IpProto) -> String {
-        match proto {
-            IpProto::Tcp | IpProto::Udp => format!("{addr}:{port}"),
-            _ => addr.to_string(),
+    pub fn endpoint(addr: Ipv4Addr, port: u16, proto: IpProto) -> Endpoint {
+        Endpoint::new(addr, port, proto)
+    }
+}
+
+/// One end of a NAT rewrite: `addr:port` for TCP and UDP, the address alone otherwise.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Endpoint {
+    pub addr: Ipv4Addr,
+    pub port: Option<u16>,
+}
+
+impl Endpoint {
+    /// The end of a `proto` packet at `addr` and `port` (the port only counts for TCP/UDP).
+    pub fn new(addr: Ipv4Addr, port: u16, proto: IpProto) -> Self {
+        let port = matches!(proto, IpProto::Tcp | IpProto::Udp).then_some(port);
+        Endpoint { addr, port }
+    }
+}
+
+impl fmt::Display for Endpoint {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.port {
+            Some(p) => write!(f, "{}:{p}", self.addr),
+            None => write!(f, "{}", self.addr),
         }
+    }
+}
+
+impl Serialize for Endpoint {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
     }
 }
 

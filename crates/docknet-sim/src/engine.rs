@@ -14,7 +14,7 @@ use crate::limits::{Halt, Limits};
 use crate::model::Net;
 use crate::time::{SimDuration, SimTime};
 use crate::timer_wheel::Jiffies;
-use crate::trace::{TraceEvent, TraceRecord};
+use crate::trace::{FrameShare, Name, TraceEvent, TraceRecord};
 use crate::wire::Frame;
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
@@ -112,6 +112,8 @@ pub struct Sim {
     trace: Vec<TraceRecord>,
     /// How many of `trace`'s records belong to the current state.
     trace_shown: usize,
+    /// The frames of recent captures, for the next capture of the same frame to share.
+    pub(crate) trace_frames: FrameShare,
     events_done: usize,
     /// The run's event budget and time limit, and why it stopped, once it has.
     limits: Limits,
@@ -154,6 +156,7 @@ impl Sim {
             ts_secret: ChaCha8Rng::seed_from_u64(seed ^ 0x7473_5f6f_6666_7365).random(),
             trace: Vec::new(),
             trace_shown: 0,
+            trace_frames: FrameShare::default(),
             events_done: 0,
             limits: Limits::default(),
             halt: None,
@@ -184,6 +187,7 @@ impl Sim {
             ts_secret: self.ts_secret,
             trace: Vec::new(),
             trace_shown: 0,
+            trace_frames: FrameShare::default(),
             events_done: self.events_done,
             limits: self.limits,
             halt: self.halt.clone(),
@@ -335,7 +339,7 @@ impl Sim {
         self.queue.clear();
         let ev = TraceEvent::Stopped {
             limit: halt.limit,
-            reason: halt.message.clone(),
+            reason: halt.message.as_str().into(),
         };
         self.halt = Some(halt);
         self.emit(None, ev);
@@ -431,13 +435,13 @@ impl Sim {
     }
 
     pub(crate) fn new_packet_id(&mut self) -> PacketId {
-        let id = PacketId(self.next_pkt);
+        let id = PacketId::new(self.next_pkt).expect("packets are numbered from 1");
         self.next_pkt += 1;
         id
     }
 
-    pub(crate) fn ns_name(&self, ns: NsId) -> String {
-        self.net.ns(ns).name.clone()
+    pub(crate) fn ns_name(&self, ns: NsId) -> Name {
+        self.net.ns(ns).name
     }
 
     pub(crate) fn random_u32(&mut self) -> u32 {
@@ -451,6 +455,7 @@ impl Sim {
     /// Drop a packet with a reason a learner understands.
     pub(crate) fn drop_pkt(&mut self, ns: NsId, pkt: PacketId, reason: String) {
         let ns = self.ns_name(ns);
+        let reason = reason.into();
         self.emit(Some(pkt), TraceEvent::Drop { ns, reason });
     }
 }

@@ -12,6 +12,7 @@ pub mod engine;
 pub mod format;
 pub mod fuzzing;
 pub mod ids;
+pub mod intern;
 pub mod lab;
 pub mod limits;
 pub mod lint;

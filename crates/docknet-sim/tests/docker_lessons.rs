@@ -105,7 +105,7 @@ fn compiled_topology_uses_dockers_names_and_addresses() {
         .ns(host)
         .ifaces
         .iter()
-        .map(|&i| sim.net.iface(i).name.clone())
+        .map(|&i| sim.net.iface(i).name.to_string())
         .collect();
     assert!(
         names.iter().any(|n| n.len() == 15 && n.starts_with("br-")),

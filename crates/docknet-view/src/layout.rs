@@ -373,7 +373,11 @@ impl<'a> Builder<'a> {
 
     fn notes(&self, ns: usize) -> Vec<String> {
         let n = &self.net.namespaces[ns];
-        let mut notes = self.guests.get(&n.name).cloned().unwrap_or_default();
+        let mut notes = self
+            .guests
+            .get(n.name.as_str())
+            .cloned()
+            .unwrap_or_default();
         if n.ifaces.len() <= 1 {
             notes.push("only lo (127.0.0.1/8): no network".into());
         }
@@ -749,11 +753,11 @@ impl<'a> Builder<'a> {
                 StackStrip::new(&n.name, x, y + 4.0, &present)
             });
             layout.boxes.push(NsBox {
-                ns: n.name.clone(),
+                ns: n.name.to_string(),
                 role: n.role,
                 rect: r,
                 depth,
-                parent: self.parent[ns].map(|p| self.net.namespaces[p].name.clone()),
+                parent: self.parent[ns].map(|p| self.net.namespaces[p].name.to_string()),
                 notes,
                 icon: self.icon(ns),
                 stack,
@@ -792,8 +796,8 @@ impl<'a> Builder<'a> {
             for (k, id) in self.bridges_of(ns).into_iter().enumerate() {
                 let i = self.net.iface(id);
                 layout.bridges.push(BridgeBar {
-                    ns: n.name.clone(),
-                    name: i.name.clone(),
+                    ns: n.name.to_string(),
+                    name: i.name.to_string(),
                     rect: Rect {
                         x: r.x + PAD,
                         y: top + k as f32 * BAR_PITCH + BAR_PITCH / 2.0,
@@ -895,8 +899,8 @@ impl<'a> Builder<'a> {
                     )
                 });
                 layout.ports.push(Port {
-                    ns: n.name.clone(),
-                    iface: i.name.clone(),
+                    ns: n.name.to_string(),
+                    iface: i.name.to_string(),
                     pos,
                     side,
                     label,
@@ -920,8 +924,8 @@ impl<'a> Builder<'a> {
                 continue;
             }
             let pi = self.net.iface(p);
-            let a = (self.net.ns(i.ns).name.clone(), i.name.clone());
-            let b = (self.net.ns(pi.ns).name.clone(), pi.name.clone());
+            let a = (self.net.ns(i.ns).name.to_string(), i.name.to_string());
+            let b = (self.net.ns(pi.ns).name.to_string(), pi.name.to_string());
             if layout.port(&a.0, &a.1).is_some() && layout.port(&b.0, &b.1).is_some() {
                 links.push((a, b, matches!(i.kind, IfaceKind::Veth)));
             }
@@ -1009,7 +1013,7 @@ fn port_label_rects(
 /// `eth0 172.17.0.2/16`; further addresses as `+N` (the console's `ip addr` lists them).
 fn iface_label(i: &docknet_sim::model::Interface) -> String {
     match i.addrs.as_slice() {
-        [] => i.name.clone(),
+        [] => i.name.to_string(),
         [a] => format!("{} {a}", i.name),
         [a, rest @ ..] => format!("{} {a} +{}", i.name, rest.len()),
     }

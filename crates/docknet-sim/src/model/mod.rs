@@ -6,6 +6,7 @@ pub mod route;
 
 use crate::conntrack::Conntrack;
 use crate::ids::{IfaceId, NsId};
+use crate::intern::Name;
 use crate::netfilter::{AddrType, Ruleset};
 use crate::scenario::NsRole;
 use crate::time::SimTime;
@@ -43,7 +44,7 @@ impl IfaceKind {
 pub struct Interface {
     pub id: IfaceId,
     pub ns: NsId,
-    pub name: String,
+    pub name: Name,
     pub kind: IfaceKind,
     pub mac: MacAddr,
     /// Addresses with prefix; the first is the primary.
@@ -161,7 +162,7 @@ impl Sysctls {
 #[derive(Clone, Debug)]
 pub struct Namespace {
     pub id: NsId,
-    pub name: String,
+    pub name: Name,
     pub role: NsRole,
     pub ifaces: Vec<IfaceId>,
     pub routes: RouteTable,
@@ -279,6 +280,6 @@ impl Net {
     pub fn route_localnet(&self, iface: IfaceId) -> bool {
         let i = self.iface(iface);
         let s = &self.ns(i.ns).sysctl;
-        s.route_localnet_all || s.route_localnet.contains(&i.name)
+        s.route_localnet_all || s.route_localnet.iter().any(|n| *n == i.name)
     }
 }

@@ -67,7 +67,7 @@ impl Sim {
                 via: (*nexthop != dst).then_some(*nexthop),
                 dev: self.net.iface(*iface).name.clone(),
             },
-            RouteDecision::Fail { text, .. } => RouteChoice::Fail(text.clone()),
+            RouteDecision::Fail { text, .. } => RouteChoice::Fail(text.into()),
         };
         let ev = TraceEvent::Route {
             ns: self.ns_name(ns),

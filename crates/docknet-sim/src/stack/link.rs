@@ -12,7 +12,7 @@ use crate::engine::{Event, Sim};
 use crate::ids::{IfaceId, PacketId};
 use crate::model::IfaceKind;
 use crate::time::SimDuration;
-use crate::trace::{BridgeAction, Dir, TraceEvent};
+use crate::trace::{BridgeAction, Dir, Hop, LinkHop, TraceEvent};
 use crate::wire::{Frame, FramePayload};
 
 /// How often a packet's copies may come back to a bridge port they already crossed before the
@@ -67,18 +67,17 @@ impl Sim {
         let tx_end = tx_start + ser;
         self.net.iface_mut(iface).tx_busy_until = tx_end;
         let lat = SimDuration(link.latency_ns);
-        let (rx_start, rx_end) = (tx_start + lat, tx_end + lat);
+        let rx_end = tx_end + lat;
         let (from, to) = (self.net.iface(iface), self.net.iface(peer));
-        let ev = TraceEvent::Link {
-            from_ns: self.net.ns(from.ns).name.clone(),
-            from_iface: from.name.clone(),
-            to_ns: self.net.ns(to.ns).name.clone(),
-            to_iface: to.name.clone(),
-            tx_start,
-            tx_end,
-            rx_start,
-            rx_end,
+        let hop = Hop {
+            from_ns: self.net.ns(from.ns).name,
+            from_iface: from.name,
+            to_ns: self.net.ns(to.ns).name,
+            to_iface: to.name,
+            ser,
+            lat,
         };
+        let ev = TraceEvent::Link(LinkHop::new(&hop, tx_start));
         self.emit(Some(pkt), ev);
         self.schedule(
             rx_end,
@@ -98,7 +97,7 @@ impl Sim {
             ns: self.net.ns(i.ns).name.clone(),
             iface: i.name.clone(),
             dir,
-            frame: frame.clone(),
+            frame: self.trace_frames.share(pkt, frame),
         };
         self.emit(Some(pkt), ev);
     }
@@ -178,7 +177,7 @@ impl Sim {
             let ev = TraceEvent::FdbLearn {
                 ns: self.ns_name(self.net.iface(bridge).ns),
                 bridge: self.net.iface(bridge).name.clone(),
-                mac: frame.src.to_string(),
+                mac: frame.src,
                 port: self.net.iface(port).name.clone(),
             };
             self.emit(Some(pkt), ev);
