@@ -21,7 +21,7 @@ fn prints_serializes_and_orders_as_the_string() {
     assert_eq!(serde_json::to_string(&n).unwrap(), "\"intern-test-b\"");
     let back: Name = serde_json::from_str("\"intern-test-b\"").unwrap();
     assert_eq!(back, n);
-    let mut v = vec![n, Name::new("intern-test-a"), Name::new("intern-test-c")];
+    let mut v = [n, Name::new("intern-test-a"), Name::new("intern-test-c")];
     v.sort();
     let s: Vec<&str> = v.iter().map(|n| n.as_str()).collect();
     assert_eq!(s, ["intern-test-a", "intern-test-b", "intern-test-c"]);
@@ -51,7 +51,7 @@ fn handles_cross_chunk_boundaries() {
 fn name_lists_intern_by_content() {
     let l = [Name::new("intern-test-p1"), Name::new("intern-test-p2")];
     let a = Interned::<[Name]>::new(&l);
-    let b = Interned::<[Name]>::new(&l.to_vec());
+    let b = Interned::<[Name]>::new(l.as_ref());
     assert_eq!(a, b);
     assert_eq!(&*a, &l);
     assert!(<[Name]>::table().heap_bytes() >= size_of_val(&l));

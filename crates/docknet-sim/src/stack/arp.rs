@@ -337,7 +337,7 @@ impl Sim {
             ns: self.ns_name(i.ns),
             ip,
             mac,
-            iface: i.name.clone(),
+            iface: i.name,
             state,
         };
         self.emit(pkt, ev);

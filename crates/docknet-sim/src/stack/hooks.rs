@@ -55,8 +55,8 @@ impl Sim {
         if self.net.ns(ns).rules.table(table).is_none() {
             return Verdict::Accept;
         }
-        let in_name = skb.in_iface.map(|i| self.net.iface(i).name.clone());
-        let out_name = skb.out_iface.map(|i| self.net.iface(i).name.clone());
+        let in_name = skb.in_iface.map(|i| self.net.iface(i).name);
+        let out_name = skb.out_iface.map(|i| self.net.iface(i).name);
         let (sport, dport) = skb
             .ip
             .ports()
@@ -89,7 +89,7 @@ impl Sim {
         skb.mark = ctx.mark;
         let ns_name = self.ns_name(ns);
         let hook_ev = TraceEvent::Hook {
-            ns: ns_name.clone(),
+            ns: ns_name,
             hook,
             table,
             chain: hook.chain(),
@@ -120,7 +120,7 @@ impl Sim {
                 TraversalStep::Policy { chain, policy } => (chain, RuleHit::Policy(policy)),
                 TraversalStep::Log { chain, prefix } => {
                     let ev = TraceEvent::Log {
-                        ns: ns_name.clone(),
+                        ns: ns_name,
                         prefix,
                         chain,
                     };
@@ -129,10 +129,10 @@ impl Sim {
                 }
             };
             if hit != RuleHit::ChainEnd {
-                last_rule = Some((chain.clone(), hit.clone()));
+                last_rule = Some((chain, hit.clone()));
             }
             let ev = TraceEvent::Rule {
-                ns: ns_name.clone(),
+                ns: ns_name,
                 hook,
                 table,
                 chain,

@@ -65,7 +65,7 @@ impl Sim {
             RouteDecision::Out { iface, nexthop, .. } => RouteChoice::Out {
                 to: dst,
                 via: (*nexthop != dst).then_some(*nexthop),
-                dev: self.net.iface(*iface).name.clone(),
+                dev: self.net.iface(*iface).name,
             },
             RouteDecision::Fail { text, .. } => RouteChoice::Fail(text.into()),
         };

@@ -94,8 +94,8 @@ impl Sim {
     pub(crate) fn capture(&mut self, iface: IfaceId, dir: Dir, frame: &Frame, pkt: PacketId) {
         let i = self.net.iface(iface);
         let ev = TraceEvent::Capture {
-            ns: self.net.ns(i.ns).name.clone(),
-            iface: i.name.clone(),
+            ns: self.net.ns(i.ns).name,
+            iface: i.name,
             dir,
             frame: self.trace_frames.share(pkt, frame),
         };
@@ -176,9 +176,9 @@ impl Sim {
         if !own && state.learn(frame.src, port, now) {
             let ev = TraceEvent::FdbLearn {
                 ns: self.ns_name(self.net.iface(bridge).ns),
-                bridge: self.net.iface(bridge).name.clone(),
+                bridge: self.net.iface(bridge).name,
                 mac: frame.src,
-                port: self.net.iface(port).name.clone(),
+                port: self.net.iface(port).name,
             };
             self.emit(Some(pkt), ev);
         }
@@ -235,7 +235,7 @@ impl Sim {
                 let next = cycle[(i + 1) % cycle.len()];
                 let out = net
                     .peer(next)
-                    .map_or("?".into(), |(p, _)| net.iface(p).name.clone());
+                    .map_or("?".into(), |(p, _)| net.iface(p).name);
                 let bridge = net.iface(inp).master.map_or(inp, |b| b);
                 format!(
                     "{} ({} -> {})",
@@ -286,22 +286,19 @@ impl Sim {
             BridgeAction::Filtered
         } else if known.is_some() {
             BridgeAction::Forward {
-                port: self.net.iface(ports[0]).name.clone(),
+                port: self.net.iface(ports[0]).name,
             }
         } else {
             BridgeAction::Flood {
-                ports: ports
-                    .iter()
-                    .map(|&p| self.net.iface(p).name.clone())
-                    .collect(),
+                ports: ports.iter().map(|&p| self.net.iface(p).name).collect(),
             }
         };
         let in_name = in_port
-            .map(|p| self.net.iface(p).name.clone())
-            .unwrap_or_else(|| br.name.clone());
+            .map(|p| self.net.iface(p).name)
+            .unwrap_or_else(|| br.name);
         let ev = TraceEvent::Bridge {
             ns: self.ns_name(br.ns),
-            bridge: br.name.clone(),
+            bridge: br.name,
             in_port: in_name,
             action,
         };
