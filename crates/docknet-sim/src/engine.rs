@@ -66,7 +66,8 @@ pub(crate) enum Event {
 struct Queued {
     at: SimTime,
     seq: u64,
-    event: Event,
+    /// Boxed: the heap moves its entries at every push and pop, and an event carries a frame.
+    event: Box<Event>,
 }
 
 impl PartialEq for Queued {
@@ -243,7 +244,7 @@ impl Sim {
     /// The packets that still exist somewhere: in flight on a link or through `lo`, or
     /// waiting for ARP. A packet not among them is gone for good (ids are never reused).
     pub fn live_packets(&self) -> HashSet<PacketId> {
-        let queued = self.queue.iter().filter_map(|q| match &q.event {
+        let queued = self.queue.iter().filter_map(|q| match &*q.event {
             Event::Arrive { pkt, .. } | Event::Looped { pkt, .. } => Some(*pkt),
             Event::App(_) | Event::ArpRetry { .. } => None,
         });
@@ -325,7 +326,7 @@ impl Sim {
                     let q = self.queue.pop().expect("peeked");
                     self.now = q.at;
                     self.events_done += 1;
-                    self.dispatch(q.event);
+                    self.dispatch(*q.event);
                     self.prune_packet_state();
                 }
             }
@@ -405,6 +406,7 @@ impl Sim {
     pub(crate) fn schedule(&mut self, at: SimTime, event: Event) {
         let seq = self.seq;
         self.seq += 1;
+        let event = Box::new(event);
         self.queue.push(Queued { at, seq, event });
     }
 
@@ -474,22 +476,22 @@ mod tests {
         heap.push(Queued {
             at: SimTime(5),
             seq: 0,
-            event: ev(),
+            event: Box::new(ev()),
         });
         heap.push(Queued {
             at: SimTime(1),
             seq: 1,
-            event: ev(),
+            event: Box::new(ev()),
         });
         heap.push(Queued {
             at: SimTime(5),
             seq: 2,
-            event: ev(),
+            event: Box::new(ev()),
         });
         heap.push(Queued {
             at: SimTime(1),
             seq: 3,
-            event: ev(),
+            event: Box::new(ev()),
         });
         let order: Vec<(u64, u64)> = std::iter::from_fn(|| heap.pop())
             .map(|q| (q.at.0, q.seq))

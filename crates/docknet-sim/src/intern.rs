@@ -6,9 +6,11 @@
 //! the set stays small). Reading a value takes no lock; interning a new one takes a mutex.
 
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
+use std::any::TypeId;
+use std::cell::RefCell;
 use std::collections::HashMap;
 use std::fmt;
-use std::hash::{Hash, Hasher};
+use std::hash::{BuildHasherDefault, Hash, Hasher};
 use std::marker::PhantomData;
 use std::ops::Deref;
 use std::sync::{Mutex, OnceLock};
@@ -28,7 +30,7 @@ pub type Name = Interned<str>;
 /// One type's table: the values by handle (lock-free reads) and the handles by value.
 pub struct Table<T: ?Sized + 'static> {
     chunks: [OnceLock<Box<[OnceLock<&'static T>]>>; CHUNKS],
-    ids: Mutex<Option<HashMap<&'static T, u32>>>,
+    ids: Mutex<Option<HashMap<&'static T, u32, FxBuild>>>,
     /// Bytes the values take (for [`crate::trace::footprint`]).
     bytes: Mutex<usize>,
 }
@@ -49,6 +51,48 @@ impl<T: ?Sized + 'static> Default for Table<T> {
     }
 }
 
+/// rustc's FxHash: fast on the short keys interned here (which come from scenarios, so
+/// hash flooding is no concern).
+#[derive(Clone, Copy, Default)]
+struct FxHasher(u64);
+
+impl FxHasher {
+    fn add(&mut self, word: u64) {
+        self.0 = (self.0.rotate_left(5) ^ word).wrapping_mul(0x517c_c1b7_2722_0a95);
+    }
+}
+
+impl Hasher for FxHasher {
+    fn write(&mut self, bytes: &[u8]) {
+        for chunk in bytes.chunks(8) {
+            let mut word = [0u8; 8];
+            word[..chunk.len()].copy_from_slice(chunk);
+            self.add(u64::from_le_bytes(word));
+        }
+    }
+
+    fn write_u64(&mut self, n: u64) {
+        self.add(n);
+    }
+
+    fn finish(&self) -> u64 {
+        self.0
+    }
+}
+
+type FxBuild = BuildHasherDefault<FxHasher>;
+
+/// Slots of the per-thread cache of recently interned values.
+const RECENT_SLOTS: usize = 512;
+
+/// A value's type and hash, and its handle.
+type Recent = Option<((TypeId, u64), u32)>;
+
+thread_local! {
+    /// Recently interned values, in slots by hash.
+    static RECENT: RefCell<Vec<Recent>> = RefCell::new(vec![None; RECENT_SLOTS]);
+}
+
 /// The chunk and offset of handle `id`.
 fn place(id: u32) -> (usize, usize) {
     let k = u64::from(id) + (1 << FIRST_BITS);
@@ -64,11 +108,30 @@ pub trait Internable: Eq + Hash + 'static {
 }
 
 impl<T: ?Sized + Internable> Interned<T> {
-    /// The handle of `value`, interning it if it is new.
+    /// The handle of `value`, interning it if it is new. A value interned lately on this
+    /// thread is found without the table's lock.
     pub fn new(value: &T) -> Self {
+        let mut h = FxHasher::default();
+        value.hash(&mut h);
+        let key = (TypeId::of::<T>(), h.finish());
+        let slot = (key.1 >> 55) as usize % RECENT_SLOTS;
+        let seen = RECENT.with(|r| match r.borrow()[slot] {
+            Some((k, id)) if k == key => Some(Self::of(id)),
+            _ => None,
+        });
+        if let Some(found) = seen.filter(|f| *f.get() == *value) {
+            return found;
+        }
+        let found = Self::intern(value);
+        RECENT.with(|r| r.borrow_mut()[slot] = Some((key, found.id())));
+        found
+    }
+
+    /// [`Interned::new`] through the table.
+    fn intern(value: &T) -> Self {
         let table = T::table();
         let mut ids = table.ids.lock().unwrap_or_else(|e| e.into_inner());
-        let ids = ids.get_or_insert_with(HashMap::new);
+        let ids = ids.get_or_insert_with(HashMap::default);
         if let Some(&id) = ids.get(value) {
             return Self::of(id);
         }

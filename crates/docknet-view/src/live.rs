@@ -99,8 +99,7 @@ pub fn conntrack_tables(layout: &Layout, at: AtCursor, rows: usize) -> Vec<CtTab
             let n = state.ns(state.ns_by_name(&b.ns)?);
             let mut all: Vec<&CtEntry> = n
                 .conntrack
-                .entries
-                .values()
+                .entries()
                 .filter(|e| e.expires > now)
                 .filter(|e| !later.iter().any(|r| created_by(r, &b.ns, e)))
                 .collect();

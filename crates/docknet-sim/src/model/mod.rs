@@ -205,6 +205,15 @@ impl Net {
         &mut self.ifaces[id.index()]
     }
 
+    /// Whether `mac` is the bridge's own or one of its ports' (its permanent local FDB
+    /// entries).
+    pub fn bridge_owns_mac(&self, bridge: IfaceId, mac: MacAddr) -> bool {
+        let br = self.iface(bridge);
+        br.mac == mac
+            || matches!(&br.kind, IfaceKind::Bridge(s)
+                if s.ports.iter().any(|&p| self.iface(p).mac == mac))
+    }
+
     pub fn ns_by_name(&self, name: &str) -> Option<NsId> {
         self.namespaces
             .iter()

@@ -164,12 +164,7 @@ impl Sim {
         let now = self.now();
         // The bridge's own MAC and its ports' are permanent local entries: a frame coming
         // back with one as its source (round a loop) does not move them (br_fdb_update).
-        let own = self.net.iface(bridge).mac == frame.src
-            || self
-                .net
-                .ifaces
-                .iter()
-                .any(|i| i.master == Some(bridge) && i.mac == frame.src);
+        let own = self.net.bridge_owns_mac(bridge, frame.src);
         let IfaceKind::Bridge(state) = &mut self.net.iface_mut(bridge).kind else {
             return;
         };
