@@ -151,8 +151,10 @@ impl<W: Write> Sink for Explain<W> {
     }
 
     fn retire(&mut self, live: &HashSet<PacketId>) -> Result<(), String> {
-        self.story
-            .retire(|p| live.contains(&PacketId(p)), &mut self.text);
+        self.story.retire(
+            |p| PacketId::new(p).is_some_and(|p| live.contains(&p)),
+            &mut self.text,
+        );
         self.flush_text()
     }
 

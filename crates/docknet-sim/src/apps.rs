@@ -377,8 +377,8 @@ impl<E: From<AppEvent> + From<KernelEvent>> Procs<'_, E> {
         let sock = &self.apps.socks[s.index()];
         let ev = TraceEvent::Socket {
             ns: self.ns_name(sock.ns),
-            process: sock.process.clone(),
-            what,
+            process: sock.process.as_str().into(),
+            what: what.into(),
         };
         self.emit(None, ev);
     }
@@ -588,8 +588,8 @@ impl<E: From<AppEvent> + From<KernelEvent>> Procs<'_, E> {
         let Some(src) = self.select_source(ns, to.0) else {
             let ev = TraceEvent::Socket {
                 ns: self.ns_name(ns),
-                process,
-                what: format!("connect to {}:{}: Network is unreachable", to.0, to.1),
+                process: process.into(),
+                what: format!("connect to {}:{}: Network is unreachable", to.0, to.1).into(),
             };
             self.emit(None, ev);
             return None;
@@ -1266,8 +1266,8 @@ impl<E: From<AppEvent> + From<KernelEvent>> Procs<'_, E> {
             let what = format!("could not resolve host {name}: no nameserver and no hosts entry");
             let ev = TraceEvent::Socket {
                 ns: self.ns_name(ns),
-                process: format!("client{}", flow + 1),
-                what,
+                process: format!("client{}", flow + 1).into(),
+                what: what.into(),
             };
             self.emit(None, ev);
             return;
@@ -1276,8 +1276,8 @@ impl<E: From<AppEvent> + From<KernelEvent>> Procs<'_, E> {
             let what = format!("could not resolve host {name}: no route to nameserver {server}");
             let ev = TraceEvent::Socket {
                 ns: self.ns_name(ns),
-                process: format!("client{}", flow + 1),
-                what,
+                process: format!("client{}", flow + 1).into(),
+                what: what.into(),
             };
             self.emit(None, ev);
             return;

@@ -95,7 +95,7 @@ impl Builder {
         self.net.ifaces.push(Interface {
             id,
             ns,
-            name: name.to_string(),
+            name: name.into(),
             kind,
             mac,
             addrs,
@@ -137,7 +137,7 @@ impl Builder {
             let conntrack_on = needs_conntrack(&rules);
             self.net.namespaces.push(Namespace {
                 id,
-                name: n.to_string(),
+                name: n.into(),
                 role: spec.role,
                 ifaces: Vec::new(),
                 routes: Default::default(),
@@ -387,7 +387,7 @@ impl Builder {
                 .ns(n)
                 .ifaces
                 .iter()
-                .map(|&i| self.net.iface(i).name.clone())
+                .map(|&i| self.net.iface(i).name.to_string())
                 .collect();
             self.problem(
                 None,
@@ -495,7 +495,7 @@ impl Builder {
                 if a.addr().is_loopback() {
                     continue;
                 }
-                let here = self.net.ns(iface.ns).name.clone();
+                let here = self.net.ns(iface.ns).name.to_string();
                 if let Some(other) = seen.insert(a.addr(), here.clone()) {
                     self.problems.push(Problem::at(
                         Some(&here),

@@ -7,7 +7,9 @@
 use crate::ids::ConnId;
 use crate::time::{SimDuration, SimTime};
 use crate::wire::{IpProto, Ipv4Packet, L4, TcpFlags};
+use serde::{Serialize, Serializer};
 use std::collections::BTreeMap;
+use std::fmt;
 use std::fmt::Write as _;
 use std::net::Ipv4Addr;
 
@@ -78,11 +80,38 @@ impl Tuple {
     }
 
     /// `ip:port` of either end, for NAT trace records.
-    pub fn endpoint(addr: Ipv4Addr, port: u16, proto: IpProto) -> String {
-        match proto {
-            IpProto::Tcp | IpProto::Udp => format!("{addr}:{port}"),
-            _ => addr.to_string(),
+    pub fn endpoint(addr: Ipv4Addr, port: u16, proto: IpProto) -> Endpoint {
+        Endpoint::new(addr, port, proto)
+    }
+}
+
+/// One end of a NAT rewrite: `addr:port` for TCP and UDP, the address alone otherwise.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Endpoint {
+    pub addr: Ipv4Addr,
+    pub port: Option<u16>,
+}
+
+impl Endpoint {
+    /// The end of a `proto` packet at `addr` and `port` (the port only counts for TCP/UDP).
+    pub fn new(addr: Ipv4Addr, port: u16, proto: IpProto) -> Self {
+        let port = matches!(proto, IpProto::Tcp | IpProto::Udp).then_some(port);
+        Endpoint { addr, port }
+    }
+}
+
+impl fmt::Display for Endpoint {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.port {
+            Some(p) => write!(f, "{}:{p}", self.addr),
+            None => write!(f, "{}", self.addr),
         }
+    }
+}
+
+impl Serialize for Endpoint {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
     }
 }
 
@@ -319,10 +348,18 @@ pub enum CtRef {
 /// A namespace's conntrack table. Iteration is in creation order, so output is stable.
 #[derive(Clone, Debug, Default)]
 pub struct Conntrack {
-    pub entries: BTreeMap<ConnId, CtEntry>,
+    entries: BTreeMap<ConnId, CtEntry>,
     index: BTreeMap<Tuple, (ConnId, CtDir)>,
     next_id: u32,
+    /// No entry expires before this: `expire` skips its scan until then.
+    quiet_until: SimTime,
+    /// The latest time `expire` was asked about.
+    clock: SimTime,
 }
+
+/// The shortest timeout any entry gets (TCP CLOSE); an entry refreshed through
+/// [`Conntrack::get_mut`] expires no sooner than this after the table's clock.
+pub const MIN_TIMEOUT: SimDuration = SimDuration(10_000_000_000);
 
 impl Conntrack {
     /// Find the live entry a tuple belongs to and the direction it travels.
@@ -343,6 +380,7 @@ impl Conntrack {
         self.next_id += 1;
         self.index.insert(entry.orig, (id, CtDir::Original));
         self.index.insert(entry.reply, (id, CtDir::Reply));
+        self.quiet_until = self.quiet_until.min(entry.expires);
         self.entries.insert(id, entry);
         id
     }
@@ -351,19 +389,38 @@ impl Conntrack {
         self.entries.get(&id)
     }
 
+    /// An entry to update with [`CtEntry::on_packet`] (which sets its expiry at least
+    /// [`MIN_TIMEOUT`] past the time it is given).
     pub fn get_mut(&mut self, id: ConnId) -> Option<&mut CtEntry> {
+        self.quiet_until = self.quiet_until.min(self.clock + MIN_TIMEOUT);
         self.entries.get_mut(&id)
+    }
+
+    /// Every entry, live or expired but not yet removed, in creation order.
+    pub fn entries(&self) -> impl Iterator<Item = &CtEntry> {
+        self.entries.values()
     }
 
     /// Remove entries that expired before `now`, returning them (for DESTROY events).
     pub fn expire(&mut self, now: SimTime) -> Vec<CtEntry> {
+        self.clock = self.clock.max(now);
+        if now < self.quiet_until {
+            return Vec::new();
+        }
         let dead: Vec<ConnId> = self
             .entries
             .iter()
             .filter(|(_, e)| e.expires <= now)
             .map(|(id, _)| *id)
             .collect();
-        dead.into_iter().filter_map(|id| self.remove(id)).collect()
+        let dead = dead.into_iter().filter_map(|id| self.remove(id)).collect();
+        self.quiet_until = self
+            .entries
+            .values()
+            .map(|e| e.expires)
+            .min()
+            .unwrap_or(SimTime(u64::MAX));
+        dead
     }
 
     fn remove(&mut self, id: ConnId) -> Option<CtEntry> {
@@ -500,5 +557,57 @@ mod tests {
         assert_eq!(ct.lookup(&tcp_tuple(), late), None);
         assert_eq!(ct.expire(late).len(), 1);
         assert!(ct.entries.is_empty());
+    }
+
+    #[test]
+    fn every_timeout_is_at_least_the_minimum() {
+        use TcpCtState::*;
+        let tcp = [
+            SynSent,
+            SynRecv,
+            Established,
+            FinWait,
+            CloseWait,
+            LastAck,
+            TimeWait,
+            Close,
+        ];
+        assert!(tcp.iter().all(|s| s.timeout() >= MIN_TIMEOUT));
+        assert!(
+            [UDP_TIMEOUT, UDP_STREAM_TIMEOUT, ICMP_TIMEOUT]
+                .iter()
+                .all(|t| *t >= MIN_TIMEOUT)
+        );
+        assert_eq!(
+            Close.timeout(),
+            MIN_TIMEOUT,
+            "the minimum is a real timeout"
+        );
+    }
+
+    #[test]
+    fn an_entry_shortened_through_get_mut_still_expires_on_time() {
+        let mut ct = Conntrack::default();
+        let t0 = SimTime(0);
+        let id = ct.confirm(CtEntry::new(tcp_tuple(), t0));
+        let reply = ct.get(id).unwrap().reply;
+        // Established (5 days), then an RST: CLOSE, 10 s.
+        let syn_ack = TcpFlags::SYN.with(TcpFlags::ACK);
+        let t1 = t0 + SimDuration::from_secs(1);
+        assert!(ct.expire(t1).is_empty());
+        ct.get_mut(id)
+            .unwrap()
+            .on_packet(CtDir::Reply, Some(syn_ack), t1);
+        ct.get_mut(id)
+            .unwrap()
+            .on_packet(CtDir::Original, Some(TcpFlags::ACK), t1);
+        assert!(ct.expire(t1 + SimDuration::from_secs(200)).is_empty());
+        let t2 = t1 + SimDuration::from_secs(200);
+        ct.get_mut(id)
+            .unwrap()
+            .on_packet(CtDir::Reply, Some(TcpFlags::RST), t2);
+        assert!(ct.expire(t2 + SimDuration::from_secs(9)).is_empty());
+        assert_eq!(ct.expire(t2 + SimDuration::from_secs(10)).len(), 1);
+        assert_eq!(ct.lookup(&reply, t2 + SimDuration::from_secs(10)), None);
     }
 }

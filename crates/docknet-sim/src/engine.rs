@@ -16,7 +16,7 @@ use crate::limits::{Halt, Limits};
 use crate::replay::{Thinned, TraceWindow};
 use crate::time::{SimDuration, SimTime};
 use crate::timer_wheel::Jiffies;
-use crate::trace::{TraceEvent, TraceRecord};
+use crate::trace::{FrameShare, TraceEvent, TraceRecord};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use std::cmp::Ordering;
@@ -128,7 +128,8 @@ pub(crate) fn note_snapshot<S: Replay>(sim: &mut S) {
 struct Queued<E> {
     at: SimTime,
     seq: u64,
-    event: E,
+    /// Boxed: the heap moves its entries at every push and pop, and an event carries a frame.
+    event: Box<E>,
 }
 
 impl<E> PartialEq for Queued<E> {
@@ -168,6 +169,8 @@ pub struct Engine<E> {
     trace: TraceWindow,
     /// How many records the run has produced up to the current state (an absolute index).
     trace_shown: usize,
+    /// The frames of recent captures, for the next capture of the same frame to share.
+    pub(crate) trace_frames: FrameShare,
     events_done: usize,
     /// The run's event budget and time limit, and why it stopped, once it has.
     limits: Limits,
@@ -196,6 +199,7 @@ impl<E> Engine<E> {
             ts_secret: ChaCha8Rng::seed_from_u64(seed ^ 0x7473_5f6f_6666_7365).random(),
             trace: TraceWindow::default(),
             trace_shown: 0,
+            trace_frames: FrameShare::default(),
             events_done: 0,
             limits: Limits::default(),
             halt: None,
@@ -217,6 +221,7 @@ impl<E> Engine<E> {
             ts_secret: self.ts_secret,
             trace: TraceWindow::with_budget(0),
             trace_shown: 0,
+            trace_frames: FrameShare::default(),
             events_done: self.events_done,
             limits: self.limits,
             halt: self.halt.clone(),
@@ -275,7 +280,7 @@ impl<E> Engine<E> {
 
     /// The events waiting in the queue, in no particular order.
     pub(crate) fn queued(&self) -> impl Iterator<Item = &E> {
-        self.queue.iter().map(|q| &q.event)
+        self.queue.iter().map(|q| &*q.event)
     }
 
     /// How many queued events have been processed.
@@ -321,7 +326,7 @@ impl<E> Engine<E> {
                 let q = self.queue.pop().expect("peeked");
                 self.now = q.at;
                 self.events_done += 1;
-                Some(q.event)
+                Some(*q.event)
             }
         }
     }
@@ -332,7 +337,7 @@ impl<E> Engine<E> {
         self.queue.clear();
         let ev = TraceEvent::Stopped {
             limit: halt.limit,
-            reason: halt.message.clone(),
+            reason: halt.message.as_str().into(),
         };
         self.halt = Some(halt);
         self.emit(None, ev);
@@ -346,7 +351,7 @@ impl<E> Engine<E> {
     pub(crate) fn schedule(&mut self, at: SimTime, event: impl Into<E>) {
         let seq = self.seq;
         self.seq += 1;
-        let event = event.into();
+        let event = Box::new(event.into());
         self.queue.push(Queued { at, seq, event });
     }
 
@@ -394,7 +399,7 @@ impl<E> Engine<E> {
     }
 
     pub(crate) fn new_packet_id(&mut self) -> PacketId {
-        let id = PacketId(self.next_pkt);
+        let id = PacketId::new(self.next_pkt).expect("packets are numbered from 1");
         self.next_pkt += 1;
         id
     }
@@ -418,22 +423,22 @@ mod tests {
         heap.push(Queued {
             at: SimTime(5),
             seq: 0,
-            event: (),
+            event: Box::new(()),
         });
         heap.push(Queued {
             at: SimTime(1),
             seq: 1,
-            event: (),
+            event: Box::new(()),
         });
         heap.push(Queued {
             at: SimTime(5),
             seq: 2,
-            event: (),
+            event: Box::new(()),
         });
         heap.push(Queued {
             at: SimTime(1),
             seq: 3,
-            event: (),
+            event: Box::new(()),
         });
         let order: Vec<(u64, u64)> = std::iter::from_fn(|| heap.pop())
             .map(|q| (q.at.0, q.seq))

@@ -1,6 +1,7 @@
 //! Typed indices into the model's tables. Plain `Copy` handles, never references.
 
 use serde::{Deserialize, Serialize};
+use std::num::NonZeroU64;
 
 macro_rules! id_type {
     ($(#[$doc:meta])* $name:ident) => {
@@ -35,6 +36,24 @@ id_type!(
 );
 
 /// A packet's identity, stable through NAT and forwarding; replies and ARP get their own.
+/// Numbered from 1, so that `Option<PacketId>` takes 8 bytes.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(transparent)]
-pub struct PacketId(pub u64);
+pub struct PacketId(pub NonZeroU64);
+
+impl PacketId {
+    /// Packet `n` (none for 0).
+    pub fn new(n: u64) -> Option<Self> {
+        NonZeroU64::new(n).map(PacketId)
+    }
+
+    pub fn get(self) -> u64 {
+        self.0.get()
+    }
+}
+
+impl std::fmt::Display for PacketId {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.0.fmt(f)
+    }
+}

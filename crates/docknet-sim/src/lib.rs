@@ -12,6 +12,7 @@ pub mod engine;
 pub mod format;
 pub mod fuzzing;
 pub mod ids;
+pub mod intern;
 pub mod limits;
 pub mod lint;
 pub mod load;

@@ -1,13 +1,22 @@
 //! The trace: every step the model takes, as records a viewer can replay without the model.
 //!
 //! Records are plain data (names, not ids) so the JSONL export, the CLI formats and the app
-//! all read the same thing.
+//! all read the same thing. They are compact: names are interned [`Name`]s, a captured frame
+//! is shared by the captures that saw it unchanged, and what is rare or big is boxed, so a
+//! record takes 40 bytes plus its share of the frames.
 
 mod footprint;
+mod frames;
+mod hop;
 mod kinds;
+mod packet;
 
+pub use crate::intern::{Interned, Name};
 pub use footprint::{Footprint, footprint};
+pub(crate) use frames::FrameShare;
+pub use hop::{Hop, LinkHop};
 pub use kinds::{CtChange, NatField, NudState, RouteChoice, RuleHit};
+pub use packet::{Endpoint, HookPacket, NftL4, NftPacket};
 
 use crate::conntrack::TcpCtState;
 use crate::netfilter::{Hook, TableName};
@@ -17,6 +26,7 @@ use crate::time::SimTime;
 use crate::wire::{Frame, MacAddr};
 use serde::Serialize;
 use std::net::Ipv4Addr;
+use std::sync::Arc;
 
 /// One trace record: when it happened and what.
 #[derive(Clone, Debug, PartialEq, Serialize)]
@@ -51,9 +61,9 @@ impl Dir {
 #[serde(rename_all = "snake_case", tag = "action")]
 pub enum BridgeAction {
     /// The destination MAC was in the FDB: sent out one port.
-    Forward { port: String },
+    Forward { port: Name },
     /// Unknown unicast, broadcast or multicast: copied to every other port.
-    Flood { ports: Vec<String> },
+    Flood { ports: Interned<[Name]> },
     /// Addressed to the bridge itself: passed up to its IP stack.
     Local,
     /// The FDB says the destination is behind the ingress port (and no hairpin): dropped.
@@ -86,115 +96,103 @@ pub enum NatKind {
 pub enum TraceEvent {
     /// A frame seen at an interface, as tcpdump on it would see it.
     Capture {
-        ns: String,
-        iface: String,
+        ns: Name,
+        iface: Name,
         dir: Dir,
-        frame: Frame,
+        /// Shared with the other captures of the same frame.
+        #[serde(serialize_with = "kinds::shared")]
+        frame: Arc<Frame>,
     },
     /// A frame crossing a link, with the four times a renderer needs.
-    Link {
-        from_ns: String,
-        from_iface: String,
-        to_ns: String,
-        to_iface: String,
-        tx_start: SimTime,
-        tx_end: SimTime,
-        rx_start: SimTime,
-        rx_end: SimTime,
-    },
+    Link(LinkHop),
     /// A bridge forwarding decision.
     Bridge {
-        ns: String,
-        bridge: String,
-        in_port: String,
+        ns: Name,
+        bridge: Name,
+        in_port: Name,
         #[serde(flatten)]
         action: BridgeAction,
     },
     /// The bridge learned (or refreshed) where a MAC lives.
     FdbLearn {
-        ns: String,
-        bridge: String,
-        mac: String,
-        port: String,
+        ns: Name,
+        bridge: Name,
+        mac: MacAddr,
+        port: Name,
     },
     /// The routing decision for a packet.
     Route {
-        ns: String,
+        ns: Name,
         dst: Ipv4Addr,
         /// `local`, or the chosen route in `ip route get` shape.
         decision: RouteChoice,
     },
     /// A packet entered a netfilter hook's table (chain = the builtin chain).
     Hook {
-        ns: String,
+        ns: Name,
         hook: Hook,
         table: TableName,
-        chain: String,
-        /// Input and output interfaces as rules see them (empty when not set at this hook).
-        iif: String,
-        oif: String,
-        /// The packet as the table sees it, e.g. `ip saddr 10.0.0.1 ip daddr 10.0.0.2 ip ttl 63 tcp sport 40000 tcp dport 80 tcp flags [S]`.
-        packet: String,
+        chain: Name,
+        /// Interfaces as rules see them and the packet as the table sees it (serialized as
+        /// `iif`, `oif` and `packet`).
+        #[serde(flatten)]
+        packet: Box<HookPacket>,
     },
     /// A rule matched (or a policy applied) with its verdict.
     Rule {
-        ns: String,
+        ns: Name,
         hook: Hook,
         table: TableName,
-        chain: String,
+        chain: Name,
         /// The rule, chain end or policy; serialized as `rule` (iptables-save text, or
         /// `policy ACCEPT`), `rule_num` (1-based; 0 for a policy) and `verdict`.
         #[serde(flatten)]
-        hit: RuleHit,
+        hit: Box<RuleHit>,
     },
     /// A NAT rewrite.
     Nat {
-        ns: String,
+        ns: Name,
         kind: NatKind,
-        before: String,
-        after: String,
+        before: Endpoint,
+        after: Endpoint,
         /// `dst` or `src`: which end was rewritten.
         field: NatField,
     },
     /// Conntrack: an entry was created (confirmed), changed state, or destroyed.
     Conntrack {
-        ns: String,
+        ns: Name,
         change: CtChange,
         /// The entry as `conntrack -L` prints it.
-        entry: String,
+        entry: Box<str>,
         /// The TCP state (serialized empty for other protocols).
         #[serde(serialize_with = "kinds::ct_state_word")]
         state: Option<TcpCtState>,
     },
     /// The neighbour cache changed (ARP resolved, entry created from a request, failed).
     Neigh {
-        ns: String,
+        ns: Name,
         ip: Ipv4Addr,
         mac: MacAddr,
-        iface: String,
+        iface: Name,
         state: NudState,
     },
     /// A process's socket event (accepted, connected, data, closed, refused, ...).
-    Socket {
-        ns: String,
-        process: String,
-        what: String,
-    },
+    Socket { ns: Name, process: Name, what: Name },
     /// A LOG target fired (what the kernel log would show).
-    Log {
-        ns: String,
-        prefix: String,
-        chain: String,
-    },
+    Log { ns: Name, prefix: Name, chain: Name },
     /// A packet was dropped.
-    Drop { ns: String, reason: String },
+    Drop { ns: Name, reason: Box<str> },
     /// The run was stopped by its event budget or simulated-time limit (always the last
     /// record; see [`crate::limits`]).
     Stopped {
         limit: crate::limits::Limit,
-        reason: String,
+        reason: Box<str>,
     },
 }
+
+// The layout the footprint relies on: 40-byte records.
+const _: () = assert!(size_of::<TraceEvent>() <= 24);
+const _: () = assert!(size_of::<TraceRecord>() <= 40);
 
 impl TraceEvent {
     /// The snake_case name used in JSONL's `event` field.
@@ -221,7 +219,7 @@ impl TraceEvent {
     /// stopped run, which concerns none).
     pub fn ns(&self) -> &str {
         match self {
-            TraceEvent::Link { from_ns, .. } => from_ns,
+            TraceEvent::Link(hop) => hop.from_ns().as_str(),
             TraceEvent::Stopped { .. } => "",
             TraceEvent::Capture { ns, .. }
             | TraceEvent::Bridge { ns, .. }

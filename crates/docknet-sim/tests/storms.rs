@@ -12,7 +12,7 @@ fn drops(sim: &docknet_sim::Sim) -> Vec<String> {
     sim.trace()
         .iter()
         .filter_map(|r| match &r.event {
-            TraceEvent::Drop { reason, .. } => Some(reason.clone()),
+            TraceEvent::Drop { reason, .. } => Some(reason.to_string()),
             _ => None,
         })
         .collect()
@@ -64,7 +64,7 @@ fn the_bridge_loop_storm_ends_with_a_drop_naming_the_loop_within_the_default_bud
         .iter()
         .filter_map(|r| match &r.event {
             TraceEvent::FdbLearn { ns, mac, port, .. }
-                if ns == "s2" && mac == "02:00:0a:00:02:01" =>
+                if ns == "s2" && mac.to_string() == "02:00:0a:00:02:01" =>
             {
                 Some(port.as_str())
             }
@@ -150,7 +150,7 @@ fn a_runaway_ping_is_stopped_by_the_event_budget_with_a_final_record() {
     assert_eq!(sim.events_done(), 3001, "3000 events, then the stop");
     let last = sim.trace().last().unwrap();
     assert!(
-        matches!(&last.event, TraceEvent::Stopped { limit: Limit::Events, reason } if *reason == halt.message)
+        matches!(&last.event, TraceEvent::Stopped { limit: Limit::Events, reason } if **reason == halt.message)
     );
     assert_eq!(last.pkt, None);
     // Stepping on does nothing more.

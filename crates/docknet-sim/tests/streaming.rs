@@ -39,7 +39,10 @@ fn stream(mut sim: Sim, keep: bool) -> Streamed {
         }
         assert!(sim.trace().is_empty(), "a drained run keeps no record");
         let live = sim.live_packets();
-        story.retire(|p| live.contains(&PacketId(p)), &mut s.explain);
+        story.retire(
+            |p| PacketId::new(p).is_some_and(|p| live.contains(&p)),
+            &mut s.explain,
+        );
         if sim.is_finished() {
             break;
         }

@@ -187,7 +187,7 @@ impl Connections {
                 parent.push(parent.len());
                 parent.len() - 1
             });
-            match pkt_key.get(&pkt.0) {
+            match pkt_key.get(&pkt.get()) {
                 Some(&other) => {
                     let (a, b) = (find(&mut parent, id), find(&mut parent, other));
                     if a != b {
@@ -195,7 +195,7 @@ impl Connections {
                     }
                 }
                 None => {
-                    pkt_key.insert(pkt.0, id);
+                    pkt_key.insert(pkt.get(), id);
                 }
             }
         }
@@ -243,7 +243,7 @@ mod tests {
             .iter()
             .filter_map(|r| match (&r.event, r.pkt) {
                 (TraceEvent::Capture { frame, .. }, Some(p)) if frame.ipv4().is_some() => {
-                    Some((p.0, frame))
+                    Some((p.get(), &**frame))
                 }
                 _ => None,
             })

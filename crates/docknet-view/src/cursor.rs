@@ -51,7 +51,7 @@ pub fn at(p: &mut Player, layout: &Layout, conns: &Connections, pinned: Option<u
     let rule_line = netfilter
         .as_ref()
         .and_then(|v| live::rule_line(v).map(|t| (v.ns.clone(), t)));
-    let pkt = pinned.or_else(|| shown.iter().rev().find_map(|r| r.pkt).map(|p| p.0));
+    let pkt = pinned.or_else(|| shown.iter().rev().find_map(|r| r.pkt).map(|p| p.get()));
     let inspection = pkt.map(|pkt| {
         let mut ins = inspector::inspect(shown, pkt, |o| {
             conns.of(o).is_some() && conns.of(o) == conns.of(pkt)

@@ -85,7 +85,7 @@ impl EventIndex {
         for (k, r) in records.iter().enumerate().skip(end.saturating_sub(first)) {
             if let (Some(p), TraceEvent::Capture { frame, .. }) = (r.pkt, &r.event) {
                 self.kinds
-                    .entry(p.0)
+                    .entry(p.get())
                     .or_insert_with(|| PacketKind::of(frame));
             }
             // A stopped run's record concerns no namespace: nothing to filter by.
@@ -200,16 +200,14 @@ fn row(index: usize, r: &TraceRecord) -> Row {
                 connections::label(frame)
             ),
         ),
-        TraceEvent::Link {
-            from_ns,
-            from_iface,
-            to_ns,
-            to_iface,
-            rx_end,
-            ..
-        } => (
-            format!("{from_ns}:{from_iface}"),
-            format!("on the wire to {to_ns}:{to_iface}, arrives at {rx_end}"),
+        TraceEvent::Link(hop) => (
+            format!("{}:{}", hop.from_ns(), hop.from_iface()),
+            format!(
+                "on the wire to {}:{}, arrives at {}",
+                hop.to_ns(),
+                hop.to_iface(),
+                hop.rx_end()
+            ),
         ),
         ev => {
             let text = explain::describe(ev).unwrap_or_default();
@@ -227,7 +225,7 @@ fn row(index: usize, r: &TraceRecord) -> Row {
         at,
         ns: r.event.ns().to_string(),
         kind: r.event.kind(),
-        pkt: r.pkt.map(|p| p.0),
+        pkt: r.pkt.map(|p| p.get()),
         what,
     }
 }

@@ -69,7 +69,7 @@ pub fn inspect(
         else {
             continue;
         };
-        if p.0 != pkt {
+        if p.get() != pkt {
             continue;
         }
         let mut fields = fields(frame);
@@ -95,7 +95,7 @@ pub fn inspect(
         .take(WINDOW)
         .find_map(|r| match (&r.event, r.pkt) {
             (TraceEvent::Conntrack { ns, entry, .. }, Some(p))
-                if p.0 == pkt || same_connection(p.0) =>
+                if p.get() == pkt || same_connection(p.get()) =>
             {
                 Some(split_entry(ns, entry))
             }
@@ -264,7 +264,7 @@ mod tests {
                 (TraceEvent::Capture { frame, .. }, Some(pk))
                     if crate::connections::label(frame).contains("[S]") =>
                 {
-                    Some(pk.0)
+                    Some(pk.get())
                 }
                 _ => None,
             })

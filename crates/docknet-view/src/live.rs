@@ -99,8 +99,7 @@ pub fn conntrack_tables(layout: &Layout, at: AtCursor, rows: usize) -> Vec<CtTab
             let n = state.ns(state.ns_by_name(&b.ns)?);
             let mut all: Vec<&CtEntry> = n
                 .conntrack()
-                .entries
-                .values()
+                .entries()
                 .filter(|e| e.expires > now)
                 .filter(|e| !later.iter().any(|r| created_by(r, &b.ns, e)))
                 .collect();
@@ -131,7 +130,7 @@ pub fn conntrack_tables(layout: &Layout, at: AtCursor, rows: usize) -> Vec<CtTab
         .collect()
 }
 
-fn endpoint(t: &Tuple, src: bool) -> String {
+fn endpoint(t: &Tuple, src: bool) -> docknet_sim::trace::Endpoint {
     if src {
         Tuple::endpoint(t.src, t.sport, t.proto)
     } else {
@@ -201,7 +200,7 @@ pub fn fdb_notes(layout: &Layout, at: AtCursor) -> Vec<FdbNote> {
     } = at;
     let learned_later = |ns: &str, mac: &str| {
         later.iter().any(|r| {
-            matches!(&r.event, TraceEvent::FdbLearn { ns: n, mac: m, .. } if n == ns && m == mac)
+            matches!(&r.event, TraceEvent::FdbLearn { ns: n, mac: m, .. } if n == ns && m.to_string() == mac)
         })
     };
     let mut out = Vec::new();
@@ -223,7 +222,7 @@ pub fn fdb_notes(layout: &Layout, at: AtCursor) -> Vec<FdbNote> {
             }
             let fresh = last.is_some_and(|r| {
                 matches!(&r.event, TraceEvent::FdbLearn { ns: n, port: p, mac: m, .. }
-                    if n == ns && p == port && *m == mac.to_string())
+                    if n == ns && p == port && m == mac)
             });
             // One line per port: the newest MAC wins.
             out.retain(|n: &FdbNote| !(n.ns == ns && n.port == port));

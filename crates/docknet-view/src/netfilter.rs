@@ -4,7 +4,7 @@
 
 use docknet_sim::model::Net;
 use docknet_sim::netfilter::TableName;
-use docknet_sim::trace::{Dir, RuleHit, TraceEvent, TraceRecord};
+use docknet_sim::trace::{Dir, TraceEvent, TraceRecord};
 
 /// The hooks in the order a learner reads them, with the tables each runs (kernel priority
 /// order). `routing` is the routing decision between PREROUTING and INPUT/FORWARD.
@@ -67,7 +67,7 @@ pub struct NetfilterView {
 /// after the cursor, whose counter increments `state` already holds.
 pub fn view(shown: &[TraceRecord], later: &[TraceRecord], state: &Net) -> Option<NetfilterView> {
     let last = shown.last()?;
-    let pkt = last.pkt?.0;
+    let pkt = last.pkt?.get();
     let ns = last.event.ns().to_string();
     let visit = visit(shown, pkt, &ns);
     // The last hook entered and the rule (if any) after it.
@@ -81,8 +81,8 @@ pub fn view(shown: &[TraceRecord], later: &[TraceRecord], state: &Net) -> Option
         } => Some((
             hook.to_string(),
             table.to_string(),
-            chain.clone(),
-            packet.clone(),
+            chain.to_string(),
+            packet.packet.to_string(),
         )),
         _ => None,
     })?;
@@ -105,7 +105,7 @@ pub fn view(shown: &[TraceRecord], later: &[TraceRecord], state: &Net) -> Option
         .rev()
         .take_while(|r| !matches!(r.event, TraceEvent::Hook { .. }))
         .find_map(|r| match &r.event {
-            TraceEvent::Rule { chain, hit, .. } => Some((chain.clone(), Some(hit.num()))),
+            TraceEvent::Rule { chain, hit, .. } => Some((chain.to_string(), Some(hit.num()))),
             _ => None,
         })
         .unwrap_or((chain, None));
@@ -145,10 +145,10 @@ pub fn view(shown: &[TraceRecord], later: &[TraceRecord], state: &Net) -> Option
 pub(crate) fn visit<'a>(shown: &'a [TraceRecord], pkt: u64, ns: &str) -> Vec<&'a TraceRecord> {
     let mut out = Vec::new();
     for r in shown.iter().rev().take(5000) {
-        if r.pkt.map(|p| p.0) != Some(pkt) {
+        if r.pkt.map(|p| p.get()) != Some(pkt) {
             continue;
         }
-        if matches!(&r.event, TraceEvent::Link { to_ns, .. } if to_ns == ns) {
+        if matches!(&r.event, TraceEvent::Link(hop) if hop.to_ns() == ns) {
             break;
         }
         if r.event.ns() == ns {
@@ -242,7 +242,7 @@ fn rule_rows(state: &Net, at: &ChainAt, now: &Moment) -> Vec<RuleRow> {
         .iter()
         .rev()
         .find_map(|r| match &r.event {
-            TraceEvent::Capture { frame, .. } if r.pkt.map(|p| p.0) == Some(pkt) => {
+            TraceEvent::Capture { frame, .. } if r.pkt.map(|p| p.get()) == Some(pkt) => {
                 Some(u64::from(frame.wire_len().saturating_sub(14)))
             }
             _ => None,
@@ -275,8 +275,8 @@ fn rule_rows(state: &Net, at: &ChainAt, now: &Moment) -> Vec<RuleRow> {
         let undo = later
             .iter()
             .filter(|r| {
-                matches!(&r.event, TraceEvent::Rule { ns: n, table: tb, chain: ch, hit: RuleHit::Policy(_), .. }
-                if n == ns && tb.as_str() == table && ch == chain)
+                matches!(&r.event, TraceEvent::Rule { ns: n, table: tb, chain: ch, hit, .. }
+                if hit.policy().is_some() && n == ns && tb.as_str() == table && ch == chain)
             })
             .count() as u64;
         let pc = c.policy_counters();
@@ -305,13 +305,10 @@ mod tests {
             .position(|r| {
                 matches!(
                     &r.event,
-                    TraceEvent::Rule {
-                        hit: RuleHit::Matched {
-                            action: docknet_sim::netfilter::StepAction::Dnat(_),
-                            ..
-                        },
+                    TraceEvent::Rule { hit, .. } if matches!(**hit, docknet_sim::trace::RuleHit::Matched {
+                        action: docknet_sim::netfilter::StepAction::Dnat(_),
                         ..
-                    }
+                    })
                 )
             })
             .unwrap();

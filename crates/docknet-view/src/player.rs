@@ -454,7 +454,7 @@ impl Player {
             .iter()
             .rev()
             .take(400)
-            .any(|r| matches!(r.event, TraceEvent::Link { rx_end, .. } if rx_end > self.clock))
+            .any(|r| matches!(&r.event, TraceEvent::Link(hop) if hop.rx_end() > self.clock))
     }
 
     /// The event (counting from 1) that produced record `i`, if held.
@@ -529,7 +529,7 @@ pub(crate) mod tests {
             .iter()
             .enumerate()
             .find_map(|(i, r)| match &r.event {
-                TraceEvent::Nat { kind: k, .. } if *k == kind => Some((i, r.pkt?.0)),
+                TraceEvent::Nat { kind: k, .. } if *k == kind => Some((i, r.pkt?.get())),
                 _ => None,
             })
             .expect("the trace has that rewrite")

@@ -137,26 +137,20 @@ pub fn compute(
         ..Scene::default()
     };
     let start = shown.len().saturating_sub(WINDOW);
-    let current_pkt = shown.last().and_then(|r| r.pkt).map(|p| p.0);
+    let current_pkt = shown.last().and_then(|r| r.pkt).map(|p| p.get());
     let mut on_cable = Vec::new();
     for i in start..shown.len() {
         let r = &shown[i];
-        let TraceEvent::Link {
-            from_ns,
-            from_iface,
-            to_ns,
-            to_iface,
-            tx_start,
-            rx_end,
-            ..
-        } = &r.event
-        else {
+        let TraceEvent::Link(hop) = &r.event else {
             continue;
         };
-        if *rx_end <= clock {
+        let (from_ns, from_iface) = (hop.from_ns().as_str(), hop.from_iface().as_str());
+        let (to_ns, to_iface) = (hop.to_ns().as_str(), hop.to_iface().as_str());
+        let (tx_start, rx_end) = (hop.tx_start(), hop.rx_end());
+        if rx_end <= clock {
             continue;
         }
-        let Some(pkt) = r.pkt.map(|p| p.0) else {
+        let Some(pkt) = r.pkt.map(|p| p.get()) else {
             continue;
         };
         let Some((cable, reversed)) = layout.cable((from_ns, from_iface), (to_ns, to_iface)) else {
@@ -176,8 +170,8 @@ pub fn compute(
             pkt,
             pos: cable.point_at(frac, reversed),
             place: Place::Cable {
-                from: (from_ns.clone(), from_iface.clone()),
-                to: (to_ns.clone(), to_iface.clone()),
+                from: (from_ns.to_string(), from_iface.to_string()),
+                to: (to_ns.to_string(), to_iface.to_string()),
                 frac,
             },
             kind: PacketKind::of(frame),
@@ -213,7 +207,7 @@ pub fn compute(
         if let TraceEvent::Drop { ns, reason } = &r.event
             && let Some(b) = layout.ns_box(ns)
         {
-            let pkt = r.pkt.map(|p| p.0);
+            let pkt = r.pkt.map(|p| p.get());
             let visit = pkt.map_or(Vec::new(), |p| crate::netfilter::visit(&shown[..=i], p, ns));
             let pos = match (&b.stack, stack::station_of(&visit)) {
                 (Some(strip), Some((st, table))) => strip.marker_pos(st, table.as_deref()),
@@ -232,8 +226,8 @@ pub fn compute(
             let card = place_card(layout, &taken, pos, &text, LabelKind::Packet.px());
             taken.push(card);
             scene.drops.push(DropMark {
-                ns: ns.clone(),
-                reason: reason.clone(),
+                ns: ns.to_string(),
+                reason: reason.to_string(),
                 pos,
                 record: i,
                 rule,
@@ -380,8 +374,8 @@ fn stack_marker(
             let p = layout.port(ns, iface)?;
             (
                 Place::Port {
-                    ns: ns.clone(),
-                    iface: iface.clone(),
+                    ns: ns.to_string(),
+                    iface: iface.to_string(),
                 },
                 p.pos,
             )
@@ -403,8 +397,8 @@ fn stack_marker(
             };
             (
                 Place::Bridge {
-                    ns: ns.clone(),
-                    bridge: bridge.clone(),
+                    ns: ns.to_string(),
+                    bridge: bridge.to_string(),
                 },
                 [x, bar.rect.center()[1]],
             )
@@ -418,8 +412,8 @@ fn stack_marker(
                 .map_or(bar.rect.center()[0], |p| p.pos[0]);
             (
                 Place::Bridge {
-                    ns: ns.clone(),
-                    bridge: bridge.clone(),
+                    ns: ns.to_string(),
+                    bridge: bridge.to_string(),
                 },
                 [x, bar.rect.center()[1]],
             )
@@ -452,8 +446,8 @@ fn stack_marker(
             .rev()
             .take(WINDOW)
             .find_map(|r| match &r.event {
-                TraceEvent::Hook { packet, .. } if r.pkt.map(|p| p.0) == Some(pkt) => {
-                    Some(Desc::of_hook(packet))
+                TraceEvent::Hook { packet, .. } if r.pkt.map(|p| p.get()) == Some(pkt) => {
+                    Some(Desc::of_hook(&packet.packet.to_string()))
                 }
                 _ => None,
             })?,
@@ -486,10 +480,10 @@ fn frame_before<'a>(
         .find_map(|r| match &r.event {
             TraceEvent::Capture {
                 ns, iface, frame, ..
-            } if r.pkt.map(|p| p.0) == Some(pkt)
+            } if r.pkt.map(|p| p.get()) == Some(pkt)
                 && at.is_none_or(|(n, f)| n == ns && f == iface) =>
             {
-                Some(frame)
+                Some(&**frame)
             }
             _ => None,
         })
@@ -578,7 +572,7 @@ fn label_with_nat(
     let mut dst_nat = None;
     let mut fresh = false;
     for (k, r) in shown[..i].iter().enumerate().rev().take(WINDOW) {
-        if r.pkt.map(|p| p.0) != Some(pkt) {
+        if r.pkt.map(|p| p.get()) != Some(pkt) {
             continue;
         }
         match &r.event {
@@ -595,7 +589,7 @@ fn label_with_nat(
                     &mut dst_nat
                 };
                 if slot.is_none() {
-                    *slot = Some((before.clone(), after.clone()));
+                    *slot = Some((before.to_string(), after.to_string()));
                 }
                 fresh |= shown.len() - k <= NAT_FRESH;
             }
@@ -604,7 +598,7 @@ fn label_with_nat(
                 dir: Dir::In,
                 ..
             } if n == ns => break,
-            TraceEvent::Link { to_ns, .. } if to_ns == ns => break,
+            TraceEvent::Link(hop) if hop.to_ns() == ns => break,
             _ => {}
         }
     }
@@ -870,7 +864,7 @@ mod tests {
                     iface,
                     dir: Dir::In,
                     ..
-                } if ns == "host" && iface != "lo" => r.pkt.map(|p| p.0),
+                } if ns == "host" && iface != "lo" => r.pkt.map(|p| p.get()),
                 _ => None,
             })
             .collect();
@@ -882,7 +876,7 @@ mod tests {
                     ns,
                     hook: docknet_sim::netfilter::Hook::Input,
                     ..
-                } if ns == "host" => r.pkt.map(|p| p.0).filter(|p| from_outside.contains(p)),
+                } if ns == "host" => r.pkt.map(|p| p.get()).filter(|p| from_outside.contains(p)),
                 _ => None,
             })
             .unwrap();
@@ -980,12 +974,10 @@ mod tests {
             .iter()
             .position(|r| matches!(r.event, TraceEvent::Link { .. }))
             .unwrap();
-        let TraceEvent::Link {
-            tx_start, rx_end, ..
-        } = p.trace()[link].event
-        else {
+        let TraceEvent::Link(hop) = &p.trace()[link].event else {
             unreachable!()
         };
+        let (tx_start, rx_end) = (hop.tx_start(), hop.rx_end());
         let at = |t: u64| {
             let s = compute(&layout, &p.trace()[..=link], SimTime(t), &conns, false);
             s.markers[0].pos

@@ -220,7 +220,7 @@ pub fn sim_walks(records: &[TraceRecord], ns: &str) -> Vec<Walk> {
     // Per packet: the hook it was last seen at, and its open walk.
     let mut open: HashMap<u64, (Hook, usize)> = HashMap::new();
     for r in records {
-        let Some(pkt) = r.pkt.map(|p| p.0) else {
+        let Some(pkt) = r.pkt.map(|p| p.get()) else {
             continue;
         };
         match &r.event {
@@ -236,6 +236,7 @@ pub fn sim_walks(records: &[TraceRecord], ns: &str) -> Vec<Walk> {
                     .get(&pkt)
                     .is_none_or(|(last, _)| !follows(*last, *hook));
                 if entering {
+                    let packet = packet.packet.to_string();
                     let words: Vec<&str> = packet.split_whitespace().collect();
                     walks.push(Walk {
                         packet: PacketKey::parse(&words),
@@ -256,7 +257,7 @@ pub fn sim_walks(records: &[TraceRecord], ns: &str) -> Vec<Walk> {
                 let Some((_, i)) = open.get(&pkt) else {
                     continue;
                 };
-                let step = match hit {
+                let step = match &**hit {
                     RuleHit::Policy(p) => {
                         format!("{table} {chain} policy {}", p.as_str().to_lowercase())
                     }

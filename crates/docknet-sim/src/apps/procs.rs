@@ -6,6 +6,7 @@
 use super::{AppEvent, Apps, tcp_options};
 use crate::engine::Engine;
 use crate::ids::{NsId, PacketId};
+use crate::intern::Name;
 use crate::model::Net;
 use crate::stack::{Delivery, Kernel, KernelEvent, PacketState, Skb};
 use crate::time::{SimDuration, SimTime};
@@ -63,8 +64,8 @@ impl<E: From<AppEvent> + From<KernelEvent>> Procs<'_, E> {
         self.cx.random_range(lo, hi)
     }
 
-    pub(super) fn ns_name(&self, ns: NsId) -> String {
-        self.net.ns(ns).name.clone()
+    pub(super) fn ns_name(&self, ns: NsId) -> Name {
+        self.net.ns(ns).name
     }
 
     pub(super) fn drop_pkt(&mut self, ns: NsId, pkt: PacketId, reason: String) {

@@ -1,7 +1,7 @@
 //! A narrated, numbered walk of each packet, for learners.
 
 use super::tcpdump::Tcpdump;
-use crate::trace::{BridgeAction, Dir, NudState, RuleHit, TraceEvent, TraceRecord};
+use crate::trace::{BridgeAction, Dir, Name, NudState, RuleHit, TraceEvent, TraceRecord};
 use std::collections::{HashMap, VecDeque};
 
 /// The whole trace as a story: each packet gets a header when it first appears and its
@@ -31,7 +31,7 @@ pub struct Narrator {
     steps: HashMap<u64, usize>,
     current: Option<u64>,
     /// The bridge that last forwarded each packet between its ports (Forward or Flood).
-    bridged: HashMap<u64, String>,
+    bridged: HashMap<u64, Name>,
 }
 
 enum Held {
@@ -47,24 +47,24 @@ impl Narrator {
     /// Narrate the next record, appending to `out` whatever text is ready.
     pub fn push(&mut self, r: &TraceRecord, out: &mut String) {
         if let (Some(p), TraceEvent::Capture { .. }) = (r.pkt, &r.event)
-            && !self.first_seen.contains_key(&p.0)
+            && !self.first_seen.contains_key(&p.get())
             && let Some(what) = summary(&r.event)
         {
-            self.first_seen.insert(p.0, what);
+            self.first_seen.insert(p.get(), what);
         }
         if let (Some(p), TraceEvent::Bridge { bridge, action, .. }) = (r.pkt, &r.event) {
             match action {
                 BridgeAction::Forward { .. } | BridgeAction::Flood { .. } => {
-                    self.bridged.insert(p.0, bridge.clone())
+                    self.bridged.insert(p.get(), *bridge)
                 }
-                _ => self.bridged.remove(&p.0),
+                _ => self.bridged.remove(&p.get()),
             };
         }
         let passed_by = match (r.pkt, &r.event) {
             (Some(p), TraceEvent::Capture { iface, .. })
-                if self.bridged.get(&p.0).is_some_and(|b| b == iface) =>
+                if self.bridged.get(&p.get()).is_some_and(|b| b == iface) =>
             {
-                self.bridged.remove(&p.0)
+                self.bridged.remove(&p.get())
             }
             _ => None,
         };
@@ -77,15 +77,15 @@ impl Narrator {
         };
         match r.pkt {
             Some(p) => {
-                if self.current != Some(p.0) {
-                    let continued = self.steps.contains_key(&p.0);
+                if self.current != Some(p.get()) {
+                    let continued = self.steps.contains_key(&p.get());
                     self.held.push_back(Held::Header {
-                        pkt: p.0,
+                        pkt: p.get(),
                         continued,
                     });
-                    self.current = Some(p.0);
+                    self.current = Some(p.get());
                 }
-                let n = self.steps.entry(p.0).or_insert(0);
+                let n = self.steps.entry(p.get()).or_insert(0);
                 *n += 1;
                 let step = format!("  {n:>2}. [{}] {line}\n", r.t_ns);
                 self.held.push_back(Held::Text(step));
@@ -217,7 +217,7 @@ pub fn describe(ev: &TraceEvent) -> Option<String> {
         } => format!("{ns}: netfilter {table} {hook}"),
         TraceEvent::Rule {
             table, chain, hit, ..
-        } => match hit {
+        } => match &**hit {
             RuleHit::Policy(_) => format!("{table} {chain}: no rule decided, {hit}"),
             RuleHit::ChainEnd => format!("{table} {chain}: end of chain, back to the caller"),
             RuleHit::Matched { text, action, .. } => {

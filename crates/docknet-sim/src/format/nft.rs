@@ -4,7 +4,7 @@
 //! stopped run's message on stderr.
 
 use crate::netfilter::StepAction;
-use crate::trace::{RuleHit, TraceEvent, TraceRecord};
+use crate::trace::{HookPacket, RuleHit, TraceEvent, TraceRecord};
 
 /// One line per hook entry, matched rule, chain end and policy, tagged with the packet id.
 pub fn lines(records: &[TraceRecord]) -> Vec<String> {
@@ -13,17 +13,16 @@ pub fn lines(records: &[TraceRecord]) -> Vec<String> {
 
 /// One record's line, if it is a hook entry or a rule step (no state: records stream).
 pub fn line(r: &TraceRecord) -> Option<String> {
-    let id = r.pkt.map_or(0, |p| p.0);
+    let id = r.pkt.map_or(0, |p| p.get());
     match &r.event {
         TraceEvent::Hook {
             ns,
             table,
             chain,
-            iif,
-            oif,
             packet,
             ..
         } => {
+            let HookPacket { iif, oif, packet } = &**packet;
             let mut meta = String::new();
             if !iif.is_empty() {
                 meta += &format!("iif \"{iif}\" ");
@@ -37,7 +36,7 @@ pub fn line(r: &TraceRecord) -> Option<String> {
         }
         TraceEvent::Rule {
             table, chain, hit, ..
-        } => Some(match hit {
+        } => Some(match &**hit {
             RuleHit::Policy(p) => format!(
                 "trace id {id:08x} ip {table} {chain} policy {}",
                 p.as_str().to_lowercase()

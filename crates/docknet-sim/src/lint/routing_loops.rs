@@ -89,7 +89,9 @@ fn warning(sc: &Scenario, net: &Net, dst: Ipv4Addr, cycle: &[Hop]) -> Problem {
     let steps: Vec<String> = cycle
         .iter()
         .map(|(n, r)| {
-            let dev = r.dev.map_or(String::new(), |d| net.iface(d).name.clone());
+            let dev = r
+                .dev
+                .map_or(String::new(), |d| net.iface(d).name.to_string());
             let via = r.via.map_or(String::new(), |v| format!(" via {v}"));
             format!("{} ({}{via} dev {dev})", net.ns(*n).name, shown(r.dst))
         })
@@ -102,7 +104,7 @@ fn warning(sc: &Scenario, net: &Net, dst: Ipv4Addr, cycle: &[Hop]) -> Problem {
         .map_or("no namespace owns it".to_string(), |n| {
             format!("{} owns it", n.name)
         });
-    let value = route_text(sc, first, &cycle[0].1).unwrap_or_else(|| first.clone());
+    let value = route_text(sc, first, &cycle[0].1).unwrap_or_else(|| first.to_string());
     Problem::at(
         Some(first),
         &value,

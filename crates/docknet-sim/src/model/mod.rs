@@ -6,6 +6,7 @@ pub mod route;
 
 use crate::conntrack::Conntrack;
 use crate::ids::{IfaceId, NsId};
+use crate::intern::Name;
 use crate::netfilter::{AddrType, Ruleset};
 use crate::scenario::NsRole;
 use crate::time::SimTime;
@@ -43,7 +44,7 @@ impl IfaceKind {
 pub struct Interface {
     pub(crate) id: IfaceId,
     pub(crate) ns: NsId,
-    pub(crate) name: String,
+    pub(crate) name: Name,
     pub(crate) kind: IfaceKind,
     pub(crate) mac: MacAddr,
     /// Addresses with prefix; the first is the primary.
@@ -207,7 +208,7 @@ impl Sysctls {
 #[derive(Clone, Debug)]
 pub struct Namespace {
     pub(crate) id: NsId,
-    pub(crate) name: String,
+    pub(crate) name: Name,
     pub(crate) role: NsRole,
     pub(crate) ifaces: Vec<IfaceId>,
     pub(crate) routes: RouteTable,
@@ -313,6 +314,15 @@ impl Net {
         &mut self.ifaces[id.index()]
     }
 
+    /// Whether `mac` is the bridge's own or one of its ports' (its permanent local FDB
+    /// entries).
+    pub fn bridge_owns_mac(&self, bridge: IfaceId, mac: MacAddr) -> bool {
+        let br = self.iface(bridge);
+        br.mac == mac
+            || matches!(&br.kind, IfaceKind::Bridge(s)
+                if s.ports.iter().any(|&p| self.iface(p).mac == mac))
+    }
+
     pub fn ns_by_name(&self, name: &str) -> Option<NsId> {
         self.namespaces
             .iter()
@@ -388,6 +398,6 @@ impl Net {
     pub fn route_localnet(&self, iface: IfaceId) -> bool {
         let i = self.iface(iface);
         let s = &self.ns(i.ns).sysctl;
-        s.route_localnet_all || s.route_localnet.contains(&i.name)
+        s.route_localnet_all || s.route_localnet.iter().any(|n| *n == i.name)
     }
 }

@@ -9,6 +9,7 @@ use super::rule::{
 };
 use super::ruleset::{Ruleset, rule_line};
 use super::table::Policy;
+use crate::intern::Name;
 use crate::wire::IpProto;
 use std::net::Ipv4Addr;
 
@@ -67,18 +68,18 @@ pub struct Traversal {
 pub enum TraversalStep {
     /// A rule matched (`rule_num` is 1-based, `rule` is its `-A CHAIN spec` text).
     RuleMatched {
-        chain: String,
+        chain: Name,
         rule_num: usize,
-        rule: String,
+        rule: Name,
         action: StepAction,
     },
     /// Fell off the end of a user chain (implicit return).
-    ChainEnd { chain: String },
+    ChainEnd { chain: Name },
     /// Fell off the end of (or returned from) a builtin chain: its policy applies.
-    Policy { chain: String, policy: Policy },
+    Policy { chain: Name, policy: Policy },
     /// A LOG rule fired. Also used, with a prefix starting `docknet:`, when the traversal
     /// had to be aborted (loop or missing chain); the verdict is then Drop.
-    Log { chain: String, prefix: String },
+    Log { chain: Name, prefix: Name },
 }
 
 /// What a matched rule did.
@@ -243,8 +244,8 @@ impl Ruleset {
 
 fn abort(steps: &mut Vec<TraversalStep>, chain: &str, why: String) -> Verdict {
     steps.push(TraversalStep::Log {
-        chain: chain.to_string(),
-        prefix: format!("docknet: {why}; packet dropped"),
+        chain: chain.into(),
+        prefix: format!("docknet: {why}; packet dropped").into(),
     });
     Verdict::Drop
 }
@@ -270,7 +271,9 @@ fn run(
             if cur == base {
                 return policy(t, &base, ctx, steps);
             }
-            steps.push(TraversalStep::ChainEnd { chain: cur.clone() });
+            steps.push(TraversalStep::ChainEnd {
+                chain: cur.as_str().into(),
+            });
             match stack.pop() {
                 Some((c, i)) => (cur, idx) = (c, i),
                 None => return policy(t, &base, ctx, steps),
@@ -290,13 +293,14 @@ fn run(
             continue;
         }
         entry.counters.add(ctx.len);
-        let text = rule_line(&cur, &entry.rule);
+        let text = Name::from(rule_line(&cur, &entry.rule));
+        let chain_name = Name::new(&cur);
         let target = entry.rule.target.clone();
         let mut matched = |action: StepAction| {
             steps.push(TraversalStep::RuleMatched {
-                chain: cur.clone(),
+                chain: chain_name,
                 rule_num: idx,
-                rule: text.clone(),
+                rule: text,
                 action,
             });
         };
@@ -332,8 +336,8 @@ fn run(
             Target::Log { prefix, .. } => {
                 matched(StepAction::Log);
                 steps.push(TraversalStep::Log {
-                    chain: cur.clone(),
-                    prefix: prefix.unwrap_or_default(),
+                    chain: chain_name,
+                    prefix: prefix.unwrap_or_default().into(),
                 });
             }
             Target::None => matched(StepAction::Continue),
@@ -376,7 +380,7 @@ fn policy(
     let p = chain.policy().unwrap_or(Policy::Accept);
     chain.policy_counters_mut().add(ctx.len);
     steps.push(TraversalStep::Policy {
-        chain: base.to_string(),
+        chain: base.into(),
         policy: p,
     });
     match p {

@@ -101,6 +101,13 @@ impl Hook {
         }
     }
 
+    /// The builtin chain's name, interned once.
+    pub fn chain(self) -> crate::intern::Name {
+        static NAMES: std::sync::OnceLock<[crate::intern::Name; 5]> = std::sync::OnceLock::new();
+        NAMES.get_or_init(|| Hook::ALL.map(|h| h.as_str().into()))
+            [Hook::ALL.iter().position(|&h| h == self).unwrap_or(0)]
+    }
+
     pub fn from_name(s: &str) -> Option<Hook> {
         Hook::ALL.into_iter().find(|h| h.as_str() == s)
     }

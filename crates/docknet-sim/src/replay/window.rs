@@ -142,7 +142,7 @@ mod tests {
             pkt: None,
             event: TraceEvent::Stopped {
                 limit: crate::limits::Limit::Events,
-                reason: String::new(),
+                reason: "".into(),
             },
         }
     }

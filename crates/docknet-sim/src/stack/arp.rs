@@ -342,7 +342,7 @@ impl<E: From<KernelEvent>> Kernel<'_, E> {
             ns: self.ns_name(i.ns),
             ip,
             mac,
-            iface: i.name.clone(),
+            iface: i.name,
             state,
         };
         self.emit(pkt, ev);

@@ -11,7 +11,7 @@ use super::{Prerouted, Skb};
 use crate::conntrack::{CtDir, CtEntry, CtRef, Tuple};
 use crate::ids::{IfaceId, NsId};
 use crate::netfilter::{CtState, Hook, MatchCtx, NatRange, TableName, TraversalStep, Verdict};
-use crate::trace::{CtChange, NatField, NatKind, RuleHit, TraceEvent};
+use crate::trace::{CtChange, HookPacket, Name, NatField, NatKind, NftPacket, RuleHit, TraceEvent};
 use crate::wire::{IcmpMessage, IpProto, Ipv4Packet, L4, TcpFlags};
 
 fn tables_for(hook: Hook) -> &'static [TableName] {
@@ -55,8 +55,8 @@ impl<E: From<KernelEvent>> Kernel<'_, E> {
         if self.net.ns(ns).rules.table(table).is_none() {
             return Verdict::Accept;
         }
-        let in_name = skb.in_iface.map(|i| self.net.iface(i).name.clone());
-        let out_name = skb.out_iface.map(|i| self.net.iface(i).name.clone());
+        let in_name = skb.in_iface.map(|i| self.net.iface(i).name);
+        let out_name = skb.out_iface.map(|i| self.net.iface(i).name);
         let (sport, dport) = skb
             .ip
             .ports()
@@ -89,13 +89,15 @@ impl<E: From<KernelEvent>> Kernel<'_, E> {
         skb.mark = ctx.mark;
         let ns_name = self.ns_name(ns);
         let hook_ev = TraceEvent::Hook {
-            ns: ns_name.clone(),
+            ns: ns_name,
             hook,
             table,
-            chain: hook.to_string(),
-            iif: in_name.clone().unwrap_or_default(),
-            oif: out_name.clone().unwrap_or_default(),
-            packet: nft_packet(&skb.ip),
+            chain: hook.chain(),
+            packet: Box::new(HookPacket {
+                iif: in_name.unwrap_or_default(),
+                oif: out_name.unwrap_or_default(),
+                packet: NftPacket::of(&skb.ip),
+            }),
         };
         self.emit(Some(skb.pkt), hook_ev);
         let mut last_rule = None;
@@ -118,7 +120,7 @@ impl<E: From<KernelEvent>> Kernel<'_, E> {
                 TraversalStep::Policy { chain, policy } => (chain, RuleHit::Policy(policy)),
                 TraversalStep::Log { chain, prefix } => {
                     let ev = TraceEvent::Log {
-                        ns: ns_name.clone(),
+                        ns: ns_name,
                         prefix,
                         chain,
                     };
@@ -127,19 +129,19 @@ impl<E: From<KernelEvent>> Kernel<'_, E> {
                 }
             };
             if hit != RuleHit::ChainEnd {
-                last_rule = Some((chain.clone(), hit.clone()));
+                last_rule = Some((chain, hit.clone()));
             }
             let ev = TraceEvent::Rule {
-                ns: ns_name.clone(),
+                ns: ns_name,
                 hook,
                 table,
                 chain,
-                hit,
+                hit: Box::new(hit),
             };
             self.emit(Some(skb.pkt), ev);
         }
         let verdict = traversal.verdict;
-        let (chain, hit) = last_rule.unwrap_or((String::new(), RuleHit::ChainEnd));
+        let (chain, hit) = last_rule.unwrap_or((Name::default(), RuleHit::ChainEnd));
         match &verdict {
             Verdict::Drop => {
                 let how = if hit.policy().is_some() {
@@ -274,7 +276,7 @@ impl<E: From<KernelEvent>> Kernel<'_, E> {
         let ev = TraceEvent::Conntrack {
             ns: self.ns_name(ns),
             change,
-            entry: e.conntrack_line(self.now()),
+            entry: e.conntrack_line(self.now()).into(),
             state: e.tcp,
         };
         self.emit(pkt, ev);
@@ -584,50 +586,5 @@ fn set_src(p: &mut Ipv4Packet, addr: std::net::Ipv4Addr, port: Option<u16>) {
             L4::Udp(u) => u.sport = port,
             L4::Icmp(_) => {}
         }
-    }
-}
-
-/// A packet in the words `nft monitor trace` uses.
-fn nft_packet(p: &Ipv4Packet) -> String {
-    let l4 = match &p.l4 {
-        L4::Tcp(t) => format!(
-            " tcp sport {} tcp dport {} tcp flags == {}",
-            t.sport,
-            t.dport,
-            nft_tcp_flags(t.flags)
-        ),
-        L4::Udp(u) => format!(" udp sport {} udp dport {}", u.sport, u.dport),
-        L4::Icmp(i) => format!(
-            " icmp type {} icmp code {}",
-            i.type_code().0,
-            i.type_code().1
-        ),
-    };
-    format!(
-        "ip saddr {} ip daddr {} ip ttl {} ip protocol {}{l4}",
-        p.src,
-        p.dst,
-        p.ttl,
-        p.proto().name()
-    )
-}
-
-fn nft_tcp_flags(f: crate::wire::TcpFlags) -> String {
-    use crate::wire::TcpFlags as F;
-    let names: Vec<&str> = [
-        (F::FIN, "fin"),
-        (F::SYN, "syn"),
-        (F::RST, "rst"),
-        (F::PSH, "psh"),
-        (F::ACK, "ack"),
-    ]
-    .iter()
-    .filter(|(b, _)| f.has(*b))
-    .map(|(_, n)| *n)
-    .collect();
-    if names.len() == 1 {
-        names[0].to_string()
-    } else {
-        format!("({})", names.join(" | "))
     }
 }

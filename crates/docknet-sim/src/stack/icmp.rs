@@ -154,7 +154,7 @@ impl<E: From<KernelEvent>> Kernel<'_, E> {
         let ev = TraceEvent::Socket {
             ns: self.ns_name(ns),
             process: "kernel".into(),
-            what,
+            what: what.into(),
         };
         self.emit(None, ev);
     }

@@ -65,9 +65,9 @@ impl<E: From<KernelEvent>> Kernel<'_, E> {
             RouteDecision::Out { iface, nexthop, .. } => RouteChoice::Out {
                 to: dst,
                 via: (*nexthop != dst).then_some(*nexthop),
-                dev: self.net.iface(*iface).name.clone(),
+                dev: self.net.iface(*iface).name,
             },
-            RouteDecision::Fail { text, .. } => RouteChoice::Fail(text.clone()),
+            RouteDecision::Fail { text, .. } => RouteChoice::Fail(text.into()),
         };
         let ev = TraceEvent::Route {
             ns: self.ns_name(ns),

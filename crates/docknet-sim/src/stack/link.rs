@@ -12,7 +12,7 @@ use super::{LOOPBACK_DELAY, Prerouted};
 use crate::ids::{IfaceId, PacketId};
 use crate::model::IfaceKind;
 use crate::time::SimDuration;
-use crate::trace::{BridgeAction, Dir, TraceEvent};
+use crate::trace::{BridgeAction, Dir, Hop, LinkHop, TraceEvent};
 use crate::wire::{Frame, FramePayload};
 
 /// How often a packet's copies may come back to a bridge port they already crossed before the
@@ -81,18 +81,17 @@ impl<E: From<KernelEvent>> Kernel<'_, E> {
         let tx_end = tx_start + ser;
         self.net.iface_mut(iface).tx_busy_until = tx_end;
         let lat = SimDuration(link.latency_ns);
-        let (rx_start, rx_end) = (tx_start + lat, tx_end + lat);
+        let rx_end = tx_end + lat;
         let (from, to) = (self.net.iface(iface), self.net.iface(peer));
-        let ev = TraceEvent::Link {
-            from_ns: self.net.ns(from.ns).name.clone(),
-            from_iface: from.name.clone(),
-            to_ns: self.net.ns(to.ns).name.clone(),
-            to_iface: to.name.clone(),
-            tx_start,
-            tx_end,
-            rx_start,
-            rx_end,
+        let hop = Hop {
+            from_ns: self.net.ns(from.ns).name,
+            from_iface: from.name,
+            to_ns: self.net.ns(to.ns).name,
+            to_iface: to.name,
+            ser,
+            lat,
         };
+        let ev = TraceEvent::Link(LinkHop::new(&hop, tx_start));
         self.emit(Some(pkt), ev);
         self.schedule(
             rx_end,
@@ -110,10 +109,10 @@ impl<E: From<KernelEvent>> Kernel<'_, E> {
     pub(crate) fn capture(&mut self, iface: IfaceId, dir: Dir, frame: &Frame, pkt: PacketId) {
         let i = self.net.iface(iface);
         let ev = TraceEvent::Capture {
-            ns: self.net.ns(i.ns).name.clone(),
-            iface: i.name.clone(),
+            ns: self.net.ns(i.ns).name,
+            iface: i.name,
             dir,
-            frame: frame.clone(),
+            frame: self.cx.trace_frames.share(pkt, frame),
         };
         self.emit(Some(pkt), ev);
     }
@@ -188,21 +187,16 @@ impl<E: From<KernelEvent>> Kernel<'_, E> {
         let now = self.now();
         // The bridge's own MAC and its ports' are permanent local entries: a frame coming
         // back with one as its source (round a loop) does not move them (br_fdb_update).
-        let own = self.net.iface(bridge).mac == frame.src
-            || self
-                .net
-                .ifaces
-                .iter()
-                .any(|i| i.master == Some(bridge) && i.mac == frame.src);
+        let own = self.net.bridge_owns_mac(bridge, frame.src);
         let IfaceKind::Bridge(state) = &mut self.net.iface_mut(bridge).kind else {
             return;
         };
         if !own && state.learn(frame.src, port, now) {
             let ev = TraceEvent::FdbLearn {
                 ns: self.ns_name(self.net.iface(bridge).ns),
-                bridge: self.net.iface(bridge).name.clone(),
-                mac: frame.src.to_string(),
-                port: self.net.iface(port).name.clone(),
+                bridge: self.net.iface(bridge).name,
+                mac: frame.src,
+                port: self.net.iface(port).name,
             };
             self.emit(Some(pkt), ev);
         }
@@ -264,7 +258,7 @@ impl<E: From<KernelEvent>> Kernel<'_, E> {
                 let next = cycle[(i + 1) % cycle.len()];
                 let out = net
                     .peer(next)
-                    .map_or("?".into(), |(p, _)| net.iface(p).name.clone());
+                    .map_or("?".into(), |(p, _)| net.iface(p).name);
                 let bridge = net.iface(inp).master.map_or(inp, |b| b);
                 format!(
                     "{} ({} -> {})",
@@ -315,22 +309,19 @@ impl<E: From<KernelEvent>> Kernel<'_, E> {
             BridgeAction::Filtered
         } else if known.is_some() {
             BridgeAction::Forward {
-                port: self.net.iface(ports[0]).name.clone(),
+                port: self.net.iface(ports[0]).name,
             }
         } else {
             BridgeAction::Flood {
-                ports: ports
-                    .iter()
-                    .map(|&p| self.net.iface(p).name.clone())
-                    .collect(),
+                ports: ports.iter().map(|&p| self.net.iface(p).name).collect(),
             }
         };
         let in_name = in_port
-            .map(|p| self.net.iface(p).name.clone())
-            .unwrap_or_else(|| br.name.clone());
+            .map(|p| self.net.iface(p).name)
+            .unwrap_or_else(|| br.name);
         let ev = TraceEvent::Bridge {
             ns: self.ns_name(br.ns),
-            bridge: br.name.clone(),
+            bridge: br.name,
             in_port: in_name,
             action,
         };

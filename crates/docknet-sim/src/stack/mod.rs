@@ -20,6 +20,7 @@ mod tests;
 use crate::conntrack::CtRef;
 use crate::engine::Engine;
 use crate::ids::{IfaceId, NsId, PacketId};
+use crate::intern::Name;
 use crate::model::Net;
 use crate::time::{SimDuration, SimTime};
 use crate::trace::TraceEvent;
@@ -183,13 +184,14 @@ impl<E: From<KernelEvent>> Kernel<'_, E> {
         self.cx.random_u32()
     }
 
-    pub(crate) fn ns_name(&self, ns: NsId) -> String {
-        self.net.ns(ns).name.clone()
+    pub(crate) fn ns_name(&self, ns: NsId) -> Name {
+        self.net.ns(ns).name
     }
 
     /// Drop a packet with a reason a learner understands.
     pub(crate) fn drop_pkt(&mut self, ns: NsId, pkt: PacketId, reason: String) {
         let ns = self.ns_name(ns);
+        let reason = reason.into();
         self.emit(Some(pkt), TraceEvent::Drop { ns, reason });
     }
 }

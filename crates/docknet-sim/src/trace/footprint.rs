@@ -1,13 +1,18 @@
 //! How much memory a trace takes: the records themselves plus what they own on the heap.
 //!
-//! An estimate of live bytes (capacities, not allocator overhead), for the benchmark's
-//! bytes-per-record figure.
+//! An estimate of live bytes (sizes and capacities, not allocator overhead), for the
+//! benchmark's bytes-per-record figure. What records share is counted once: a frame shared
+//! by several captures, and the intern tables (names, link hops, port lists), which are
+//! counted whole although other runs in the process may use them too.
 
-use super::{BridgeAction, RouteChoice, RuleHit, TraceEvent, TraceRecord};
+use super::{HookPacket, Hop, RuleHit, TraceEvent, TraceRecord};
+use crate::intern::{Internable, Name};
 use crate::netfilter::StepAction;
 use crate::wire::{Frame, FramePayload, IcmpMessage, Ipv4Packet, L4, UdpPayload};
+use std::collections::HashSet;
 use std::mem::size_of;
 use std::net::Ipv4Addr;
+use std::sync::Arc;
 
 /// Memory held by a run of trace records.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -15,7 +20,8 @@ pub struct Footprint {
     pub records: usize,
     /// `records * size_of::<TraceRecord>()`.
     pub inline_bytes: usize,
-    /// Heap bytes the records own (strings, frames), shared allocations counted once.
+    /// Heap bytes the records own or share (frames, boxed parts, the intern tables), each
+    /// shared allocation counted once.
     pub heap_bytes: usize,
 }
 
@@ -31,85 +37,52 @@ impl Footprint {
 
 /// The footprint of `records`.
 pub fn footprint(records: &[TraceRecord]) -> Footprint {
+    let mut frames = HashSet::new();
+    let owned: usize = records
+        .iter()
+        .map(|r| event_heap(&r.event, &mut frames))
+        .sum();
+    let tables =
+        str::table().heap_bytes() + <[Name]>::table().heap_bytes() + Hop::table().heap_bytes();
     Footprint {
         records: records.len(),
         inline_bytes: std::mem::size_of_val(records),
-        heap_bytes: records.iter().map(|r| event_heap(&r.event)).sum(),
+        heap_bytes: owned + tables,
     }
 }
 
-fn event_heap(e: &TraceEvent) -> usize {
-    let s = |x: &String| x.capacity();
+/// What one record adds: its boxes, and its frame unless an earlier record shares it.
+fn event_heap(e: &TraceEvent, frames: &mut HashSet<*const Frame>) -> usize {
     match e {
-        TraceEvent::Capture {
-            ns, iface, frame, ..
-        } => s(ns) + s(iface) + frame_heap(frame),
-        TraceEvent::Link {
-            from_ns,
-            from_iface,
-            to_ns,
-            to_iface,
-            ..
-        } => s(from_ns) + s(from_iface) + s(to_ns) + s(to_iface),
-        TraceEvent::Bridge {
-            ns,
-            bridge,
-            in_port,
-            action,
-        } => {
-            let action = match action {
-                BridgeAction::Forward { port } => s(port),
-                BridgeAction::Flood { ports } => {
-                    ports.capacity() * size_of::<String>() + ports.iter().map(s).sum::<usize>()
-                }
-                BridgeAction::Local | BridgeAction::Filtered => 0,
-            };
-            s(ns) + s(bridge) + s(in_port) + action
+        TraceEvent::Capture { frame, .. } => {
+            if frames.insert(Arc::as_ptr(frame)) {
+                // The Arc's two counters, the frame, and what the frame owns.
+                2 * size_of::<usize>() + size_of::<Frame>() + frame_heap(frame)
+            } else {
+                0
+            }
         }
-        TraceEvent::FdbLearn {
-            ns,
-            bridge,
-            mac,
-            port,
-        } => s(ns) + s(bridge) + s(mac) + s(port),
-        TraceEvent::Route { ns, decision, .. } => {
-            s(ns)
-                + match decision {
-                    RouteChoice::Out { dev, .. } => s(dev),
-                    RouteChoice::Fail(why) => s(why),
-                    RouteChoice::Local => 0,
+        TraceEvent::Hook { .. } => size_of::<HookPacket>(),
+        TraceEvent::Rule { hit, .. } => {
+            size_of::<RuleHit>()
+                + match &**hit {
+                    RuleHit::Matched {
+                        action: StepAction::Jump(c) | StepAction::Goto(c),
+                        ..
+                    } => c.capacity(),
+                    _ => 0,
                 }
         }
-        TraceEvent::Hook {
-            ns,
-            chain,
-            iif,
-            oif,
-            packet,
-            ..
-        } => s(ns) + s(chain) + s(iif) + s(oif) + s(packet),
-        TraceEvent::Rule { ns, chain, hit, .. } => {
-            let hit = match hit {
-                RuleHit::Matched { text, action, .. } => {
-                    s(text)
-                        + match action {
-                            StepAction::Jump(c) | StepAction::Goto(c) => s(c),
-                            _ => 0,
-                        }
-                }
-                RuleHit::ChainEnd | RuleHit::Policy(_) => 0,
-            };
-            s(ns) + s(chain) + hit
-        }
-        TraceEvent::Nat {
-            ns, before, after, ..
-        } => s(ns) + s(before) + s(after),
-        TraceEvent::Conntrack { ns, entry, .. } => s(ns) + s(entry),
-        TraceEvent::Neigh { ns, iface, .. } => s(ns) + s(iface),
-        TraceEvent::Socket { ns, process, what } => s(ns) + s(process) + s(what),
-        TraceEvent::Log { ns, prefix, chain } => s(ns) + s(prefix) + s(chain),
-        TraceEvent::Drop { ns, reason } => s(ns) + s(reason),
-        TraceEvent::Stopped { reason, .. } => s(reason),
+        TraceEvent::Conntrack { entry, .. } => entry.len(),
+        TraceEvent::Drop { reason, .. } | TraceEvent::Stopped { reason, .. } => reason.len(),
+        TraceEvent::Link(_)
+        | TraceEvent::Bridge { .. }
+        | TraceEvent::FdbLearn { .. }
+        | TraceEvent::Route { .. }
+        | TraceEvent::Nat { .. }
+        | TraceEvent::Neigh { .. }
+        | TraceEvent::Socket { .. }
+        | TraceEvent::Log { .. } => 0,
     }
 }
 

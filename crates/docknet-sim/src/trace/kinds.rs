@@ -2,6 +2,7 @@
 //! serializes as exactly the word the trace has always shown.
 
 use crate::conntrack::TcpCtState;
+use crate::intern::Name;
 use crate::netfilter::{Hook, Policy, StepAction, TableName};
 use serde::{Serialize, Serializer};
 use std::fmt;
@@ -95,10 +96,10 @@ pub enum RouteChoice {
     Out {
         to: Ipv4Addr,
         via: Option<Ipv4Addr>,
-        dev: String,
+        dev: Name,
     },
     /// No usable route: why.
-    Fail(String),
+    Fail(Name),
 }
 
 impl fmt::Display for RouteChoice {
@@ -129,7 +130,7 @@ pub enum RuleHit {
     /// Rule `num` (1-based) matched and did `action`; `text` is its iptables-save line.
     Matched {
         num: usize,
-        text: String,
+        text: Name,
         action: StepAction,
     },
     /// Fell off the end of a user chain: back to the caller.
@@ -150,7 +151,7 @@ impl RuleHit {
     /// The matched rule's text (none for a chain end or a policy).
     pub fn rule(&self) -> Option<&str> {
         match self {
-            RuleHit::Matched { text, .. } => Some(text),
+            RuleHit::Matched { text, .. } => Some(text.as_str()),
             RuleHit::ChainEnd | RuleHit::Policy(_) => None,
         }
     }
@@ -213,6 +214,14 @@ pub(crate) fn ct_state_word<S: Serializer>(
     s: S,
 ) -> Result<S::Ok, S::Error> {
     s.serialize_str(state.map_or("", TcpCtState::name))
+}
+
+/// A shared value serializes as the value.
+pub(crate) fn shared<S: Serializer, T: Serialize>(
+    v: &std::sync::Arc<T>,
+    s: S,
+) -> Result<S::Ok, S::Error> {
+    (**v).serialize(s)
 }
 
 /// Hooks and tables serialize as their names.

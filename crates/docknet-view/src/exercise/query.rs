@@ -150,7 +150,7 @@ impl Run {
             }
             n += 1;
             if n == sel.nth {
-                return Ok((i, r.pkt.map_or(0, |p| p.0), frame));
+                return Ok((i, r.pkt.map_or(0, |p| p.get()), frame));
             }
         }
         Err(format!(
@@ -245,7 +245,7 @@ impl Run {
     fn dropped_by(&self, i: usize, pkt: u64) -> Option<String> {
         self.trace()[i..]
             .iter()
-            .filter(|r| r.pkt.map(|p| p.0) == Some(pkt))
+            .filter(|r| r.pkt.map(|p| p.get()) == Some(pkt))
             .find_map(|r| match &r.event {
                 TraceEvent::Rule {
                     table, chain, hit, ..
@@ -258,7 +258,7 @@ impl Run {
     fn rewritten_by(&self, i: usize, pkt: u64, field: &str) -> Option<String> {
         let mine: Vec<&TraceRecord> = self.trace()[i..]
             .iter()
-            .filter(|r| r.pkt.map(|p| p.0) == Some(pkt))
+            .filter(|r| r.pkt.map(|p| p.get()) == Some(pkt))
             .collect();
         let nat = mine.iter().position(
             |r| matches!(&r.event, TraceEvent::Nat { field: f, .. } if f.name() == field),
@@ -286,7 +286,7 @@ impl Run {
         // From the packet's first capture anywhere, not only from where it is selected.
         let start = self.trace()[..i]
             .iter()
-            .position(|r| r.pkt.map(|q| q.0) == Some(pkt))
+            .position(|r| r.pkt.map(|q| q.get()) == Some(pkt))
             .unwrap_or(i);
         let names = |ns: &str| {
             self.built
@@ -299,7 +299,7 @@ impl Run {
         let mut steps = Vec::new();
         for r in self.trace()[start..]
             .iter()
-            .filter(|r| r.pkt.map(|q| q.0) == Some(pkt))
+            .filter(|r| r.pkt.map(|q| q.get()) == Some(pkt))
         {
             match &r.event {
                 TraceEvent::Capture { ns, iface, dir, .. }
@@ -427,7 +427,7 @@ fn probe(sc: &DockerScenario, flow: TrafficSpec) -> Result<Vec<String>, String> 
         .iter()
         .filter_map(|r| match &r.event {
             TraceEvent::Socket { process, what, .. } if process.starts_with("client") => {
-                Some(what.clone())
+                Some(what.to_string())
             }
             _ => None,
         })
