@@ -188,12 +188,14 @@ impl<E: From<KernelEvent>> Kernel<'_, E> {
         let now = self.now();
         // The bridge's own MAC and its ports' are permanent local entries: a frame coming
         // back with one as its source (round a loop) does not move them (br_fdb_update).
+        let IfaceKind::Bridge(state) = &self.net.iface(bridge).kind else {
+            return;
+        };
         let own = self.net.iface(bridge).mac == frame.src
-            || self
-                .net
-                .ifaces
-                .iter()
-                .any(|i| i.master == Some(bridge) && i.mac == frame.src);
+            || state.ports.iter().any(|&p| {
+                let i = self.net.iface(p);
+                i.master == Some(bridge) && i.mac == frame.src
+            });
         let IfaceKind::Bridge(state) = &mut self.net.iface_mut(bridge).kind else {
             return;
         };
