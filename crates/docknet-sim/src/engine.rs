@@ -11,16 +11,17 @@
 //! reached is exactly the one seen going forward; records already produced once and still
 //! held in the trace window are only re-counted when replayed.
 
+mod queue;
+
 use crate::ids::PacketId;
 use crate::limits::{Halt, Limits};
 use crate::replay::{Thinned, TraceWindow};
 use crate::time::{SimDuration, SimTime};
 use crate::timer_wheel::Jiffies;
 use crate::trace::{FrameShare, TraceEvent, TraceRecord};
+use queue::Queue;
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
-use std::cmp::Ordering;
-use std::collections::BinaryHeap;
 use std::sync::Arc;
 
 pub use crate::replay::CHECKPOINT_EVERY;
@@ -124,37 +125,11 @@ pub(crate) fn note_snapshot<S: Replay>(sim: &mut S) {
     }
 }
 
-#[derive(Clone, Debug)]
-struct Queued<E> {
-    at: SimTime,
-    seq: u64,
-    /// Boxed: the heap moves its entries at every push and pop, and an event carries a frame.
-    event: Box<E>,
-}
-
-impl<E> PartialEq for Queued<E> {
-    fn eq(&self, other: &Self) -> bool {
-        (self.at, self.seq) == (other.at, other.seq)
-    }
-}
-impl<E> Eq for Queued<E> {}
-impl<E> PartialOrd for Queued<E> {
-    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
-        Some(self.cmp(other))
-    }
-}
-impl<E> Ord for Queued<E> {
-    /// Reversed so the max-heap pops the earliest (time, sequence) first.
-    fn cmp(&self, other: &Self) -> Ordering {
-        (other.at, other.seq).cmp(&(self.at, self.seq))
-    }
-}
-
 /// The queue, clock, RNG streams and trace of a run: the context every part of the model
 /// (kernel, sockets) acts through.
 #[derive(Clone, Debug)]
 pub struct Engine<E> {
-    queue: BinaryHeap<Queued<E>>,
+    queue: Queue<E>,
     now: SimTime,
     seq: u64,
     rng: ChaCha8Rng,
@@ -190,7 +165,7 @@ impl<E> Engine<E> {
     /// An engine at time zero with an empty queue, its streams seeded from `seed`.
     pub(crate) fn new(seed: u64) -> Engine<E> {
         Engine {
-            queue: BinaryHeap::new(),
+            queue: Queue::default(),
             now: SimTime::ZERO,
             seq: 0,
             rng: ChaCha8Rng::seed_from_u64(seed),
@@ -280,7 +255,7 @@ impl<E> Engine<E> {
 
     /// The events waiting in the queue, in no particular order.
     pub(crate) fn queued(&self) -> impl Iterator<Item = &E> {
-        self.queue.iter().map(|q| &*q.event)
+        self.queue.iter()
     }
 
     /// How many queued events have been processed.
@@ -304,7 +279,7 @@ impl<E> Engine<E> {
 
     /// When the next event is due, if any.
     pub fn next_event_time(&self) -> Option<SimTime> {
-        self.queue.peek().map(|q| q.at)
+        self.queue.peek_at()
     }
 
     pub fn is_finished(&self) -> bool {
@@ -315,18 +290,18 @@ impl<E> Engine<E> {
     /// limit is not handed out: the run stops there, with a `stopped` record, and the queue
     /// is emptied (this counts as the last event).
     pub(crate) fn next_event(&mut self) -> Option<E> {
-        let q = self.queue.peek()?;
+        let at = self.queue.peek_at()?;
         let done = self.events_done as u64;
-        match self.limits.check(done, q.at, self.queue.len()) {
+        match self.limits.check(done, at, self.queue.len()) {
             Some(halt) => {
                 self.stop(halt);
                 None
             }
             None => {
-                let q = self.queue.pop().expect("peeked");
-                self.now = q.at;
+                let (at, event) = self.queue.pop().expect("peeked");
+                self.now = at;
                 self.events_done += 1;
-                Some(*q.event)
+                Some(event)
             }
         }
     }
@@ -351,8 +326,8 @@ impl<E> Engine<E> {
     pub(crate) fn schedule(&mut self, at: SimTime, event: impl Into<E>) {
         let seq = self.seq;
         self.seq += 1;
-        let event = Box::new(event.into());
-        self.queue.push(Queued { at, seq, event });
+        let event = event.into();
+        self.queue.push(at, seq, event);
     }
 
     pub(crate) fn schedule_in(&mut self, after: SimDuration, event: impl Into<E>) {
@@ -410,39 +385,5 @@ impl<E> Engine<E> {
 
     pub(crate) fn random_range(&mut self, lo: u16, hi: u16) -> u16 {
         self.rng.random_range(lo..=hi)
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn queue_orders_by_time_then_insertion() {
-        let mut heap = BinaryHeap::new();
-        heap.push(Queued {
-            at: SimTime(5),
-            seq: 0,
-            event: Box::new(()),
-        });
-        heap.push(Queued {
-            at: SimTime(1),
-            seq: 1,
-            event: Box::new(()),
-        });
-        heap.push(Queued {
-            at: SimTime(5),
-            seq: 2,
-            event: Box::new(()),
-        });
-        heap.push(Queued {
-            at: SimTime(1),
-            seq: 3,
-            event: Box::new(()),
-        });
-        let order: Vec<(u64, u64)> = std::iter::from_fn(|| heap.pop())
-            .map(|q| (q.at.0, q.seq))
-            .collect();
-        assert_eq!(order, vec![(1, 1), (1, 3), (5, 0), (5, 2)]);
     }
 }

@@ -14,16 +14,21 @@ use crate::model::IfaceKind;
 use crate::time::SimDuration;
 use crate::trace::{BridgeAction, Dir, Hop, LinkHop, TraceEvent};
 use crate::wire::{Frame, FramePayload};
+use smallvec::SmallVec;
 
 /// How often a packet's copies may come back to a bridge port they already crossed before the
 /// flood is ended (a frame that does not loop never comes back at all).
 pub const LOOP_LIMIT: u32 = 16;
 
+/// Bridge ports, held inline when there are few (a frame that does not loop enters one or
+/// two bridges; a unicast frame leaves by one port), so copying a frame does not allocate.
+pub(crate) type Ports = SmallVec<[IfaceId; 4]>;
+
 /// What one copy of a frame carries besides its bytes: the bridge ports it entered since it
 /// left an IP stack (for the loop guard), and its packet's `dst_pending_confirm` bit.
 #[derive(Clone, Debug, Default)]
 pub(crate) struct Carried {
-    pub crossed: Vec<IfaceId>,
+    pub crossed: Ports,
     pub confirm: bool,
 }
 
@@ -33,7 +38,7 @@ impl<E: From<KernelEvent>> Kernel<'_, E> {
     /// of the frame carries on.
     pub(crate) fn transmit(&mut self, iface: IfaceId, frame: Frame, pkt: PacketId, confirm: bool) {
         let carried = Carried {
-            crossed: Vec::new(),
+            crossed: Ports::new(),
             confirm,
         };
         self.transmit_crossed(iface, frame, pkt, carried);
@@ -49,7 +54,7 @@ impl<E: From<KernelEvent>> Kernel<'_, E> {
                     iface,
                     frame,
                     pkt,
-                    crossed: Vec::new(),
+                    crossed: Ports::new(),
                     confirm: carried.confirm,
                 };
                 self.schedule_in(LOOPBACK_DELAY, ev);
@@ -292,10 +297,10 @@ impl<E: From<KernelEvent>> Kernel<'_, E> {
         let known = (!frame.dst.is_multicast())
             .then(|| state.lookup(frame.dst, now))
             .flatten();
-        let ports: Vec<IfaceId> = match known {
-            Some(p) if Some(p) == in_port && !self.net.iface(p).hairpin => Vec::new(),
-            Some(p) => vec![p],
-            None if frame.dst == br.mac && in_port.is_some() => Vec::new(),
+        let ports: Ports = match known {
+            Some(p) if Some(p) == in_port && !self.net.iface(p).hairpin => Ports::new(),
+            Some(p) => smallvec::smallvec![p],
+            None if frame.dst == br.mac && in_port.is_some() => Ports::new(),
             None => state
                 .ports
                 .iter()

@@ -57,7 +57,7 @@ pub(crate) enum KernelEvent {
         iface: IfaceId,
         frame: Frame,
         pkt: PacketId,
-        crossed: Vec<IfaceId>,
+        crossed: link::Ports,
         confirm: bool,
     },
     /// A packet looped back through `lo`, still carrying its conntrack reference and its
