@@ -75,6 +75,10 @@ impl Hasher for FxHasher {
         self.add(n);
     }
 
+    fn write_u32(&mut self, n: u32) {
+        self.add(u64::from(n));
+    }
+
     fn finish(&self) -> u64 {
         self.0
     }
@@ -255,7 +259,7 @@ impl<T: ?Sized> Eq for Interned<T> {}
 
 impl<T: ?Sized> Hash for Interned<T> {
     fn hash<H: Hasher>(&self, h: &mut H) {
-        self.0.hash(h);
+        h.write_u32(u32::from_le_bytes(self.0));
     }
 }
 
