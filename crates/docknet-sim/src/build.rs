@@ -769,7 +769,7 @@ impl Builder {
                 }
                 apps.add(Sock {
                     ns,
-                    process: name,
+                    process: name.into(),
                     local: (bind, port),
                     remote: None,
                     kind,
