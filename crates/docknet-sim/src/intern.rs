@@ -54,7 +54,7 @@ impl<T: ?Sized + 'static> Default for Table<T> {
 /// rustc's FxHash: fast on the short keys interned here (which come from scenarios, so
 /// hash flooding is no concern).
 #[derive(Clone, Copy, Default)]
-struct FxHasher(u64);
+pub(crate) struct FxHasher(u64);
 
 impl FxHasher {
     fn add(&mut self, word: u64) {
@@ -84,7 +84,7 @@ impl Hasher for FxHasher {
     }
 }
 
-type FxBuild = BuildHasherDefault<FxHasher>;
+pub(crate) type FxBuild = BuildHasherDefault<FxHasher>;
 
 /// Slots of the per-thread cache of recently interned values.
 const RECENT_SLOTS: usize = 512;

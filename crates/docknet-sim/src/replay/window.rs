@@ -100,6 +100,7 @@ impl TraceWindow {
     }
 
     /// Append the record with index `end()`, produced by event `event`.
+    #[inline]
     pub(crate) fn push(&mut self, record: TraceRecord, event: usize) {
         if self.budget == 0 {
             self.start += 1;
