@@ -12,7 +12,7 @@ use crate::ids::{NsId, SocketId};
 use crate::scenario::Proto;
 use crate::stack::{KernelEvent, Skb};
 use crate::time::{SimDuration, SimTime};
-use crate::trace::TraceEvent;
+use crate::trace::{Name, TraceEvent};
 use crate::wire::{
     DnsMessage, IcmpMessage, Ipv4Packet, L4, TcpFlags, TcpSegment, UdpDatagram, UdpPayload,
 };
@@ -258,7 +258,7 @@ pub(crate) enum SockKind {
 pub(crate) struct Sock {
     pub ns: NsId,
     /// The process name shown in traces.
-    pub process: String,
+    pub process: Name,
     /// Local address (0.0.0.0 for a wildcard listener) and port.
     pub local: (Ipv4Addr, u16),
     pub remote: Option<(Ipv4Addr, u16)>,
@@ -377,7 +377,7 @@ impl<E: From<AppEvent> + From<KernelEvent>> Procs<'_, E> {
         let sock = &self.apps.socks[s.index()];
         let ev = TraceEvent::Socket {
             ns: self.ns_name(sock.ns),
-            process: sock.process.as_str().into(),
+            process: sock.process,
             what: what.into(),
         };
         self.emit(None, ev);
@@ -436,7 +436,7 @@ impl<E: From<AppEvent> + From<KernelEvent>> Procs<'_, E> {
             } => {
                 self.tcp_connect(
                     ns,
-                    format!("client{}", i + 1),
+                    format!("client{}", i + 1).into(),
                     to,
                     sport,
                     Role::Client { send },
@@ -466,7 +466,7 @@ impl<E: From<AppEvent> + From<KernelEvent>> Procs<'_, E> {
                 };
                 let s = self.apps.add(Sock {
                     ns,
-                    process: format!("client{}", i + 1),
+                    process: format!("client{}", i + 1).into(),
                     local: (src, port),
                     remote: Some(to),
                     kind,
@@ -493,7 +493,7 @@ impl<E: From<AppEvent> + From<KernelEvent>> Procs<'_, E> {
                 };
                 let s = self.apps.add(Sock {
                     ns,
-                    process: format!("ping{}", i + 1),
+                    process: format!("ping{}", i + 1).into(),
                     local: (src, id),
                     remote: Some((to.0, 0)),
                     kind,
@@ -580,7 +580,7 @@ impl<E: From<AppEvent> + From<KernelEvent>> Procs<'_, E> {
     pub(crate) fn tcp_connect(
         &mut self,
         ns: NsId,
-        process: String,
+        process: Name,
         to: (Ipv4Addr, u16),
         sport: Option<u16>,
         role: Role,
@@ -588,7 +588,7 @@ impl<E: From<AppEvent> + From<KernelEvent>> Procs<'_, E> {
         let Some(src) = self.select_source(ns, to.0) else {
             let ev = TraceEvent::Socket {
                 ns: self.ns_name(ns),
-                process: process.into(),
+                process,
                 what: format!("connect to {}:{}: Network is unreachable", to.0, to.1).into(),
             };
             self.emit(None, ev);
@@ -842,7 +842,7 @@ impl<E: From<AppEvent> + From<KernelEvent>> Procs<'_, E> {
         conn.agreed = tcp_options::answer(&self.net.ns(l.ns).sysctl, &seg.options, conn.mss);
         let s = self.apps.add(Sock {
             ns: l.ns,
-            process: l.process.clone(),
+            process: l.process,
             local,
             remote: Some(remote),
             kind: SockKind::Tcp(conn),
@@ -951,7 +951,7 @@ impl<E: From<AppEvent> + From<KernelEvent>> Procs<'_, E> {
                 };
                 let back = self.tcp_connect(
                     sock.ns,
-                    sock.process.clone(),
+                    sock.process,
                     to,
                     None,
                     Role::RelayBack { front: s },
@@ -1291,7 +1291,7 @@ impl<E: From<AppEvent> + From<KernelEvent>> Procs<'_, E> {
             attempts: 1,
             done: false,
         };
-        let process = format!("client{}", flow + 1);
+        let process = format!("client{}", flow + 1).into();
         let s = self.apps.add(Sock {
             ns,
             process,
@@ -1445,7 +1445,7 @@ impl<E: From<AppEvent> + From<KernelEvent>> Procs<'_, E> {
         };
         let port = self.ephemeral_port(ns);
         let id = self.random_u32() as u16;
-        let process = self.apps.socks[server.index()].process.clone();
+        let process = self.apps.socks[server.index()].process;
         let kind = SockKind::DnsForward {
             server,
             client,

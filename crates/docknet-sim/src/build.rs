@@ -6,7 +6,7 @@ use crate::conntrack::Conntrack;
 use crate::ids::{IfaceId, NsId};
 use crate::model::neigh::NeighTable;
 use crate::model::route::{Route, RouteType, parse_route};
-use crate::model::{IfaceKind, Interface, Link, Namespace, Net, Sysctls};
+use crate::model::{IfaceKind, Link, Namespace, Net, Sysctls};
 use crate::netfilter::Ruleset;
 use crate::scenario::{
     LinkSpec, Loc, NamespaceSpec, Problem, ProcessSpec, Proto, Scenario, TrafficSpec,
@@ -82,34 +82,6 @@ impl Builder {
         MacAddr(b)
     }
 
-    fn add_iface(
-        &mut self,
-        ns: NsId,
-        name: &str,
-        kind: IfaceKind,
-        mac: MacAddr,
-        addrs: Vec<Ipv4Net>,
-    ) -> IfaceId {
-        let id = IfaceId(self.net.ifaces.len() as u32);
-        let node = self.net.graph.add_node(id);
-        self.net.ifaces.push(Interface {
-            id,
-            ns,
-            name: name.into(),
-            kind,
-            mac,
-            addrs,
-            master: None,
-            hairpin: false,
-            transparent: false,
-            node,
-            tx_busy_until: SimTime::ZERO,
-            mtu: 1500,
-        });
-        self.net.ns_mut(ns).ifaces.push(id);
-        id
-    }
-
     fn namespaces(&mut self, sc: &Scenario) {
         for spec in &sc.namespaces {
             let n = spec.name.as_str();
@@ -140,6 +112,7 @@ impl Builder {
                 name: n.into(),
                 role: spec.role,
                 ifaces: Vec::new(),
+                addressed: Vec::new(),
                 routes: Default::default(),
                 neigh: NeighTable::default(),
                 sysctl,
@@ -152,7 +125,8 @@ impl Builder {
             });
             self.resolver(id, spec);
             let lo_net = Ipv4Net::new(Ipv4Addr::LOCALHOST, 8).expect("valid prefix");
-            self.add_iface(id, "lo", IfaceKind::Loopback, MacAddr::ZERO, vec![lo_net]);
+            self.net
+                .add_iface(id, "lo", IfaceKind::Loopback, MacAddr::ZERO, vec![lo_net]);
             self.interfaces(id, spec);
         }
     }
@@ -343,7 +317,7 @@ impl Builder {
             } else {
                 IfaceKind::Nic
             };
-            let id = self.add_iface(ns, &i.name, kind, mac, addrs);
+            let id = self.net.add_iface(ns, &i.name, kind, mac, addrs);
             self.net.iface_mut(id).hairpin = i.hairpin;
             self.net.iface_mut(id).transparent = i.transparent;
             match i.mtu {
@@ -491,7 +465,7 @@ impl Builder {
     fn addresses_unique(&mut self, sc: &Scenario) {
         let mut seen: BTreeMap<Ipv4Addr, String> = BTreeMap::new();
         for iface in &self.net.ifaces {
-            for a in &iface.addrs {
+            for a in iface.addrs() {
                 if a.addr().is_loopback() {
                     continue;
                 }
@@ -519,7 +493,7 @@ impl Builder {
                 if matches!(iface.kind, IfaceKind::Loopback) || iface.master.is_some() {
                     continue;
                 }
-                for a in iface.addrs.clone() {
+                for a in iface.addrs().to_vec() {
                     let r = Route {
                         dst: a.trunc(),
                         via: None,
@@ -795,7 +769,7 @@ impl Builder {
                 }
                 apps.add(Sock {
                     ns,
-                    process: name,
+                    process: name.into(),
                     local: (bind, port),
                     remote: None,
                     kind,

@@ -5,10 +5,11 @@
 //! ("confirmed") only when the packet leaves POSTROUTING or INPUT.
 
 use crate::ids::ConnId;
+use crate::intern::FxBuild;
 use crate::time::{SimDuration, SimTime};
 use crate::wire::{IpProto, Ipv4Packet, L4, TcpFlags};
 use serde::{Serialize, Serializer};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::fmt;
 use std::fmt::Write as _;
 use std::net::Ipv4Addr;
@@ -349,7 +350,8 @@ pub enum CtRef {
 #[derive(Clone, Debug, Default)]
 pub struct Conntrack {
     entries: BTreeMap<ConnId, CtEntry>,
-    index: BTreeMap<Tuple, (ConnId, CtDir)>,
+    /// Both tuples of every entry (looked up, never iterated: hashed).
+    index: HashMap<Tuple, (ConnId, CtDir), FxBuild>,
     next_id: u32,
     /// No entry expires before this: `expire` skips its scan until then.
     quiet_until: SimTime,

@@ -18,7 +18,7 @@ use crate::limits::{Halt, Limits};
 use crate::replay::{Thinned, TraceWindow};
 use crate::time::{SimDuration, SimTime};
 use crate::timer_wheel::Jiffies;
-use crate::trace::{FrameShare, TraceEvent, TraceRecord};
+use crate::trace::{FrameShare, HopShare, TraceEvent, TraceRecord};
 use queue::Queue;
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
@@ -146,6 +146,8 @@ pub struct Engine<E> {
     trace_shown: usize,
     /// The frames of recent captures, for the next capture of the same frame to share.
     pub(crate) trace_frames: FrameShare,
+    /// The link hops last sent on each interface, for the next crossing to reuse.
+    pub(crate) trace_hops: HopShare,
     events_done: usize,
     /// The run's event budget and time limit, and why it stopped, once it has.
     limits: Limits,
@@ -175,6 +177,7 @@ impl<E> Engine<E> {
             trace: TraceWindow::default(),
             trace_shown: 0,
             trace_frames: FrameShare::default(),
+            trace_hops: HopShare::default(),
             events_done: 0,
             limits: Limits::default(),
             halt: None,
@@ -197,6 +200,7 @@ impl<E> Engine<E> {
             trace: TraceWindow::with_budget(0),
             trace_shown: 0,
             trace_frames: FrameShare::default(),
+            trace_hops: HopShare::default(),
             events_done: self.events_done,
             limits: self.limits,
             halt: self.halt.clone(),

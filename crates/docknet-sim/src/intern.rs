@@ -54,7 +54,7 @@ impl<T: ?Sized + 'static> Default for Table<T> {
 /// rustc's FxHash: fast on the short keys interned here (which come from scenarios, so
 /// hash flooding is no concern).
 #[derive(Clone, Copy, Default)]
-struct FxHasher(u64);
+pub(crate) struct FxHasher(u64);
 
 impl FxHasher {
     fn add(&mut self, word: u64) {
@@ -75,12 +75,16 @@ impl Hasher for FxHasher {
         self.add(n);
     }
 
+    fn write_u32(&mut self, n: u32) {
+        self.add(u64::from(n));
+    }
+
     fn finish(&self) -> u64 {
         self.0
     }
 }
 
-type FxBuild = BuildHasherDefault<FxHasher>;
+pub(crate) type FxBuild = BuildHasherDefault<FxHasher>;
 
 /// Slots of the per-thread cache of recently interned values.
 const RECENT_SLOTS: usize = 512;
@@ -255,7 +259,7 @@ impl<T: ?Sized> Eq for Interned<T> {}
 
 impl<T: ?Sized> Hash for Interned<T> {
     fn hash<H: Hasher>(&self, h: &mut H) {
-        self.0.hash(h);
+        h.write_u32(u32::from_le_bytes(self.0));
     }
 }
 

@@ -14,6 +14,7 @@ mod packet;
 pub use crate::intern::{Interned, Name};
 pub use footprint::{Footprint, footprint};
 pub(crate) use frames::FrameShare;
+pub(crate) use hop::HopShare;
 pub use hop::{Hop, LinkHop};
 pub use kinds::{CtChange, NatField, NudState, RouteChoice, RuleHit};
 pub use packet::{Endpoint, HookPacket, NftL4, NftPacket};

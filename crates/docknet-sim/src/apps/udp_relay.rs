@@ -30,7 +30,7 @@ impl<E: From<AppEvent> + From<KernelEvent>> Procs<'_, E> {
                     return;
                 };
                 let port = self.ephemeral_port(ns);
-                let process = self.apps.socks[l.index()].process.clone();
+                let process = self.apps.socks[l.index()].process;
                 // Answers leave the listening socket as any unconnected socket sends: from
                 // its bound address, or, bound to 0.0.0.0, from the address the route to the
                 // client picks, which need not be the one the client sent to (a container

@@ -113,7 +113,7 @@ pub fn addr(net: &Net, ns: NsId) -> String {
                 let _ = writeln!(s, "    link/ether {} brd ff:ff:ff:ff:ff:ff", i.mac);
             }
         }
-        for a in &i.addrs {
+        for a in i.addrs() {
             let scope = if a.addr().is_loopback() {
                 "host"
             } else {

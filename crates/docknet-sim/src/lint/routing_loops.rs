@@ -78,7 +78,7 @@ fn walk(net: &Net, start: NsId, dst: Ipv4Addr) -> Option<Vec<Hop>> {
         let next = segment(net, r.dev?)
             .into_iter()
             .map(|i| net.iface(i))
-            .find(|i| i.ns != at && i.addrs.iter().any(|a| a.addr() == gw))?
+            .find(|i| i.ns != at && i.addrs().iter().any(|a| a.addr() == gw))?
             .ns;
         hops.push((at, r.clone()));
         at = next;

@@ -47,8 +47,9 @@ pub struct Interface {
     pub(crate) name: Name,
     pub(crate) kind: IfaceKind,
     pub(crate) mac: MacAddr,
-    /// Addresses with prefix; the first is the primary.
-    pub(crate) addrs: Vec<Ipv4Net>,
+    /// Addresses with prefix; the first is the primary. Set by [`Net::add_iface`] only, which
+    /// indexes the interface in its namespace's `addressed` list.
+    addrs: Vec<Ipv4Net>,
     /// The bridge this interface is enslaved to.
     pub(crate) master: Option<IfaceId>,
     pub(crate) hairpin: bool,
@@ -211,6 +212,9 @@ pub struct Namespace {
     pub(crate) name: Name,
     pub(crate) role: NsRole,
     pub(crate) ifaces: Vec<IfaceId>,
+    /// The interfaces of `ifaces` that have addresses, in the same order (the lookups of a
+    /// local address scan these, not the ports of a bridge with a thousand of them).
+    pub(crate) addressed: Vec<IfaceId>,
     pub(crate) routes: RouteTable,
     pub(crate) neigh: NeighTable,
     pub(crate) sysctl: Sysctls,
@@ -314,6 +318,40 @@ impl Net {
         &mut self.ifaces[id.index()]
     }
 
+    /// Add an interface to `ns` (not enslaved, not yet linked) with its addresses.
+    pub(crate) fn add_iface(
+        &mut self,
+        ns: NsId,
+        name: &str,
+        kind: IfaceKind,
+        mac: MacAddr,
+        addrs: Vec<Ipv4Net>,
+    ) -> IfaceId {
+        let id = IfaceId(self.ifaces.len() as u32);
+        let node = self.graph.add_node(id);
+        let addressed = !addrs.is_empty();
+        self.ifaces.push(Interface {
+            id,
+            ns,
+            name: name.into(),
+            kind,
+            mac,
+            addrs,
+            master: None,
+            hairpin: false,
+            transparent: false,
+            node,
+            tx_busy_until: SimTime::ZERO,
+            mtu: 1500,
+        });
+        let n = self.ns_mut(ns);
+        n.ifaces.push(id);
+        if addressed {
+            n.addressed.push(id);
+        }
+        id
+    }
+
     /// Whether `mac` is the bridge's own or one of its ports' (its permanent local FDB
     /// entries).
     pub fn bridge_owns_mac(&self, bridge: IfaceId, mac: MacAddr) -> bool {
@@ -360,7 +398,7 @@ impl Net {
     /// The interface in `ns` that owns `ip`, if any.
     pub fn local_iface_for(&self, ns: NsId, ip: Ipv4Addr) -> Option<IfaceId> {
         self.ns(ns)
-            .ifaces
+            .addressed
             .iter()
             .copied()
             .find(|&i| self.iface(i).addrs.iter().any(|a| a.addr() == ip))
@@ -388,7 +426,7 @@ impl Net {
 
     fn is_subnet_broadcast(&self, ns: NsId, ip: Ipv4Addr) -> bool {
         self.ns(ns)
-            .ifaces
+            .addressed
             .iter()
             .flat_map(|&i| self.iface(i).addrs.iter())
             .any(|a| a.prefix_len() < 31 && a.broadcast() == ip)

@@ -13,9 +13,10 @@ pub const DEFAULT_BUDGET: usize = 1 << 17;
 #[derive(Clone, Debug)]
 pub struct TraceWindow {
     records: Vec<TraceRecord>,
-    /// For each held record, the number of events processed when it was emitted (the event
-    /// that produced it, counting from 1).
-    events: Vec<usize>,
+    /// Which event (counting from 1) produced each held record, run-length coded: one
+    /// `(first record, event)` pair (absolute index) per event that emitted records, in
+    /// order; the first pair may start before `start`.
+    events: Vec<(usize, usize)>,
     start: usize,
     budget: usize,
 }
@@ -75,7 +76,11 @@ impl TraceWindow {
 
     /// The event that produced record `i` (1 for the first event), if held.
     pub fn event_of(&self, i: usize) -> Option<usize> {
-        self.events.get(i.checked_sub(self.start)?).copied()
+        if !(self.start..self.end()).contains(&i) {
+            return None;
+        }
+        let run = self.events.partition_point(|&(first, _)| first <= i);
+        Some(self.events[run - 1].1)
     }
 
     /// Records `range` (absolute), if all are held.
@@ -95,6 +100,7 @@ impl TraceWindow {
     }
 
     /// Append the record with index `end()`, produced by event `event`.
+    #[inline]
     pub(crate) fn push(&mut self, record: TraceRecord, event: usize) {
         if self.budget == 0 {
             self.start += 1;
@@ -103,8 +109,10 @@ impl TraceWindow {
         if self.held() >= self.budget {
             self.drop_front((self.held() / 2).max(self.held() + 1 - self.budget));
         }
+        if self.events.last().is_none_or(|&(_, e)| e != event) {
+            self.events.push((self.end(), event));
+        }
         self.records.push(record);
-        self.events.push(event);
     }
 
     /// Hold nothing, the next record pushed being record `at`.
@@ -117,16 +125,24 @@ impl TraceWindow {
     /// Take out the held records before `to` (absolute).
     pub(crate) fn drain_to(&mut self, to: usize) -> std::vec::Drain<'_, TraceRecord> {
         let n = to.clamp(self.start, self.end()) - self.start;
-        self.start += n;
-        self.events.drain(..n);
+        self.advance_start(n);
         self.records.drain(..n)
     }
 
     fn drop_front(&mut self, n: usize) {
         let n = n.min(self.held());
         self.records.drain(..n);
-        self.events.drain(..n);
+        self.advance_start(n);
+    }
+
+    /// Move `start` on by `n` (the caller drops those records), keeping only the event runs
+    /// that still cover held records.
+    fn advance_start(&mut self, n: usize) {
         self.start += n;
+        let covering = self
+            .events
+            .partition_point(|&(first, _)| first <= self.start);
+        self.events.drain(..covering.saturating_sub(1));
     }
 }
 
@@ -154,6 +170,10 @@ mod tests {
             w.push(rec(i), i as usize / 3 + 1);
             assert!(w.held() <= 10);
             assert_eq!(w.end(), i as usize + 1);
+            for j in w.start()..w.end() {
+                assert_eq!(w.event_of(j), Some(j / 3 + 1), "record {j}");
+            }
+            assert_eq!(w.event_of(w.end()), None);
         }
         assert!(w.start() >= 85, "{}", w.start());
         assert_eq!(w.get(94).unwrap().t_ns, SimTime(94));

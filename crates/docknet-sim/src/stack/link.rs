@@ -96,7 +96,8 @@ impl<E: From<KernelEvent>> Kernel<'_, E> {
             ser,
             lat,
         };
-        let ev = TraceEvent::Link(LinkHop::new(&hop, tx_start));
+        let hop = self.cx.trace_hops.intern(iface, hop);
+        let ev = TraceEvent::Link(LinkHop::interned(hop, tx_start));
         self.emit(Some(pkt), ev);
         self.schedule(
             rx_end,

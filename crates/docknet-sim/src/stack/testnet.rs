@@ -8,10 +8,9 @@ use crate::engine::Engine;
 use crate::ids::{IfaceId, NsId, PacketId};
 use crate::model::neigh::{NeighEntry, NeighTable};
 use crate::model::route::{Route, RouteType};
-use crate::model::{IfaceKind, Interface, Link, Namespace, Net, Sysctls};
+use crate::model::{IfaceKind, Link, Namespace, Net, Sysctls};
 use crate::netfilter::Ruleset;
 use crate::scenario::NsRole;
-use crate::time::SimTime;
 use crate::wire::{Ipv4Packet, L4, MacAddr, UdpDatagram, UdpPayload};
 use ipnet::Ipv4Net;
 use std::collections::BTreeMap;
@@ -49,6 +48,7 @@ impl TestNet {
             name: name.into(),
             role: NsRole::default(),
             ifaces: Vec::new(),
+            addressed: Vec::new(),
             routes: Default::default(),
             neigh: NeighTable::default(),
             sysctl: Sysctls::new(),
@@ -72,28 +72,12 @@ impl TestNet {
 
     /// An interface with one address and its connected route; MAC 02:00:00:00:00:<id>.
     pub fn iface(&mut self, ns: NsId, name: &str, kind: IfaceKind, addr: &str) -> IfaceId {
-        let id = IfaceId(self.net.ifaces.len() as u32);
         let addr: Ipv4Net = addr.parse().expect("test address");
-        let node = self.net.graph.add_node(id);
         let mac = match kind {
             IfaceKind::Loopback => MacAddr::ZERO,
-            _ => MacAddr([2, 0, 0, 0, 0, id.0 as u8]),
+            _ => MacAddr([2, 0, 0, 0, 0, self.net.ifaces.len() as u8]),
         };
-        self.net.ifaces.push(Interface {
-            id,
-            ns,
-            name: name.into(),
-            kind,
-            mac,
-            addrs: vec![addr],
-            master: None,
-            hairpin: false,
-            transparent: false,
-            node,
-            tx_busy_until: SimTime::ZERO,
-            mtu: 1500,
-        });
-        self.net.ns_mut(ns).ifaces.push(id);
+        let id = self.net.add_iface(ns, name, kind, mac, vec![addr]);
         if !matches!(self.net.iface(id).kind, IfaceKind::Loopback) {
             self.net.ns_mut(ns).routes.add(Route {
                 dst: addr.trunc(),
