@@ -2,11 +2,9 @@
 //! All problems are collected and reported together, each located in the file.
 
 use crate::apps::{Apps, Flow, Sock, SockKind, Target};
-use crate::conntrack::Conntrack;
 use crate::ids::{IfaceId, NsId};
-use crate::model::neigh::NeighTable;
 use crate::model::route::{Route, RouteType, parse_route};
-use crate::model::{IfaceKind, Link, Namespace, Net, Sysctls};
+use crate::model::{IfaceKind, Link, Net, Sysctls};
 use crate::netfilter::Ruleset;
 use crate::scenario::{
     LinkSpec, Loc, NamespaceSpec, Problem, ProcessSpec, Proto, Scenario, TrafficSpec,
@@ -103,26 +101,9 @@ impl Builder {
                 );
                 continue;
             }
-            let id = NsId(self.net.namespaces.len() as u32);
             let rules = self.ruleset(spec);
             let sysctl = self.sysctls(spec);
-            let conntrack_on = needs_conntrack(&rules);
-            self.net.namespaces.push(Namespace {
-                id,
-                name: n.into(),
-                role: spec.role,
-                ifaces: Vec::new(),
-                addressed: Vec::new(),
-                routes: Default::default(),
-                neigh: NeighTable::default(),
-                sysctl,
-                rules,
-                conntrack: Conntrack::default(),
-                conntrack_on,
-                nameserver: None,
-                hosts: BTreeMap::new(),
-                next_ip_id: 0,
-            });
+            let id = self.net.add_namespace(n, spec.role, sysctl, rules);
             self.resolver(id, spec);
             let lo_net = Ipv4Net::new(Ipv4Addr::LOCALHOST, 8).expect("valid prefix");
             self.net
@@ -898,10 +879,4 @@ fn proto_name(p: Proto) -> &'static str {
 
 fn first_host(net: Ipv4Net) -> Ipv4Addr {
     Ipv4Addr::from(u32::from(net.network()) + 1)
-}
-
-/// Conntrack is loaded in a namespace once the nat table exists or a rule matches on state.
-fn needs_conntrack(rules: &Ruleset) -> bool {
-    let text = rules.iptables_save();
-    text.contains("*nat") || text.contains("--ctstate") || text.contains("--state ")
 }

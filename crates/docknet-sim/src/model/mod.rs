@@ -318,6 +318,36 @@ impl Net {
         &mut self.ifaces[id.index()]
     }
 
+    /// Add a namespace with no interfaces yet, its sysctls and its iptables rules;
+    /// conntrack is loaded there when the rules need it.
+    pub(crate) fn add_namespace(
+        &mut self,
+        name: &str,
+        role: NsRole,
+        sysctl: Sysctls,
+        rules: Ruleset,
+    ) -> NsId {
+        let id = NsId(self.namespaces.len() as u32);
+        let conntrack_on = needs_conntrack(&rules);
+        self.namespaces.push(Namespace {
+            id,
+            name: name.into(),
+            role,
+            ifaces: Vec::new(),
+            addressed: Vec::new(),
+            routes: Default::default(),
+            neigh: NeighTable::default(),
+            sysctl,
+            rules,
+            conntrack: Conntrack::default(),
+            conntrack_on,
+            nameserver: None,
+            hosts: std::collections::BTreeMap::new(),
+            next_ip_id: 0,
+        });
+        id
+    }
+
     /// Add an interface to `ns` (not enslaved, not yet linked) with its addresses.
     pub(crate) fn add_iface(
         &mut self,
@@ -438,4 +468,10 @@ impl Net {
         let s = &self.ns(i.ns).sysctl;
         s.route_localnet_all || s.route_localnet.iter().any(|n| *n == i.name)
     }
+}
+
+/// Conntrack is loaded in a namespace once the nat table exists or a rule matches on state.
+fn needs_conntrack(rules: &Ruleset) -> bool {
+    let text = rules.iptables_save();
+    text.contains("*nat") || text.contains("--ctstate") || text.contains("--state ")
 }

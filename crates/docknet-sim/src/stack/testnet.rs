@@ -3,17 +3,15 @@
 //! the packets it hands up to sockets are collected.
 
 use super::{Delivery, Kernel, KernelEvent, PacketState};
-use crate::conntrack::Conntrack;
 use crate::engine::Engine;
 use crate::ids::{IfaceId, NsId, PacketId};
-use crate::model::neigh::{NeighEntry, NeighTable};
+use crate::model::neigh::NeighEntry;
 use crate::model::route::{Route, RouteType};
-use crate::model::{IfaceKind, Link, Namespace, Net, Sysctls};
+use crate::model::{IfaceKind, Link, Net, Sysctls};
 use crate::netfilter::Ruleset;
 use crate::scenario::NsRole;
 use crate::wire::{Ipv4Packet, L4, MacAddr, UdpDatagram, UdpPayload};
 use ipnet::Ipv4Net;
-use std::collections::BTreeMap;
 use std::net::Ipv4Addr;
 
 /// Latency of every veth pair: 10 µs.
@@ -39,26 +37,10 @@ impl TestNet {
 
     /// A namespace with `lo` and the iptables-save `rules` (conntrack on when they need it).
     pub fn ns(&mut self, name: &str, rules: &str) -> NsId {
-        let id = NsId(self.net.namespaces.len() as u32);
         let rules = Ruleset::parse(rules).expect("test rules parse");
-        let save = rules.iptables_save();
-        let conntrack_on = save.contains("*nat") || save.contains("--ctstate");
-        self.net.namespaces.push(Namespace {
-            id,
-            name: name.into(),
-            role: NsRole::default(),
-            ifaces: Vec::new(),
-            addressed: Vec::new(),
-            routes: Default::default(),
-            neigh: NeighTable::default(),
-            sysctl: Sysctls::new(),
-            rules,
-            conntrack: Conntrack::default(),
-            conntrack_on,
-            nameserver: None,
-            hosts: BTreeMap::new(),
-            next_ip_id: 0,
-        });
+        let id = self
+            .net
+            .add_namespace(name, NsRole::default(), Sysctls::new(), rules);
         self.iface(id, "lo", IfaceKind::Loopback, "127.0.0.1/8");
         id
     }
