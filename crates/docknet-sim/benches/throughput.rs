@@ -109,9 +109,10 @@ fn bench(c: &mut Criterion) {
     g.bench_function("events", |b| {
         b.iter_batched(
             || big.clone(),
+            // Returned, as in the UDP group, so the trace is dropped outside the timing.
             |mut s| {
                 s.run_to_end();
-                black_box(s.events_done())
+                s
             },
             BatchSize::LargeInput,
         )
