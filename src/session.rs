@@ -121,11 +121,9 @@ impl Session {
         // Connections are regrouped when the trace has grown by a quarter or is complete, or
         // when the records held around the cursor are another stretch of a long run.
         let from = self.player.around_start();
-        if (len != self.conns_at || from != self.conns_from)
-            && (self.player.complete()
-                || len > self.conns_at + self.conns_at / 4 + 64
-                || from != self.conns_from)
-        {
+        let grown = len != self.conns_at
+            && (self.player.complete() || len > self.conns_at + self.conns_at / 4 + 64);
+        if grown || from != self.conns_from {
             self.conns = Connections::from_trace(self.player.around());
             self.conns_at = len;
             self.conns_from = from;
