@@ -125,10 +125,7 @@ impl EventIndex {
             return;
         }
         if outside {
-            let start = cursor.saturating_sub(PAGE / 2);
-            self.clear_at(start);
-            let records = p.records(start..start + PAGE);
-            self.take(start, records);
+            self.load_page(p, cursor.saturating_sub(PAGE / 2));
             return;
         }
         let to = p.len().min(cursor + PAGE / 2);
@@ -146,6 +143,11 @@ impl EventIndex {
         } else {
             page.start.saturating_sub(PAGE)
         };
+        self.load_page(p, start);
+    }
+
+    /// Start the page again at record `start`, with up to [`PAGE`] rows.
+    fn load_page(&mut self, p: &mut Player, start: usize) {
         self.clear_at(start);
         let records = p.records(start..start + PAGE);
         self.take(start, records);
