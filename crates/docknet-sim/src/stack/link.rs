@@ -54,8 +54,10 @@ impl<E: From<KernelEvent>> Kernel<'_, E> {
                     iface,
                     frame,
                     pkt,
-                    crossed: Ports::new(),
-                    confirm: carried.confirm,
+                    carried: Carried {
+                        crossed: Ports::new(),
+                        confirm: carried.confirm,
+                    },
                 };
                 self.schedule_in(LOOPBACK_DELAY, ev);
             }
@@ -105,8 +107,7 @@ impl<E: From<KernelEvent>> Kernel<'_, E> {
                 iface: peer,
                 frame,
                 pkt,
-                crossed,
-                confirm,
+                carried: Carried { crossed, confirm },
             },
         );
     }

@@ -50,15 +50,13 @@ pub(crate) struct Delivery {
 /// The kernel's events in the engine's queue.
 #[derive(Clone, Debug)]
 pub(crate) enum KernelEvent {
-    /// A frame has fully arrived at an interface. `crossed`: the bridge ports this copy of
-    /// the frame entered since it left an IP stack (see [`link`]'s loop guard); `confirm`:
-    /// the packet's `dst_pending_confirm` bit ([`Skb::confirm`]).
+    /// A frame has fully arrived at an interface, with what this copy of it carries (the
+    /// bridge ports it entered, its packet's `dst_pending_confirm` bit: [`link::Carried`]).
     Arrive {
         iface: IfaceId,
         frame: Frame,
         pkt: PacketId,
-        crossed: link::Ports,
-        confirm: bool,
+        carried: link::Carried,
     },
     /// A packet looped back through `lo`, still carrying its conntrack reference and its
     /// `dst_pending_confirm` bit.
@@ -142,9 +140,8 @@ impl<E: From<KernelEvent>> Kernel<'_, E> {
                 iface,
                 frame,
                 pkt,
-                crossed,
-                confirm,
-            } => self.receive(iface, frame, pkt, link::Carried { crossed, confirm }),
+                carried,
+            } => self.receive(iface, frame, pkt, carried),
             KernelEvent::ArpRetry { iface, ip } => self.arp_retry(iface, ip),
             KernelEvent::Looped {
                 iface,
