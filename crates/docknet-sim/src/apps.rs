@@ -12,12 +12,12 @@ use crate::ids::{NsId, SocketId};
 use crate::scenario::Proto;
 use crate::stack::{KernelEvent, Skb};
 use crate::time::{SimDuration, SimTime};
-use crate::trace::{Name, TraceEvent};
+use crate::trace::{Name, SockText, TraceEvent};
 use crate::wire::{
     DnsMessage, IcmpMessage, Ipv4Packet, L4, TcpFlags, TcpSegment, UdpDatagram, UdpPayload,
 };
 use std::collections::HashMap;
-use std::net::Ipv4Addr;
+use std::net::{Ipv4Addr, SocketAddrV4};
 
 /// Time between the kernel waking a process and the process acting (write, close).
 pub const APP_DELAY: SimDuration = SimDuration(30_000);
@@ -373,12 +373,12 @@ impl<E: From<AppEvent> + From<KernelEvent>> Procs<'_, E> {
         }
     }
 
-    fn sock_event(&mut self, s: SocketId, what: String) {
+    fn sock_event(&mut self, s: SocketId, what: SockText) {
         let sock = &self.apps.socks[s.index()];
         let ev = TraceEvent::Socket {
             ns: self.ns_name(sock.ns),
             process: sock.process,
-            what: what.into(),
+            what,
         };
         self.emit(None, ev);
     }
@@ -531,7 +531,7 @@ impl<E: From<AppEvent> + From<KernelEvent>> Procs<'_, E> {
                 let Some(src) = src else {
                     self.sock_event(
                         s,
-                        format!("ping: connect: Network is unreachable ({})", remote.0),
+                        format!("ping: connect: Network is unreachable ({})", remote.0).into(),
                     );
                     return;
                 };
@@ -608,7 +608,10 @@ impl<E: From<AppEvent> + From<KernelEvent>> Procs<'_, E> {
             remote: Some(to),
             kind: SockKind::Tcp(conn),
         });
-        self.sock_event(s, format!("connect {src}:{port} -> {}:{}", to.0, to.1));
+        self.sock_event(
+            s,
+            format!("connect {src}:{port} -> {}:{}", to.0, to.1).into(),
+        );
         self.tcp_send(s, TcpFlags::SYN, 0);
         self.schedule_kernel_timer(syn_rto(1, linear), AppEvent::SynRetry(s, 1));
         Some(s)
@@ -630,7 +633,7 @@ impl<E: From<AppEvent> + From<KernelEvent>> Procs<'_, E> {
         if let Some(c) = self.conn_mut(s) {
             c.snd_nxt = c.iss;
         }
-        self.sock_event(s, format!("SYN retransmission #{n}"));
+        self.sock_event(s, format!("SYN retransmission #{n}").into());
         self.tcp_send(s, TcpFlags::SYN, 0);
         self.schedule_kernel_timer(syn_rto(n + 1, linear), AppEvent::SynRetry(s, n + 1));
     }
@@ -710,7 +713,7 @@ impl<E: From<AppEvent> + From<KernelEvent>> Procs<'_, E> {
             Some(TcpState::Established | TcpState::CloseWait)
         ) && n > 0
         {
-            self.sock_event(s, format!("write {n} bytes"));
+            self.sock_event(s, SockText::Write(n));
             self.tcp_send(s, TcpFlags::PSH.with(TcpFlags::ACK), n);
         }
     }
@@ -896,7 +899,7 @@ impl<E: From<AppEvent> + From<KernelEvent>> Procs<'_, E> {
                     .unwrap_or((Ipv4Addr::UNSPECIFIED, 0));
                 self.sock_event(
                     s,
-                    format!("accept connection from {}:{}", remote.0, remote.1),
+                    format!("accept connection from {}:{}", remote.0, remote.1).into(),
                 );
                 self.on_established(s, c.role.clone());
                 self.tcp_data(s, seg);
@@ -1001,7 +1004,7 @@ impl<E: From<AppEvent> + From<KernelEvent>> Procs<'_, E> {
             if !seg.flags.has(TcpFlags::FIN) {
                 self.tcp_send(s, TcpFlags::ACK, 0);
             }
-            self.sock_event(s, format!("read {} bytes", seg.payload_len));
+            self.sock_event(s, SockText::Read(seg.payload_len));
             self.on_data(s, c.role.clone(), seg.payload_len);
         }
         if seg.flags.has(TcpFlags::FIN) {
@@ -1099,6 +1102,15 @@ impl<E: From<AppEvent> + From<KernelEvent>> Procs<'_, E> {
     }
 
     fn udp_deliver(&mut self, ns: NsId, skb: &Skb, d: UdpDatagram) {
+        /// A datagram's socket text.
+        fn received(n: u32, (ip, port): (Ipv4Addr, u16), relayed: bool) -> SockText {
+            SockText::Received {
+                n,
+                from: SocketAddrV4::new(ip, port),
+                relayed,
+            }
+        }
+
         let local = (skb.ip.dst, d.dport);
         let remote = (skb.ip.src, d.sport);
         let n = d.payload_len();
@@ -1111,19 +1123,10 @@ impl<E: From<AppEvent> + From<KernelEvent>> Procs<'_, E> {
                     self.dns_forwarded_answer(s, m.clone())
                 }
                 (SockKind::UdpRelayBack { .. }, payload) => {
-                    self.sock_event(
-                        s,
-                        format!(
-                            "received {n} bytes from {}:{}: relayed back",
-                            remote.0, remote.1
-                        ),
-                    );
+                    self.sock_event(s, received(n, remote, true));
                     self.udp_relay_out(s, payload.clone())
                 }
-                _ => self.sock_event(
-                    s,
-                    format!("received {n} bytes from {}:{}", remote.0, remote.1),
-                ),
+                _ => self.sock_event(s, received(n, remote, false)),
             }
             return;
         }
@@ -1139,10 +1142,7 @@ impl<E: From<AppEvent> + From<KernelEvent>> Procs<'_, E> {
                 }
             }
             Some(l) => {
-                self.sock_event(
-                    l,
-                    format!("received {n} bytes from {}:{}", remote.0, remote.1),
-                );
+                self.sock_event(l, received(n, remote, false));
                 if let SockKind::UdpListen { reply } = self.apps.socks[l.index()].kind
                     && reply > 0
                 {
@@ -1190,7 +1190,7 @@ impl<E: From<AppEvent> + From<KernelEvent>> Procs<'_, E> {
                         skb.ip.src,
                         skb.ip.ttl
                     );
-                    self.sock_event(s, what);
+                    self.sock_event(s, what.into());
                 }
             }
             IcmpMessage::DestUnreachable { code, original }
@@ -1210,7 +1210,7 @@ impl<E: From<AppEvent> + From<KernelEvent>> Procs<'_, E> {
                         _ => s.local == local && s.remote == Some(remote),
                     });
                 if let Some((s, _)) = by_flow {
-                    self.sock_event(s, what);
+                    self.sock_event(s, what.into());
                     // tcp_v4_err: an ICMP error while connecting (unreachable, TTL exceeded)
                     // aborts the connect with ECONNREFUSED, EHOSTUNREACH, ...
                     if self.conn(s).is_some_and(|c| c.state == TcpState::SynSent) {
@@ -1299,7 +1299,7 @@ impl<E: From<AppEvent> + From<KernelEvent>> Procs<'_, E> {
             remote: Some((server, 53)),
             kind,
         });
-        self.sock_event(s, format!("resolve {name}: query A? to {server}:53"));
+        self.sock_event(s, format!("resolve {name}: query A? to {server}:53").into());
         self.dns_query(s);
     }
 
@@ -1342,7 +1342,7 @@ impl<E: From<AppEvent> + From<KernelEvent>> Procs<'_, E> {
             if let SockKind::DnsClient { done, .. } = &mut self.apps.socks[s.index()].kind {
                 *done = true;
             }
-            self.sock_event(s, what);
+            self.sock_event(s, what.into());
             return;
         }
         *attempts += 1;
@@ -1368,10 +1368,10 @@ impl<E: From<AppEvent> + From<KernelEvent>> Procs<'_, E> {
             *done = true;
         }
         let Some(&ip) = m.answers.first() else {
-            self.sock_event(s, format!("could not resolve host {name}: NXDOMAIN"));
+            self.sock_event(s, format!("could not resolve host {name}: NXDOMAIN").into());
             return;
         };
-        self.sock_event(s, format!("resolved {name} -> {ip}"));
+        self.sock_event(s, format!("resolved {name} -> {ip}").into());
         let Some(f) = self.apps.flows.get_mut(flow) else {
             return;
         };
@@ -1414,7 +1414,7 @@ impl<E: From<AppEvent> + From<KernelEvent>> Procs<'_, E> {
             Some(ip) => format!("query A? {key} from {}:{}: answer {ip}", to.0, to.1),
             None => format!("query A? {key} from {}:{}: NXDOMAIN", to.0, to.1),
         };
-        self.sock_event(server, what);
+        self.sock_event(server, what.into());
         self.schedule_in(
             APP_DELAY,
             AppEvent::DnsReply {
@@ -1439,7 +1439,7 @@ impl<E: From<AppEvent> + From<KernelEvent>> Procs<'_, E> {
         let Some(src) = self.select_source(ns, up) else {
             self.sock_event(
                 server,
-                format!("cannot forward A? {} to {up}: no route", q.name),
+                format!("cannot forward A? {} to {up}: no route", q.name).into(),
             );
             return;
         };
@@ -1465,7 +1465,8 @@ impl<E: From<AppEvent> + From<KernelEvent>> Procs<'_, E> {
             format!(
                 "query A? {} from {}:{}: not ours, forwarded to {up}:53",
                 q.name, client.0, client.1
-            ),
+            )
+            .into(),
         );
         let fwd = DnsMessage {
             id,

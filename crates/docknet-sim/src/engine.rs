@@ -13,12 +13,12 @@
 
 mod queue;
 
-use crate::ids::PacketId;
+use crate::ids::{PacketId, Ports};
 use crate::limits::{Halt, Limits};
 use crate::replay::{Thinned, TraceWindow};
 use crate::time::{SimDuration, SimTime};
 use crate::timer_wheel::Jiffies;
-use crate::trace::{FrameShare, HopShare, TraceEvent, TraceRecord};
+use crate::trace::{Hop, IfaceMemo, Interned, Name, TraceEvent, TraceRecord};
 use queue::Queue;
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
@@ -144,10 +144,10 @@ pub struct Engine<E> {
     trace: TraceWindow,
     /// How many records the run has produced up to the current state (an absolute index).
     trace_shown: usize,
-    /// The frames of recent captures, for the next capture of the same frame to share.
-    pub(crate) trace_frames: FrameShare,
     /// The link hops last sent on each interface, for the next crossing to reuse.
-    pub(crate) trace_hops: HopShare,
+    pub(crate) trace_hops: IfaceMemo<Hop, Interned<Hop>>,
+    /// The ports bridges last flooded to, by ingress port, for the next flood to reuse.
+    pub(crate) trace_floods: IfaceMemo<Ports, Interned<[Name]>>,
     events_done: usize,
     /// The run's event budget and time limit, and why it stopped, once it has.
     limits: Limits,
@@ -176,8 +176,8 @@ impl<E> Engine<E> {
             ts_secret: ChaCha8Rng::seed_from_u64(seed ^ 0x7473_5f6f_6666_7365).random(),
             trace: TraceWindow::default(),
             trace_shown: 0,
-            trace_frames: FrameShare::default(),
-            trace_hops: HopShare::default(),
+            trace_hops: IfaceMemo::default(),
+            trace_floods: IfaceMemo::default(),
             events_done: 0,
             limits: Limits::default(),
             halt: None,
@@ -199,8 +199,8 @@ impl<E> Engine<E> {
             ts_secret: self.ts_secret,
             trace: TraceWindow::with_budget(0),
             trace_shown: 0,
-            trace_frames: FrameShare::default(),
-            trace_hops: HopShare::default(),
+            trace_hops: IfaceMemo::default(),
+            trace_floods: IfaceMemo::default(),
             events_done: self.events_done,
             limits: self.limits,
             halt: self.halt.clone(),

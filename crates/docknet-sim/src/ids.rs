@@ -3,6 +3,10 @@
 use serde::{Deserialize, Serialize};
 use std::num::NonZeroU64;
 
+/// Bridge ports, held inline when there are few (a frame that does not loop enters one or
+/// two bridges; a unicast frame leaves by one port), so copying a frame does not allocate.
+pub(crate) type Ports = smallvec::SmallVec<[IfaceId; 4]>;
+
 macro_rules! id_type {
     ($(#[$doc:meta])* $name:ident) => {
         $(#[$doc])*

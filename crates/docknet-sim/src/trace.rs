@@ -6,18 +6,19 @@
 //! record takes 40 bytes plus its share of the frames.
 
 mod footprint;
-mod frames;
 mod hop;
 mod kinds;
+mod memo;
 mod packet;
+mod sock_text;
 
 pub use crate::intern::{Interned, Name};
 pub use footprint::{Footprint, footprint};
-pub(crate) use frames::FrameShare;
-pub(crate) use hop::HopShare;
 pub use hop::{Hop, LinkHop};
 pub use kinds::{CtChange, NatField, NudState, RouteChoice, RuleHit};
+pub(crate) use memo::IfaceMemo;
 pub use packet::{Endpoint, HookPacket, NftL4, NftPacket};
+pub use sock_text::SockText;
 
 use crate::conntrack::TcpCtState;
 use crate::netfilter::{Hook, TableName};
@@ -178,7 +179,11 @@ pub enum TraceEvent {
         state: NudState,
     },
     /// A process's socket event (accepted, connected, data, closed, refused, ...).
-    Socket { ns: Name, process: Name, what: Name },
+    Socket {
+        ns: Name,
+        process: Name,
+        what: SockText,
+    },
     /// A LOG target fired (what the kernel log would show).
     Log { ns: Name, prefix: Name, chain: Name },
     /// A packet was dropped.

@@ -76,7 +76,7 @@ fn the_bridge_loop_storm_ends_with_a_drop_naming_the_loop_within_the_default_bud
         "{learned:?}"
     );
     assert!(sim.trace().iter().any(|r| matches!(&r.event,
-        TraceEvent::Socket { what, .. } if what.contains("64 bytes from 10.0.2.2"))));
+        TraceEvent::Socket { what, .. } if what.to_string().contains("64 bytes from 10.0.2.2"))));
 }
 
 #[test]
@@ -185,7 +185,7 @@ fn the_time_limit_stops_before_the_first_event_past_it() {
         .trace()
         .iter()
         .filter(
-            |r| matches!(&r.event, TraceEvent::Socket { what, .. } if what.contains("bytes from")),
+            |r| matches!(&r.event, TraceEvent::Socket { what, .. } if what.to_string().contains("bytes from")),
         )
         .count();
     assert_eq!(pings, 4, "the echoes at 0, 1, 2 and 3 s");

@@ -589,7 +589,7 @@ mod tests {
         let connects = sim
             .trace()
             .iter()
-            .filter(|r| matches!(&r.event, docknet_sim::trace::TraceEvent::Socket { what, .. } if what.starts_with("connect ")))
+            .filter(|r| matches!(&r.event, docknet_sim::trace::TraceEvent::Socket { what, .. } if what.to_string().starts_with("connect ")))
             .count();
         assert_eq!(connects, 2, "the lesson's flow and the curl");
 

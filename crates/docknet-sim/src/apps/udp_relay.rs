@@ -26,7 +26,10 @@ impl<E: From<AppEvent> + From<KernelEvent>> Procs<'_, E> {
             None => {
                 let ns = self.apps.socks[l.index()].ns;
                 let Some(src) = self.select_source(ns, to.0) else {
-                    self.sock_event(l, format!("cannot relay to {}:{}: no route", to.0, to.1));
+                    self.sock_event(
+                        l,
+                        format!("cannot relay to {}:{}: no route", to.0, to.1).into(),
+                    );
                     return;
                 };
                 let port = self.ephemeral_port(ns);
@@ -58,7 +61,8 @@ impl<E: From<AppEvent> + From<KernelEvent>> Procs<'_, E> {
                     format!(
                         "udp from {}:{}: relaying to {}:{} from {src}:{port}",
                         client.0, client.1, to.0, to.1
-                    ),
+                    )
+                    .into(),
                 );
                 s
             }

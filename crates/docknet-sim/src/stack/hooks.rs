@@ -12,7 +12,8 @@ use crate::conntrack::{CtDir, CtEntry, CtRef, Tuple};
 use crate::ids::{IfaceId, NsId};
 use crate::netfilter::{CtState, Hook, MatchCtx, NatRange, TableName, TraversalStep, Verdict};
 use crate::trace::{CtChange, HookPacket, Name, NatField, NatKind, NftPacket, RuleHit, TraceEvent};
-use crate::wire::{IcmpMessage, IpProto, Ipv4Packet, L4, TcpFlags};
+use crate::wire::{Frame, FramePayload, IcmpMessage, IpProto, Ipv4Packet, L4, TcpFlags};
+use std::sync::Arc;
 
 fn tables_for(hook: Hook) -> &'static [TableName] {
     use TableName::*;
@@ -498,7 +499,7 @@ impl<E: From<KernelEvent>> Kernel<'_, E> {
     pub(crate) fn bridge_prerouting(
         &mut self,
         bridge: IfaceId,
-        frame: &mut crate::wire::Frame,
+        frame: &mut Arc<Frame>,
         pkt: crate::ids::PacketId,
     ) -> Result<Option<Prerouted>, ()> {
         let ns = self.net.iface(bridge).ns;
@@ -526,9 +527,12 @@ impl<E: From<KernelEvent>> Kernel<'_, E> {
                     .and_then(|e| e.mac()),
                 _ => None,
             };
-            frame.dst = neigh_mac.unwrap_or(self.net.iface(bridge).mac);
+            let dst = neigh_mac.unwrap_or(self.net.iface(bridge).mac);
+            if frame.dst != dst {
+                Arc::make_mut(frame).dst = dst;
+            }
         }
-        frame.payload = crate::wire::FramePayload::Ipv4(skb.ip);
+        set_ipv4(frame, skb.ip);
         Ok(Some(Prerouted {
             ct: skb.ct,
             mark: skb.mark,
@@ -542,7 +546,7 @@ impl<E: From<KernelEvent>> Kernel<'_, E> {
     pub(crate) fn bridge_netfilter(
         &mut self,
         bridge: IfaceId,
-        frame: &mut crate::wire::Frame,
+        frame: &mut Arc<Frame>,
         pkt: crate::ids::PacketId,
         pre: &Prerouted,
     ) -> Option<Option<CtRef>> {
@@ -562,8 +566,16 @@ impl<E: From<KernelEvent>> Kernel<'_, E> {
             return None;
         }
         self.ct_confirm(ns, &mut skb);
-        frame.payload = crate::wire::FramePayload::Ipv4(skb.ip);
+        set_ipv4(frame, skb.ip);
         Some(skb.ct)
+    }
+}
+
+/// Put the hooks' version of the packet into a shared frame: a copy of the frame only if the
+/// hooks changed it, so that an unchanged frame stays shared with the trace's captures.
+fn set_ipv4(frame: &mut Arc<Frame>, ip: Ipv4Packet) {
+    if frame.ipv4() != Some(&ip) {
+        Arc::make_mut(frame).payload = FramePayload::Ipv4(ip);
     }
 }
 

@@ -304,11 +304,11 @@ impl<E: From<KernelEvent>> Kernel<'_, E> {
     /// Loopback keeps the packet's conntrack reference: it is not tracked a second time on
     /// the way back in (the kernel leaves skb->_nfct attached across `lo`).
     fn loopback_xmit(&mut self, lo: IfaceId, skb: Skb) {
-        let frame = Frame {
+        let frame = std::sync::Arc::new(Frame {
             src: MacAddr::ZERO,
             dst: MacAddr::ZERO,
             payload: FramePayload::Ipv4(skb.ip.clone()),
-        };
+        });
         self.capture(lo, crate::trace::Dir::Out, &frame, skb.pkt);
         let event = KernelEvent::Looped {
             iface: lo,

@@ -9,20 +9,16 @@
 
 use super::{Kernel, KernelEvent};
 use super::{LOOPBACK_DELAY, Prerouted};
-use crate::ids::{IfaceId, PacketId};
+use crate::ids::{IfaceId, PacketId, Ports};
 use crate::model::IfaceKind;
 use crate::time::SimDuration;
-use crate::trace::{BridgeAction, Dir, Hop, LinkHop, TraceEvent};
+use crate::trace::{BridgeAction, Dir, Hop, Interned, LinkHop, TraceEvent};
 use crate::wire::{Frame, FramePayload};
-use smallvec::SmallVec;
+use std::sync::Arc;
 
 /// How often a packet's copies may come back to a bridge port they already crossed before the
 /// flood is ended (a frame that does not loop never comes back at all).
 pub const LOOP_LIMIT: u32 = 16;
-
-/// Bridge ports, held inline when there are few (a frame that does not loop enters one or
-/// two bridges; a unicast frame leaves by one port), so copying a frame does not allocate.
-pub(crate) type Ports = SmallVec<[IfaceId; 4]>;
 
 /// What one copy of a frame carries besides its bytes: the bridge ports it entered since it
 /// left an IP stack (for the loop guard), and its packet's `dst_pending_confirm` bit.
@@ -36,16 +32,25 @@ impl<E: From<KernelEvent>> Kernel<'_, E> {
     /// Send a frame from the IP stack out of an interface: capture, then across its link (or
     /// into a bridge). `confirm`: the packet's `dst_pending_confirm` bit, which every copy
     /// of the frame carries on.
+    ///
+    /// From here on the frame is shared, not copied: the queued arrival, every flooded copy
+    /// and every capture of it in the trace hold the same allocation until a hook rewrites it.
     pub(crate) fn transmit(&mut self, iface: IfaceId, frame: Frame, pkt: PacketId, confirm: bool) {
         let carried = Carried {
             crossed: Ports::new(),
             confirm,
         };
-        self.transmit_crossed(iface, frame, pkt, carried);
+        self.transmit_crossed(iface, Arc::new(frame), pkt, carried);
     }
 
     /// [`Kernel::transmit`] for a copy that already entered the bridge ports `carried.crossed`.
-    fn transmit_crossed(&mut self, iface: IfaceId, frame: Frame, pkt: PacketId, carried: Carried) {
+    fn transmit_crossed(
+        &mut self,
+        iface: IfaceId,
+        frame: Arc<Frame>,
+        pkt: PacketId,
+        carried: Carried,
+    ) {
         self.capture(iface, Dir::Out, &frame, pkt);
         let i = self.net.iface(iface);
         match i.kind {
@@ -69,7 +74,7 @@ impl<E: From<KernelEvent>> Kernel<'_, E> {
     fn send_on_link(
         &mut self,
         iface: IfaceId,
-        frame: Frame,
+        frame: Arc<Frame>,
         pkt: PacketId,
         Carried { crossed, confirm }: Carried,
     ) {
@@ -98,7 +103,7 @@ impl<E: From<KernelEvent>> Kernel<'_, E> {
             ser,
             lat,
         };
-        let hop = self.cx.trace_hops.intern(iface, hop);
+        let hop = self.cx.trace_hops.get(iface, &hop, Interned::new);
         let ev = TraceEvent::Link(LinkHop::interned(hop, tx_start));
         self.emit(Some(pkt), ev);
         self.schedule(
@@ -112,14 +117,14 @@ impl<E: From<KernelEvent>> Kernel<'_, E> {
         );
     }
 
-    /// Record what tcpdump on `iface` would see.
-    pub(crate) fn capture(&mut self, iface: IfaceId, dir: Dir, frame: &Frame, pkt: PacketId) {
+    /// Record what tcpdump on `iface` would see (the trace shares the frame).
+    pub(crate) fn capture(&mut self, iface: IfaceId, dir: Dir, frame: &Arc<Frame>, pkt: PacketId) {
         let i = self.net.iface(iface);
         let ev = TraceEvent::Capture {
             ns: self.net.ns(i.ns).name,
             iface: i.name,
             dir,
-            frame: self.cx.trace_frames.share(pkt, frame),
+            frame: frame.clone(),
         };
         self.emit(Some(pkt), ev);
     }
@@ -129,7 +134,7 @@ impl<E: From<KernelEvent>> Kernel<'_, E> {
     pub(crate) fn receive(
         &mut self,
         iface: IfaceId,
-        frame: Frame,
+        frame: Arc<Frame>,
         pkt: PacketId,
         carried: Carried,
     ) {
@@ -148,7 +153,7 @@ impl<E: From<KernelEvent>> Kernel<'_, E> {
     fn l2_input(
         &mut self,
         iface: IfaceId,
-        frame: Frame,
+        frame: Arc<Frame>,
         pkt: PacketId,
         pre: Option<Prerouted>,
         confirm: bool,
@@ -164,7 +169,7 @@ impl<E: From<KernelEvent>> Kernel<'_, E> {
             self.drop_pkt(i.ns, pkt, reason);
             return;
         }
-        match frame.payload {
+        match Arc::unwrap_or_clone(frame).payload {
             FramePayload::Arp(arp) => self.arp_input(iface, arp, pkt),
             FramePayload::Ipv4(ip) => match pre {
                 Some(Prerouted { ct, mark }) => {
@@ -183,7 +188,7 @@ impl<E: From<KernelEvent>> Kernel<'_, E> {
         &mut self,
         bridge: IfaceId,
         port: IfaceId,
-        mut frame: Frame,
+        mut frame: Arc<Frame>,
         pkt: PacketId,
         mut carried: Carried,
     ) {
@@ -285,7 +290,7 @@ impl<E: From<KernelEvent>> Kernel<'_, E> {
         &mut self,
         bridge: IfaceId,
         in_port: Option<IfaceId>,
-        frame: Frame,
+        frame: Arc<Frame>,
         pkt: PacketId,
         mut pre: Option<Prerouted>,
         carried: Carried,
@@ -319,9 +324,14 @@ impl<E: From<KernelEvent>> Kernel<'_, E> {
                 port: self.net.iface(ports[0]).name,
             }
         } else {
-            BridgeAction::Flood {
-                ports: ports.iter().map(|&p| self.net.iface(p).name).collect(),
-            }
+            let net = &self.net;
+            let ports = self
+                .cx
+                .trace_floods
+                .get(in_port.unwrap_or(bridge), &ports, |ps| {
+                    ps.iter().map(|&p| net.iface(p).name).collect()
+                });
+            BridgeAction::Flood { ports }
         };
         let in_name = in_port
             .map(|p| self.net.iface(p).name)

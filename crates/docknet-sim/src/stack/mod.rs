@@ -27,6 +27,7 @@ use crate::trace::TraceEvent;
 use crate::wire::{Frame, Ipv4Packet};
 use std::collections::{BTreeMap, HashSet};
 use std::net::Ipv4Addr;
+use std::sync::Arc;
 
 /// The kernel acting on `net` through the engine `cx`; `E` is the engine's event type,
 /// which holds the kernel's own events.
@@ -54,7 +55,7 @@ pub(crate) enum KernelEvent {
     /// bridge ports it entered, its packet's `dst_pending_confirm` bit: [`link::Carried`]).
     Arrive {
         iface: IfaceId,
-        frame: Frame,
+        frame: Arc<Frame>,
         pkt: PacketId,
         carried: link::Carried,
     },

@@ -1,6 +1,5 @@
 //! A frame crossing a link: the ends and the link's timing interned once, the start inline.
 
-use crate::ids::IfaceId;
 use crate::intern::{Interned, Name, internable};
 use crate::time::{SimDuration, SimTime};
 use serde::ser::{Serialize, SerializeStruct, Serializer};
@@ -83,30 +82,5 @@ impl Serialize for LinkHop {
         m.serialize_field("rx_start", &self.rx_start())?;
         m.serialize_field("rx_end", &self.rx_end())?;
         m.end()
-    }
-}
-
-/// The hop last sent on each interface, interned: the next frame out of the same interface
-/// (most often of the same size) finds its handle without hashing.
-#[derive(Clone, Debug, Default)]
-pub(crate) struct HopShare {
-    last: Vec<Option<(Hop, Interned<Hop>)>>,
-}
-
-impl HopShare {
-    /// The handle of `hop`, sent out of `iface`.
-    pub(crate) fn intern(&mut self, iface: IfaceId, hop: Hop) -> Interned<Hop> {
-        let i = iface.index();
-        if i >= self.last.len() {
-            self.last.resize(i + 1, None);
-        }
-        match &self.last[i] {
-            Some((h, id)) if *h == hop => *id,
-            _ => {
-                let id = Interned::new(&hop);
-                self.last[i] = Some((hop, id));
-                id
-            }
-        }
     }
 }
