@@ -322,7 +322,7 @@ pub(crate) enum AppEvent {
         sock: SocketId,
         to: (Ipv4Addr, u16),
         from: Ipv4Addr,
-        answer: DnsMessage,
+        answer: Box<DnsMessage>,
     },
     /// No DNS answer yet: retry or give up.
     DnsTimeout(SocketId, u32),
@@ -1117,10 +1117,10 @@ impl<E: From<AppEvent> + From<KernelEvent>> Procs<'_, E> {
         if let Some(s) = self.find_conn(ns, local, remote, false) {
             match (&self.apps.socks[s.index()].kind, &d.payload) {
                 (SockKind::DnsClient { .. }, UdpPayload::Dns(m)) if m.is_response => {
-                    self.dns_answer(s, m.clone())
+                    self.dns_answer(s, (**m).clone())
                 }
                 (SockKind::DnsForward { .. }, UdpPayload::Dns(m)) if m.is_response => {
-                    self.dns_forwarded_answer(s, m.clone())
+                    self.dns_forwarded_answer(s, (**m).clone())
                 }
                 (SockKind::UdpRelayBack { .. }, payload) => {
                     self.sock_event(s, received(n, remote, true));
@@ -1319,7 +1319,7 @@ impl<E: From<AppEvent> + From<KernelEvent>> Procs<'_, E> {
             SockKind::DnsClient { attempts, .. } => attempts,
             _ => 1,
         };
-        self.udp_send(sock.ns, sock.local, remote, UdpPayload::Dns(q));
+        self.udp_send(sock.ns, sock.local, remote, UdpPayload::Dns(Box::new(q)));
         self.schedule_in(DNS_TIMEOUT, AppEvent::DnsTimeout(s, attempt));
     }
 
@@ -1421,7 +1421,7 @@ impl<E: From<AppEvent> + From<KernelEvent>> Procs<'_, E> {
                 sock: server,
                 to,
                 from,
-                answer,
+                answer: Box::new(answer),
             },
         );
     }
@@ -1475,7 +1475,7 @@ impl<E: From<AppEvent> + From<KernelEvent>> Procs<'_, E> {
             answers: Vec::new(),
             nxdomain: false,
         };
-        self.udp_send(ns, (src, port), (up, 53), UdpPayload::Dns(fwd));
+        self.udp_send(ns, (src, port), (up, 53), UdpPayload::Dns(Box::new(fwd)));
     }
 
     /// The upstream answered a forwarded query: pass the answer back to the client.
@@ -1500,7 +1500,7 @@ impl<E: From<AppEvent> + From<KernelEvent>> Procs<'_, E> {
                 sock: server,
                 to: client,
                 from: answer_from,
-                answer,
+                answer: Box::new(answer),
             },
         );
     }

@@ -315,7 +315,7 @@ fn fit_ipv4(p: &Ipv4Packet) -> Ipv4Packet {
         L4::Udp(u) => L4::Udp(UdpDatagram {
             payload: match &u.payload {
                 UdpPayload::Data(n) => UdpPayload::Data(cap(*n, UdpHeader::LEN)),
-                UdpPayload::Dns(m) => UdpPayload::Dns(fit_dns(m)),
+                UdpPayload::Dns(m) => UdpPayload::Dns(Box::new(fit_dns(m))),
             },
             ..u.clone()
         }),
@@ -502,13 +502,13 @@ mod tests {
             L4::Udp(UdpDatagram {
                 sport,
                 dport,
-                payload: UdpPayload::Dns(DnsMessage {
+                payload: UdpPayload::Dns(Box::new(DnsMessage {
                     id: 0xbeef,
                     is_response,
                     name: name.into(),
                     answers,
                     nxdomain,
-                }),
+                })),
             }),
         )
     }
@@ -1040,13 +1040,13 @@ mod tests {
             any::<bool>(),
         )
             .prop_map(|(id, is_response, name, answers, nxdomain)| {
-                UdpPayload::Dns(DnsMessage {
+                UdpPayload::Dns(Box::new(DnsMessage {
                     id,
                     is_response,
                     name,
                     answers: answers.into_iter().map(Ipv4Addr::from).collect(),
                     nxdomain,
-                })
+                }))
             });
         let udp = (
             any::<[u16; 2]>(),

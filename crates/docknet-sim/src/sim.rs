@@ -25,6 +25,10 @@ pub(crate) enum Event {
     App(AppEvent),
 }
 
+// The queue moves events in and out on every step: big, rare parts (a looped packet, a DNS
+// message) are boxed, and a frame on a link is shared, to keep them this small.
+const _: () = assert!(size_of::<Event>() <= 64);
+
 impl From<KernelEvent> for Event {
     fn from(ev: KernelEvent) -> Event {
         Event::Kernel(ev)

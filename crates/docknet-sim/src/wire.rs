@@ -404,7 +404,8 @@ impl UdpDatagram {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum UdpPayload {
     Data(u32),
-    Dns(DnsMessage),
+    /// Boxed: rare, and many times the size of the rest of a datagram.
+    Dns(Box<DnsMessage>),
 }
 
 /// A DNS query or answer for one A record (enough for Docker's embedded resolver).

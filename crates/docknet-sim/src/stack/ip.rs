@@ -312,7 +312,7 @@ impl<E: From<KernelEvent>> Kernel<'_, E> {
         self.capture(lo, crate::trace::Dir::Out, &frame, skb.pkt);
         let event = KernelEvent::Looped {
             iface: lo,
-            ip: skb.ip,
+            ip: Box::new(skb.ip),
             pkt: skb.pkt,
             ct: skb.ct,
             confirm: skb.confirm,

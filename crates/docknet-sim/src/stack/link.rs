@@ -169,17 +169,18 @@ impl<E: From<KernelEvent>> Kernel<'_, E> {
             self.drop_pkt(i.ns, pkt, reason);
             return;
         }
-        match Arc::unwrap_or_clone(frame).payload {
-            FramePayload::Arp(arp) => self.arp_input(iface, arp, pkt),
+        // The frame stays shared with the trace: the stack takes its own copy of the packet.
+        match &frame.payload {
+            FramePayload::Arp(arp) => self.arp_input(iface, *arp, pkt),
             FramePayload::Ipv4(ip) => match pre {
                 Some(Prerouted { ct, mark }) => {
-                    let mut skb = super::Skb::new(pkt, ip, Some(iface));
+                    let mut skb = super::Skb::new(pkt, ip.clone(), Some(iface));
                     skb.ct = ct;
                     skb.mark = mark;
                     skb.confirm = confirm;
                     self.ip_rcv_finish(iface, skb);
                 }
-                None => self.ip_rcv(iface, ip, pkt, confirm),
+                None => self.ip_rcv(iface, ip.clone(), pkt, confirm),
             },
         }
     }

@@ -63,7 +63,8 @@ pub(crate) enum KernelEvent {
     /// `dst_pending_confirm` bit.
     Looped {
         iface: IfaceId,
-        ip: Ipv4Packet,
+        /// Boxed, as on a link the frame is shared: the queue moves small events.
+        ip: Box<Ipv4Packet>,
         pkt: PacketId,
         ct: Option<CtRef>,
         confirm: bool,
@@ -150,7 +151,7 @@ impl<E: From<KernelEvent>> Kernel<'_, E> {
                 pkt,
                 ct,
                 confirm,
-            } => self.ip_rcv_tracked(iface, ip, pkt, ct, confirm),
+            } => self.ip_rcv_tracked(iface, *ip, pkt, ct, confirm),
         }
     }
 

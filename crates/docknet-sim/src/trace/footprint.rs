@@ -8,7 +8,7 @@
 use super::{HookPacket, Hop, RuleHit, TraceEvent, TraceRecord};
 use crate::intern::{Internable, Name};
 use crate::netfilter::StepAction;
-use crate::wire::{Frame, FramePayload, IcmpMessage, Ipv4Packet, L4, UdpPayload};
+use crate::wire::{DnsMessage, Frame, FramePayload, IcmpMessage, Ipv4Packet, L4, UdpPayload};
 use std::collections::HashSet;
 use std::mem::size_of;
 use std::net::Ipv4Addr;
@@ -98,7 +98,11 @@ fn ip_heap(p: &Ipv4Packet) -> usize {
     match &p.l4 {
         L4::Udp(u) => match &u.payload {
             UdpPayload::Data(_) => 0,
-            UdpPayload::Dns(m) => m.name.capacity() + m.answers.capacity() * size_of::<Ipv4Addr>(),
+            UdpPayload::Dns(m) => {
+                size_of::<DnsMessage>()
+                    + m.name.capacity()
+                    + m.answers.capacity() * size_of::<Ipv4Addr>()
+            }
         },
         L4::Icmp(
             IcmpMessage::DestUnreachable { original, .. }
