@@ -355,6 +355,9 @@ impl<E> Engine<E> {
         self.ts_secret
     }
 
+    /// Record a step of the model. Inlined, so that the record is built where it is stored:
+    /// a run writes millions of them.
+    #[inline]
     pub(crate) fn emit(&mut self, pkt: Option<PacketId>, event: TraceEvent) {
         let record = TraceRecord {
             t_ns: self.now,
@@ -363,16 +366,25 @@ impl<E> Engine<E> {
         };
         let i = self.trace_shown;
         self.trace_shown += 1;
+        if i == self.trace.end() {
+            self.trace.push(record, self.events_done);
+        } else {
+            self.emit_again(i, record);
+        }
+    }
+
+    /// [`Engine::emit`] of record `i` when it is not the next one the window holds: replaying
+    /// before the window, replaying what it holds, or restored past it.
+    #[cold]
+    fn emit_again(&mut self, i: usize, record: TraceRecord) {
         if i < self.trace.start() {
             // Replaying towards a later point: a record before the window is not kept.
         } else if i < self.trace.end() {
             // Replaying after a rewind: this record was produced before, identically.
             debug_assert_eq!(self.trace.get(i), Some(&record), "replay diverged");
         } else {
-            if i > self.trace.end() {
-                // The state is past the records held (restored ahead): start again here.
-                self.trace.reset(i);
-            }
+            // The state is past the records held (restored ahead): start again here.
+            self.trace.reset(i);
             self.trace.push(record, self.events_done);
         }
     }

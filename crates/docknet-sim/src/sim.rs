@@ -217,9 +217,13 @@ impl Sim {
         // Local delivery ends the kernel's handling of a packet, so routing the packets
         // handed up after the kernel returns keeps the order of everything that happens.
         while !self.delivered.is_empty() {
-            let up = std::mem::take(&mut self.delivered);
-            for Delivery { ns, skb } in up {
+            let mut up = std::mem::take(&mut self.delivered);
+            for Delivery { ns, skb } in up.drain(..) {
                 self.procs().socket_deliver(ns, skb);
+            }
+            if self.delivered.is_empty() {
+                // Keep the buffer for the next packets (most steps deliver one).
+                self.delivered = up;
             }
         }
     }

@@ -171,6 +171,7 @@ impl<E: From<KernelEvent>> Kernel<'_, E> {
         self.cx.schedule_kernel_timer(after, event);
     }
 
+    #[inline]
     pub(crate) fn emit(&mut self, pkt: Option<PacketId>, event: TraceEvent) {
         self.cx.emit(pkt, event);
     }
