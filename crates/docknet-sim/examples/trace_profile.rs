@@ -1,7 +1,9 @@
 //! Profiling aid (not a test): runs the throughput bench's scenarios once in release and
 //! prints wall time, events, trace records by kind and the trace's footprint (later runs:
 //! the wall time only).
-//! `cargo run --release -p docknet-sim --example trace_profile -- [udp|nat|generated] [runs]`
+//! `cargo run --release -p docknet-sim --example trace_profile -- [udp|nat|generated] [runs] [budget]`
+//! (`budget`: hold at most that many records, as the app does; 0 measures the model with
+//! the trace's records built but not stored).
 
 use docknet_sim::Sim;
 use docknet_sim::trace::footprint;
@@ -24,6 +26,7 @@ fn main() {
     let args: Vec<String> = std::env::args().collect();
     let which = args.get(1).map_or("udp", String::as_str);
     let runs: usize = args.get(2).and_then(|s| s.parse().ok()).unwrap_or(1);
+    let budget: Option<usize> = args.get(3).and_then(|s| s.parse().ok());
     let mut sc = match which {
         "generated" => generated(20, 50, 10_000),
         "nat" => nat_host(100),
@@ -31,7 +34,10 @@ fn main() {
     };
     sc.limits.max_events = Some(1 << 40);
     sc.limits.max_time_ms = Some(1 << 40);
-    let sim = Sim::from_scenario(&sc).expect("valid");
+    let mut sim = Sim::from_scenario(&sc).expect("valid");
+    if let Some(b) = budget {
+        sim.set_trace_budget(b);
+    }
     for run in 0..runs {
         let mut s = sim.clone();
         let (t, cpu) = (Instant::now(), cpu_secs());

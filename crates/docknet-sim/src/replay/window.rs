@@ -8,6 +8,30 @@ use std::ops::Range;
 /// more than any view looks back (see `docknet_view::player`).
 pub const DEFAULT_BUDGET: usize = 1 << 17;
 
+/// Bytes a window's buffers grow by at least once they take a few MB (see [`grow`]). A
+/// browser commits memory as soon as it is reserved, so there they grow as needed.
+#[cfg(not(target_arch = "wasm32"))]
+const MAPPED_BYTES: usize = 32 << 20;
+#[cfg(target_arch = "wasm32")]
+const MAPPED_BYTES: usize = 0;
+
+/// Make room in a full `v` for at least one more item, never past `bound` items: double, and
+/// once it takes an eighth of [`MAPPED_BYTES`], grow by at least that much. An allocation that
+/// large is mapped from the system (glibc maps any of 32 MiB or more, musl smaller ones), so
+/// its pages are provided only as items are written into them, and it grows by remapping:
+/// the items already held are never copied. (Below that, glibc may serve the buffer from its
+/// heap and copy it at each doubling, touching fresh pages twice.)
+#[cold]
+fn grow<T>(v: &mut Vec<T>, bound: usize) {
+    let cap = v.capacity();
+    let size = size_of::<T>().max(1);
+    let mut more = cap.max(64);
+    if MAPPED_BYTES > 0 && cap * size >= MAPPED_BYTES / 8 {
+        more = more.max(MAPPED_BYTES / size);
+    }
+    v.reserve_exact(more.min(bound.saturating_sub(cap)).max(1));
+}
+
 /// A contiguous stretch `start()..end()` of a run's trace. Pushing past the budget drops the
 /// older half, so the records held never exceed it and pushes stay amortised O(1).
 #[derive(Clone, Debug)]
@@ -111,6 +135,9 @@ impl TraceWindow {
         }
         if self.events.last().is_none_or(|&(_, e)| e != event) {
             self.events.push((self.end(), event));
+        }
+        if self.records.len() == self.records.capacity() {
+            grow(&mut self.records, self.budget);
         }
         self.records.push(record);
     }
