@@ -10,6 +10,7 @@ use crate::model::neigh::{
 use crate::timer_wheel::Jiffies;
 use crate::trace::{NudState, TraceEvent};
 use crate::wire::{ArpOp, ArpPacket, Frame, FramePayload, Ipv4Packet, MacAddr};
+use std::collections::btree_map::Entry;
 use std::net::Ipv4Addr;
 
 impl<E: From<KernelEvent>> Kernel<'_, E> {
@@ -293,39 +294,45 @@ impl<E: From<KernelEvent>> Kernel<'_, E> {
         let ns = self.net.iface(iface).ns;
         let now = self.now();
         let table = &mut self.net.ns_mut(ns).neigh;
-        let old = table.entries.remove(&(iface, ip));
-        let state = if confirmed {
+        let learned = if confirmed {
             NeighState::Reachable { mac }
         } else {
             NeighState::Stale { mac }
         };
-        let keep_reachable = matches!(
-            old.as_ref().map(|e| &e.state),
-            Some(NeighState::Reachable { mac: m, .. } | NeighState::Delay { mac: m } | NeighState::Probe { mac: m, .. }) if *m == mac
-        );
-        let state = if keep_reachable && !confirmed {
-            old.as_ref().map(|e| e.state.clone()).unwrap_or(state)
-        } else {
-            state
-        };
-        let last_confirmed = old.as_ref().and_then(|e| e.confirmed);
-        let entry = NeighEntry {
-            iface,
-            state,
-            confirmed: if confirmed { Some(now) } else { last_confirmed },
-        };
-        let name = entry.nud_state(now);
-        table.entries.insert((iface, ip), entry);
-        self.trace_neigh(iface, ip, mac, name, None);
-        if let Some(NeighEntry {
-            state: NeighState::Incomplete { queue, .. },
-            ..
-        }) = old
-        {
-            for (mut frame, pkt, confirm) in queue {
-                frame.dst = mac;
-                self.transmit(iface, frame, pkt, confirm);
+        let (name, waiting) = match table.entries.entry((iface, ip)) {
+            Entry::Vacant(v) => {
+                let entry = v.insert(NeighEntry {
+                    iface,
+                    state: learned,
+                    confirmed: confirmed.then_some(now),
+                });
+                (entry.nud_state(now), Vec::new())
             }
+            Entry::Occupied(o) => {
+                let entry = o.into_mut();
+                // A request from a neighbour already known by this MAC keeps its state.
+                let keep = !confirmed
+                    && matches!(
+                        &entry.state,
+                        NeighState::Reachable { mac: m } | NeighState::Delay { mac: m } | NeighState::Probe { mac: m, .. } if *m == mac
+                    );
+                let waiting = match &mut entry.state {
+                    NeighState::Incomplete { queue, .. } => std::mem::take(queue),
+                    _ => Vec::new(),
+                };
+                if !keep {
+                    entry.state = learned;
+                }
+                if confirmed {
+                    entry.confirmed = Some(now);
+                }
+                (entry.nud_state(now), waiting)
+            }
+        };
+        self.trace_neigh(iface, ip, mac, name, None);
+        for (mut frame, pkt, confirm) in waiting {
+            frame.dst = mac;
+            self.transmit(iface, frame, pkt, confirm);
         }
     }
 
