@@ -144,8 +144,9 @@ pub struct Engine<E> {
     trace: TraceWindow,
     /// How many records the run has produced up to the current state (an absolute index).
     trace_shown: usize,
-    /// The link hops last sent on each interface, for the next crossing to reuse.
-    pub(crate) trace_hops: IfaceMemo<Hop, Interned<Hop>>,
+    /// The link hops last sent on each interface, by their timing (serialization, latency),
+    /// for the next crossing to reuse.
+    pub(crate) trace_hops: IfaceMemo<(SimDuration, SimDuration), Interned<Hop>>,
     /// The ports bridges last flooded to, by ingress port, for the next flood to reuse.
     pub(crate) trace_floods: IfaceMemo<Ports, Interned<[Name]>>,
     events_done: usize,

@@ -44,6 +44,9 @@ impl IfaceKind {
 pub struct Interface {
     pub(crate) id: IfaceId,
     pub(crate) ns: NsId,
+    /// Its namespace's name (never changed once built), so that a trace record about the
+    /// interface need not read the namespace.
+    pub(crate) ns_name: Name,
     pub(crate) name: Name,
     pub(crate) kind: IfaceKind,
     pub(crate) mac: MacAddr,
@@ -360,9 +363,11 @@ impl Net {
         let id = IfaceId(self.ifaces.len() as u32);
         let node = self.graph.add_node(id);
         let addressed = !addrs.is_empty();
+        let ns_name = self.ns(ns).name;
         self.ifaces.push(Interface {
             id,
             ns,
+            ns_name,
             name: name.into(),
             kind,
             mac,

@@ -346,7 +346,7 @@ impl<E: From<KernelEvent>> Kernel<'_, E> {
     ) {
         let i = self.net.iface(iface);
         let ev = TraceEvent::Neigh {
-            ns: self.ns_name(i.ns),
+            ns: i.ns_name,
             ip,
             mac,
             iface: i.name,

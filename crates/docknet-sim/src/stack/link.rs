@@ -94,16 +94,19 @@ impl<E: From<KernelEvent>> Kernel<'_, E> {
         self.net.iface_mut(iface).tx_busy_until = tx_end;
         let lat = SimDuration(link.latency_ns);
         let rx_end = tx_end + lat;
-        let (from, to) = (self.net.iface(iface), self.net.iface(peer));
-        let hop = Hop {
-            from_ns: self.net.ns(from.ns).name,
-            from_iface: from.name,
-            to_ns: self.net.ns(to.ns).name,
-            to_iface: to.name,
-            ser,
-            lat,
-        };
-        let hop = self.cx.trace_hops.get(iface, &hop, Interned::new);
+        // An interface's link has the same two ends every time: the timing is the key.
+        let net = &self.net;
+        let hop = self.cx.trace_hops.get(iface, &(ser, lat), |&(ser, lat)| {
+            let (from, to) = (net.iface(iface), net.iface(peer));
+            Interned::new(&Hop {
+                from_ns: from.ns_name,
+                from_iface: from.name,
+                to_ns: to.ns_name,
+                to_iface: to.name,
+                ser,
+                lat,
+            })
+        });
         let ev = TraceEvent::Link(LinkHop::interned(hop, tx_start));
         self.emit(Some(pkt), ev);
         self.schedule(
@@ -121,7 +124,7 @@ impl<E: From<KernelEvent>> Kernel<'_, E> {
     pub(crate) fn capture(&mut self, iface: IfaceId, dir: Dir, frame: &Arc<Frame>, pkt: PacketId) {
         let i = self.net.iface(iface);
         let ev = TraceEvent::Capture {
-            ns: self.net.ns(i.ns).name,
+            ns: i.ns_name,
             iface: i.name,
             dir,
             frame: frame.clone(),
@@ -206,7 +209,7 @@ impl<E: From<KernelEvent>> Kernel<'_, E> {
         };
         if !own && state.learn(frame.src, port, now) {
             let ev = TraceEvent::FdbLearn {
-                ns: self.ns_name(self.net.iface(bridge).ns),
+                ns: self.net.iface(bridge).ns_name,
                 bridge: self.net.iface(bridge).name,
                 mac: frame.src,
                 port: self.net.iface(port).name,
@@ -338,7 +341,7 @@ impl<E: From<KernelEvent>> Kernel<'_, E> {
             .map(|p| self.net.iface(p).name)
             .unwrap_or_else(|| br.name);
         let ev = TraceEvent::Bridge {
-            ns: self.ns_name(br.ns),
+            ns: br.ns_name,
             bridge: br.name,
             in_port: in_name,
             action,
