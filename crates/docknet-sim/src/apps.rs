@@ -33,6 +33,12 @@ pub const SHUTDOWN_DELAY: SimDuration = SimDuration(1_000_000);
 pub const THINK_DELAY: SimDuration = SimDuration(2_000_000);
 /// Linux's delayed-ACK timer (TCP_DELACK_MIN is 40 ms).
 pub const DELAYED_ACK: SimDuration = SimDuration(40_000_000);
+
+/// The process that runs flow `flow` (numbered from 1, as `docknet explain` shows it).
+fn client_process(flow: usize) -> Name {
+    format!("client{}", flow + 1).as_str().into()
+}
+
 /// The wait before SYN retransmission `n` (1-based) with `tcp_syn_linear_timeouts` = `linear`:
 /// 1 s for the first `linear + 1` waits, then doubling (capped at TCP_RTO_MAX, 120 s).
 /// With the Linux 6.5+ defaults (linear 4) an unanswered SYN goes out again after 1, 1, 1,
@@ -434,13 +440,7 @@ impl<E: From<AppEvent> + From<KernelEvent>> Procs<'_, E> {
             Flow::Tcp {
                 ns, sport, send, ..
             } => {
-                self.tcp_connect(
-                    ns,
-                    format!("client{}", i + 1).into(),
-                    to,
-                    sport,
-                    Role::Client { send },
-                );
+                self.tcp_connect(ns, client_process(i), to, sport, Role::Client { send });
             }
             Flow::Udp {
                 ns,
@@ -466,7 +466,7 @@ impl<E: From<AppEvent> + From<KernelEvent>> Procs<'_, E> {
                 };
                 let s = self.apps.add(Sock {
                     ns,
-                    process: format!("client{}", i + 1).into(),
+                    process: client_process(i),
                     local: (src, port),
                     remote: Some(to),
                     kind,
@@ -1266,7 +1266,7 @@ impl<E: From<AppEvent> + From<KernelEvent>> Procs<'_, E> {
             let what = format!("could not resolve host {name}: no nameserver and no hosts entry");
             let ev = TraceEvent::Socket {
                 ns: self.ns_name(ns),
-                process: format!("client{}", flow + 1).into(),
+                process: client_process(flow),
                 what: what.into(),
             };
             self.emit(None, ev);
@@ -1276,7 +1276,7 @@ impl<E: From<AppEvent> + From<KernelEvent>> Procs<'_, E> {
             let what = format!("could not resolve host {name}: no route to nameserver {server}");
             let ev = TraceEvent::Socket {
                 ns: self.ns_name(ns),
-                process: format!("client{}", flow + 1).into(),
+                process: client_process(flow),
                 what: what.into(),
             };
             self.emit(None, ev);
@@ -1291,7 +1291,7 @@ impl<E: From<AppEvent> + From<KernelEvent>> Procs<'_, E> {
             attempts: 1,
             done: false,
         };
-        let process = format!("client{}", flow + 1).into();
+        let process = client_process(flow);
         let s = self.apps.add(Sock {
             ns,
             process,
