@@ -376,7 +376,7 @@ impl Builder {
             let mut ok = true;
             for (id, text) in [(ia, a), (ib, b)] {
                 let i = self.net.iface(id);
-                if self.net.graph.edges(i.node).next().is_some()
+                if self.net.peer(id).is_some()
                     || matches!(i.kind, IfaceKind::Loopback | IfaceKind::Bridge(_))
                 {
                     self.problem(None, text, format!("`{text}` cannot take this link (already linked, or a bridge/loopback)"), "each veth end or NIC joins exactly one link; attach veths to bridges with `master`");
@@ -404,8 +404,7 @@ impl Builder {
                     veth: false,
                 },
             };
-            let (na, nb) = (self.net.iface(ia).node, self.net.iface(ib).node);
-            self.net.graph.add_edge(na, nb, link);
+            self.net.connect(ia, ib, link);
         }
     }
 

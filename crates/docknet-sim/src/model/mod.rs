@@ -60,6 +60,9 @@ pub struct Interface {
     pub(crate) transparent: bool,
     /// The node of this interface in the link graph.
     pub(crate) node: NodeIndex,
+    /// The other end of its link and the link (set by [`Net::connect`], with the graph's
+    /// edge), read on every frame sent.
+    peer: Option<(IfaceId, Link)>,
     /// When the transmitter is free again (frames queue behind each other).
     pub(crate) tx_busy_until: SimTime,
     pub(crate) mtu: u32,
@@ -376,6 +379,7 @@ impl Net {
             hairpin: false,
             transparent: false,
             node,
+            peer: None,
             tx_busy_until: SimTime::ZERO,
             mtu: 1500,
         });
@@ -419,15 +423,15 @@ impl Net {
 
     /// The interface at the other end of this interface's link, with the link.
     pub fn peer(&self, id: IfaceId) -> Option<(IfaceId, Link)> {
-        let node = self.iface(id).node;
-        let edge = self.graph.edges(node).next()?;
-        use petgraph::visit::EdgeRef;
-        let other = if edge.source() == node {
-            edge.target()
-        } else {
-            edge.source()
-        };
-        Some((self.graph[other], *edge.weight()))
+        self.iface(id).peer
+    }
+
+    /// Join `a` and `b` by `link` (a veth pair or a cable): an edge of the link graph.
+    pub(crate) fn connect(&mut self, a: IfaceId, b: IfaceId, link: Link) {
+        let (na, nb) = (self.iface(a).node, self.iface(b).node);
+        self.graph.add_edge(na, nb, link);
+        self.iface_mut(a).peer = Some((b, link));
+        self.iface_mut(b).peer = Some((a, link));
     }
 
     /// The interface in `ns` that owns `ip`, if any.

@@ -86,8 +86,7 @@ impl TestNet {
             bits_per_sec: 10_000_000_000,
             veth: true,
         };
-        let (na, nb) = (self.net.iface(a).node, self.net.iface(b).node);
-        self.net.graph.add_edge(na, nb, link);
+        self.net.connect(a, b, link);
         (a, b)
     }
 
