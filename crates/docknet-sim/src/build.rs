@@ -424,8 +424,9 @@ impl Builder {
                 match found {
                     Some(br) if self.net.iface(br).is_bridge() && br != port => {
                         self.net.iface_mut(port).master = Some(br);
+                        let mac = self.net.iface(port).mac;
                         if let IfaceKind::Bridge(state) = &mut self.net.iface_mut(br).kind {
-                            state.ports.push(port);
+                            state.add_port(port, mac);
                         }
                     }
                     _ => self.problem(

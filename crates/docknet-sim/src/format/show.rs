@@ -198,9 +198,7 @@ pub fn fdb(net: &Net, ns: NsId, now: SimTime) -> String {
             continue;
         };
         for (mac, e) in &state.fdb {
-            if state.lookup(*mac, now).is_some()
-                && !state.ports.iter().any(|&p| net.iface(p).mac == *mac)
-            {
+            if state.lookup(*mac, now).is_some() && !state.is_port_mac(*mac) {
                 let _ = writeln!(
                     s,
                     "{mac} dev {} master {} ",

@@ -26,6 +26,8 @@ impl FdbEntry {
 #[derive(Clone, Debug, Default)]
 pub struct BridgeState {
     pub(crate) ports: Vec<IfaceId>,
+    /// The ports' MACs (permanent local FDB entries), in the order of `ports`.
+    port_macs: Vec<MacAddr>,
     pub(crate) fdb: BTreeMap<MacAddr, FdbEntry>,
 }
 
@@ -38,13 +40,33 @@ impl BridgeState {
 }
 
 impl BridgeState {
+    /// Enslave `port`, whose MAC is `mac`.
+    pub(crate) fn add_port(&mut self, port: IfaceId, mac: MacAddr) {
+        self.ports.push(port);
+        self.port_macs.push(mac);
+    }
+
+    /// Whether `mac` is one of the ports' own.
+    pub(crate) fn is_port_mac(&self, mac: MacAddr) -> bool {
+        self.port_macs.contains(&mac)
+    }
+
     /// Learn `mac` behind `port`; true when the entry is new or moved.
     pub fn learn(&mut self, mac: MacAddr, port: IfaceId, now: SimTime) -> bool {
         if mac.is_multicast() {
             return false;
         }
-        let prev = self.fdb.insert(mac, FdbEntry { port, updated: now });
-        prev.is_none_or(|p| p.port != port)
+        match self.fdb.get_mut(&mac) {
+            Some(e) => {
+                let moved = e.port != port;
+                *e = FdbEntry { port, updated: now };
+                moved
+            }
+            None => {
+                self.fdb.insert(mac, FdbEntry { port, updated: now });
+                true
+            }
+        }
     }
 
     /// The port behind which `mac` was seen, unless the entry has aged out.

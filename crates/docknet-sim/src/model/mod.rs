@@ -397,7 +397,7 @@ impl Net {
         let br = self.iface(bridge);
         br.mac == mac
             || matches!(&br.kind, IfaceKind::Bridge(s)
-                if s.ports.iter().any(|&p| self.iface(p).mac == mac))
+                if s.is_port_mac(mac))
     }
 
     pub fn ns_by_name(&self, name: &str) -> Option<NsId> {
