@@ -277,7 +277,7 @@ pub(crate) struct Apps {
     pub socks: Vec<Sock>,
     pub flows: Vec<Flow>,
     /// Sockets by (namespace, local port), the kernel's port hash.
-    by_port: HashMap<(NsId, u16), Vec<SocketId>>,
+    by_port: HashMap<(NsId, u16), Vec<SocketId>, crate::intern::FxBuild>,
 }
 
 impl Apps {
