@@ -34,7 +34,9 @@ fn main() {
     };
     sc.limits.max_events = Some(1 << 40);
     sc.limits.max_time_ms = Some(1 << 40);
+    let built = Instant::now();
     let mut sim = Sim::from_scenario(&sc).expect("valid");
+    println!("{which}: built in {:.3} s", built.elapsed().as_secs_f64());
     if let Some(b) = budget {
         sim.set_trace_budget(b);
     }

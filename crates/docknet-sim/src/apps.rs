@@ -275,12 +275,26 @@ pub(crate) struct Sock {
 #[derive(Clone, Debug, Default)]
 pub(crate) struct Apps {
     pub socks: Vec<Sock>,
-    pub flows: Vec<Flow>,
+    /// The scenario's traffic, in order (see [`Apps::push_flow`]).
+    flows: Vec<Flow>,
+    /// The process that runs each flow, named with the scenario as the listeners are.
+    flow_process: Vec<Name>,
     /// Sockets by (namespace, local port), the kernel's port hash.
     by_port: HashMap<(NsId, u16), Vec<SocketId>, crate::intern::FxBuild>,
 }
 
 impl Apps {
+    /// Add the scenario's next flow, run by `client<N>` (N counting from 1).
+    pub fn push_flow(&mut self, flow: Flow) {
+        self.flow_process.push(client_process(self.flows.len()));
+        self.flows.push(flow);
+    }
+
+    /// The process that runs flow `flow`.
+    fn process_of(&self, flow: usize) -> Name {
+        self.flow_process[flow]
+    }
+
     pub fn add(&mut self, s: Sock) -> SocketId {
         let id = SocketId(self.socks.len() as u32);
         self.by_port.entry((s.ns, s.local.1)).or_default().push(id);
@@ -440,7 +454,13 @@ impl<E: From<AppEvent> + From<KernelEvent>> Procs<'_, E> {
             Flow::Tcp {
                 ns, sport, send, ..
             } => {
-                self.tcp_connect(ns, client_process(i), to, sport, Role::Client { send });
+                self.tcp_connect(
+                    ns,
+                    self.apps.process_of(i),
+                    to,
+                    sport,
+                    Role::Client { send },
+                );
             }
             Flow::Udp {
                 ns,
@@ -466,7 +486,7 @@ impl<E: From<AppEvent> + From<KernelEvent>> Procs<'_, E> {
                 };
                 let s = self.apps.add(Sock {
                     ns,
-                    process: client_process(i),
+                    process: self.apps.process_of(i),
                     local: (src, port),
                     remote: Some(to),
                     kind,
@@ -1266,7 +1286,7 @@ impl<E: From<AppEvent> + From<KernelEvent>> Procs<'_, E> {
             let what = format!("could not resolve host {name}: no nameserver and no hosts entry");
             let ev = TraceEvent::Socket {
                 ns: self.ns_name(ns),
-                process: client_process(flow),
+                process: self.apps.process_of(flow),
                 what: what.into(),
             };
             self.emit(None, ev);
@@ -1276,7 +1296,7 @@ impl<E: From<AppEvent> + From<KernelEvent>> Procs<'_, E> {
             let what = format!("could not resolve host {name}: no route to nameserver {server}");
             let ev = TraceEvent::Socket {
                 ns: self.ns_name(ns),
-                process: client_process(flow),
+                process: self.apps.process_of(flow),
                 what: what.into(),
             };
             self.emit(None, ev);
@@ -1291,7 +1311,7 @@ impl<E: From<AppEvent> + From<KernelEvent>> Procs<'_, E> {
             attempts: 1,
             done: false,
         };
-        let process = client_process(flow);
+        let process = self.apps.process_of(flow);
         let s = self.apps.add(Sock {
             ns,
             process,

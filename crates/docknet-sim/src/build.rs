@@ -813,7 +813,7 @@ impl Builder {
                 interval: SimDuration::ZERO,
                 ttl: 64,
             };
-            apps.flows.push(flow.unwrap_or(idle));
+            apps.push_flow(flow.unwrap_or(idle));
         }
         apps
     }

@@ -300,7 +300,7 @@ mod tests {
                 relay_to: None,
             },
         });
-        apps.flows.push(Flow::Tcp {
+        apps.push_flow(Flow::Tcp {
             ns: a,
             to: Target::Addr("10.0.0.2".parse().unwrap(), port),
             sport: None,
