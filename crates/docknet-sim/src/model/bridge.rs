@@ -93,4 +93,16 @@ mod tests {
         assert_eq!(b.lookup(m, SimTime(6) + FDB_AGEING), None);
         assert!(!b.learn(MacAddr::BROADCAST, IfaceId(1), SimTime(0)));
     }
+
+    #[test]
+    fn knows_its_ports_macs_in_any_order() {
+        let mut b = BridgeState::default();
+        let mac = |n| MacAddr([2, 0, 0, 0, 0, n]);
+        for (port, n) in [(1, 9), (2, 3), (3, 7), (4, 1)] {
+            b.add_port(IfaceId(port), mac(n));
+        }
+        assert_eq!(b.ports, [IfaceId(1), IfaceId(2), IfaceId(3), IfaceId(4)]);
+        assert!([9, 3, 7, 1].into_iter().all(|n| b.is_port_mac(mac(n))));
+        assert!(![0, 2, 8, 10].into_iter().any(|n| b.is_port_mac(mac(n))));
+    }
 }
