@@ -1,4 +1,4 @@
-//! Kernel state: namespaces, interfaces, links (a petgraph graph), routes, neighbours, bridges.
+//! Kernel state: namespaces, interfaces and their links, routes, neighbours, bridges.
 
 pub mod bridge;
 pub mod neigh;
@@ -14,7 +14,6 @@ use crate::wire::MacAddr;
 use bridge::BridgeState;
 use ipnet::Ipv4Net;
 use neigh::NeighTable;
-use petgraph::stable_graph::{NodeIndex, StableUnGraph};
 use route::RouteTable;
 use std::net::Ipv4Addr;
 
@@ -58,10 +57,8 @@ pub struct Interface {
     pub(crate) hairpin: bool,
     /// A user-space stack takes every packet arriving here (see `IfaceSpec::transparent`).
     pub(crate) transparent: bool,
-    /// The node of this interface in the link graph.
-    pub(crate) node: NodeIndex,
-    /// The other end of its link and the link (set by [`Net::connect`], with the graph's
-    /// edge), read on every frame sent.
+    /// The other end of its link and the link (set by [`Net::connect`]), read on every
+    /// frame sent.
     peer: Option<(IfaceId, Link)>,
     /// When the transmitter is free again (frames queue behind each other).
     pub(crate) tx_busy_until: SimTime,
@@ -269,12 +266,12 @@ impl Namespace {
     }
 }
 
-/// The whole kernel-level world: every namespace and interface, and the link graph.
+/// The whole kernel-level world: every namespace and interface; each interface knows the
+/// other end of its link.
 #[derive(Clone, Debug, Default)]
 pub struct Net {
     pub(crate) namespaces: Vec<Namespace>,
     pub(crate) ifaces: Vec<Interface>,
-    pub(crate) graph: StableUnGraph<IfaceId, Link>,
 }
 
 /// Read access for code outside the core.
@@ -291,7 +288,8 @@ impl Net {
 
     /// How many links (veth pairs and cables) join the interfaces.
     pub fn link_count(&self) -> usize {
-        self.graph.edge_count()
+        // Each link has two ends, both linked.
+        self.ifaces.iter().filter(|i| i.peer.is_some()).count() / 2
     }
 }
 
@@ -364,7 +362,6 @@ impl Net {
         addrs: Vec<Ipv4Net>,
     ) -> IfaceId {
         let id = IfaceId(self.ifaces.len() as u32);
-        let node = self.graph.add_node(id);
         let addressed = !addrs.is_empty();
         let ns_name = self.ns(ns).name;
         self.ifaces.push(Interface {
@@ -378,7 +375,6 @@ impl Net {
             master: None,
             hairpin: false,
             transparent: false,
-            node,
             peer: None,
             tx_busy_until: SimTime::ZERO,
             mtu: 1500,
@@ -426,10 +422,8 @@ impl Net {
         self.iface(id).peer
     }
 
-    /// Join `a` and `b` by `link` (a veth pair or a cable): an edge of the link graph.
+    /// Join `a` and `b` (two interfaces not yet linked) by `link`, a veth pair or a cable.
     pub(crate) fn connect(&mut self, a: IfaceId, b: IfaceId, link: Link) {
-        let (na, nb) = (self.iface(a).node, self.iface(b).node);
-        self.graph.add_edge(na, nb, link);
         self.iface_mut(a).peer = Some((b, link));
         self.iface_mut(b).peer = Some((a, link));
     }
