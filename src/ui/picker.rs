@@ -52,7 +52,7 @@ fn narrate(doc: &Document) -> String {
     match doc.build() {
         Ok(mut b) => {
             b.sim.run_to_end();
-            docknet_sim::format::explain::text(b.sim.trace())
+            docknet_sim::format::explain::text(b.sim.timed_trace())
         }
         Err(e) => e.to_string(),
     }

@@ -7,6 +7,7 @@ use docknet_sim::format::tcpdump::{CapturePoint, Tcpdump};
 use docknet_sim::format::{jsonl, nft};
 use docknet_sim::ids::PacketId;
 use docknet_sim::pcap::PcapStream;
+use docknet_sim::time::SimTime;
 use docknet_sim::trace::{TraceEvent, TraceRecord};
 use std::collections::HashSet;
 use std::io::Write;
@@ -16,8 +17,8 @@ pub const RETIRE_EVERY: usize = 4096;
 
 /// Where a streamed run's records go.
 pub trait Sink {
-    /// The next record, in trace order.
-    fn record(&mut self, r: &TraceRecord) -> Result<(), String>;
+    /// The next record (which happened at `t`), in trace order.
+    fn record(&mut self, t: SimTime, r: &TraceRecord) -> Result<(), String>;
     /// Every [`RETIRE_EVERY`] steps: the packets still in existence, so that state kept per
     /// packet can be dropped for the others.
     fn retire(&mut self, _live: &HashSet<PacketId>) -> Result<(), String> {
@@ -31,8 +32,8 @@ pub trait Sink {
 pub fn run(sim: &mut Sim, sink: &mut impl Sink) -> Result<(), String> {
     let mut steps = 0usize;
     loop {
-        for r in sim.drain_trace() {
-            sink.record(&r)?;
+        for (t, r) in sim.drain_trace() {
+            sink.record(t, &r)?;
         }
         // Only once the sink has every record so far: a packet gone now may have records
         // in the last step.
@@ -58,13 +59,13 @@ pub fn stdout() -> std::io::BufWriter<std::io::StdoutLock<'static>> {
 
 /// One line per record that has one, as `lines().join("\n") + "\n"` prints them: an empty
 /// trace is a single newline. Stateless.
-pub struct Lines<W: Write, F: FnMut(&TraceRecord) -> Option<String>> {
+pub struct Lines<W: Write, F: FnMut(SimTime, &TraceRecord) -> Option<String>> {
     out: W,
     line: F,
     any: bool,
 }
 
-impl<W: Write, F: FnMut(&TraceRecord) -> Option<String>> Lines<W, F> {
+impl<W: Write, F: FnMut(SimTime, &TraceRecord) -> Option<String>> Lines<W, F> {
     pub fn new(out: W, line: F) -> Self {
         Lines {
             out,
@@ -74,9 +75,9 @@ impl<W: Write, F: FnMut(&TraceRecord) -> Option<String>> Lines<W, F> {
     }
 }
 
-impl<W: Write, F: FnMut(&TraceRecord) -> Option<String>> Sink for Lines<W, F> {
-    fn record(&mut self, r: &TraceRecord) -> Result<(), String> {
-        if let Some(l) = (self.line)(r) {
+impl<W: Write, F: FnMut(SimTime, &TraceRecord) -> Option<String>> Sink for Lines<W, F> {
+    fn record(&mut self, t: SimTime, r: &TraceRecord) -> Result<(), String> {
+        if let Some(l) = (self.line)(t, r) {
             self.any = true;
             writeln!(self.out, "{l}").map_err(write_err)?;
         }
@@ -95,22 +96,22 @@ impl<W: Write, F: FnMut(&TraceRecord) -> Option<String>> Sink for Lines<W, F> {
 pub fn tcpdump<W: Write>(
     out: W,
     at: Option<CapturePoint>,
-) -> Lines<W, impl FnMut(&TraceRecord) -> Option<String>> {
+) -> Lines<W, impl FnMut(SimTime, &TraceRecord) -> Option<String>> {
     let mut fmt = Tcpdump::default();
-    Lines::new(out, move |r| fmt.line(r, at.as_ref()))
+    Lines::new(out, move |t, r| fmt.line(t, r, at.as_ref()))
 }
 
 /// The `nft monitor trace` lines.
-pub fn nft<W: Write>(out: W) -> Lines<W, impl FnMut(&TraceRecord) -> Option<String>> {
-    Lines::new(out, nft::line)
+pub fn nft<W: Write>(out: W) -> Lines<W, impl FnMut(SimTime, &TraceRecord) -> Option<String>> {
+    Lines::new(out, |_, r| nft::line(r))
 }
 
 /// JSON Lines: every record, no state.
 pub struct Jsonl<W: Write>(pub W);
 
 impl<W: Write> Sink for Jsonl<W> {
-    fn record(&mut self, r: &TraceRecord) -> Result<(), String> {
-        writeln!(self.0, "{}", jsonl::record(r)).map_err(write_err)
+    fn record(&mut self, t: SimTime, r: &TraceRecord) -> Result<(), String> {
+        writeln!(self.0, "{}", jsonl::record(t, r)).map_err(write_err)
     }
 
     fn finish(&mut self) -> Result<(), String> {
@@ -145,8 +146,8 @@ impl<W: Write> Explain<W> {
 }
 
 impl<W: Write> Sink for Explain<W> {
-    fn record(&mut self, r: &TraceRecord) -> Result<(), String> {
-        self.story.push(r, &mut self.text);
+    fn record(&mut self, t: SimTime, r: &TraceRecord) -> Result<(), String> {
+        self.story.push(t, r, &mut self.text);
         self.flush_text()
     }
 
@@ -186,13 +187,13 @@ impl<W: Write> Pcap<W> {
 }
 
 impl<W: Write> Sink for Pcap<W> {
-    fn record(&mut self, r: &TraceRecord) -> Result<(), String> {
+    fn record(&mut self, t: SimTime, r: &TraceRecord) -> Result<(), String> {
         match &r.event {
             TraceEvent::Capture {
                 ns, iface, frame, ..
             } if self.at.is(ns, iface) => {
                 let out = self.out.as_mut().expect("not finished");
-                out.write(r.t_ns, frame).map_err(|e| e.to_string())
+                out.write(t, frame).map_err(|e| e.to_string())
             }
             _ => Ok(()),
         }

@@ -36,7 +36,7 @@ fn jsonl_is_identical_across_processes_and_matches_the_library() {
     let text = std::fs::read_to_string(&path).unwrap();
     let (_, mut sim) = docknet_sim::load(p, &text).unwrap();
     sim.run_to_end();
-    assert_eq!(a, docknet_sim::format::jsonl::lines(sim.trace()));
+    assert_eq!(a, docknet_sim::format::jsonl::lines(sim.timed_trace()));
     for line in a.lines() {
         let v: serde_json::Value = serde_json::from_str(line).expect("each line is JSON");
         assert!(v["t_ns"].is_u64() && v["event"].is_string());
@@ -392,18 +392,18 @@ fn streamed_output_of_a_long_run_matches_the_library_on_the_whole_trace() {
     let (_, mut sim) = docknet_sim::load(p, LONG_RUN).unwrap();
     sim.run_to_end();
     assert!(sim.events_done() > 20_000, "{} steps", sim.events_done());
-    let trace = sim.trace();
+    let trace = || sim.timed_trace();
     use docknet_sim::format::{explain, jsonl, nft, tcpdump::Tcpdump};
     let lines = |v: Vec<String>| v.join("\n") + "\n";
-    assert_eq!(stdout(&["explain", p]), explain::text(trace));
-    assert_eq!(stdout(&["trace", p]), jsonl::lines(trace));
+    assert_eq!(stdout(&["explain", p]), explain::text(trace()));
+    assert_eq!(stdout(&["trace", p]), jsonl::lines(trace()));
     assert_eq!(
         stdout(&["trace", p, "--format", "tcpdump"]),
-        lines(Tcpdump::lines(trace, None))
+        lines(Tcpdump::lines(trace(), None))
     );
     assert_eq!(
         stdout(&["trace", p, "--format", "nft"]),
-        lines(nft::lines(trace))
+        lines(nft::lines(sim.trace()))
     );
     let _ = std::fs::remove_file(&path);
 }

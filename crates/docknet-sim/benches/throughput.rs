@@ -9,7 +9,7 @@
 use criterion::{BatchSize, Criterion, Throughput, criterion_group, criterion_main};
 use docknet_sim::Sim;
 use docknet_sim::scenario::Scenario;
-use docknet_sim::trace::{Dir, TraceEvent, footprint};
+use docknet_sim::trace::{Dir, TraceEvent};
 use std::hint::black_box;
 
 mod scenarios;
@@ -34,12 +34,13 @@ fn finished(mut sim: Sim) -> Sim {
 /// Run the trace-size scenario and print its bytes per trace record.
 fn report_trace_size() {
     let sim = finished(built(&udp_dnat(100, 2_000)));
-    let fp = footprint(sim.trace());
+    let fp = sim.trace_window().footprint();
     println!(
-        "trace size (100 flows x 2,000 UDP datagrams via DNAT): {} records, {} inline + {} heap bytes, {:.1} bytes/record",
+        "trace size (100 flows x 2,000 UDP datagrams via DNAT): {} records, {} inline + {} heap + {} index bytes, {:.1} bytes/record",
         fp.records,
         fp.inline_bytes,
         fp.heap_bytes,
+        fp.index_bytes,
         fp.bytes_per_record()
     );
 }

@@ -6,7 +6,6 @@
 //! the trace's records built but not stored).
 
 use docknet_sim::Sim;
-use docknet_sim::trace::footprint;
 use std::collections::BTreeMap;
 use std::time::Instant;
 
@@ -20,6 +19,19 @@ fn cpu_secs() -> Option<f64> {
     let s = std::fs::read_to_string("/proc/thread-self/schedstat").ok()?;
     let ns: u64 = s.split_whitespace().next()?.parse().ok()?;
     Some(ns as f64 / 1e9)
+}
+
+/// Minor page faults of this process so far (Linux's /proc; none elsewhere): fresh pages
+/// handed out, a large part of a full-trace run.
+fn minor_faults() -> Option<u64> {
+    let s = std::fs::read_to_string("/proc/self/stat").ok()?;
+    // Fields after the command name, which ends with the last ')': minflt is the 8th.
+    s.rsplit_once(')')?
+        .1
+        .split_whitespace()
+        .nth(7)?
+        .parse()
+        .ok()
 }
 
 fn main() {
@@ -42,29 +54,34 @@ fn main() {
     }
     for run in 0..runs {
         let mut s = sim.clone();
-        let (t, cpu) = (Instant::now(), cpu_secs());
+        let (t, cpu, faults) = (Instant::now(), cpu_secs(), minor_faults());
         s.run_to_end();
         let dt = t.elapsed();
         let cpu = cpu.zip(cpu_secs()).map_or(0.0, |(a, b)| b - a);
+        let faults = faults.zip(minor_faults()).map_or(0, |(a, b)| b - a);
         if run > 0 {
             // Later runs only time the simulation (for profiling it).
-            println!("{which}: {:.3} s ({cpu:.3} s CPU)", dt.as_secs_f64());
+            println!(
+                "{which}: {:.3} s ({cpu:.3} s CPU, {faults} page faults)",
+                dt.as_secs_f64()
+            );
             continue;
         }
-        let fp = footprint(s.trace());
+        let fp = s.trace_window().footprint();
         let mut kinds: BTreeMap<&str, usize> = BTreeMap::new();
         for r in s.trace() {
             *kinds.entry(r.event.kind()).or_default() += 1;
         }
         println!(
-            "{which}: {:.3} s ({cpu:.3} s CPU), {} events ({:.0}/s), {} records, {:.1} bytes/record ({} inline + {} heap)",
+            "{which}: {:.3} s ({cpu:.3} s CPU, {faults} page faults), {} events ({:.0}/s), {} records, {:.1} bytes/record ({} inline + {} heap + {} index)",
             dt.as_secs_f64(),
             s.events_done(),
             s.events_done() as f64 / dt.as_secs_f64(),
             fp.records,
             fp.bytes_per_record(),
             fp.inline_bytes,
-            fp.heap_bytes
+            fp.heap_bytes,
+            fp.index_bytes
         );
         println!("  {kinds:?}");
         println!(

@@ -15,7 +15,7 @@ mod queue;
 
 use crate::ids::{PacketId, Ports};
 use crate::limits::{Halt, Limits};
-use crate::replay::{Thinned, TraceWindow};
+use crate::replay::{Drained, Thinned, Timed, TraceWindow};
 use crate::time::{SimDuration, SimTime};
 use crate::timer_wheel::Jiffies;
 use crate::trace::{Hop, IfaceMemo, Interned, Name, TraceEvent, TraceRecord};
@@ -232,6 +232,11 @@ impl<E> Engine<E> {
         self.trace.clipped(0, self.trace_shown)
     }
 
+    /// [`Engine::trace`] with each record's time.
+    pub fn timed_trace(&self) -> Timed<'_> {
+        self.trace.timed(0, self.trace_shown)
+    }
+
     /// The records held and where they sit in the run.
     pub(crate) fn trace_window(&self) -> &TraceWindow {
         &self.trace
@@ -254,7 +259,7 @@ impl<E> Engine<E> {
     }
 
     /// Take out the records produced since the last drain.
-    pub(crate) fn drain_trace(&mut self) -> std::vec::Drain<'_, TraceRecord> {
+    pub(crate) fn drain_trace(&mut self) -> Drained<'_> {
         self.trace.drain_to(self.trace_shown)
     }
 
@@ -360,15 +365,11 @@ impl<E> Engine<E> {
     /// a run writes millions of them.
     #[inline]
     pub(crate) fn emit(&mut self, pkt: Option<PacketId>, event: TraceEvent) {
-        let record = TraceRecord {
-            t_ns: self.now,
-            pkt,
-            event,
-        };
+        let record = TraceRecord { pkt, event };
         let i = self.trace_shown;
         self.trace_shown += 1;
         if i == self.trace.end() {
-            self.trace.push(record, self.events_done);
+            self.trace.push(record, self.events_done, self.now);
         } else {
             self.emit_again(i, record);
         }
@@ -383,10 +384,11 @@ impl<E> Engine<E> {
         } else if i < self.trace.end() {
             // Replaying after a rewind: this record was produced before, identically.
             debug_assert_eq!(self.trace.get(i), Some(&record), "replay diverged");
+            debug_assert_eq!(self.trace.time_of(i), Some(self.now), "replay diverged");
         } else {
             // The state is past the records held (restored ahead): start again here.
             self.trace.reset(i);
-            self.trace.push(record, self.events_done);
+            self.trace.push(record, self.events_done, self.now);
         }
     }
 

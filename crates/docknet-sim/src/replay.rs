@@ -8,4 +8,4 @@ mod snapshots;
 mod window;
 
 pub use snapshots::{CHECKPOINT_EVERY, MAX_SNAPSHOTS, Thinned};
-pub use window::{DEFAULT_BUDGET, TraceWindow};
+pub use window::{DEFAULT_BUDGET, Drained, Timed, TraceWindow};

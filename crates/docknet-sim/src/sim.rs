@@ -90,11 +90,16 @@ impl Sim {
         self.engine.trace()
     }
 
+    /// [`Sim::trace`] with each record's time (kept once for the records of an event).
+    pub fn timed_trace(&self) -> crate::replay::Timed<'_> {
+        self.engine.timed_trace()
+    }
+
     /// Take out the records produced since the last drain: the `Sim` keeps none of them, so
     /// a run written out as it goes holds only what one step produces. A drained run cannot
     /// step back: its snapshots are dropped with the records they index, and
     /// [`Sim::rewind_to`] afterwards only moves forward.
-    pub fn drain_trace(&mut self) -> std::vec::Drain<'_, TraceRecord> {
+    pub fn drain_trace(&mut self) -> crate::replay::Drained<'_> {
         self.snapshots.clear();
         self.engine.drain_trace()
     }
@@ -315,7 +320,7 @@ mod tests {
 
     /// The TCP flags `a` sends (`Out`) and receives (`In`), in order, as `>S` / `<S.`.
     fn flags_at_a(sim: &Sim) -> Vec<String> {
-        Tcpdump::lines(sim.trace(), None)
+        Tcpdump::lines(sim.timed_trace(), None)
             .iter()
             .filter(|l| l.contains(" a:eth0 ") && l.contains("Flags ["))
             .map(|l| {

@@ -2,8 +2,10 @@
 //!
 //! Records are plain data (names, not ids) so the JSONL export, the CLI formats and the app
 //! all read the same thing. They are compact: names are interned [`Name`]s, a captured frame
-//! is shared by the captures that saw it unchanged, and what is rare or big is boxed, so a
-//! record takes 40 bytes plus its share of the frames.
+//! is shared by the captures that saw it unchanged, what is rare or big is boxed, and the
+//! time is kept once per event by the window that holds the records
+//! ([`crate::replay::TraceWindow::timed`]), so a record takes 32 bytes plus its share of the
+//! frames.
 
 mod footprint;
 mod hop;
@@ -24,16 +26,15 @@ use crate::conntrack::TcpCtState;
 use crate::netfilter::{Hook, TableName};
 
 use crate::ids::PacketId;
-use crate::time::SimTime;
 use crate::wire::{Frame, MacAddr};
 use serde::Serialize;
 use std::net::Ipv4Addr;
 use std::sync::Arc;
 
-/// One trace record: when it happened and what.
+/// One trace record: what happened (when is kept by the window that holds it, once for all
+/// the records of one event: see [`crate::Sim::timed_trace`]).
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct TraceRecord {
-    pub t_ns: SimTime,
     /// The packet this step concerns; stable through forwarding and NAT.
     pub pkt: Option<PacketId>,
     #[serde(flatten)]
@@ -196,9 +197,9 @@ pub enum TraceEvent {
     },
 }
 
-// The layout the footprint relies on: 40-byte records.
+// The layout the footprint relies on: 32-byte records.
 const _: () = assert!(size_of::<TraceEvent>() <= 24);
-const _: () = assert!(size_of::<TraceRecord>() <= 40);
+const _: () = assert!(size_of::<TraceRecord>() <= 32);
 
 impl TraceEvent {
     /// The snake_case name used in JSONL's `event` field.

@@ -62,7 +62,9 @@ pub fn run_lesson(rel: &str) -> Sim {
 
 /// The trace as parsed JSONL objects.
 pub fn events(sim: &Sim) -> Vec<Value> {
-    sim.trace().iter().map(jsonl::record).collect()
+    sim.timed_trace()
+        .map(|(t, r)| jsonl::record(t, r))
+        .collect()
 }
 
 /// Events of one kind whose string fields equal the given values.

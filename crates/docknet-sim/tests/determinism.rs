@@ -8,8 +8,8 @@ use docknet_sim::format::tcpdump::Tcpdump;
 #[test]
 fn every_scenario_gives_identical_jsonl_twice() {
     for f in scenario_files("") {
-        let a = jsonl::lines(run_file(&f).trace());
-        let b = jsonl::lines(run_file(&f).trace());
+        let a = jsonl::lines(run_file(&f).timed_trace());
+        let b = jsonl::lines(run_file(&f).timed_trace());
         assert!(!a.is_empty());
         assert_eq!(a, b, "{} is not deterministic", f.display());
     }
@@ -26,7 +26,7 @@ fn rewind_reproduces_the_state_reached_going_forward() {
         checkpoints.push((
             sim.events_done(),
             sim.trace().len(),
-            jsonl::lines(sim.trace()),
+            jsonl::lines(sim.timed_trace()),
         ));
     }
     let total = sim.events_done();
@@ -37,7 +37,7 @@ fn rewind_reproduces_the_state_reached_going_forward() {
         assert_eq!(sim.events_done(), events);
         assert_eq!(sim.trace().len(), len);
         assert_eq!(
-            &jsonl::lines(sim.trace()),
+            &jsonl::lines(sim.timed_trace()),
             text,
             "state after rewinding to event {k}"
         );
@@ -59,7 +59,7 @@ fn rewinding_through_snapshots_matches_a_fresh_run_at_every_point_tried() {
         while s.events_done() < k {
             s.step();
         }
-        (jsonl::lines(s.trace()), format!("{:?}", s.net))
+        (jsonl::lines(s.timed_trace()), format!("{:?}", s.net))
     };
     let mut sim = fresh.clone();
     sim.rewind_to(usize::MAX);
@@ -84,7 +84,7 @@ fn rewinding_through_snapshots_matches_a_fresh_run_at_every_point_tried() {
         assert_eq!(sim.events_done(), k);
         let (trace, net) = at(k);
         assert!(
-            jsonl::lines(sim.trace()) == trace,
+            jsonl::lines(sim.timed_trace()) == trace,
             "trace after rewinding to {k}"
         );
         assert!(
@@ -108,6 +108,6 @@ fn a_different_seed_changes_random_choices_only() {
         b.trace().len(),
         "same path, same number of steps"
     );
-    let dump = |s: &docknet_sim::Sim| Tcpdump::lines(s.trace(), None);
+    let dump = |s: &docknet_sim::Sim| Tcpdump::lines(s.timed_trace(), None);
     assert_ne!(dump(&a), dump(&b), "ISNs and ping ids differ");
 }

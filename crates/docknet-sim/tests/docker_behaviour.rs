@@ -529,7 +529,7 @@ fn a_network_mtu_sets_the_mss_its_containers_offer() {
         traffic: [Tcp(from: "cli", to: "web:80", send: 20)],
     )"#,
     );
-    let lines = docknet_sim::format::tcpdump::Tcpdump::lines(sim.trace(), None);
+    let lines = docknet_sim::format::tcpdump::Tcpdump::lines(sim.timed_trace(), None);
     for flags in ["Flags [S],", "Flags [S.],"] {
         assert!(
             lines

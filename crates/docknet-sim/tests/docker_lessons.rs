@@ -336,7 +336,7 @@ fn user_networks_resolve_names_and_are_isolated() {
             .starts_with("dropped by raw PREROUTING rule `-A PREROUTING -d 172.18.0.2/32 ! -i br-")
     );
     // api -> db is bridged port to port: the narration says so, not that the host receives it.
-    let story = docknet_sim::format::explain::text(sim.trace());
+    let story = docknet_sim::format::explain::text(sim.timed_trace());
     let forwarded = story
         .lines()
         .filter(|l| l.contains("forwards it port to port (a capture on br-"))

@@ -15,7 +15,7 @@ fn every_lesson_names_only_what_its_run_shows() {
         let text = std::fs::read_to_string(&f).unwrap();
         let (scenario, mut sim) = docknet_sim::load(&name, &text).unwrap_or_else(|e| panic!("{e}"));
         sim.run_to_end();
-        let seen = mentions::evidence(sim.trace(), &sim.net, sim.now());
+        let seen = mentions::evidence(sim.timed_trace(), &sim.net, sim.now());
         for what in mentions::unshown(&scenario.description, &seen) {
             problems.push(format!(
                 "{name}: the text names {what}, which its run never shows"
@@ -30,7 +30,7 @@ fn no_two_lessons_tell_the_same_story() {
     let mut seen: Vec<(String, String)> = Vec::new();
     for f in scenario_files("") {
         let name = lesson_id(&f);
-        let story = explain::text(common::run_file(&f).trace());
+        let story = explain::text(common::run_file(&f).timed_trace());
         if let Some((other, _)) = seen.iter().find(|(_, s)| *s == story) {
             panic!("{name} and {other} run the same story: keep one");
         }

@@ -15,10 +15,10 @@ fn every_shipped_scenario() {
     for f in files {
         let name = lesson_id(&f);
         let sim = run_file(&f);
-        insta::assert_snapshot!(format!("{name}.explain"), explain::text(sim.trace()));
+        insta::assert_snapshot!(format!("{name}.explain"), explain::text(sim.timed_trace()));
         insta::assert_snapshot!(
             format!("{name}.tcpdump"),
-            Tcpdump::lines(sim.trace(), None).join("\n")
+            Tcpdump::lines(sim.timed_trace(), None).join("\n")
         );
     }
 }

@@ -177,9 +177,8 @@ fn the_time_limit_stops_before_the_first_event_past_it() {
     let halt = sim.halted().expect("stopped");
     assert_eq!(halt.limit, Limit::Time);
     assert!(
-        sim.trace()
-            .iter()
-            .all(|r| r.t_ns <= SimTime::from_millis(3500))
+        sim.timed_trace()
+            .all(|(t, _)| t <= SimTime::from_millis(3500))
     );
     let pings = sim
         .trace()

@@ -8,12 +8,13 @@ use docknet_sim::format::explain::{self, Narrator};
 use docknet_sim::format::nft;
 use docknet_sim::format::tcpdump::Tcpdump;
 use docknet_sim::ids::PacketId;
+use docknet_sim::time::SimTime;
 use docknet_sim::trace::TraceRecord;
 
 /// What a streamed run kept at its worst, and what it produced.
 #[derive(Default)]
 struct Streamed {
-    records: Vec<TraceRecord>,
+    records: Vec<(SimTime, TraceRecord)>,
     explain: String,
     tcpdump: Vec<String>,
     /// The most records the `Sim` held at once (just before a drain).
@@ -30,11 +31,11 @@ fn stream(mut sim: Sim, keep: bool) -> Streamed {
     let mut dump = Tcpdump::default();
     loop {
         s.max_held = s.max_held.max(sim.trace().len());
-        for r in sim.drain_trace() {
-            story.push(&r, &mut s.explain);
-            s.tcpdump.extend(dump.line(&r, None));
+        for (t, r) in sim.drain_trace() {
+            story.push(t, &r, &mut s.explain);
+            s.tcpdump.extend(dump.line(t, &r, None));
             if keep {
-                s.records.push(r);
+                s.records.push((t, r));
             }
         }
         assert!(sim.trace().is_empty(), "a drained run keeps no record");
@@ -59,22 +60,27 @@ fn every_scenario_streamed_gives_the_records_and_texts_of_a_run_in_memory() {
         let whole = common::run_file(&path);
         let streamed = stream(common::load_file(&path), true);
         let name = path.display();
-        if std::env::var("DUMP").is_ok() && streamed.explain != explain::text(whole.trace()) {
+        if std::env::var("DUMP").is_ok() && streamed.explain != explain::text(whole.timed_trace()) {
             std::fs::write("/tmp/stream/s.txt", &streamed.explain).unwrap();
-            std::fs::write("/tmp/stream/w.txt", explain::text(whole.trace())).unwrap();
+            std::fs::write("/tmp/stream/w.txt", explain::text(whole.timed_trace())).unwrap();
         }
-        assert_eq!(streamed.records, whole.trace(), "{name}: records");
+        let records: Vec<_> = whole.timed_trace().map(|(t, r)| (t, r.clone())).collect();
+        assert_eq!(streamed.records, records, "{name}: records and times");
         assert_eq!(
             streamed.explain,
-            explain::text(whole.trace()),
+            explain::text(whole.timed_trace()),
             "{name}: explain"
         );
         assert_eq!(
             streamed.tcpdump,
-            Tcpdump::lines(whole.trace(), None),
+            Tcpdump::lines(whole.timed_trace(), None),
             "{name}: tcpdump"
         );
-        let nft_lines: Vec<String> = streamed.records.iter().filter_map(nft::line).collect();
+        let nft_lines: Vec<String> = streamed
+            .records
+            .iter()
+            .filter_map(|(_, r)| nft::line(r))
+            .collect();
         assert_eq!(nft_lines, nft::lines(whole.trace()), "{name}: nft");
     }
 }

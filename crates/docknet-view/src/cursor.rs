@@ -53,7 +53,7 @@ pub fn at(p: &mut Player, layout: &Layout, conns: &Connections, pinned: Option<u
         .and_then(|v| live::rule_line(v).map(|t| (v.ns.clone(), t)));
     let pkt = pinned.or_else(|| shown.iter().rev().find_map(|r| r.pkt).map(|p| p.get()));
     let inspection = pkt.map(|pkt| {
-        let mut ins = inspector::inspect(shown, pkt, |o| {
+        let mut ins = inspector::inspect(p.shown_timed(), pkt, |o| {
             conns.of(o).is_some() && conns.of(o) == conns.of(pkt)
         });
         for h in &mut ins.hops {

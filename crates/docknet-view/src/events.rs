@@ -69,20 +69,24 @@ pub struct EventIndex {
 impl EventIndex {
     /// Take in the records added to `trace` (the run from its first record) since the last
     /// call.
-    pub fn update(&mut self, trace: &[TraceRecord]) {
+    pub fn update<'a>(&mut self, trace: impl ExactSizeIterator<Item = (SimTime, &'a TraceRecord)>) {
         self.take(0, trace);
     }
 
     /// Take in `records`, the run's records from index `first` on: those past the page's end
     /// are added (a page not joined to them starts again there), and the oldest rows beyond
     /// [`PAGE`] are dropped.
-    pub fn take(&mut self, first: usize, records: &[TraceRecord]) {
+    pub fn take<'a>(
+        &mut self,
+        first: usize,
+        records: impl ExactSizeIterator<Item = (SimTime, &'a TraceRecord)>,
+    ) {
         let end = self.page().end;
         if first > end || first + records.len() < self.first {
             self.clear_at(first);
         }
         let end = self.page().end;
-        for (k, r) in records.iter().enumerate().skip(end.saturating_sub(first)) {
+        for (k, (t, r)) in records.enumerate().skip(end.saturating_sub(first)) {
             if let (Some(p), TraceEvent::Capture { frame, .. }) = (r.pkt, &r.event) {
                 self.kinds
                     .entry(p.get())
@@ -92,7 +96,7 @@ impl EventIndex {
             if !r.event.ns().is_empty() {
                 self.namespaces.insert(r.event.ns().to_string());
             }
-            self.rows.push(row(first + k, r));
+            self.rows.push(row(first + k, t, r));
         }
         if self.rows.len() > PAGE {
             let cut = self.rows.len() - PAGE;
@@ -130,7 +134,7 @@ impl EventIndex {
         }
         let to = p.len().min(cursor + PAGE / 2);
         if page.end < to {
-            let records = p.records(page.end..to);
+            let records = p.timed_records(page.end..to);
             self.take(page.end, records);
         }
     }
@@ -149,7 +153,7 @@ impl EventIndex {
     /// Start the page again at record `start`, with up to [`PAGE`] rows.
     fn load_page(&mut self, p: &mut Player, start: usize) {
         self.clear_at(start);
-        let records = p.records(start..start + PAGE);
+        let records = p.timed_records(start..start + PAGE);
         self.take(start, records);
     }
 
@@ -187,7 +191,7 @@ impl EventIndex {
     }
 }
 
-fn row(index: usize, r: &TraceRecord) -> Row {
+fn row(index: usize, t: SimTime, r: &TraceRecord) -> Row {
     let (at, what) = match &r.event {
         TraceEvent::Capture {
             ns,
@@ -223,7 +227,7 @@ fn row(index: usize, r: &TraceRecord) -> Row {
     };
     Row {
         index,
-        t: r.t_ns,
+        t,
         at,
         ns: r.event.ns().to_string(),
         kind: r.event.kind(),
@@ -242,8 +246,8 @@ mod tests {
         let mut p = default_player();
         p.run_to_end();
         let mut idx = EventIndex::default();
-        idx.update(&p.trace()[..10]);
-        idx.update(p.trace());
+        idx.update(p.timed_trace().take(10));
+        idx.update(p.timed_trace());
         assert_eq!(idx.rows().len(), p.trace().len());
         let mut f = Filter::default();
         f.protocols.insert("ARP".into());

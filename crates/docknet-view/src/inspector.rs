@@ -1,8 +1,9 @@
 //! The inspector: one packet's headers at every hop it was captured at, with the fields that
 //! changed since the previous hop marked, and the conntrack entry its connection has.
 
+use docknet_sim::replay::Timed;
 use docknet_sim::time::SimTime;
-use docknet_sim::trace::{TraceEvent, TraceRecord};
+use docknet_sim::trace::TraceEvent;
 use docknet_sim::wire::{ArpOp, Frame, FramePayload, IcmpMessage, L4, UdpPayload};
 
 /// How far back (in records) the inspector looks: a packet's life is far shorter.
@@ -47,16 +48,13 @@ pub struct Inspection {
     pub conntrack: Option<CtView>,
 }
 
-/// Inspect `pkt` over the shown records. `same_connection` says whether another packet
-/// belongs to its connection (so a reply shows the entry its request created).
-pub fn inspect(
-    shown: &[TraceRecord],
-    pkt: u64,
-    same_connection: impl Fn(u64) -> bool,
-) -> Inspection {
+/// Inspect `pkt` over the shown records (with their times). `same_connection` says whether
+/// another packet belongs to its connection (so a reply shows the entry its request created).
+pub fn inspect(shown: Timed<'_>, pkt: u64, same_connection: impl Fn(u64) -> bool) -> Inspection {
     let mut hops: Vec<Hop> = Vec::new();
     let start = shown.len().saturating_sub(WINDOW);
-    for (i, r) in shown.iter().enumerate().skip(start) {
+    let records = shown.records();
+    for (i, (t, r)) in shown.enumerate().skip(start) {
         let (
             Some(p),
             TraceEvent::Capture {
@@ -84,12 +82,12 @@ pub fn inspect(
         }
         hops.push(Hop {
             record: i,
-            t: r.t_ns,
+            t,
             at: format!("{ns}:{iface} {}", dir.name()),
             fields,
         });
     }
-    let conntrack = shown
+    let conntrack = records
         .iter()
         .rev()
         .take(WINDOW)
@@ -257,7 +255,7 @@ mod tests {
     fn the_syn_changes_destination_after_dnat_and_ttl_after_forwarding() {
         let mut p = default_player();
         p.run_to_end();
-        let trace = p.trace().to_vec();
+        let trace = p.trace();
         let syn = trace
             .iter()
             .find_map(|r| match (&r.event, r.pkt) {
@@ -269,8 +267,8 @@ mod tests {
                 _ => None,
             })
             .unwrap();
-        let conns = crate::connections::Connections::from_trace(&trace);
-        let ins = inspect(&trace, syn, |o| conns.of(o) == conns.of(syn));
+        let conns = crate::connections::Connections::from_trace(trace);
+        let ins = inspect(p.timed_trace(), syn, |o| conns.of(o) == conns.of(syn));
         let at: Vec<&str> = ins.hops.iter().map(|h| h.at.as_str()).collect();
         assert_eq!(
             at,

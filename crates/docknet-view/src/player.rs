@@ -17,7 +17,7 @@
 //! gaps (a SYN retry a second later) are skipped.
 
 use docknet_sim::Sim;
-use docknet_sim::replay::DEFAULT_BUDGET;
+use docknet_sim::replay::{DEFAULT_BUDGET, Timed, TraceWindow};
 use docknet_sim::time::SimTime;
 use docknet_sim::trace::{CtChange, TraceEvent, TraceRecord};
 use std::ops::Range;
@@ -182,12 +182,22 @@ impl Player {
         self.len() == 0
     }
 
+    /// The window that holds `range` now, if one does.
+    fn holder(&self, range: &Range<usize>) -> Option<&TraceWindow> {
+        [&self.sim, &self.reader]
+            .map(Sim::trace_window)
+            .into_iter()
+            .find(|w| w.covers(range))
+    }
+
     /// Records `range` if they are held now (no work).
     pub fn held(&self, range: Range<usize>) -> Option<&[TraceRecord]> {
-        self.sim
-            .trace_window()
-            .slice(range.clone())
-            .or_else(|| self.reader.trace_window().slice(range))
+        self.holder(&range)?.slice(range)
+    }
+
+    /// When record `i` happened, if it is held now (no work).
+    pub fn held_time(&self, i: usize) -> Option<SimTime> {
+        self.holder(&(i..i + 1))?.time_of(i)
     }
 
     /// Record `i`, if held now; the records around the cursor always are.
@@ -198,12 +208,27 @@ impl Player {
     /// Records `range` (clipped to those produced so far), made again from a snapshot when
     /// they are not held. At most a quarter of the budget at once.
     pub fn records(&mut self, range: Range<usize>) -> &[TraceRecord] {
+        let range = self.make_held(range);
+        self.held(range.clone())
+            .unwrap_or_else(|| self.reader.trace_window().clipped(range.start, range.end))
+    }
+
+    /// [`Player::records`] with each record's time.
+    pub fn timed_records(&mut self, range: Range<usize>) -> Timed<'_> {
+        let range = self.make_held(range);
+        self.holder(&range)
+            .unwrap_or(self.reader.trace_window())
+            .timed(range.start, range.end)
+    }
+
+    /// `range` clipped to the records produced so far, held (made again if need be, up to a
+    /// quarter of the budget).
+    fn make_held(&mut self, range: Range<usize>) -> Range<usize> {
         let range = range.start.min(self.len())..range.end.min(self.len());
         if self.held(range.clone()).is_none() {
             self.reader.records(range.clone());
         }
-        self.held(range.clone())
-            .unwrap_or_else(|| self.reader.trace_window().clipped(range.start, range.end))
+        range
     }
 
     /// The records the player holds, at most its budget (for memory reports and tests).
@@ -228,6 +253,15 @@ impl Player {
         let got = self.held(self.shown_start()..self.cursor);
         debug_assert!(got.is_some(), "the records before the cursor are held");
         got.unwrap_or(&[])
+    }
+
+    /// [`Player::shown`] with each record's time.
+    pub fn shown_timed(&self) -> Timed<'_> {
+        let range = self.shown_start()..self.cursor;
+        let w = self.holder(&range);
+        debug_assert!(w.is_some(), "the records before the cursor are held");
+        w.unwrap_or(self.sim.trace_window())
+            .timed(range.start, range.end)
     }
 
     /// The simulation whose window holds the stretch the views read around the cursor.
@@ -311,9 +345,8 @@ impl Player {
 
     /// The time of record `i` (held, or made again).
     fn time_of(&mut self, i: usize) -> SimTime {
-        self.records(i..i + 1)
-            .first()
-            .map_or(SimTime::ZERO, |r| r.t_ns)
+        self.make_held(i..i + 1);
+        self.held_time(i).unwrap_or(SimTime::ZERO)
     }
 
     /// How many records come before time `t` (the first record at or after it), among those
@@ -321,7 +354,10 @@ impl Player {
     pub fn index_at(&mut self, t: SimTime) -> usize {
         let (mut lo, mut hi) = (0, self.len());
         let latest = self.sim.trace_window();
-        if latest.get(latest.start()).is_some_and(|r| r.t_ns < t) {
+        if latest
+            .time_of(latest.start())
+            .is_some_and(|first| first < t)
+        {
             lo = latest.start();
         }
         while lo < hi {
@@ -510,6 +546,12 @@ impl Player {
         assert_eq!(self.sim.trace_window().start(), 0, "the whole run is held");
         self.sim.trace()
     }
+
+    /// [`Player::trace`] with each record's time.
+    pub(crate) fn timed_trace(&self) -> Timed<'_> {
+        assert_eq!(self.sim.trace_window().start(), 0, "the whole run is held");
+        self.sim.timed_trace()
+    }
 }
 
 #[cfg(test)]
@@ -579,7 +621,7 @@ pub(crate) mod tests {
             p.shown().last().unwrap().event,
             TraceEvent::Nat { .. }
         ));
-        let times: Vec<_> = p.shown().iter().map(|r| r.t_ns).collect();
+        let times: Vec<_> = p.shown_timed().map(|(t, _)| t).collect();
         assert!(times.windows(2).all(|w| w[0] <= w[1]));
     }
 

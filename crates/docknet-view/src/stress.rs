@@ -68,7 +68,7 @@ mod tests {
         assert_eq!(built.sim.net.namespaces().len(), 50);
         let mut p = Player::new(built.sim);
         let at = SimTime::from_millis(200);
-        while p.is_empty() || p.record(p.len() - 1).is_none_or(|r| r.t_ns < at) {
+        while p.is_empty() || p.held_time(p.len() - 1).is_none_or(|t| t < at) {
             p.pump(10_000);
         }
         let n = p.index_at(at);

@@ -412,7 +412,7 @@ fn every_exercise_text_names_only_what_its_run_shows() {
             .scenario;
         let mut sim = docknet_sim::Sim::from_scenario(&compiled).unwrap();
         sim.run_to_end();
-        let seen = docknet_sim::format::mentions::evidence(sim.trace(), &sim.net, sim.now());
+        let seen = docknet_sim::format::mentions::evidence(sim.timed_trace(), &sim.net, sim.now());
         // What every learner reads: the intro and the questions (feedback and hints may
         // speak of the other variants).
         let texts = std::iter::once(v.intro.as_str()).chain(v.tasks.iter().map(Task::prompt));

@@ -118,7 +118,7 @@ fn the_event_list_pages_through_a_long_run() {
         let page = idx.page();
         assert!(page.contains(&at) || page.end == at, "{page:?} holds {at}");
         assert!(idx.rows().len() <= PAGE);
-        reference.take(page.start, whole.records(page.clone()));
+        reference.take(page.start, whole.timed_records(page.clone()));
         assert_eq!(rows_of(&idx), rows_of(&reference), "page {page:?}");
         idx.turn_page(&mut p, false);
         let earlier = idx.page();

@@ -467,7 +467,7 @@ x-docknet:
     assert_eq!(sc.traffic.len(), 1);
     let mut sim = crate::Sim::from_scenario(&docker::compile(&sc).unwrap().scenario).unwrap();
     sim.run_to_end();
-    let text = crate::format::explain::text(sim.trace());
+    let text = crate::format::explain::text(sim.timed_trace());
     assert!(text.contains("resolved web ->"), "{text}");
     let e = DockerScenario::from_compose(
         file(

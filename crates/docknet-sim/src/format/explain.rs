@@ -1,16 +1,17 @@
 //! A narrated, numbered walk of each packet, for learners.
 
 use super::tcpdump::Tcpdump;
+use crate::time::SimTime;
 use crate::trace::{BridgeAction, Dir, Name, NudState, RuleHit, TraceEvent, TraceRecord};
 use std::collections::{HashMap, VecDeque};
 
 /// The whole trace as a story: each packet gets a header when it first appears and its
 /// steps are numbered; process events appear where they happen.
-pub fn text(records: &[TraceRecord]) -> String {
+pub fn text<'a>(records: impl IntoIterator<Item = (SimTime, &'a TraceRecord)>) -> String {
     let mut out = String::new();
     let mut story = Narrator::default();
-    for r in records {
-        story.push(r, &mut out);
+    for (t, r) in records {
+        story.push(t, r, &mut out);
     }
     story.finish(&mut out);
     out
@@ -44,8 +45,9 @@ enum Held {
 }
 
 impl Narrator {
-    /// Narrate the next record, appending to `out` whatever text is ready.
-    pub fn push(&mut self, r: &TraceRecord, out: &mut String) {
+    /// Narrate the next record (which happened at `t`), appending to `out` whatever text is
+    /// ready.
+    pub fn push(&mut self, t: SimTime, r: &TraceRecord, out: &mut String) {
         if let (Some(p), TraceEvent::Capture { .. }) = (r.pkt, &r.event)
             && !self.first_seen.contains_key(&p.get())
             && let Some(what) = summary(&r.event)
@@ -87,12 +89,12 @@ impl Narrator {
                 }
                 let n = self.steps.entry(p.get()).or_insert(0);
                 *n += 1;
-                let step = format!("  {n:>2}. [{}] {line}\n", r.t_ns);
+                let step = format!("  {n:>2}. [{t}] {line}\n");
                 self.held.push_back(Held::Text(step));
             }
             None => {
                 self.current = None;
-                let note = format!("\n  * [{}] {line}\n", r.t_ns);
+                let note = format!("\n  * [{t}] {line}\n");
                 self.held.push_back(Held::Text(note));
             }
         }

@@ -1,13 +1,14 @@
 //! The trace as JSON Lines: one object per record, fields documented in docs/trace-format.md.
 
+use crate::time::SimTime;
 use crate::trace::{TraceEvent, TraceRecord};
 use crate::wire::{FramePayload, L4};
 use serde_json::{Map, Value, json};
 
-/// One record as a flat JSON object.
-pub fn record(r: &TraceRecord) -> Value {
+/// One record (which happened at `t`) as a flat JSON object.
+pub fn record(t: SimTime, r: &TraceRecord) -> Value {
     let mut o = Map::new();
-    o.insert("t_ns".into(), json!(r.t_ns.as_nanos()));
+    o.insert("t_ns".into(), json!(t.as_nanos()));
     o.insert("event".into(), json!(r.event.kind()));
     o.insert("pkt".into(), r.pkt.map_or(Value::Null, |p| json!(p.0)));
     match &r.event {
@@ -67,10 +68,10 @@ pub fn record(r: &TraceRecord) -> Value {
 }
 
 /// The whole trace, one JSON object per line.
-pub fn lines(records: &[TraceRecord]) -> String {
+pub fn lines<'a>(records: impl IntoIterator<Item = (SimTime, &'a TraceRecord)>) -> String {
     let mut s = String::new();
-    for r in records {
-        s.push_str(&record(r).to_string());
+    for (t, r) in records {
+        s.push_str(&record(t, r).to_string());
         s.push('\n');
     }
     s

@@ -11,7 +11,11 @@ use crate::trace::TraceRecord;
 
 /// A run's narration (`trace`) and every namespace's state at its end (`net` at `now`), one
 /// text to search.
-pub fn evidence(trace: &[TraceRecord], net: &Net, now: SimTime) -> String {
+pub fn evidence<'a>(
+    trace: impl IntoIterator<Item = (SimTime, &'a TraceRecord)>,
+    net: &Net,
+    now: SimTime,
+) -> String {
     let mut out = explain::text(trace);
     for ns in &net.namespaces {
         for v in [View::Addr, View::Route, View::IptablesSave, View::Neigh] {

@@ -2,6 +2,7 @@
 //! Only captures are printed: a `stopped` record (a run cut by its limits) is not a frame,
 //! and the CLI prints its message on stderr.
 
+use crate::time::SimTime;
 use crate::trace::{Dir, TraceEvent, TraceRecord};
 use crate::wire::{
     ArpOp, Frame, FramePayload, IcmpMessage, Ipv4Packet, L4, TcpSegment, UdpPayload,
@@ -40,15 +41,26 @@ pub struct Tcpdump {
 
 impl Tcpdump {
     /// All capture lines of a trace, at one point or everywhere (prefixed `ns:iface In|Out`).
-    pub fn lines(records: &[TraceRecord], at: Option<&CapturePoint>) -> Vec<String> {
+    pub fn lines<'a>(
+        records: impl IntoIterator<Item = (SimTime, &'a TraceRecord)>,
+        at: Option<&CapturePoint>,
+    ) -> Vec<String> {
         let mut fmt = Tcpdump::default();
-        records.iter().filter_map(|r| fmt.line(r, at)).collect()
+        records
+            .into_iter()
+            .filter_map(|(t, r)| fmt.line(t, r, at))
+            .collect()
     }
 
-    /// One record's line, if it is a capture at `at` (or anywhere when `at` is None). Feed
-    /// records in trace order: the formatter keeps each TCP flow's initial sequence numbers
-    /// (one entry per flow direction, the only state it needs).
-    pub fn line(&mut self, r: &TraceRecord, at: Option<&CapturePoint>) -> Option<String> {
+    /// One record's line (a record of time `t`), if it is a capture at `at` (or anywhere when
+    /// `at` is None). Feed records in trace order: the formatter keeps each TCP flow's initial
+    /// sequence numbers (one entry per flow direction, the only state it needs).
+    pub fn line(
+        &mut self,
+        t: SimTime,
+        r: &TraceRecord,
+        at: Option<&CapturePoint>,
+    ) -> Option<String> {
         let TraceEvent::Capture {
             ns,
             iface,
@@ -66,7 +78,7 @@ impl Tcpdump {
                 if *dir == Dir::In { "In " } else { "Out" }
             ),
         };
-        Some(format!("{} {prefix}{}", r.t_ns, self.frame(frame)))
+        Some(format!("{t} {prefix}{}", self.frame(frame)))
     }
 
     /// One frame: `smac > dmac, ethertype ..., length N: payload`.

@@ -1,7 +1,8 @@
 //! [`TraceWindow`]: the part of a run's trace a `Sim` holds, at most a budget of records,
-//! each known by its absolute index in the run.
+//! each known by its absolute index in the run, with the event and the time that produced it.
 
-use crate::trace::TraceRecord;
+use crate::time::SimTime;
+use crate::trace::{Footprint, TraceRecord, footprint};
 use std::ops::Range;
 
 /// The records the app and the web page hold by default: a few tens of MB of records, far
@@ -32,15 +33,25 @@ fn grow<T>(v: &mut Vec<T>, bound: usize) {
     v.reserve_exact(more.min(bound.saturating_sub(cap)).max(1));
 }
 
+/// Where the records one event produced at one time start: the records of an event share
+/// its time, so the window keeps it once per event rather than in every record.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct Step {
+    /// The absolute index of the step's first record.
+    first: usize,
+    /// The event that produced it, counting from 1 (0: before the first event).
+    event: usize,
+    t: SimTime,
+}
+
 /// A contiguous stretch `start()..end()` of a run's trace. Pushing past the budget drops the
 /// older half, so the records held never exceed it and pushes stay amortised O(1).
 #[derive(Clone, Debug)]
 pub struct TraceWindow {
     records: Vec<TraceRecord>,
-    /// Which event (counting from 1) produced each held record, run-length coded: one
-    /// `(first record, event)` pair (absolute index) per event that emitted records, in
-    /// order; the first pair may start before `start`.
-    events: Vec<(usize, usize)>,
+    /// The steps that produced the held records, in order; the first may start before
+    /// `start`.
+    steps: Vec<Step>,
     start: usize,
     budget: usize,
 }
@@ -57,7 +68,7 @@ impl TraceWindow {
     pub fn with_budget(budget: usize) -> TraceWindow {
         TraceWindow {
             records: Vec::new(),
-            events: Vec::new(),
+            steps: Vec::new(),
             start: 0,
             budget,
         }
@@ -98,13 +109,47 @@ impl TraceWindow {
         self.records.get(i.checked_sub(self.start)?)
     }
 
-    /// The event that produced record `i` (1 for the first event), if held.
-    pub fn event_of(&self, i: usize) -> Option<usize> {
+    /// The step that produced record `i`, if held.
+    fn step_of(&self, i: usize) -> Option<&Step> {
         if !(self.start..self.end()).contains(&i) {
             return None;
         }
-        let run = self.events.partition_point(|&(first, _)| first <= i);
-        Some(self.events[run - 1].1)
+        let after = self.steps.partition_point(|s| s.first <= i);
+        Some(&self.steps[after - 1])
+    }
+
+    /// The event that produced record `i` (1 for the first event), if held.
+    pub fn event_of(&self, i: usize) -> Option<usize> {
+        self.step_of(i).map(|s| s.event)
+    }
+
+    /// When record `i` happened, if held.
+    pub fn time_of(&self, i: usize) -> Option<SimTime> {
+        self.step_of(i).map(|s| s.t)
+    }
+
+    /// The held records from `from` (absolute) up to `to`, clipped to the window, each with
+    /// its time.
+    pub fn timed(&self, from: usize, to: usize) -> Timed<'_> {
+        let first = from.clamp(self.start, self.end());
+        let records = self.clipped(from, to);
+        let steps = match self.steps.partition_point(|s| s.first <= first) {
+            0 => &self.steps[..],
+            after => &self.steps[after - 1..],
+        };
+        Timed {
+            records: records.iter(),
+            at: first,
+            steps,
+        }
+    }
+
+    /// Memory held: the records ([`footprint`]) and the steps that date them.
+    pub fn footprint(&self) -> Footprint {
+        Footprint {
+            index_bytes: std::mem::size_of_val(self.steps.as_slice()),
+            ..footprint(&self.records)
+        }
     }
 
     /// Records `range` (absolute), if all are held.
@@ -123,9 +168,9 @@ impl TraceWindow {
         &self.records[a - self.start..b - self.start]
     }
 
-    /// Append the record with index `end()`, produced by event `event`.
+    /// Append the record with index `end()`, produced by event `event` at `t`.
     #[inline]
-    pub(crate) fn push(&mut self, record: TraceRecord, event: usize) {
+    pub(crate) fn push(&mut self, record: TraceRecord, event: usize, t: SimTime) {
         if self.budget == 0 {
             self.start += 1;
             return;
@@ -133,8 +178,19 @@ impl TraceWindow {
         if self.held() >= self.budget {
             self.drop_front((self.held() / 2).max(self.held() + 1 - self.budget));
         }
-        if self.events.last().is_none_or(|&(_, e)| e != event) {
-            self.events.push((self.end(), event));
+        if self
+            .steps
+            .last()
+            .is_none_or(|s| s.event != event || s.t != t)
+        {
+            if self.steps.len() == self.steps.capacity() {
+                grow(&mut self.steps, usize::MAX);
+            }
+            self.steps.push(Step {
+                first: self.end(),
+                event,
+                t,
+            });
         }
         if self.records.len() == self.records.capacity() {
             grow(&mut self.records, self.budget);
@@ -145,15 +201,25 @@ impl TraceWindow {
     /// Hold nothing, the next record pushed being record `at`.
     pub(crate) fn reset(&mut self, at: usize) {
         self.records.clear();
-        self.events.clear();
+        self.steps.clear();
         self.start = at;
     }
 
-    /// Take out the held records before `to` (absolute).
-    pub(crate) fn drain_to(&mut self, to: usize) -> std::vec::Drain<'_, TraceRecord> {
+    /// Take out the held records before `to` (absolute), each with its time.
+    pub(crate) fn drain_to(&mut self, to: usize) -> Drained<'_> {
         let n = to.clamp(self.start, self.end()) - self.start;
+        let at = self.start;
+        // The steps dating the drained records (most often one), kept before they go.
+        let from = self.steps.partition_point(|s| s.first <= at).max(1) - 1;
+        let upto = self.steps.partition_point(|s| s.first < at + n);
+        let steps = self.steps.get(from..upto).unwrap_or_default().into();
         self.advance_start(n);
-        self.records.drain(..n)
+        Drained {
+            records: self.records.drain(..n),
+            at,
+            steps,
+            next: 0,
+        }
     }
 
     fn drop_front(&mut self, n: usize) {
@@ -162,51 +228,139 @@ impl TraceWindow {
         self.advance_start(n);
     }
 
-    /// Move `start` on by `n` (the caller drops those records), keeping only the event runs
-    /// that still cover held records.
+    /// Move `start` on by `n` (the caller drops those records), keeping only the steps that
+    /// still date held records.
     fn advance_start(&mut self, n: usize) {
         self.start += n;
-        let covering = self
-            .events
-            .partition_point(|&(first, _)| first <= self.start);
-        self.events.drain(..covering.saturating_sub(1));
+        let covering = self.steps.partition_point(|s| s.first <= self.start);
+        self.steps.drain(..covering.saturating_sub(1));
     }
 }
+
+/// Held records with their times, in order ([`TraceWindow::timed`]).
+#[derive(Clone, Debug)]
+pub struct Timed<'a> {
+    records: std::slice::Iter<'a, TraceRecord>,
+    /// The absolute index of the next record.
+    at: usize,
+    /// The steps from the one dating the next record on.
+    steps: &'a [Step],
+}
+
+impl<'a> Timed<'a> {
+    /// The records still to come, without their times.
+    pub fn records(&self) -> &'a [TraceRecord] {
+        self.records.as_slice()
+    }
+}
+
+impl<'a> Iterator for Timed<'a> {
+    type Item = (SimTime, &'a TraceRecord);
+
+    #[inline]
+    fn next(&mut self) -> Option<Self::Item> {
+        let r = self.records.next()?;
+        while self.steps.get(1).is_some_and(|s| s.first <= self.at) {
+            self.steps = &self.steps[1..];
+        }
+        self.at += 1;
+        Some((self.steps[0].t, r))
+    }
+
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        self.records.size_hint()
+    }
+}
+
+impl ExactSizeIterator for Timed<'_> {}
+
+/// Records taken out of a window with their times ([`TraceWindow::drain_to`]).
+#[derive(Debug)]
+pub struct Drained<'a> {
+    records: std::vec::Drain<'a, TraceRecord>,
+    /// The absolute index of the next record.
+    at: usize,
+    /// The steps dating the drained records, and which of them dates the next one.
+    steps: smallvec::SmallVec<[Step; 2]>,
+    next: usize,
+}
+
+impl Iterator for Drained<'_> {
+    type Item = (SimTime, TraceRecord);
+
+    fn next(&mut self) -> Option<Self::Item> {
+        let r = self.records.next()?;
+        while self
+            .steps
+            .get(self.next + 1)
+            .is_some_and(|s| s.first <= self.at)
+        {
+            self.next += 1;
+        }
+        self.at += 1;
+        Some((self.steps[self.next].t, r))
+    }
+
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        self.records.size_hint()
+    }
+}
+
+impl ExactSizeIterator for Drained<'_> {}
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::time::SimTime;
     use crate::trace::TraceEvent;
 
-    fn rec(i: u64) -> TraceRecord {
-        TraceRecord {
-            t_ns: SimTime(i),
+    /// Record `i` names its index (in the drop reason) and belongs to event `i / 3 + 1`, at
+    /// time `(i / 3) * 10` except that each event's last record comes one tick later.
+    fn rec(i: usize) -> (TraceRecord, usize, SimTime) {
+        let r = TraceRecord {
             pkt: None,
-            event: TraceEvent::Stopped {
-                limit: crate::limits::Limit::Events,
-                reason: "".into(),
+            event: TraceEvent::Drop {
+                ns: crate::trace::Name::new("ns"),
+                reason: i.to_string().into(),
             },
+        };
+        (r, i / 3 + 1, time(i))
+    }
+
+    fn time(i: usize) -> SimTime {
+        SimTime((i / 3) as u64 * 10 + u64::from(i % 3 == 2))
+    }
+
+    fn index(r: &TraceRecord) -> usize {
+        match &r.event {
+            TraceEvent::Drop { reason, .. } => reason.parse().unwrap(),
+            other => panic!("{other:?}"),
         }
     }
 
+    fn push(w: &mut TraceWindow, i: usize) {
+        let (r, event, t) = rec(i);
+        w.push(r, event, t);
+    }
+
     #[test]
-    fn holds_at_most_its_budget_and_knows_absolute_indices() {
+    fn holds_at_most_its_budget_and_knows_absolute_indices_events_and_times() {
         let mut w = TraceWindow::with_budget(10);
         for i in 0..95 {
-            w.push(rec(i), i as usize / 3 + 1);
+            push(&mut w, i);
             assert!(w.held() <= 10);
-            assert_eq!(w.end(), i as usize + 1);
+            assert_eq!(w.end(), i + 1);
             for j in w.start()..w.end() {
                 assert_eq!(w.event_of(j), Some(j / 3 + 1), "record {j}");
+                assert_eq!(w.time_of(j), Some(time(j)), "record {j}");
             }
             assert_eq!(w.event_of(w.end()), None);
+            assert_eq!(w.time_of(w.end()), None);
         }
         assert!(w.start() >= 85, "{}", w.start());
-        assert_eq!(w.get(94).unwrap().t_ns, SimTime(94));
+        assert_eq!(index(w.get(94).unwrap()), 94);
         assert_eq!(w.event_of(94), Some(32));
         assert!(w.get(w.start() - 1).is_none());
-        assert_eq!(w.slice(90..95).unwrap()[0].t_ns, SimTime(90));
+        assert_eq!(index(&w.slice(90..95).unwrap()[0]), 90);
         assert!(w.slice(0..95).is_none());
         w.set_budget(2);
         assert_eq!((w.start(), w.end()), (93, 95));
@@ -215,10 +369,49 @@ mod tests {
     }
 
     #[test]
+    fn timed_pairs_each_held_record_with_its_time_from_any_start() {
+        let mut w = TraceWindow::default();
+        for i in 0..40 {
+            push(&mut w, i);
+        }
+        for from in 0..=40 {
+            let got: Vec<(SimTime, usize)> =
+                w.timed(from, 37).map(|(t, r)| (t, index(r))).collect();
+            let want: Vec<(SimTime, usize)> = (from.min(37)..37).map(|i| (time(i), i)).collect();
+            assert_eq!(got, want, "from {from}");
+        }
+    }
+
+    #[test]
+    fn draining_yields_records_with_their_times_and_keeps_the_rest_dated() {
+        let mut w = TraceWindow::default();
+        let mut out = Vec::new();
+        let mut next = 0;
+        // Drains of every size, ending inside events and on their boundaries.
+        for (pushed, to) in [(5, 1), (5, 5), (12, 7), (20, 19), (30, 30)] {
+            while next < pushed {
+                push(&mut w, next);
+                next += 1;
+            }
+            out.extend(w.drain_to(to).map(|(t, r)| (t, index(&r))));
+            assert_eq!(w.start(), to);
+            for j in w.start()..w.end() {
+                assert_eq!(
+                    w.time_of(j),
+                    Some(time(j)),
+                    "record {j} after draining to {to}"
+                );
+            }
+        }
+        let want: Vec<(SimTime, usize)> = (0..30).map(|i| (time(i), i)).collect();
+        assert_eq!(out, want);
+    }
+
+    #[test]
     fn a_zero_budget_holds_nothing_but_counts() {
         let mut w = TraceWindow::with_budget(0);
-        w.push(rec(0), 1);
-        w.push(rec(1), 1);
+        push(&mut w, 0);
+        push(&mut w, 1);
         assert_eq!((w.start(), w.end(), w.held()), (2, 2, 0));
     }
 }

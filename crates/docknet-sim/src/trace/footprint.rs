@@ -23,15 +23,18 @@ pub struct Footprint {
     /// Heap bytes the records own or share (frames, boxed parts, the intern tables), each
     /// shared allocation counted once.
     pub heap_bytes: usize,
+    /// The window's index that dates the records, one entry per event
+    /// ([`crate::replay::TraceWindow::footprint`]; 0 for records alone).
+    pub index_bytes: usize,
 }
 
 impl Footprint {
-    /// Average bytes per record, inline and heap together (0 for an empty trace).
+    /// Average bytes per record, inline, heap and index together (0 for an empty trace).
     pub fn bytes_per_record(&self) -> f64 {
         if self.records == 0 {
             return 0.0;
         }
-        (self.inline_bytes + self.heap_bytes) as f64 / self.records as f64
+        (self.inline_bytes + self.heap_bytes + self.index_bytes) as f64 / self.records as f64
     }
 }
 
@@ -48,6 +51,7 @@ pub fn footprint(records: &[TraceRecord]) -> Footprint {
         records: records.len(),
         inline_bytes: std::mem::size_of_val(records),
         heap_bytes: owned + tables,
+        index_bytes: 0,
     }
 }
 
