@@ -312,12 +312,18 @@ impl<E: From<KernelEvent>> Kernel<'_, E> {
             Some(p) if Some(p) == in_port && !self.net.iface(p).hairpin => Ports::new(),
             Some(p) => smallvec::smallvec![p],
             None if frame.dst == br.mac && in_port.is_some() => Ports::new(),
-            None => state
-                .ports
-                .iter()
-                .copied()
-                .filter(|&p| Some(p) != in_port || self.net.iface(p).hairpin)
-                .collect(),
+            None => {
+                // Sized once: a flood goes to every port but one.
+                let mut all = Ports::with_capacity(state.ports.len());
+                all.extend(
+                    state
+                        .ports
+                        .iter()
+                        .copied()
+                        .filter(|&p| Some(p) != in_port || self.net.iface(p).hairpin),
+                );
+                all
+            }
         };
         let action = if to_local && ports.is_empty() {
             BridgeAction::Local
