@@ -208,9 +208,7 @@ impl Player {
     /// Records `range` (clipped to those produced so far), made again from a snapshot when
     /// they are not held. At most a quarter of the budget at once.
     pub fn records(&mut self, range: Range<usize>) -> &[TraceRecord] {
-        let range = self.make_held(range);
-        self.held(range.clone())
-            .unwrap_or_else(|| self.reader.trace_window().clipped(range.start, range.end))
+        self.timed_records(range).records()
     }
 
     /// [`Player::records`] with each record's time.
@@ -250,9 +248,7 @@ impl Player {
     /// The last records revealed: `shown_start()..cursor`, as far back as any view reads
     /// ([`LOOKBACK`]); the whole run so far while the cursor is within that of the start.
     pub fn shown(&self) -> &[TraceRecord] {
-        let got = self.held(self.shown_start()..self.cursor);
-        debug_assert!(got.is_some(), "the records before the cursor are held");
-        got.unwrap_or(&[])
+        self.shown_timed().records()
     }
 
     /// [`Player::shown`] with each record's time.

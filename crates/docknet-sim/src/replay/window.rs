@@ -139,8 +139,8 @@ impl TraceWindow {
         };
         Timed {
             records: records.iter(),
-            at: first,
             steps,
+            dater: Dater { at: first, next: 0 },
         }
     }
 
@@ -184,7 +184,7 @@ impl TraceWindow {
             .is_none_or(|s| s.event != event || s.t != t)
         {
             if self.steps.len() == self.steps.capacity() {
-                grow(&mut self.steps, usize::MAX);
+                grow(&mut self.steps, self.budget);
             }
             self.steps.push(Step {
                 first: self.end(),
@@ -216,9 +216,8 @@ impl TraceWindow {
         self.advance_start(n);
         Drained {
             records: self.records.drain(..n),
-            at,
             steps,
-            next: 0,
+            dater: Dater { at, next: 0 },
         }
     }
 
@@ -237,14 +236,34 @@ impl TraceWindow {
     }
 }
 
+/// Dates records read in order against the steps that cover them.
+#[derive(Clone, Copy, Debug)]
+struct Dater {
+    /// The absolute index of the next record.
+    at: usize,
+    /// Which of the steps dates it.
+    next: usize,
+}
+
+impl Dater {
+    /// The next record's time, among `steps` (the first of which dates it or an earlier one).
+    #[inline]
+    fn next_time(&mut self, steps: &[Step]) -> SimTime {
+        while steps.get(self.next + 1).is_some_and(|s| s.first <= self.at) {
+            self.next += 1;
+        }
+        self.at += 1;
+        steps[self.next].t
+    }
+}
+
 /// Held records with their times, in order ([`TraceWindow::timed`]).
 #[derive(Clone, Debug)]
 pub struct Timed<'a> {
     records: std::slice::Iter<'a, TraceRecord>,
-    /// The absolute index of the next record.
-    at: usize,
-    /// The steps from the one dating the next record on.
+    /// The steps from the one dating the first record on.
     steps: &'a [Step],
+    dater: Dater,
 }
 
 impl<'a> Timed<'a> {
@@ -260,11 +279,7 @@ impl<'a> Iterator for Timed<'a> {
     #[inline]
     fn next(&mut self) -> Option<Self::Item> {
         let r = self.records.next()?;
-        while self.steps.get(1).is_some_and(|s| s.first <= self.at) {
-            self.steps = &self.steps[1..];
-        }
-        self.at += 1;
-        Some((self.steps[0].t, r))
+        Some((self.dater.next_time(self.steps), r))
     }
 
     fn size_hint(&self) -> (usize, Option<usize>) {
@@ -278,11 +293,9 @@ impl ExactSizeIterator for Timed<'_> {}
 #[derive(Debug)]
 pub struct Drained<'a> {
     records: std::vec::Drain<'a, TraceRecord>,
-    /// The absolute index of the next record.
-    at: usize,
-    /// The steps dating the drained records, and which of them dates the next one.
+    /// The steps dating the drained records.
     steps: smallvec::SmallVec<[Step; 2]>,
-    next: usize,
+    dater: Dater,
 }
 
 impl Iterator for Drained<'_> {
@@ -290,15 +303,7 @@ impl Iterator for Drained<'_> {
 
     fn next(&mut self) -> Option<Self::Item> {
         let r = self.records.next()?;
-        while self
-            .steps
-            .get(self.next + 1)
-            .is_some_and(|s| s.first <= self.at)
-        {
-            self.next += 1;
-        }
-        self.at += 1;
-        Some((self.steps[self.next].t, r))
+        Some((self.dater.next_time(&self.steps), r))
     }
 
     fn size_hint(&self) -> (usize, Option<usize>) {
