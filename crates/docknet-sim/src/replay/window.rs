@@ -255,6 +255,15 @@ impl Dater {
         self.at += 1;
         steps[self.next].t
     }
+
+    /// Pass over `n` records without dating them (a search, not a walk).
+    fn skip(&mut self, steps: &[Step], n: usize) {
+        self.at += n;
+        let at = self.at;
+        self.next = self
+            .next
+            .max(steps.partition_point(|s| s.first <= at).saturating_sub(1));
+    }
 }
 
 /// Held records with their times, in order ([`TraceWindow::timed`]).
@@ -280,6 +289,16 @@ impl<'a> Iterator for Timed<'a> {
     fn next(&mut self) -> Option<Self::Item> {
         let r = self.records.next()?;
         Some((self.dater.next_time(self.steps), r))
+    }
+
+    /// Skips without walking the steps, as a slice's iterator does (the views skip to the
+    /// last stretch of what is shown).
+    fn nth(&mut self, n: usize) -> Option<Self::Item> {
+        if n > 0 {
+            self.records.nth(n - 1)?;
+            self.dater.skip(self.steps, n);
+        }
+        self.next()
     }
 
     fn size_hint(&self) -> (usize, Option<usize>) {
@@ -384,6 +403,17 @@ mod tests {
                 w.timed(from, 37).map(|(t, r)| (t, index(r))).collect();
             let want: Vec<(SimTime, usize)> = (from.min(37)..37).map(|i| (time(i), i)).collect();
             assert_eq!(got, want, "from {from}");
+            for k in 0..want.len() + 2 {
+                let mut it = w.timed(from, 37);
+                let nth = it.nth(k).map(|(t, r)| (t, index(r)));
+                assert_eq!(nth, want.get(k).copied(), "from {from}, item {k}");
+                let rest: Vec<(SimTime, usize)> = it.map(|(t, r)| (t, index(r))).collect();
+                assert_eq!(
+                    rest,
+                    want.get(k + 1..).unwrap_or_default(),
+                    "from {from}, after {k}"
+                );
+            }
         }
     }
 
