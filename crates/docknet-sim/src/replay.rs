@@ -4,7 +4,9 @@
 //! exactly, by restoring the nearest snapshot and replaying (the model is deterministic:
 //! `Sim::records`).
 
+mod growth;
 mod snapshots;
+mod steps;
 mod window;
 
 pub use snapshots::{CHECKPOINT_EVERY, MAX_SNAPSHOTS, Thinned};

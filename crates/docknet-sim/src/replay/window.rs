@@ -1,6 +1,8 @@
 //! [`TraceWindow`]: the part of a run's trace a `Sim` holds, at most a budget of records,
 //! each known by its absolute index in the run, with the event and the time that produced it.
 
+use super::growth::grow;
+use super::steps::{Step, StepList, Steps};
 use crate::time::SimTime;
 use crate::trace::{Footprint, TraceRecord, footprint};
 use std::ops::Range;
@@ -9,49 +11,15 @@ use std::ops::Range;
 /// more than any view looks back (see `docknet_view::player`).
 pub const DEFAULT_BUDGET: usize = 1 << 17;
 
-/// Bytes a window's buffers grow by at least once they take a few MB (see [`grow`]). A
-/// browser commits memory as soon as it is reserved, so there they grow as needed.
-#[cfg(not(target_arch = "wasm32"))]
-const MAPPED_BYTES: usize = 32 << 20;
-#[cfg(target_arch = "wasm32")]
-const MAPPED_BYTES: usize = 0;
-
-/// Make room in a full `v` for at least one more item, never past `bound` items: double, and
-/// once it takes an eighth of [`MAPPED_BYTES`], grow by at least that much. An allocation that
-/// large is mapped from the system (glibc maps any of 32 MiB or more, musl smaller ones), so
-/// its pages are provided only as items are written into them, and it grows by remapping:
-/// the items already held are never copied. (Below that, glibc may serve the buffer from its
-/// heap and copy it at each doubling, touching fresh pages twice.)
-#[cold]
-fn grow<T>(v: &mut Vec<T>, bound: usize) {
-    let cap = v.capacity();
-    let size = size_of::<T>().max(1);
-    let mut more = cap.max(64);
-    if MAPPED_BYTES > 0 && cap * size >= MAPPED_BYTES / 8 {
-        more = more.max(MAPPED_BYTES / size);
-    }
-    v.reserve_exact(more.min(bound.saturating_sub(cap)).max(1));
-}
-
-/// Where the records one event produced at one time start: the records of an event share
-/// its time, so the window keeps it once per event rather than in every record.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-struct Step {
-    /// The absolute index of the step's first record.
-    first: usize,
-    /// The event that produced it, counting from 1 (0: before the first event).
-    event: usize,
-    t: SimTime,
-}
-
 /// A contiguous stretch `start()..end()` of a run's trace. Pushing past the budget drops the
 /// older half, so the records held never exceed it and pushes stay amortised O(1).
 #[derive(Clone, Debug)]
 pub struct TraceWindow {
     records: Vec<TraceRecord>,
     /// The steps that produced the held records, in order; the first may start before
-    /// `start`.
-    steps: Vec<Step>,
+    /// `start`. The records of an event share its time, so it is kept once per step rather
+    /// than in every record.
+    steps: Steps,
     start: usize,
     budget: usize,
 }
@@ -68,7 +36,7 @@ impl TraceWindow {
     pub fn with_budget(budget: usize) -> TraceWindow {
         TraceWindow {
             records: Vec::new(),
-            steps: Vec::new(),
+            steps: Steps::default(),
             start: 0,
             budget,
         }
@@ -110,12 +78,11 @@ impl TraceWindow {
     }
 
     /// The step that produced record `i`, if held.
-    fn step_of(&self, i: usize) -> Option<&Step> {
+    fn step_of(&self, i: usize) -> Option<Step> {
         if !(self.start..self.end()).contains(&i) {
             return None;
         }
-        let after = self.steps.partition_point(|s| s.first <= i);
-        Some(&self.steps[after - 1])
+        Some(self.steps.get(self.steps.starting_by(i) - 1))
     }
 
     /// The event that produced record `i` (1 for the first event), if held.
@@ -133,21 +100,20 @@ impl TraceWindow {
     pub fn timed(&self, from: usize, to: usize) -> Timed<'_> {
         let first = from.clamp(self.start, self.end());
         let records = self.clipped(from, to);
-        let steps = match self.steps.partition_point(|s| s.first <= first) {
-            0 => &self.steps[..],
-            after => &self.steps[after - 1..],
-        };
         Timed {
             records: records.iter(),
-            steps,
-            dater: Dater { at: first, next: 0 },
+            steps: &self.steps,
+            dater: Dater {
+                at: first,
+                next: self.steps.starting_by(first).saturating_sub(1),
+            },
         }
     }
 
     /// Memory held: the records ([`footprint`]) and the steps that date them.
     pub fn footprint(&self) -> Footprint {
         Footprint {
-            index_bytes: std::mem::size_of_val(self.steps.as_slice()),
+            index_bytes: self.steps.bytes(),
             ..footprint(&self.records)
         }
     }
@@ -178,19 +144,9 @@ impl TraceWindow {
         if self.held() >= self.budget {
             self.drop_front((self.held() / 2).max(self.held() + 1 - self.budget));
         }
-        if self
-            .steps
-            .last()
-            .is_none_or(|s| s.event != event || s.t != t)
-        {
-            if self.steps.len() == self.steps.capacity() {
-                grow(&mut self.steps, self.budget);
-            }
-            self.steps.push(Step {
-                first: self.end(),
-                event,
-                t,
-            });
+        if !self.steps.last_is(event, t) {
+            let first = self.end();
+            self.steps.push(Step { first, event, t }, self.budget);
         }
         if self.records.len() == self.records.capacity() {
             grow(&mut self.records, self.budget);
@@ -210,9 +166,9 @@ impl TraceWindow {
         let n = to.clamp(self.start, self.end()) - self.start;
         let at = self.start;
         // The steps dating the drained records (most often one), kept before they go.
-        let from = self.steps.partition_point(|s| s.first <= at).max(1) - 1;
-        let upto = self.steps.partition_point(|s| s.first < at + n);
-        let steps = self.steps.get(from..upto).unwrap_or_default().into();
+        let from = self.steps.starting_by(at).max(1) - 1;
+        let upto = self.steps.starting_before(at + n);
+        let steps = (from..upto).map(|k| self.steps.get(k)).collect();
         self.advance_start(n);
         Drained {
             records: self.records.drain(..n),
@@ -231,8 +187,8 @@ impl TraceWindow {
     /// still date held records.
     fn advance_start(&mut self, n: usize) {
         self.start += n;
-        let covering = self.steps.partition_point(|s| s.first <= self.start);
-        self.steps.drain(..covering.saturating_sub(1));
+        let covering = self.steps.starting_by(self.start);
+        self.steps.drop_front(covering.saturating_sub(1));
     }
 }
 
@@ -246,23 +202,20 @@ struct Dater {
 }
 
 impl Dater {
-    /// The next record's time, among `steps` (the first of which dates it or an earlier one).
+    /// The next record's time, among `steps` (step `next` dates it or an earlier one).
     #[inline]
-    fn next_time(&mut self, steps: &[Step]) -> SimTime {
-        while steps.get(self.next + 1).is_some_and(|s| s.first <= self.at) {
+    fn next_time<S: StepList + ?Sized>(&mut self, steps: &S) -> SimTime {
+        while self.next + 1 < steps.count() && steps.step(self.next + 1).first <= self.at {
             self.next += 1;
         }
         self.at += 1;
-        steps[self.next].t
+        steps.step(self.next).t
     }
 
-    /// Pass over `n` records without dating them (a search, not a walk).
-    fn skip(&mut self, steps: &[Step], n: usize) {
+    /// Pass over `n` records of a window's steps without dating them (a search, not a walk).
+    fn skip(&mut self, steps: &Steps, n: usize) {
         self.at += n;
-        let at = self.at;
-        self.next = self
-            .next
-            .max(steps.partition_point(|s| s.first <= at).saturating_sub(1));
+        self.next = self.next.max(steps.starting_by(self.at).saturating_sub(1));
     }
 }
 
@@ -270,8 +223,8 @@ impl Dater {
 #[derive(Clone, Debug)]
 pub struct Timed<'a> {
     records: std::slice::Iter<'a, TraceRecord>,
-    /// The steps from the one dating the first record on.
-    steps: &'a [Step],
+    /// The window's steps (the dater starts at the one dating the first record).
+    steps: &'a Steps,
     dater: Dater,
 }
 
@@ -322,7 +275,7 @@ impl Iterator for Drained<'_> {
 
     fn next(&mut self) -> Option<Self::Item> {
         let r = self.records.next()?;
-        Some((self.dater.next_time(&self.steps), r))
+        Some((self.dater.next_time(self.steps.as_slice()), r))
     }
 
     fn size_hint(&self) -> (usize, Option<usize>) {
@@ -440,6 +393,32 @@ mod tests {
         }
         let want: Vec<(SimTime, usize)> = (0..30).map(|i| (time(i), i)).collect();
         assert_eq!(out, want);
+    }
+
+    /// Events numbered more than 2^32 apart (steps kept as 32-bit offsets start a new
+    /// epoch): every read still gives each record its event and time.
+    #[test]
+    fn events_far_apart_keep_their_numbers_and_times() {
+        let gap = 3usize << 31;
+        let event = |i: usize| 1 + (i / 2) * gap;
+        let at = |i: usize| SimTime((i / 2) as u64 * 1_000);
+        let mut w = TraceWindow::with_budget(8);
+        for i in 0..20 {
+            w.push(rec(i).0, event(i), at(i));
+            for j in w.start()..w.end() {
+                assert_eq!(w.event_of(j), Some(event(j)), "record {j} after {i}");
+                assert_eq!(w.time_of(j), Some(at(j)), "record {j} after {i}");
+            }
+            let timed: Vec<(SimTime, usize)> =
+                w.timed(0, usize::MAX).map(|(t, r)| (t, index(r))).collect();
+            let want: Vec<(SimTime, usize)> = (w.start()..w.end()).map(|j| (at(j), j)).collect();
+            assert_eq!(timed, want, "after {i}");
+        }
+        let from = w.start();
+        let drained: Vec<(SimTime, usize)> = w.drain_to(17).map(|(t, r)| (t, index(&r))).collect();
+        assert_eq!(drained, (from..17).map(|j| (at(j), j)).collect::<Vec<_>>());
+        assert!(from < 17, "{from}");
+        assert_eq!(w.event_of(17), Some(event(17)));
     }
 
     #[test]
